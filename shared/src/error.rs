@@ -1,0 +1,47 @@
+//! The one error type of this crate.
+
+/// Everything that can go wrong in the domain and protocol code.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A document id that is not base58check of 16 bytes.
+    #[error("invalid document id: {0}")]
+    InvalidDocumentId(String),
+    /// A wire message that is not valid CBOR or lacks a field.
+    #[error("malformed message: {0}")]
+    MalformedMessage(String),
+    /// A message type this implementation does not know.
+    #[error("unknown message type {0:?}")]
+    UnknownMessageType(String),
+    /// A message that is valid on its own but not at this point of the protocol.
+    #[error("protocol violation: {0}")]
+    Protocol(String),
+    /// The peer supports no protocol version we do.
+    #[error("no common protocol version (offered {0:?})")]
+    NoCommonVersion(Vec<String>),
+    /// Automerge bytes that failed to decode or apply.
+    #[error("automerge: {0}")]
+    Automerge(#[from] automerge::AutomergeError),
+    /// A sync message that failed to decode.
+    #[error("bad sync message: {0}")]
+    SyncMessage(#[from] automerge::sync::ReadMessageError),
+    /// A stored sync state that failed to decode.
+    #[error("bad sync state: {0}")]
+    SyncState(#[from] automerge::sync::DecodeStateError),
+    /// A document whose contents do not have the expected shape.
+    #[error("document shape: {0}")]
+    Hydrate(#[from] autosurgeon::HydrateError),
+    /// Writing records into a document failed.
+    #[error("writing the document: {0}")]
+    Reconcile(#[from] autosurgeon::ReconcileError),
+    /// The document was written by a newer version of the program.
+    #[error("document schema version {found} is newer than {supported}")]
+    NewerSchema {
+        /// The version stored in the document.
+        found: u64,
+        /// The newest version this build understands.
+        supported: u64,
+    },
+    /// A record with that id is not in the document.
+    #[error("no record with id {0}")]
+    NotFound(uuid::Uuid),
+}
