@@ -1,0 +1,39 @@
+//! The server's error type.
+
+/// What can go wrong inside the server.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The embedded database failed; the write it was part of did not happen.
+    #[error("storage: {0}")]
+    Storage(#[from] redb::Error),
+    /// A stored document failed to load.
+    #[error("stored document {0} is unreadable: {1}")]
+    CorruptDocument(shared::DocumentId, automerge::AutomergeError),
+    /// A blocking storage task was cancelled or panicked.
+    #[error("storage task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+    /// Files of the data directory could not be created or opened.
+    #[error("data directory: {0}")]
+    Io(#[from] std::io::Error),
+    /// The domain or protocol layer refused something.
+    #[error(transparent)]
+    Domain(#[from] shared::Error),
+}
+
+macro_rules! storage_error_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Error {
+            fn from(e: $t) -> Self {
+                Error::Storage(e.into())
+            }
+        }
+    )*};
+}
+
+storage_error_from!(
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);

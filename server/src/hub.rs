@@ -1,0 +1,252 @@
+//! Documents in memory and the connections subscribed to each.
+//!
+//! A connection subscribes to a document when it first syncs or asks for it,
+//! never before: relay cost grows with the peers of a document, not with
+//! peers × documents. A document stays in memory while anyone is subscribed
+//! and is dropped with its last subscriber.
+//!
+//! Every change is written to the store, under the document's lock, before
+//! any peer hears of it: heads the server advertises are always durable.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use automerge::Automerge;
+use shared::DocumentId;
+use tokio::sync::Notify;
+
+use crate::Error;
+use crate::store::Store;
+
+/// Identifies one connection inside the hub.
+pub type ConnId = u64;
+
+/// Chunks a document may gather before the hub writes one snapshot instead.
+const COMPACT_AFTER_CHUNKS: usize = 64;
+/// Ephemeral messages a slow connection may have waiting before the oldest go.
+const EPHEMERAL_BACKLOG: usize = 256;
+
+/// An ephemeral message waiting to be relayed.
+#[derive(Debug, Clone)]
+pub struct Ephemeral {
+    /// The peer that sent it.
+    pub sender_id: String,
+    /// The document it is about.
+    pub document_id: DocumentId,
+    /// Deduplication session.
+    pub session_id: String,
+    /// Deduplication counter.
+    pub count: u64,
+    /// Application bytes.
+    pub data: Vec<u8>,
+}
+
+/// What is waiting to be sent to one connection. Changes are coalesced per
+/// document, so a slow connection never falls behind by more than one sync
+/// round per document and never loses one.
+#[derive(Default)]
+pub struct Outbox {
+    dirty: Mutex<HashSet<DocumentId>>,
+    ephemeral: Mutex<VecDeque<Ephemeral>>,
+    notify: Notify,
+}
+
+impl Outbox {
+    fn mark(&self, id: DocumentId) {
+        self.dirty.lock().expect("outbox lock is never poisoned").insert(id);
+        self.notify.notify_one();
+    }
+
+    fn push_ephemeral(&self, message: Ephemeral) {
+        let mut queue = self.ephemeral.lock().expect("outbox lock is never poisoned");
+        if queue.len() == EPHEMERAL_BACKLOG {
+            queue.pop_front();
+        }
+        queue.push_back(message);
+        drop(queue);
+        self.notify.notify_one();
+    }
+
+    /// Waits until something is waiting.
+    pub async fn wait(&self) {
+        self.notify.notified().await;
+    }
+
+    /// Takes the documents that changed since the last call.
+    pub fn take_dirty(&self) -> Vec<DocumentId> {
+        self.dirty.lock().expect("outbox lock is never poisoned").drain().collect()
+    }
+
+    /// Takes the ephemeral messages waiting.
+    pub fn take_ephemeral(&self) -> Vec<Ephemeral> {
+        self.ephemeral.lock().expect("outbox lock is never poisoned").drain(..).collect()
+    }
+}
+
+enum DocState {
+    /// Not read from the store yet (or dropped after a failed write).
+    Unloaded,
+    /// The store has no such document.
+    Missing,
+    /// In memory, with the number of chunks it has in the store.
+    Present { doc: Automerge, chunks: usize },
+}
+
+/// One document and its subscribers.
+pub struct Slot {
+    id: DocumentId,
+    state: tokio::sync::Mutex<DocState>,
+    subscribers: Mutex<HashMap<ConnId, Arc<Outbox>>>,
+}
+
+/// All documents in memory.
+pub struct Hub {
+    store: Arc<dyn Store>,
+    slots: Mutex<HashMap<DocumentId, Arc<Slot>>>,
+}
+
+impl Hub {
+    /// A hub over `store`.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store, slots: Mutex::new(HashMap::new()) }
+    }
+
+    /// The store behind the hub.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Subscribes a connection to a document and returns its slot.
+    pub fn subscribe(&self, id: DocumentId, conn: ConnId, outbox: &Arc<Outbox>) -> Arc<Slot> {
+        let mut slots = self.slots.lock().expect("hub lock is never poisoned");
+        let slot = slots.entry(id).or_insert_with(|| {
+            Arc::new(Slot {
+                id,
+                state: tokio::sync::Mutex::new(DocState::Unloaded),
+                subscribers: Mutex::new(HashMap::new()),
+            })
+        });
+        slot.subscribers.lock().expect("slot lock is never poisoned").insert(conn, outbox.clone());
+        slot.clone()
+    }
+
+    /// Unsubscribes a connection; the document leaves memory with its last subscriber.
+    pub fn unsubscribe(&self, id: &DocumentId, conn: ConnId) {
+        let mut slots = self.slots.lock().expect("hub lock is never poisoned");
+        if let Some(slot) = slots.get(id) {
+            let mut subscribers = slot.subscribers.lock().expect("slot lock is never poisoned");
+            subscribers.remove(&conn);
+            if subscribers.is_empty() {
+                drop(subscribers);
+                slots.remove(id);
+            }
+        }
+    }
+
+    /// How many documents are in memory.
+    pub fn resident_documents(&self) -> usize {
+        self.slots.lock().expect("hub lock is never poisoned").len()
+    }
+
+    /// Runs `f` on the document, writes what it changed to the store, then
+    /// tells the other subscribers.
+    ///
+    /// Returns `Ok(None)` without calling `f` if the document does not exist
+    /// and `create` is false. If the write fails, the change is dropped from
+    /// memory too (the document reloads from the store next time) and the
+    /// error is returned: nobody is told of a change that is not durable.
+    pub async fn apply<R>(
+        &self,
+        slot: &Slot,
+        origin: ConnId,
+        create: bool,
+        f: impl FnOnce(&mut Automerge) -> R,
+    ) -> Result<Option<R>, Error> {
+        let mut state = slot.state.lock().await;
+        if matches!(*state, DocState::Unloaded) {
+            *state = self.load(slot.id).await?;
+        }
+        if matches!(*state, DocState::Missing) {
+            if !create {
+                return Ok(None);
+            }
+            *state = DocState::Present { doc: Automerge::new(), chunks: 0 };
+        }
+        let DocState::Present { doc, chunks } = &mut *state else { unreachable!("loaded above") };
+        let before = doc.get_heads();
+        let result = f(doc);
+        let after = doc.get_heads();
+        if after == before {
+            if after.is_empty() {
+                *state = DocState::Missing;
+            }
+            return Ok(Some(result));
+        }
+        let chunk = doc.save_after(&before);
+        let store = self.store.clone();
+        let id = slot.id;
+        match tokio::task::spawn_blocking(move || store.append(&id, &chunk)).await.map_err(Error::from).and_then(|r| r) {
+            Ok(count) => *chunks = count,
+            Err(e) => {
+                *state = DocState::Unloaded;
+                return Err(e);
+            }
+        }
+        if *chunks > COMPACT_AFTER_CHUNKS {
+            let snapshot = doc.save();
+            let store = self.store.clone();
+            match tokio::task::spawn_blocking(move || store.compact(&id, &snapshot)).await.map_err(Error::from).and_then(|r| r) {
+                Ok(()) => *chunks = 1,
+                // The chunks are still there; compaction is only an optimisation.
+                Err(e) => tracing::warn!(document = %id, error = %e, "compaction failed"),
+            }
+        }
+        drop(state);
+        for (conn, outbox) in slot.subscribers.lock().expect("slot lock is never poisoned").iter() {
+            if *conn != origin {
+                outbox.mark(slot.id);
+            }
+        }
+        Ok(Some(result))
+    }
+
+    /// Runs `f` on the document without changing it; `None` if it does not exist.
+    pub async fn read<R>(&self, slot: &Slot, f: impl FnOnce(&mut Automerge) -> R) -> Result<Option<R>, Error> {
+        let mut state = slot.state.lock().await;
+        if matches!(*state, DocState::Unloaded) {
+            *state = self.load(slot.id).await?;
+        }
+        match &mut *state {
+            DocState::Present { doc, .. } => Ok(Some(f(doc))),
+            _ => Ok(None),
+        }
+    }
+
+    /// Relays an ephemeral message to the document's other subscribers.
+    pub fn relay_ephemeral(&self, slot: &Slot, origin: ConnId, message: Ephemeral) {
+        for (conn, outbox) in slot.subscribers.lock().expect("slot lock is never poisoned").iter() {
+            if *conn != origin {
+                outbox.push_ephemeral(message.clone());
+            }
+        }
+    }
+
+    async fn load(&self, id: DocumentId) -> Result<DocState, Error> {
+        let store = self.store.clone();
+        let chunks = tokio::task::spawn_blocking(move || store.load(&id)).await??;
+        let Some(chunks) = chunks else { return Ok(DocState::Missing) };
+        let mut doc = Automerge::new();
+        for chunk in &chunks {
+            doc.load_incremental(chunk).map_err(|e| Error::CorruptDocument(id, e))?;
+        }
+        Ok(DocState::Present { doc, chunks: chunks.len() })
+    }
+}
+
+/// Writes a whole document to the store if it is not there yet.
+pub fn seed_document(store: &dyn Store, id: &DocumentId, bytes: &[u8]) -> Result<(), Error> {
+    if store.load(id)?.is_none() {
+        store.append(id, bytes)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,174 @@
+//! The sync server of the class teachers' association app: it serves the
+//! built app, speaks the automerge-repo sync protocol over WebSocket at
+//! `/sync`, stores every document durably, and relays changes live to the
+//! other peers that have a document open.
+//!
+//! - [`store`]: the storage trait and the embedded redb store.
+//! - [`hub`]: documents in memory, their subscribers, and durable apply.
+//! - [`connection`]: one WebSocket connection driving a `shared::Session`.
+//! - [`error`]: the server's error type.
+//!
+//! [`app`] builds the router (tests call it without a socket); [`run`] serves
+//! it on a listener until a shutdown future completes.
+
+mod connection;
+pub mod error;
+pub mod hub;
+pub mod store;
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Json};
+use axum::routing::get;
+use shared::{AssociationDoc, DocumentId, PeerMetadata};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use error::Error;
+use hub::Hub;
+use store::{RedbStore, Store};
+
+/// How the server is set up.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the embedded store keeps its files.
+    pub data_dir: PathBuf,
+    /// The built app (trunk's `dist`) to serve.
+    pub app_dir: PathBuf,
+    /// The largest WebSocket message a client may send.
+    pub max_message_bytes: usize,
+}
+
+/// Who this server is, stable across restarts.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    /// The storage id peers key their sync state by.
+    pub storage_id: String,
+    /// The peer id the server uses on every connection.
+    pub peer_id: String,
+    /// The association document every client opens (until districts and
+    /// invitations decide which documents a device sees).
+    pub association: DocumentId,
+}
+
+impl Identity {
+    /// What the server says about itself in `peer` messages.
+    pub fn metadata(&self) -> PeerMetadata {
+        PeerMetadata { storage_id: Some(self.storage_id.clone()), is_ephemeral: false }
+    }
+}
+
+/// What every request handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// Documents and their subscribers.
+    pub hub: Arc<Hub>,
+    /// The configuration.
+    pub config: Arc<Config>,
+    /// Who the server is.
+    pub identity: Arc<Identity>,
+    /// Becomes `true` when the server is shutting down.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+/// Opens the data directory and returns the state to serve with, plus the
+/// sender that starts a shutdown.
+pub fn open(config: Config) -> Result<(AppState, watch::Sender<bool>), Error> {
+    let store: Arc<dyn Store> = Arc::new(RedbStore::open(&config.data_dir)?);
+    let identity = identity(store.as_ref())?;
+    let (tx, rx) = watch::channel(false);
+    let state = AppState {
+        hub: Arc::new(Hub::new(store)),
+        config: Arc::new(config),
+        identity: Arc::new(identity),
+        shutdown: rx,
+    };
+    Ok((state, tx))
+}
+
+/// Reads the server's identity from the store, creating it on first start.
+fn identity(store: &dyn Store) -> Result<Identity, Error> {
+    let storage_id = match store.meta("storage_id")? {
+        Some(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        None => {
+            let id = uuid::Uuid::new_v4().to_string();
+            store.set_meta("storage_id", id.as_bytes())?;
+            id
+        }
+    };
+    let association = match store.meta("association")?.and_then(|b| <[u8; 16]>::try_from(b).ok()) {
+        Some(bytes) => DocumentId::from(bytes),
+        None => {
+            let id = DocumentId::random();
+            hub::seed_document(store, &id, &AssociationDoc::create(&id).save())?;
+            store.set_meta("association", id.as_bytes())?;
+            tracing::info!(document = %id, "created the first association document");
+            id
+        }
+    };
+    Ok(Identity { peer_id: format!("server-{storage_id}"), storage_id, association })
+}
+
+/// The router: sync, the small JSON API, and the app's files.
+pub fn app(state: AppState) -> Router {
+    let files = ServeDir::new(&state.config.app_dir).append_index_html_on_directories(true);
+    // The service worker caches the app itself; the browser must always
+    // revalidate, or users keep stale builds.
+    let revalidate = SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    Router::new()
+        .route("/sync", get(sync))
+        .route("/api/bootstrap", get(bootstrap))
+        .route("/healthz", get(|| async { "ok" }))
+        .fallback_service(files)
+        .layer(revalidate)
+        .with_state(state)
+}
+
+async fn sync(State(state): State<AppState>, ws: WebSocketUpgrade) -> impl IntoResponse {
+    // Let frames somewhat over the limit through, so the client gets a
+    // readable `error` instead of a bare transport failure.
+    let hard_limit = state.config.max_message_bytes.saturating_mul(2).saturating_add(64 * 1024);
+    ws.max_message_size(hard_limit)
+        .max_frame_size(hard_limit)
+        .on_upgrade(move |socket| connection::serve(socket, state))
+}
+
+/// What a client needs to start: which document to open and whose it is.
+#[derive(serde::Serialize)]
+struct Bootstrap {
+    association: String,
+    storage_id: String,
+}
+
+async fn bootstrap(State(state): State<AppState>) -> Json<Bootstrap> {
+    Json(Bootstrap {
+        association: state.identity.association.to_string(),
+        storage_id: state.identity.storage_id.clone(),
+    })
+}
+
+/// Serves until `shutdown` completes, then closes every connection with a
+/// "server restarting" reason and returns.
+pub async fn run(
+    listener: TcpListener,
+    state: AppState,
+    stop: watch::Sender<bool>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), Error> {
+    let router = app(state);
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        })
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,149 @@
+//! Durable storage of documents behind a trait of our own, so that the
+//! embedded default (redb, one file in the data directory) can later be
+//! joined by a shared PostgreSQL store without touching the sync code.
+//!
+//! A document is kept as a sequence of chunks: a snapshot (`save()`) followed
+//! by incremental saves, as automerge-repo's storage does. Loading
+//! concatenates them; compaction replaces them with one snapshot in a single
+//! transaction, so a crash leaves either the old chunks or the new snapshot.
+
+use std::path::Path;
+
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use shared::DocumentId;
+
+use crate::Error;
+
+/// Document chunks, keyed by (document id bytes, sequence number).
+const CHUNKS: TableDefinition<(&[u8], u64), &[u8]> = TableDefinition::new("chunks");
+/// Small server facts: its storage id, the first association's id.
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+
+/// Where documents live. Every write is durable when it returns `Ok`.
+pub trait Store: Send + Sync + 'static {
+    /// The chunks of a document in order, or `None` if it was never stored.
+    fn load(&self, id: &DocumentId) -> Result<Option<Vec<Vec<u8>>>, Error>;
+    /// Appends a chunk; returns how many chunks the document now has.
+    fn append(&self, id: &DocumentId, chunk: &[u8]) -> Result<usize, Error>;
+    /// Replaces all chunks of a document with one snapshot.
+    fn compact(&self, id: &DocumentId, snapshot: &[u8]) -> Result<(), Error>;
+    /// Reads a server fact.
+    fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, Error>;
+    /// Writes a server fact.
+    fn set_meta(&self, key: &str, value: &[u8]) -> Result<(), Error>;
+}
+
+/// The embedded store: one redb file, fsynced on every commit.
+pub struct RedbStore {
+    db: Database,
+}
+
+impl RedbStore {
+    /// Opens (or creates) the store in `dir`.
+    pub fn open(dir: &Path) -> Result<Self, Error> {
+        std::fs::create_dir_all(dir)?;
+        let db = Database::create(dir.join("documents.redb"))?;
+        let txn = db.begin_write()?;
+        txn.open_table(CHUNKS)?;
+        txn.open_table(META)?;
+        txn.commit()?;
+        Ok(Self { db })
+    }
+}
+
+fn doc_range(id: &DocumentId) -> std::ops::RangeInclusive<(&[u8], u64)> {
+    (&id.as_bytes()[..], 0)..=(&id.as_bytes()[..], u64::MAX)
+}
+
+impl Store for RedbStore {
+    fn load(&self, id: &DocumentId) -> Result<Option<Vec<Vec<u8>>>, Error> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(CHUNKS)?;
+        let mut chunks = Vec::new();
+        for entry in table.range(doc_range(id))? {
+            let (_, value) = entry?;
+            chunks.push(value.value().to_vec());
+        }
+        Ok((!chunks.is_empty()).then_some(chunks))
+    }
+
+    fn append(&self, id: &DocumentId, chunk: &[u8]) -> Result<usize, Error> {
+        let txn = self.db.begin_write()?;
+        let count;
+        {
+            let mut table = txn.open_table(CHUNKS)?;
+            let mut range = table.range(doc_range(id))?;
+            let next = match range.next_back() {
+                Some(last) => last?.0.value().1 + 1,
+                None => 0,
+            };
+            count = table.range(doc_range(id))?.count() + 1;
+            drop(range);
+            table.insert((&id.as_bytes()[..], next), chunk)?;
+        }
+        txn.commit()?;
+        Ok(count)
+    }
+
+    fn compact(&self, id: &DocumentId, snapshot: &[u8]) -> Result<(), Error> {
+        let txn = self.db.begin_write()?;
+        {
+            let mut table = txn.open_table(CHUNKS)?;
+            let next = match table.range(doc_range(id))?.next_back() {
+                Some(last) => last?.0.value().1 + 1,
+                None => 0,
+            };
+            table.retain_in(doc_range(id), |_, _| false)?;
+            table.insert((&id.as_bytes()[..], next), snapshot)?;
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, Error> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(META)?;
+        Ok(table.get(key)?.map(|v| v.value().to_vec()))
+    }
+
+    fn set_meta(&self, key: &str, value: &[u8]) -> Result<(), Error> {
+        let txn = self.db.begin_write()?;
+        txn.open_table(META)?.insert(key, value)?;
+        txn.commit()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_come_back_in_order_after_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = DocumentId::random();
+        let other = DocumentId::random();
+        {
+            let store = RedbStore::open(dir.path()).unwrap();
+            assert_eq!(store.load(&id).unwrap(), None);
+            assert_eq!(store.append(&id, b"one").unwrap(), 1);
+            store.append(&other, b"x").unwrap();
+            assert_eq!(store.append(&id, b"two").unwrap(), 2);
+        }
+        let store = RedbStore::open(dir.path()).unwrap();
+        assert_eq!(store.load(&id).unwrap().unwrap(), vec![b"one".to_vec(), b"two".to_vec()]);
+        assert_eq!(store.load(&other).unwrap().unwrap(), vec![b"x".to_vec()]);
+    }
+
+    #[test]
+    fn compaction_replaces_every_chunk_with_the_snapshot_and_appends_continue() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = RedbStore::open(dir.path()).unwrap();
+        let id = DocumentId::random();
+        store.append(&id, b"a").unwrap();
+        store.append(&id, b"b").unwrap();
+        store.compact(&id, b"ab").unwrap();
+        assert_eq!(store.append(&id, b"c").unwrap(), 2);
+        assert_eq!(store.load(&id).unwrap().unwrap(), vec![b"ab".to_vec(), b"c".to_vec()]);
+    }
+}
