@@ -22,6 +22,7 @@ pub const SCHEMA_VERSION: u64 = 1;
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
 pub struct AssociationDoc {
     /// Layout version; a client never rewrites a newer one.
+    #[autosurgeon(hydrate = "crate::lenient::whole")]
     pub schema_version: u64,
     /// Every member ever added, removed ones included (see [`Member::is_active`]).
     pub members: Vec<Member>,

@@ -14,6 +14,7 @@
 pub mod association;
 pub mod doc_id;
 pub mod error;
+mod lenient;
 pub mod member;
 pub mod sync;
 pub mod wire;

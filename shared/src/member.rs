@@ -177,16 +177,20 @@ pub struct Member {
     #[key]
     pub id: Uuid,
     /// ФИО
+    #[autosurgeon(hydrate = "crate::lenient::text")]
     pub full_name: String,
     /// должность
+    #[autosurgeon(hydrate = "crate::lenient::text")]
     pub position: String,
     /// класс
+    #[autosurgeon(hydrate = "crate::lenient::text")]
     pub class_led: String,
     /// образование
     pub education: Education,
     /// квалификационная категория
     pub category: Category,
     /// стаж, full years
+    #[autosurgeon(hydrate = "crate::lenient::whole")]
     pub experience_years: u32,
     /// Edits so far.
     #[autosurgeon(missing = "Default::default")]
