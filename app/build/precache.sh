@@ -1,0 +1,12 @@
+#!/bin/sh
+# Trunk post-build hook: writes the list of files the service worker must
+# precache (trunk's hashed names) and a version derived from their contents
+# into the staged sw.js, so every build that changes the app changes sw.js
+# and browsers pick the update up.
+set -eu
+cd "${TRUNK_STAGING_DIR:?run by trunk}"
+files=$(find . -type f ! -name sw.js | sed 's|^\./||' | LC_ALL=C sort)
+version=$(cat $files | sha256sum | cut -c1-16)
+list=$(for f in $files; do printf '"/%s",' "$f"; done | sed 's/,$//')
+sed -i "s|^const VERSION = .*;|const VERSION = \"$version\";|; s|^const PRECACHE = .*;|const PRECACHE = [$list];|" sw.js
+grep -q "const VERSION = \"$version\";" sw.js

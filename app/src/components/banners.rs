@@ -1,0 +1,56 @@
+//! Messages across the top of the screen: a new version, a failed save,
+//! read-only records, and errors that stop the app.
+
+use leptos::prelude::*;
+
+use crate::pwa;
+use crate::repo::Ui;
+
+/// «Доступна новая версия» with a button that reloads into it.
+#[component]
+pub fn UpdateBanner() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    view! {
+        <Show when=move || ui.update_ready.get()>
+            <div class="banner info" data-testid="update-banner">
+                "Доступна новая версия приложения. "
+                <button on:click=|_| pwa::apply_update()>"Обновить"</button>
+            </div>
+        </Show>
+    }
+}
+
+/// A save to this device that failed; it is retried until it succeeds.
+#[component]
+pub fn StorageErrorBanner() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    view! {
+        <Show when=move || ui.storage_error.with(Option::is_some)>
+            <div class="banner error" data-testid="storage-error" role="alert">
+                {move || ui.storage_error.get()}
+            </div>
+        </Show>
+    }
+}
+
+/// Records written by a newer version: shown, not editable.
+#[component]
+pub fn ReadOnlyNotice() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    view! {
+        <Show when=move || ui.read_only.with(Option::is_some)>
+            <div class="banner warn" data-testid="read-only">{move || ui.read_only.get()}</div>
+        </Show>
+    }
+}
+
+/// Something that keeps the app from working at all.
+#[component]
+pub fn FatalError() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    view! {
+        <Show when=move || ui.fatal.with(Option::is_some)>
+            <div class="banner error" data-testid="fatal-error" role="alert">{move || ui.fatal.get()}</div>
+        </Show>
+    }
+}

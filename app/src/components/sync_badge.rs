@@ -1,0 +1,19 @@
+//! The connection state in the header.
+
+use leptos::prelude::*;
+
+use crate::repo::{SyncStatus, Ui};
+
+/// «нет связи» / «синхронизация…» / «сохранено на сервере».
+#[component]
+pub fn SyncBadge() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let class = move || match ui.sync.get() {
+        SyncStatus::Offline => "sync offline",
+        SyncStatus::Syncing => "sync syncing",
+        SyncStatus::Saved => "sync saved",
+    };
+    view! {
+        <span class=class data-testid="sync-status" role="status">{move || ui.sync.get().label()}</span>
+    }
+}

@@ -1,0 +1,3 @@
+//! Screens, one per file.
+
+pub mod members;

@@ -1,0 +1,210 @@
+//! Browser storage: automerge bytes and sync states in IndexedDB, small
+//! settings in localStorage (through gloo-storage).
+//!
+//! A document is stored as chunks under keys `"{doc}/{uuid}"`: every save
+//! adds a chunk and never overwrites one, so two tabs of one browser cannot
+//! erase each other's edits, and a half-finished write leaves the earlier
+//! chunks intact. Loading reads every chunk; compaction writes one snapshot
+//! and deletes exactly the chunks it read, in one transaction.
+
+use gloo_storage::{LocalStorage, Storage as _};
+use idb::{Database, DatabaseEvent, Factory, KeyRange, ObjectStoreParams, Query, TransactionMode};
+use js_sys::Uint8Array;
+use shared::DocumentId;
+use wasm_bindgen::{JsCast, JsValue};
+
+const DB_NAME: &str = "mo-kr";
+const DB_VERSION: u32 = 1;
+const CHUNKS: &str = "chunks";
+const SYNC_STATES: &str = "sync_states";
+
+/// Why a browser storage operation failed, in words for the user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StorageError {
+    /// The browser's own description.
+    pub detail: String,
+    /// Whether the browser ran out of space for this site.
+    pub quota: bool,
+}
+
+impl StorageError {
+    fn from_idb(e: idb::Error) -> Self {
+        let detail = format!("{e:?}");
+        let quota = detail.contains("Quota");
+        Self { detail, quota }
+    }
+
+    /// What to tell the user.
+    pub fn message(&self) -> String {
+        if self.quota {
+            "На устройстве закончилось место для данных приложения. Изменения сохранены в памяти; \
+             освободите место, и приложение запишет их само."
+                .to_owned()
+        } else {
+            format!(
+                "Не удалось сохранить изменения на устройстве ({}). Изменения сохранены в памяти, \
+                 приложение повторит попытку.",
+                self.detail.chars().take(120).collect::<String>()
+            )
+        }
+    }
+}
+
+type Result<T> = std::result::Result<T, StorageError>;
+
+/// The app's IndexedDB database.
+pub struct Store {
+    db: Database,
+}
+
+/// One stored chunk of a document.
+pub struct Chunk {
+    /// Its key, to delete it after compaction.
+    pub key: String,
+    /// Automerge bytes (a snapshot or an incremental save).
+    pub bytes: Vec<u8>,
+}
+
+impl Store {
+    /// Opens the database, creating its object stores on first use.
+    pub async fn open() -> Result<Self> {
+        let factory = Factory::new().map_err(StorageError::from_idb)?;
+        let mut request = factory.open(DB_NAME, Some(DB_VERSION)).map_err(StorageError::from_idb)?;
+        request.on_upgrade_needed(|event| {
+            let Ok(db) = event.database() else { return };
+            for name in [CHUNKS, SYNC_STATES] {
+                if !db.store_names().iter().any(|n| n == name) {
+                    let _ = db.create_object_store(name, ObjectStoreParams::new());
+                }
+            }
+        });
+        let db = request.await.map_err(StorageError::from_idb)?;
+        Ok(Self { db })
+    }
+
+    /// Every chunk of a document, in key order.
+    pub async fn load_chunks(&self, doc: &DocumentId) -> Result<Vec<Chunk>> {
+        let tx = self.db.transaction(&[CHUNKS], TransactionMode::ReadOnly).map_err(StorageError::from_idb)?;
+        let store = tx.object_store(CHUNKS).map_err(StorageError::from_idb)?;
+        let range = doc_range(doc)?;
+        let keys = store
+            .get_all_keys(Some(Query::KeyRange(range.clone())), None)
+            .map_err(StorageError::from_idb)?
+            .await
+            .map_err(StorageError::from_idb)?;
+        let values = store
+            .get_all(Some(Query::KeyRange(range)), None)
+            .map_err(StorageError::from_idb)?
+            .await
+            .map_err(StorageError::from_idb)?;
+        Ok(keys
+            .into_iter()
+            .zip(values)
+            .map(|(k, v)| Chunk { key: k.as_string().unwrap_or_default(), bytes: to_bytes(&v) })
+            .collect())
+    }
+
+    /// Adds a chunk; returns once the browser has committed it.
+    pub async fn append_chunk(&self, doc: &DocumentId, bytes: &[u8]) -> Result<()> {
+        let key = format!("{doc}/{}", uuid::Uuid::new_v4());
+        self.write(CHUNKS, |store| {
+            store.put(&Uint8Array::from(bytes).into(), Some(&JsValue::from_str(&key)))?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Replaces the chunks `old` of a document with one snapshot.
+    pub async fn compact(&self, doc: &DocumentId, snapshot: &[u8], old: &[String]) -> Result<()> {
+        let key = format!("{doc}/{}", uuid::Uuid::new_v4());
+        self.write(CHUNKS, |store| {
+            store.put(&Uint8Array::from(snapshot).into(), Some(&JsValue::from_str(&key)))?;
+            for k in old {
+                store.delete(Query::Key(JsValue::from_str(k)))?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// The sync state kept for a document with a server, if any.
+    pub async fn load_sync_state(&self, server: &str, doc: &DocumentId) -> Result<Option<Vec<u8>>> {
+        let tx = self.db.transaction(&[SYNC_STATES], TransactionMode::ReadOnly).map_err(StorageError::from_idb)?;
+        let store = tx.object_store(SYNC_STATES).map_err(StorageError::from_idb)?;
+        let value = store
+            .get(Query::Key(JsValue::from_str(&format!("{server}/{doc}"))))
+            .map_err(StorageError::from_idb)?
+            .await
+            .map_err(StorageError::from_idb)?;
+        Ok(value.map(|v| to_bytes(&v)))
+    }
+
+    /// Keeps the sync state of a document with a server.
+    pub async fn save_sync_state(&self, server: &str, doc: &DocumentId, state: &[u8]) -> Result<()> {
+        let key = format!("{server}/{doc}");
+        self.write(SYNC_STATES, |store| {
+            store.put(&Uint8Array::from(state).into(), Some(&JsValue::from_str(&key)))?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Runs `f` in a read-write transaction and waits for the commit.
+    async fn write(
+        &self,
+        name: &str,
+        f: impl FnOnce(&idb::ObjectStore) -> std::result::Result<(), idb::Error>,
+    ) -> Result<()> {
+        let tx = self.db.transaction(&[name], TransactionMode::ReadWrite).map_err(StorageError::from_idb)?;
+        let store = tx.object_store(name).map_err(StorageError::from_idb)?;
+        if let Err(e) = f(&store) {
+            let _ = tx.abort();
+            return Err(StorageError::from_idb(e));
+        }
+        let result = tx.commit().map_err(StorageError::from_idb)?.await.map_err(StorageError::from_idb)?;
+        if result.is_committed() {
+            Ok(())
+        } else {
+            Err(StorageError { detail: "транзакция прервана".into(), quota: false })
+        }
+    }
+}
+
+fn doc_range(doc: &DocumentId) -> Result<KeyRange> {
+    // '0' follows '/' in code point order, so this spans every "{doc}/…" key.
+    KeyRange::bound(&JsValue::from_str(&format!("{doc}/")), &JsValue::from_str(&format!("{doc}0")), None, Some(true))
+        .map_err(StorageError::from_idb)
+}
+
+fn to_bytes(v: &JsValue) -> Vec<u8> {
+    v.dyn_ref::<Uint8Array>().map(Uint8Array::to_vec).unwrap_or_default()
+}
+
+/// Settings kept in localStorage.
+pub mod settings {
+    use super::*;
+
+    const ASSOCIATION: &str = "mo.association";
+    const STORAGE_ID: &str = "mo.storage_id";
+
+    /// The association document this device opens.
+    pub fn association() -> Option<DocumentId> {
+        LocalStorage::get::<String>(ASSOCIATION).ok()?.parse().ok()
+    }
+
+    /// Remembers the association document this device opens.
+    pub fn set_association(id: &DocumentId) {
+        let _ = LocalStorage::set(ASSOCIATION, id.to_string());
+    }
+
+    /// This browser's storage id, made on first use; servers key their sync
+    /// state with us by it.
+    pub fn storage_id() -> String {
+        if let Ok(id) = LocalStorage::get::<String>(STORAGE_ID) {
+            return id;
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        let _ = LocalStorage::set(STORAGE_ID, &id);
+        id
+    }
+}
