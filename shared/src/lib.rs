@@ -11,6 +11,8 @@
 //!   and the operations the UI performs on it.
 //! - [`error`]: the crate's error type.
 
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 pub mod association;
 pub mod doc_id;
 pub mod error;

@@ -300,34 +300,23 @@ impl Fields {
     fn read(bytes: &[u8]) -> Result<Self, Error> {
         let mut d = Decoder::new(bytes);
         let mut f = Fields::default();
-        let len = d.map().map_err(malformed)?;
-        let mut seen = 0u64;
-        loop {
-            match len {
-                Some(n) if seen == n => break,
-                None if d.datatype().map_err(malformed)? == Type::Break => {
-                    d.skip().map_err(malformed)?;
-                    break;
-                }
-                _ => {}
-            }
-            seen += 1;
-            let key = d.str().map_err(malformed)?;
+        for_each_entry(&mut d, |key, d| {
             match key {
-                "type" => f.kind = Some(read_str(&mut d)?),
-                "senderId" => f.sender_id = Some(read_str(&mut d)?),
-                "targetId" => f.target_id = Some(read_str(&mut d)?),
-                "documentId" => f.document_id = Some(read_str(&mut d)?),
-                "message" => f.message = Some(read_str(&mut d)?),
-                "sessionId" => f.session_id = Some(read_str(&mut d)?),
-                "selectedProtocolVersion" => f.selected_protocol_version = Some(read_str(&mut d)?),
-                "supportedProtocolVersions" => f.supported_protocol_versions = Some(read_str_array(&mut d)?),
-                "data" => f.data = Some(read_bytes(&mut d)?),
-                "count" => f.count = Some(read_uint(&mut d)?),
-                "peerMetadata" | "metadata" => f.metadata = read_metadata(&mut d)?,
+                "type" => f.kind = Some(read_str(d)?),
+                "senderId" => f.sender_id = Some(read_str(d)?),
+                "targetId" => f.target_id = Some(read_str(d)?),
+                "documentId" => f.document_id = Some(read_str(d)?),
+                "message" => f.message = Some(read_str(d)?),
+                "sessionId" => f.session_id = Some(read_str(d)?),
+                "selectedProtocolVersion" => f.selected_protocol_version = Some(read_str(d)?),
+                "supportedProtocolVersions" => f.supported_protocol_versions = Some(read_str_array(d)?),
+                "data" => f.data = Some(read_bytes(d)?),
+                "count" => f.count = Some(read_uint(d)?),
+                "peerMetadata" | "metadata" => f.metadata = read_metadata(d)?,
                 _ => d.skip().map_err(malformed)?,
             }
-        }
+            Ok(())
+        })?;
         if d.position() != bytes.len() {
             return Err(malformed("trailing bytes after the message"));
         }
@@ -473,20 +462,9 @@ fn read_metadata(d: &mut Decoder<'_>) -> Result<Option<PeerMetadata>, Error> {
         }
         _ => {}
     }
-    let len = d.map().map_err(malformed)?;
     let mut m = PeerMetadata::default();
-    let mut seen = 0u64;
-    loop {
-        match len {
-            Some(n) if seen == n => break,
-            None if d.datatype().map_err(malformed)? == Type::Break => {
-                d.skip().map_err(malformed)?;
-                break;
-            }
-            _ => {}
-        }
-        seen += 1;
-        match d.str().map_err(malformed)? {
+    for_each_entry(d, |key, d| {
+        match key {
             "storageId" => match d.datatype().map_err(malformed)? {
                 Type::Null | Type::Undefined => d.skip().map_err(malformed)?,
                 _ => m.storage_id = Some(read_str(d)?),
@@ -497,8 +475,32 @@ fn read_metadata(d: &mut Decoder<'_>) -> Result<Option<PeerMetadata>, Error> {
             },
             _ => d.skip().map_err(malformed)?,
         }
-    }
+        Ok(())
+    })?;
     Ok(Some(m))
+}
+
+/// Reads a CBOR map with string keys, definite or indefinite, handing each
+/// key to `f` with the decoder positioned at its value (which `f` consumes).
+fn for_each_entry<'b>(
+    d: &mut Decoder<'b>,
+    mut f: impl FnMut(&'b str, &mut Decoder<'b>) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let len = d.map().map_err(malformed)?;
+    let mut seen = 0u64;
+    loop {
+        match len {
+            Some(n) if seen == n => return Ok(()),
+            None if d.datatype().map_err(malformed)? == Type::Break => {
+                d.skip().map_err(malformed)?;
+                return Ok(());
+            }
+            _ => {}
+        }
+        seen += 1;
+        let key = d.str().map_err(malformed)?;
+        f(key, d)?;
+    }
 }
 
 #[cfg(test)]

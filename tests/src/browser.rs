@@ -1,0 +1,302 @@
+//! One headless Chromium with its own profile, driven through chromedriver,
+//! and the things a person does on the member list.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use tokio::process::{Child, Command};
+
+use crate::eventually;
+
+/// A member as the add form takes it.
+#[derive(Debug, Clone)]
+pub struct NewMember<'a> {
+    /// ФИО
+    pub full_name: &'a str,
+    /// должность
+    pub position: &'a str,
+    /// класс
+    pub class_led: &'a str,
+    /// an `Education::code()`
+    pub education: &'a str,
+    /// a `Category::code()`
+    pub category: &'a str,
+    /// стаж
+    pub experience_years: &'a str,
+}
+
+impl<'a> NewMember<'a> {
+    /// A class teacher with higher pedagogical education and no category.
+    pub fn teacher(full_name: &'a str, class_led: &'a str) -> Self {
+        Self {
+            full_name,
+            position: "учитель",
+            class_led,
+            education: "higher_pedagogical",
+            category: "none",
+            experience_years: "5",
+        }
+    }
+}
+
+/// A Chromium session with a profile directory of its own.
+pub struct Browser {
+    client: Client,
+    driver: Child,
+    profile: PathBuf,
+}
+
+fn chromium() -> String {
+    std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into())
+}
+
+fn chromedriver() -> String {
+    std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into())
+}
+
+impl Browser {
+    /// Starts Chromium on the profile in `profile` (created if missing);
+    /// starting again on the same directory is a browser restart.
+    pub async fn launch(profile: &Path) -> Self {
+        std::fs::create_dir_all(profile).expect("create the profile directory");
+        let port = crate::free_port();
+        let driver = Command::new(chromedriver())
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| panic!("start chromedriver ({e}); `cargo xtask test` installs it"));
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": chromium(),
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--disable-dev-shm-usage", "--window-size=1024,900",
+                    format!("--user-data-dir={}", profile.display()),
+                ],
+            }),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        let client = eventually("chromedriver to start a session", || {
+            let (capabilities, url) = (capabilities.clone(), url.clone());
+            async move { ClientBuilder::native().capabilities(capabilities).connect(&url).await.ok() }
+        })
+        .await;
+        Self { client, driver, profile: profile.to_path_buf() }
+    }
+
+    /// Quits Chromium (its profile stays on disk) and returns the profile path.
+    pub async fn quit(mut self) -> PathBuf {
+        let _ = self.client.close().await;
+        let _ = self.driver.kill().await;
+        self.profile
+    }
+
+    /// The WebDriver client, for anything the helpers below do not cover.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Opens the app at `url` and waits until it has loaded its records.
+    pub async fn open(&self, url: &str) {
+        self.client.goto(url).await.expect("navigate to the app");
+        self.wait_loaded().await;
+    }
+
+    /// Reloads the page and waits until the records are back.
+    pub async fn reload(&self) {
+        self.client.refresh().await.expect("reload");
+        self.wait_loaded().await;
+    }
+
+    async fn wait_loaded(&self) {
+        eventually("the member list to load", || async {
+            let fatal = self.text_of("[data-testid=fatal-error]").await;
+            assert!(fatal.is_none(), "the app failed to start: {fatal:?}");
+            let shown = self.script("return !!document.querySelector('[data-testid=member-count]') && !document.querySelector('.members .muted:not([data-testid=empty-list])')").await;
+            (shown == json!(true)).then_some(())
+        })
+        .await;
+    }
+
+    /// Waits until a service worker controls the page (it has precached the app).
+    pub async fn wait_offline_ready(&self) {
+        eventually("the service worker to control the page", || async {
+            (self.script("return !!(navigator.serviceWorker && navigator.serviceWorker.controller)").await == json!(true)).then_some(())
+        })
+        .await;
+    }
+
+    /// Runs `body` as a function in the page.
+    pub async fn script(&self, body: &str) -> Value {
+        self.client.execute(body, vec![]).await.unwrap_or_else(|e| panic!("script failed: {e}\n{body}"))
+    }
+
+    /// Text of the first element matching `css`, if there is one.
+    pub async fn text_of(&self, css: &str) -> Option<String> {
+        let value = self
+            .client
+            .execute("const e = document.querySelector(arguments[0]); return e ? e.textContent : null", vec![json!(css)])
+            .await
+            .ok()?;
+        value.as_str().map(str::to_owned)
+    }
+
+    /// What the sync indicator says.
+    pub async fn sync_status(&self) -> String {
+        self.text_of("[data-testid=sync-status]").await.unwrap_or_default()
+    }
+
+    /// Waits until the sync indicator says `label`.
+    pub async fn wait_sync(&self, label: &str) {
+        eventually(&format!("the sync status «{label}»"), || async { (self.sync_status().await == label).then_some(()) }).await;
+    }
+
+    /// Members on the screen as (ФИО, details line), in screen order.
+    pub async fn members(&self) -> Vec<(String, String)> {
+        let value = self
+            .script(
+                "return [...document.querySelectorAll('[data-testid=member-row]')].map(r => [
+                    (r.querySelector('[data-testid=member-name]') || {}).textContent || '',
+                    (r.querySelector('[data-testid=member-details]') || {}).textContent || '']);",
+            )
+            .await;
+        serde_json::from_value(value).expect("rows are pairs of strings")
+    }
+
+    /// ФИО of the members on the screen.
+    pub async fn member_names(&self) -> Vec<String> {
+        self.members().await.into_iter().map(|(name, _)| name).collect()
+    }
+
+    /// Waits until the screen lists exactly `names` (in any order), and
+    /// returns the rows.
+    pub async fn wait_members(&self, names: &[&str]) -> Vec<(String, String)> {
+        let mut want: Vec<String> = names.iter().map(|s| (*s).to_owned()).collect();
+        want.sort();
+        eventually(&format!("the list {want:?}"), || {
+            let want = want.clone();
+            async move {
+                let rows = self.members().await;
+                let mut have: Vec<String> = rows.iter().map(|(n, _)| n.clone()).collect();
+                have.sort();
+                (have == want).then_some(rows)
+            }
+        })
+        .await
+    }
+
+    /// The details line of the member called `name`.
+    pub async fn details_of(&self, name: &str) -> String {
+        self.members().await.into_iter().find(|(n, _)| n == name).map(|(_, d)| d).unwrap_or_else(|| panic!("no member «{name}» on the screen"))
+    }
+
+    /// Clicks «Добавить члена МО», fills the form and saves it.
+    pub async fn add_member(&self, m: &NewMember<'_>) {
+        self.click(&self.find("[data-testid=add-member]").await).await;
+        let form = self.find("section.members > form[data-testid=member-form]").await;
+        self.fill_form(&form, m).await;
+        self.click(&form.find(Locator::Css("[data-testid=save-member]")).await.expect("save button")).await;
+        self.wait_for_row(m.full_name).await;
+    }
+
+    /// Opens the add form, fills it, presses «Сохранить», and returns the
+    /// validation messages shown (field name → message); the form stays open.
+    pub async fn try_add_member(&self, m: &NewMember<'_>) -> Vec<(String, String)> {
+        if self.text_of("section.members > form[data-testid=member-form]").await.is_none() {
+            self.click(&self.find("[data-testid=add-member]").await).await;
+        }
+        let form = self.find("section.members > form[data-testid=member-form]").await;
+        self.fill_form(&form, m).await;
+        self.click(&form.find(Locator::Css("[data-testid=save-member]")).await.expect("save button")).await;
+        let value = self
+            .script(
+                "return [...document.querySelectorAll('section.members > form [data-testid^=error-]')]
+                    .map(e => [e.dataset.testid.slice(6), e.textContent]);",
+            )
+            .await;
+        serde_json::from_value(value).expect("pairs of strings")
+    }
+
+    /// Edits one field of the member called `name` and saves.
+    pub async fn edit_member(&self, name: &str, field: &str, value: &str) {
+        let row = self.row(name).await;
+        self.click(&row.find(Locator::Css("[data-testid=edit-member]")).await.expect("edit button")).await;
+        let form = row.find(Locator::Css("[data-testid=member-form]")).await.expect("edit form");
+        self.set_field(&form, field, value).await;
+        self.click(&form.find(Locator::Css("[data-testid=save-member]")).await.expect("save button")).await;
+        eventually("the edit form to close", || async {
+            row.find(Locator::Css("[data-testid=member-form]")).await.is_err().then_some(())
+        })
+        .await;
+    }
+
+    /// Removes the member called `name`, confirming.
+    pub async fn remove_member(&self, name: &str) {
+        let row = self.row(name).await;
+        self.click(&row.find(Locator::Css("[data-testid=remove-member]")).await.expect("remove button")).await;
+        self.click(&row.find(Locator::Css("[data-testid=confirm-remove]")).await.expect("confirm button")).await;
+        eventually(&format!("«{name}» to leave the list"), || async {
+            (!self.member_names().await.iter().any(|n| n == name)).then_some(())
+        })
+        .await;
+    }
+
+    async fn fill_form(&self, form: &Element, m: &NewMember<'_>) {
+        for (field, value) in [
+            ("full_name", m.full_name),
+            ("position", m.position),
+            ("class_led", m.class_led),
+            ("education", m.education),
+            ("category", m.category),
+            ("experience_years", m.experience_years),
+        ] {
+            self.set_field(form, field, value).await;
+        }
+    }
+
+    /// Types `value` into a text field (after clearing it) or picks it in a select.
+    async fn set_field(&self, form: &Element, field: &str, value: &str) {
+        let input = form.find(Locator::Css(&format!("[data-testid=field-{field}]"))).await.unwrap_or_else(|e| panic!("field {field}: {e}"));
+        if input.tag_name().await.expect("tag name") == "select" {
+            input.select_by_value(value).await.unwrap_or_else(|e| panic!("pick {value} in {field}: {e}"));
+            return;
+        }
+        // Clearing through the DOM fires `input` like a person's backspace would.
+        let element = serde_json::to_value(&input).expect("an element serialises");
+        self.client
+            .execute("arguments[0].value = ''; arguments[0].dispatchEvent(new Event('input', {bubbles: true}));", vec![element])
+            .await
+            .expect("clear the field");
+        if !value.is_empty() {
+            input.send_keys(value).await.unwrap_or_else(|e| panic!("type into {field}: {e}"));
+        }
+    }
+
+    async fn row(&self, name: &str) -> Element {
+        self.wait_for_row(name).await;
+        let xpath = format!(
+            "//li[@data-testid='member-row'][.//*[@data-testid='member-name'][normalize-space()='{name}']]"
+        );
+        self.client.find(Locator::XPath(&xpath)).await.unwrap_or_else(|e| panic!("row «{name}»: {e}"))
+    }
+
+    async fn wait_for_row(&self, name: &str) {
+        eventually(&format!("«{name}» on the list"), || async { self.member_names().await.iter().any(|n| n == name).then_some(()) }).await;
+    }
+
+    async fn find(&self, css: &str) -> Element {
+        eventually(&format!("an element {css}"), || async { self.client.find(Locator::Css(css)).await.ok() }).await
+    }
+
+    async fn click(&self, element: &Element) {
+        element.click().await.expect("click");
+    }
+}

@@ -1,0 +1,60 @@
+//! Harness for the end-to-end tests: starts the real server binary on a
+//! real data directory, drives headless Chromium through chromedriver, and
+//! runs peers that are not the browser (our own sync code natively, and the
+//! JavaScript automerge-repo under Node.js).
+//!
+//! The binaries it runs are built by `cargo xtask test`; run alone,
+//! `cargo test -p e2e` uses whatever was built last and says what is missing.
+
+pub mod browser;
+pub mod js;
+pub mod peer;
+pub mod server;
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+pub use browser::{Browser, NewMember};
+pub use server::Server;
+
+/// How long anything a person would wait for may take before a test fails.
+pub const PATIENCE: Duration = Duration::from_secs(45);
+
+/// The repository's root directory.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ sits in the repository").to_path_buf()
+}
+
+/// A free TCP port on localhost (the OS picks it; it stays free for the
+/// moment it takes to hand it to a child process).
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
+    listener.local_addr().expect("a bound socket has an address").port()
+}
+
+static EXCLUSIVE: Mutex<()> = Mutex::new(());
+
+/// Browser tests take this first: two Chromiums per test are all two cores
+/// carry, so tests in one binary run one after another.
+pub fn exclusive() -> MutexGuard<'static, ()> {
+    EXCLUSIVE.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Polls `check` until it yields a value, failing the test with `what` after
+/// [`PATIENCE`].
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "gave up after {PATIENCE:?} waiting for: {what}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

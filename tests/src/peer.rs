@@ -1,0 +1,92 @@
+//! A native peer running our sync code ([`shared::Session`], the same state
+//! machine the app runs in the browser) over a plain WebSocket.
+
+use std::time::Duration;
+
+use automerge::Automerge;
+use futures_util::{SinkExt, StreamExt};
+use shared::sync::Event;
+use shared::{DocumentId, Message, PeerMetadata, Session};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// A connected, joined peer.
+pub struct Peer {
+    socket: Socket,
+    session: Session,
+}
+
+impl Peer {
+    /// Connects to `url` and completes the join handshake.
+    pub async fn connect(url: &str, name: &str) -> Self {
+        let (socket, _) = tokio_tungstenite::connect_async(url).await.expect("connect to the sync endpoint");
+        let metadata = PeerMetadata { storage_id: None, is_ephemeral: true };
+        let (session, join) = Session::client(format!("{name}-{}", std::process::id()), metadata);
+        let mut peer = Self { socket, session };
+        peer.send(&join).await;
+        match peer.next_event().await {
+            Event::Connected(_) => peer,
+            other => panic!("expected the server's peer message, got {other:?}"),
+        }
+    }
+
+    /// Fetches `id` from the server until both sides have the same heads;
+    /// `None` if the server says it is unavailable.
+    pub async fn fetch(&mut self, id: DocumentId) -> Option<Automerge> {
+        let mut doc = Automerge::new();
+        self.sync(id, &mut doc).await.then_some(doc)
+    }
+
+    /// Sends `doc` to the server and waits until the server has all of it.
+    pub async fn push(&mut self, id: DocumentId, doc: &mut Automerge) {
+        assert!(self.sync(id, doc).await, "the server refused document {id}");
+    }
+
+    /// Runs the sync protocol for `id` until it settles. Returns false if
+    /// the server reported the document unavailable.
+    async fn sync(&mut self, id: DocumentId, doc: &mut Automerge) -> bool {
+        if let Some(m) = self.session.generate(id, doc) {
+            self.send(&m).await;
+        }
+        loop {
+            match self.next_event().await {
+                Event::Sync { document_id, message, .. } if document_id == id => {
+                    self.session.receive_sync(id, doc, message).expect("apply the server's sync message");
+                    if let Some(m) = self.session.generate(id, doc) {
+                        self.send(&m).await;
+                    }
+                    if self.session.is_synced(&id, doc) && !doc.get_heads().is_empty() {
+                        return true;
+                    }
+                }
+                Event::DocUnavailable(document_id) if document_id == id => return false,
+                _ => {}
+            }
+        }
+    }
+
+    /// Sends raw bytes in a binary frame.
+    pub async fn send_bytes(&mut self, bytes: Vec<u8>) {
+        self.socket.send(WsMessage::Binary(bytes.into())).await.expect("send a frame");
+    }
+
+    async fn send(&mut self, message: &Message) {
+        self.send_bytes(message.encode()).await;
+    }
+
+    async fn next_event(&mut self) -> Event {
+        loop {
+            let frame = tokio::time::timeout(Duration::from_secs(20), self.socket.next())
+                .await
+                .expect("the server answers within 20 s")
+                .expect("the connection stays open")
+                .expect("a well-formed frame");
+            if let WsMessage::Binary(bytes) = frame {
+                return self.session.receive(&bytes).expect("the server speaks the protocol");
+            }
+        }
+    }
+}

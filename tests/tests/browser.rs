@@ -1,0 +1,227 @@
+//! What a class teacher does in the browser, in headless Chromium against
+//! the real server process: editing offline on two devices, reopening the
+//! app with no server, and seeing a colleague's edit arrive.
+
+#![allow(clippy::unwrap_used)]
+
+use e2e::{Browser, NewMember, Server, exclusive};
+use tempfile::TempDir;
+
+const OFFLINE: &str = "нет связи";
+const SAVED: &str = "сохранено на сервере";
+
+/// Two browser profiles open the app once online, then edit with the
+/// server down: different members, different fields of one member, and one
+/// removes a member the other edits. When the server is back, both show the
+/// same list and nobody's edit is lost.
+#[tokio::test]
+async fn offline_edits_on_two_devices_converge_when_the_server_returns() {
+    let _one_at_a_time = exclusive();
+    let dir = TempDir::new().unwrap();
+    let mut server = Server::start(dir.path()).await;
+    let a = Browser::launch(&dir.path().join("profile-a")).await;
+    let b = Browser::launch(&dir.path().join("profile-b")).await;
+    a.open(&server.url()).await;
+    b.open(&server.url()).await;
+
+    a.add_member(&NewMember::teacher("Иванова Мария Петровна", "5А")).await;
+    a.add_member(&NewMember::teacher("Петров Сергей Иванович", "6Б")).await;
+    a.wait_sync(SAVED).await;
+    b.wait_members(&["Иванова Мария Петровна", "Петров Сергей Иванович"]).await;
+    b.wait_sync(SAVED).await;
+
+    server.stop().await;
+    a.wait_sync(OFFLINE).await;
+    b.wait_sync(OFFLINE).await;
+
+    // Different members.
+    a.add_member(&NewMember::teacher("Сидорова Анна Викторовна", "7В")).await;
+    b.add_member(&NewMember::teacher("Кузнецов Илья Олегович", "8Г")).await;
+    // Different fields of one member.
+    a.edit_member("Иванова Мария Петровна", "position", "учитель русского языка").await;
+    b.edit_member("Иванова Мария Петровна", "experience_years", "17").await;
+    // One removes the member the other edits.
+    a.remove_member("Петров Сергей Иванович").await;
+    b.edit_member("Петров Сергей Иванович", "class_led", "9А").await;
+
+    server.resume().await;
+    let everyone = ["Иванова Мария Петровна", "Кузнецов Илья Олегович", "Петров Сергей Иванович", "Сидорова Анна Викторовна"];
+    for browser in [&a, &b] {
+        browser.wait_sync(SAVED).await;
+        browser.wait_members(&everyone).await;
+    }
+    for browser in [&a, &b] {
+        let ivanova = browser.details_of("Иванова Мария Петровна").await;
+        assert!(ivanova.contains("учитель русского языка"), "A's edit kept: {ivanova}");
+        assert!(ivanova.contains("стаж 17 лет"), "B's edit kept: {ivanova}");
+        let petrov = browser.details_of("Петров Сергей Иванович").await;
+        assert!(petrov.contains("классный руководитель 9А"), "the edit made while A removed him is kept: {petrov}");
+    }
+    assert_eq!(a.members().await, b.members().await, "both devices show the same list");
+    a.quit().await;
+    b.quit().await;
+}
+
+/// With the server stopped, reloading the page and restarting the browser
+/// both open the app from the service worker with everything on the device,
+/// and an edit made then reaches the server once it is back.
+#[tokio::test]
+async fn the_app_opens_with_its_data_while_the_server_is_stopped() {
+    let _one_at_a_time = exclusive();
+    let dir = TempDir::new().unwrap();
+    let mut server = Server::start(dir.path()).await;
+    let browser = Browser::launch(&dir.path().join("profile")).await;
+    browser.open(&server.url()).await;
+    browser.wait_offline_ready().await;
+    browser.add_member(&NewMember::teacher("Орлова Екатерина Сергеевна", "3А")).await;
+    browser.wait_sync(SAVED).await;
+
+    server.stop().await;
+    browser.reload().await;
+    browser.wait_members(&["Орлова Екатерина Сергеевна"]).await;
+    assert_eq!(browser.sync_status().await, OFFLINE);
+    browser.add_member(&NewMember::teacher("Волков Дмитрий Андреевич", "4Б")).await;
+
+    // A browser restart with the server still down.
+    let profile = browser.quit().await;
+    let browser = Browser::launch(&profile).await;
+    browser.open(&server.url()).await;
+    browser.wait_members(&["Волков Дмитрий Андреевич", "Орлова Екатерина Сергеевна"]).await;
+
+    server.resume().await;
+    browser.wait_sync(SAVED).await;
+    browser.quit().await;
+
+    // The server now has the offline edit: a fresh device sees it.
+    let fresh = Browser::launch(&dir.path().join("fresh-profile")).await;
+    fresh.open(&server.url()).await;
+    fresh.wait_members(&["Волков Дмитрий Андреевич", "Орлова Екатерина Сергеевна"]).await;
+    fresh.quit().await;
+}
+
+/// With the server running, what one person saves appears on the other's
+/// screen without a reload; a form with mistakes says what is wrong in
+/// Russian and saves nothing.
+#[tokio::test]
+async fn an_edit_appears_in_the_other_browser_without_a_reload() {
+    let _one_at_a_time = exclusive();
+    let dir = TempDir::new().unwrap();
+    let server = Server::start(dir.path()).await;
+    let a = Browser::launch(&dir.path().join("profile-a")).await;
+    let b = Browser::launch(&dir.path().join("profile-b")).await;
+    a.open(&server.url()).await;
+    b.open(&server.url()).await;
+    b.wait_sync(SAVED).await;
+
+    a.add_member(&NewMember::teacher("Белова Наталья Юрьевна", "2В")).await;
+    b.wait_members(&["Белова Наталья Юрьевна"]).await;
+    a.edit_member("Белова Наталья Юрьевна", "category", "highest").await;
+    e2e::eventually("the new category on B's screen", || async {
+        b.details_of("Белова Наталья Юрьевна").await.contains("категория: высшая").then_some(())
+    })
+    .await;
+    b.remove_member("Белова Наталья Юрьевна").await;
+    a.wait_members(&[]).await;
+
+    let errors = a
+        .try_add_member(&NewMember { full_name: "  ", experience_years: "сто", ..NewMember::teacher("", "5А") })
+        .await;
+    let messages: Vec<&str> = errors.iter().map(|(_, m)| m.as_str()).collect();
+    assert!(errors.iter().any(|(field, _)| field == "full_name"), "an empty ФИО is refused: {errors:?}");
+    assert!(errors.iter().any(|(field, _)| field == "experience_years"), "«сто» is not a number of years: {errors:?}");
+    assert!(
+        messages.iter().all(|m| m.chars().any(|c| ('а'..='я').contains(&c.to_lowercase().next().unwrap()))),
+        "messages are in Russian: {messages:?}"
+    );
+    assert!(a.members().await.is_empty(), "nothing was saved");
+    a.quit().await;
+    b.quit().await;
+}
+
+/// The JavaScript automerge-repo writes a member into the association
+/// document through our server and the app shows it; a member added in the
+/// app is read by the JavaScript client with our layout (id as bytes,
+/// enums as variant names).
+#[tokio::test]
+async fn the_app_and_a_javascript_automerge_repo_client_share_the_member_list() {
+    let _one_at_a_time = exclusive();
+    let dir = TempDir::new().unwrap();
+    let server = Server::start(dir.path()).await;
+    let association = server.association().await.to_string();
+    let browser = Browser::launch(&dir.path().join("profile")).await;
+    browser.open(&server.url()).await;
+    browser.wait_sync(SAVED).await;
+
+    let written = e2e::js::run(&["add-member", &server.sync_url(), &association, "Смирнова Ольга Ивановна"]).await;
+    assert_eq!(written["id"].as_str().unwrap().len(), 32, "a 16-byte id");
+    browser.wait_members(&["Смирнова Ольга Ивановна"]).await;
+    let details = browser.details_of("Смирнова Ольга Ивановна").await;
+    assert!(details.contains("учитель истории") && details.contains("категория: первая") && details.contains("стаж 12 лет"), "{details}");
+
+    browser
+        .add_member(&NewMember {
+            education: "higher",
+            category: "methodologist",
+            experience_years: "23",
+            ..NewMember::teacher("Ковалёв Андрей Петрович", "10А")
+        })
+        .await;
+    browser.wait_sync(SAVED).await;
+    let doc = e2e::js::run(&["read", &server.sync_url(), &association]).await;
+    let members = doc["members"].as_array().unwrap();
+    let ours = members.iter().find(|m| m["full_name"] == "Ковалёв Андрей Петрович").unwrap_or_else(|| panic!("JS sees the app's member: {doc}"));
+    assert_eq!(ours["class_led"], "10А");
+    assert_eq!(ours["education"], "Higher");
+    assert_eq!(ours["category"], "Methodologist");
+    assert_eq!(ours["experience_years"], 23);
+    assert_eq!(ours["id"].as_str().unwrap().len(), 32, "the id is stored as 16 bytes");
+    assert_eq!(doc["schema_version"], 1);
+    browser.quit().await;
+}
+
+/// When the device refuses a write (here: the browser reports its storage
+/// full), the edit stays on screen, the user is told, nothing is sent to
+/// the server unsaved, and the save is retried until it succeeds.
+#[tokio::test]
+async fn a_failed_save_is_shown_kept_and_retried() {
+    let _one_at_a_time = exclusive();
+    let dir = TempDir::new().unwrap();
+    let server = Server::start(dir.path()).await;
+    let browser = Browser::launch(&dir.path().join("profile")).await;
+    browser.open(&server.url()).await;
+    browser.wait_sync(SAVED).await;
+
+    browser
+        .script(
+            "window.realPut = IDBObjectStore.prototype.put;
+             IDBObjectStore.prototype.put = function () {
+                 throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+             };",
+        )
+        .await;
+    browser.add_member(&NewMember::teacher("Зайцева Ирина Львовна", "1А")).await;
+    let banner = e2e::eventually("the storage error banner", || async { browser.text_of("[data-testid=storage-error]").await }).await;
+    assert!(banner.contains("закончилось место"), "the user learns why: {banner}");
+    assert_ne!(browser.sync_status().await, SAVED, "an unsaved edit is not reported as saved");
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    assert_eq!(browser.member_names().await, ["Зайцева Ирина Львовна"], "the edit stays on screen while saving fails");
+    let mut peer = e2e::peer::Peer::connect(&server.sync_url(), "check").await;
+    let on_server = peer.fetch(server.association().await).await.unwrap();
+    let records: shared::AssociationDoc = autosurgeon_hydrate(&on_server);
+    assert!(records.active_members().is_empty(), "nothing unsaved on the device was sent to the server");
+
+    browser.script("IDBObjectStore.prototype.put = window.realPut;").await;
+    e2e::eventually("the banner to go once a retry succeeds", || async {
+        browser.text_of("[data-testid=storage-error]").await.is_none().then_some(())
+    })
+    .await;
+    browser.wait_sync(SAVED).await;
+    browser.reload().await;
+    browser.wait_members(&["Зайцева Ирина Львовна"]).await;
+    browser.quit().await;
+}
+
+fn autosurgeon_hydrate(doc: &automerge::Automerge) -> shared::AssociationDoc {
+    let doc = automerge::AutoCommit::load(&doc.save()).unwrap();
+    shared::AssociationDoc::load(&doc).unwrap()
+}

@@ -1,0 +1,219 @@
+//! `cargo xtask run` builds the app in release and starts the server with it;
+//! `cargo xtask test` runs every test. Both first install what is missing —
+//! the wasm32 target, trunk, the wasm-bindgen CLI matching `Cargo.lock`,
+//! binaryen, and for tests Chromium, chromedriver and the JavaScript peer —
+//! and skip whatever is already there at the right version.
+//!
+//! Standard library only, so it builds in seconds on a fresh machine.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+const TRUNK_VERSION: &str = "0.21.14";
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+  run [-- SERVER-FLAGS]   build the app (release) and start the server on
+                          http://localhost:8080 (see `-- --help` for flags)
+  test [-- CARGO-TEST-ARGS]
+                          build everything and run every test
+  setup                   only install the tools `run` and `test` need
+  build-app [--test]      only build the app (release, or the test profile)";
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let (command, rest) = match args.split_first() {
+        Some((c, rest)) => (c.as_str(), rest),
+        None => ("help", &[][..]),
+    };
+    let rest: Vec<String> = rest.iter().skip_while(|a| *a == "--").cloned().collect();
+    let outcome = match command {
+        "run" => run(&rest),
+        "test" => test(&rest),
+        "setup" => setup_build_tools().and_then(|()| setup_test_tools()),
+        "build-app" => setup_build_tools().and_then(|()| build_app(rest.iter().any(|a| a == "--test"))),
+        _ => {
+            println!("{USAGE}");
+            return if command == "help" || command == "--help" { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+        }
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask/ sits in the repository").to_path_buf()
+}
+
+fn target_dir() -> PathBuf {
+    env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"))
+}
+
+/// Where the test build of the app goes (the release build goes to app/dist).
+fn test_dist() -> PathBuf {
+    target_dir().join("app-test-dist")
+}
+
+fn run(server_args: &[String]) -> Result {
+    setup_build_tools()?;
+    build_app(false)?;
+    step("starting the server (Ctrl+C stops it)");
+    let mut cmd = cargo();
+    cmd.args(["run", "--profile", "server", "--package", "server", "--"]);
+    if !server_args.iter().any(|a| a.starts_with("--app-dir")) {
+        cmd.arg("--app-dir").arg(root().join("app").join("dist"));
+    }
+    cmd.args(server_args);
+    status(&mut cmd)
+}
+
+fn test(cargo_test_args: &[String]) -> Result {
+    setup_build_tools()?;
+    setup_test_tools()?;
+    build_app(true)?;
+    step("building the server");
+    status(cargo().args(["build", "--profile", "server", "--package", "server"]))?;
+    step("running every test");
+    let mut cmd = cargo();
+    cmd.args(["test", "--workspace", "--exclude", "app"])
+        .args(cargo_test_args)
+        .env("MO_SERVER_BIN", target_dir().join("server").join("server"))
+        .env("MO_APP_DIR", test_dist());
+    status(&mut cmd)?;
+    step("checking that the domain crate builds for wasm32");
+    status(cargo().args(["check", "--package", "shared", "--target", "wasm32-unknown-unknown"]))
+}
+
+/// Builds the app with trunk: release into app/dist, or the faster test
+/// profile into target/app-test-dist.
+fn build_app(for_tests: bool) -> Result {
+    step(if for_tests { "building the app for the tests" } else { "building the app (release)" });
+    let mut cmd = Command::new("trunk");
+    cmd.current_dir(root().join("app")).args(["build", "--offline"]);
+    if for_tests {
+        // No wasm-opt and no LTO: the browser tests need a working app, not a small one.
+        cmd.args(["--cargo-profile", "fast-wasm", "--dist"]).arg(test_dist());
+    } else {
+        cmd.arg("--release");
+    }
+    status(&mut cmd)
+}
+
+fn setup_build_tools() -> Result {
+    step("checking build tools");
+    let installed = output(Command::new("rustup").args(["target", "list", "--installed"]))?;
+    if !installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+        status(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+    }
+    cargo_install("trunk", "trunk", TRUNK_VERSION, true)?;
+    let bindgen = locked_version("wasm-bindgen")?;
+    // Not --locked: one of the CLI's locked dependencies is not in the registry.
+    cargo_install("wasm-bindgen", "wasm-bindgen-cli", &bindgen, false)?;
+    if !works("wasm-opt", &["--version"]) {
+        apt_install(&["binaryen"])?;
+    }
+    Ok(())
+}
+
+fn setup_test_tools() -> Result {
+    step("checking test tools");
+    if !works("chromium", &["--version"]) || !works("chromedriver", &["--version"]) {
+        apt_install(&["chromium", "chromium-driver"])?;
+    }
+    if !works("node", &["--version"]) || !works("npm", &["--version"]) {
+        apt_install(&["nodejs", "npm"])?;
+    }
+    let interop = root().join("tests").join("interop");
+    let stamp = interop.join("node_modules").join(".package-lock.json");
+    if !newer_or_equal(&stamp, &interop.join("package-lock.json")) {
+        status(Command::new("npm").current_dir(&interop).args(["ci", "--no-audit", "--no-fund"]))?;
+    }
+    Ok(())
+}
+
+/// `cargo install crate --version v` unless `bin --version` already says `v`.
+fn cargo_install(bin: &str, krate: &str, version: &str, locked: bool) -> Result {
+    if let Ok(out) = output(Command::new(bin).arg("--version"))
+        && out.split_whitespace().any(|w| w.trim_start_matches('v') == version)
+    {
+        return Ok(());
+    }
+    step(&format!("installing {krate} {version} (several minutes, once)"));
+    let mut cmd = cargo();
+    cmd.args(["install", krate, "--version", version]);
+    if locked {
+        cmd.arg("--locked");
+    }
+    status(&mut cmd)
+}
+
+/// The version of `package` in Cargo.lock.
+fn locked_version(package: &str) -> Result<String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("reading Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == format!("name = \"{package}\"")
+            && let Some(version) = lines.next().and_then(|l| l.strip_prefix("version = \""))
+        {
+            return Ok(version.trim_end_matches('"').to_owned());
+        }
+    }
+    Err(format!("{package} is not in Cargo.lock"))
+}
+
+fn apt_install(packages: &[&str]) -> Result {
+    step(&format!("installing {} with apt", packages.join(", ")));
+    let root_user = output(Command::new("id").arg("-u")).map(|s| s.trim() == "0").unwrap_or(false);
+    let apt = |args: &[&str]| {
+        let mut cmd = if root_user { Command::new("apt-get") } else { Command::new("sudo") };
+        if !root_user {
+            cmd.arg("apt-get");
+        }
+        cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        cmd
+    };
+    status(&mut apt(&["update"]))?;
+    let mut install = apt(&["install", "-y", "--no-install-recommends"]);
+    install.args(packages);
+    status(&mut install)
+}
+
+fn newer_or_equal(a: &Path, b: &Path) -> bool {
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    matches!((modified(a), modified(b)), (Some(a), Some(b)) if a >= b)
+}
+
+fn cargo() -> Command {
+    let mut cmd = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(root());
+    cmd
+}
+
+fn works(bin: &str, args: &[&str]) -> bool {
+    Command::new(bin).args(args).output().is_ok_and(|o| o.status.success())
+}
+
+fn output(cmd: &mut Command) -> Result<String> {
+    let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn status(cmd: &mut Command) -> Result {
+    let s = cmd.status().map_err(|e| format!("{cmd:?}: {e}"))?;
+    if s.success() { Ok(()) } else { Err(format!("{cmd:?} failed ({s})")) }
+}
+
+fn step(what: &str) {
+    eprintln!("\n==> {what}");
+}
