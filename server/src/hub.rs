@@ -83,6 +83,7 @@ impl Outbox {
     }
 }
 
+#[expect(clippy::large_enum_variant, reason = "one per open document, mostly Present")]
 enum DocState {
     /// Not read from the store yet (or dropped after a failed write).
     Unloaded,

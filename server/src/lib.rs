@@ -11,6 +11,8 @@
 //! [`app`] builds the router (tests call it without a socket); [`run`] serves
 //! it on a listener until a shutdown future completes.
 
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 mod connection;
 pub mod error;
 pub mod hub;
