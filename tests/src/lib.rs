@@ -13,7 +13,6 @@ pub mod server;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 pub use browser::{Browser, NewMember};
@@ -34,12 +33,13 @@ pub fn free_port() -> u16 {
     listener.local_addr().expect("a bound socket has an address").port()
 }
 
-static EXCLUSIVE: Mutex<()> = Mutex::new(());
+static EXCLUSIVE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// Browser tests take this first: two Chromiums per test are all two cores
-/// carry, so tests in one binary run one after another.
-pub fn exclusive() -> MutexGuard<'static, ()> {
-    EXCLUSIVE.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+/// carry, so tests in one binary run one after another. (An async mutex:
+/// it is held across awaits, and a failed test does not poison it.)
+pub async fn exclusive() -> tokio::sync::MutexGuard<'static, ()> {
+    EXCLUSIVE.lock().await
 }
 
 /// Polls `check` until it yields a value, failing the test with `what` after

@@ -16,7 +16,7 @@ const SAVED: &str = "сохранено на сервере";
 /// same list and nobody's edit is lost.
 #[tokio::test]
 async fn offline_edits_on_two_devices_converge_when_the_server_returns() {
-    let _one_at_a_time = exclusive();
+    let _one_at_a_time = exclusive().await;
     let dir = TempDir::new().unwrap();
     let mut server = Server::start(dir.path()).await;
     let a = Browser::launch(&dir.path().join("profile-a")).await;
@@ -67,7 +67,7 @@ async fn offline_edits_on_two_devices_converge_when_the_server_returns() {
 /// and an edit made then reaches the server once it is back.
 #[tokio::test]
 async fn the_app_opens_with_its_data_while_the_server_is_stopped() {
-    let _one_at_a_time = exclusive();
+    let _one_at_a_time = exclusive().await;
     let dir = TempDir::new().unwrap();
     let mut server = Server::start(dir.path()).await;
     let browser = Browser::launch(&dir.path().join("profile")).await;
@@ -104,7 +104,7 @@ async fn the_app_opens_with_its_data_while_the_server_is_stopped() {
 /// Russian and saves nothing.
 #[tokio::test]
 async fn an_edit_appears_in_the_other_browser_without_a_reload() {
-    let _one_at_a_time = exclusive();
+    let _one_at_a_time = exclusive().await;
     let dir = TempDir::new().unwrap();
     let server = Server::start(dir.path()).await;
     let a = Browser::launch(&dir.path().join("profile-a")).await;
@@ -144,7 +144,7 @@ async fn an_edit_appears_in_the_other_browser_without_a_reload() {
 /// enums as variant names).
 #[tokio::test]
 async fn the_app_and_a_javascript_automerge_repo_client_share_the_member_list() {
-    let _one_at_a_time = exclusive();
+    let _one_at_a_time = exclusive().await;
     let dir = TempDir::new().unwrap();
     let server = Server::start(dir.path()).await;
     let association = server.association().await.to_string();
@@ -184,7 +184,7 @@ async fn the_app_and_a_javascript_automerge_repo_client_share_the_member_list() 
 /// the server unsaved, and the save is retried until it succeeds.
 #[tokio::test]
 async fn a_failed_save_is_shown_kept_and_retried() {
-    let _one_at_a_time = exclusive();
+    let _one_at_a_time = exclusive().await;
     let dir = TempDir::new().unwrap();
     let server = Server::start(dir.path()).await;
     let browser = Browser::launch(&dir.path().join("profile")).await;

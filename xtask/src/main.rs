@@ -96,13 +96,17 @@ fn test(cargo_test_args: &[String]) -> Result {
 /// profile into target/app-test-dist.
 fn build_app(for_tests: bool) -> Result {
     step(if for_tests { "building the app for the tests" } else { "building the app (release)" });
+    // trunk runs offline (it must not download tools); crates come first.
+    status(cargo().arg("fetch"))?;
+    let bin = binaryen_dir().join("node_modules").join(".bin");
+    let path = env::join_paths(std::iter::once(bin).chain(env::split_paths(&env::var_os("PATH").unwrap_or_default())))
+        .map_err(|e| format!("PATH: {e}"))?;
     let mut cmd = Command::new("trunk");
-    cmd.current_dir(root().join("app")).args(["build", "--offline"]);
+    cmd.current_dir(root().join("app")).args(["build", "--offline", "--release"]).env("PATH", path);
     if for_tests {
-        // No wasm-opt and no LTO: the browser tests need a working app, not a small one.
+        // Without LTO, which costs minutes, but through wasm-opt like the
+        // real build, so the tests run what users get.
         cmd.args(["--cargo-profile", "fast-wasm", "--dist"]).arg(test_dist());
-    } else {
-        cmd.arg("--release");
     }
     status(&mut cmd)
 }
@@ -117,10 +121,24 @@ fn setup_build_tools() -> Result {
     let bindgen = locked_version("wasm-bindgen")?;
     // Not --locked: one of the CLI's locked dependencies is not in the registry.
     cargo_install("wasm-bindgen", "wasm-bindgen-cli", &bindgen, false)?;
-    if !works("wasm-opt", &["--version"]) {
-        apt_install(&["binaryen"])?;
+    // binaryen (wasm-opt) from npm: Debian's 108 breaks wasm-bindgen's output.
+    npm_ci(&binaryen_dir())
+}
+
+fn binaryen_dir() -> PathBuf {
+    root().join("xtask").join("binaryen")
+}
+
+/// `npm ci` in `dir` unless its node_modules is as new as its lock file.
+fn npm_ci(dir: &Path) -> Result {
+    if !works("node", &["--version"]) || !works("npm", &["--version"]) {
+        apt_install(&["nodejs", "npm"])?;
     }
-    Ok(())
+    let stamp = dir.join("node_modules").join(".package-lock.json");
+    if newer_or_equal(&stamp, &dir.join("package-lock.json")) {
+        return Ok(());
+    }
+    status(Command::new("npm").current_dir(dir).args(["ci", "--no-audit", "--no-fund"]))
 }
 
 fn setup_test_tools() -> Result {
@@ -128,15 +146,7 @@ fn setup_test_tools() -> Result {
     if !works("chromium", &["--version"]) || !works("chromedriver", &["--version"]) {
         apt_install(&["chromium", "chromium-driver"])?;
     }
-    if !works("node", &["--version"]) || !works("npm", &["--version"]) {
-        apt_install(&["nodejs", "npm"])?;
-    }
-    let interop = root().join("tests").join("interop");
-    let stamp = interop.join("node_modules").join(".package-lock.json");
-    if !newer_or_equal(&stamp, &interop.join("package-lock.json")) {
-        status(Command::new("npm").current_dir(&interop).args(["ci", "--no-audit", "--no-fund"]))?;
-    }
-    Ok(())
+    npm_ci(&root().join("tests").join("interop"))
 }
 
 /// `cargo install crate --version v` unless `bin --version` already says `v`.
