@@ -152,7 +152,10 @@ impl Repo {
     }
 
     /// Applies a user's change: shown at once, then saved, then synced.
-    pub fn edit<T>(self: &Rc<Self>, f: impl FnOnce(&mut AutoCommit) -> Result<T, shared::Error>) -> Result<T, shared::Error> {
+    pub fn edit<T>(
+        self: &Rc<Self>,
+        f: impl FnOnce(&mut AutoCommit) -> Result<T, shared::Error>,
+    ) -> Result<T, shared::Error> {
         let result = f(&mut self.doc.borrow_mut())?;
         self.changed();
         Ok(result)

@@ -51,7 +51,8 @@ struct Connection {
 pub(crate) async fn serve(mut socket: WebSocket, state: AppState) {
     let id = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
     let session = Session::server(state.identity.peer_id.clone(), state.identity.metadata());
-    let mut conn = Connection { id, state: state.clone(), session, outbox: Arc::new(Outbox::default()), slots: HashMap::new() };
+    let mut conn =
+        Connection { id, state: state.clone(), session, outbox: Arc::new(Outbox::default()), slots: HashMap::new() };
     let mut shutdown = state.shutdown.clone();
     tracing::debug!(conn = id, "connected");
 
@@ -83,7 +84,10 @@ pub(crate) async fn serve(mut socket: WebSocket, state: AppState) {
             Wake::Received(Some(Ok(WsMessage::Binary(bytes)))) => {
                 let limit = state.config.max_message_bytes;
                 if bytes.len() > limit {
-                    Err(Close { code: close_code::TOO_BIG, reason: format!("message of {} bytes is over the limit of {limit} bytes", bytes.len()) })
+                    Err(Close {
+                        code: close_code::TOO_BIG,
+                        reason: format!("message of {} bytes is over the limit of {limit} bytes", bytes.len()),
+                    })
                 } else {
                     conn.handle(&bytes).await
                 }
@@ -165,14 +169,21 @@ impl Connection {
                     Ok(Some(Err(e))) => Err(Close::protocol(e.to_string())),
                     Err(e) => {
                         tracing::error!(conn = self.id, document = %document_id, error = %e, "could not store a change");
-                        Err(Close { code: close_code::INTERNAL_ERROR, reason: "the server could not store the change; it will be sent again".into() })
+                        Err(Close {
+                            code: close_code::INTERNAL_ERROR,
+                            reason: "the server could not store the change; it will be sent again".into(),
+                        })
                     }
                 }
             }
             Event::Ephemeral { document_id, session_id, count, data } => {
                 let slot = self.slot(document_id);
                 let sender_id = self.session.remote().map(|r| r.peer_id.clone()).unwrap_or_default();
-                self.state.hub.relay_ephemeral(&slot, self.id, Ephemeral { sender_id, document_id, session_id, count, data });
+                self.state.hub.relay_ephemeral(
+                    &slot,
+                    self.id,
+                    Ephemeral { sender_id, document_id, session_id, count, data },
+                );
                 Ok(vec![])
             }
             Event::RemoteError(reason) => {
@@ -195,7 +206,10 @@ impl Connection {
                 Ok(_) => {}
                 Err(e) => {
                     tracing::error!(conn = self.id, document = %id, error = %e, "could not load a document");
-                    return Err(Close { code: close_code::INTERNAL_ERROR, reason: "the server could not load a document".into() });
+                    return Err(Close {
+                        code: close_code::INTERNAL_ERROR,
+                        reason: "the server could not load a document".into(),
+                    });
                 }
             }
         }

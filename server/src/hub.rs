@@ -186,7 +186,8 @@ impl Hub {
         let chunk = doc.save_after(&before);
         let store = self.store.clone();
         let id = slot.id;
-        match tokio::task::spawn_blocking(move || store.append(&id, &chunk)).await.map_err(Error::from).and_then(|r| r) {
+        match tokio::task::spawn_blocking(move || store.append(&id, &chunk)).await.map_err(Error::from).and_then(|r| r)
+        {
             Ok(count) => *chunks = count,
             Err(e) => {
                 *state = DocState::Unloaded;
@@ -196,7 +197,11 @@ impl Hub {
         if *chunks > COMPACT_AFTER_CHUNKS {
             let snapshot = doc.save();
             let store = self.store.clone();
-            match tokio::task::spawn_blocking(move || store.compact(&id, &snapshot)).await.map_err(Error::from).and_then(|r| r) {
+            match tokio::task::spawn_blocking(move || store.compact(&id, &snapshot))
+                .await
+                .map_err(Error::from)
+                .and_then(|r| r)
+            {
                 Ok(()) => *chunks = 1,
                 // The chunks are still there; compaction is only an optimisation.
                 Err(e) => tracing::warn!(document = %id, error = %e, "compaction failed"),

@@ -104,11 +104,7 @@ impl AssociationDoc {
 
     /// Reads, changes and writes back the records as one commit; nothing is
     /// written if the change fails.
-    fn change(
-        doc: &mut AutoCommit,
-        now_ms: i64,
-        f: impl FnOnce(&mut Self) -> Result<(), Error>,
-    ) -> Result<(), Error> {
+    fn change(doc: &mut AutoCommit, now_ms: i64, f: impl FnOnce(&mut Self) -> Result<(), Error>) -> Result<(), Error> {
         let mut records = Self::load(doc)?;
         f(&mut records)?;
         if let Err(e) = reconcile(doc, &records) {
@@ -225,10 +221,7 @@ mod tests {
         a.commit();
         assert!(AssociationDoc::is_newer(&a));
         let before = a.get_heads();
-        assert!(matches!(
-            AssociationDoc::add_member(&mut a, fields("Петров Пётр"), 1),
-            Err(Error::NewerSchema { .. })
-        ));
+        assert!(matches!(AssociationDoc::add_member(&mut a, fields("Петров Пётр"), 1), Err(Error::NewerSchema { .. })));
         assert_eq!(a.get_heads(), before, "nothing was written");
     }
 

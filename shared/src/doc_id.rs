@@ -61,9 +61,7 @@ impl FromStr for DocumentId {
             .with_check(None)
             .into_vec()
             .map_err(|_| Error::InvalidDocumentId(s.chars().take(64).collect()))?;
-        let bytes: [u8; 16] = bytes
-            .try_into()
-            .map_err(|_| Error::InvalidDocumentId(s.chars().take(64).collect()))?;
+        let bytes: [u8; 16] = bytes.try_into().map_err(|_| Error::InvalidDocumentId(s.chars().take(64).collect()))?;
         Ok(Self(bytes))
     }
 }

@@ -469,7 +469,11 @@ mod tests {
 
     #[test]
     fn experience_must_be_whole_years_up_to_sixty() {
-        for (bad, msg) in [("-1", "Стаж — целое число полных лет, например 12"), ("2.5", "Стаж — целое число полных лет, например 12"), ("61", "Стаж не может быть больше 60 лет")] {
+        for (bad, msg) in [
+            ("-1", "Стаж — целое число полных лет, например 12"),
+            ("2.5", "Стаж — целое число полных лет, например 12"),
+            ("61", "Стаж не может быть больше 60 лет"),
+        ] {
             let d = MemberDraft { experience_years: bad.into(), ..draft() };
             assert_eq!(d.validate().unwrap_err().get(Field::Experience), Some(msg));
         }

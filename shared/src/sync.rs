@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use automerge::sync::{self, SyncDoc};
 use automerge::{AutoCommit, Automerge, AutomergeError, ChangeHash};
 
-use crate::wire::{Message, PeerMetadata, PROTOCOL_VERSION};
+use crate::wire::{Message, PROTOCOL_VERSION, PeerMetadata};
 use crate::{DocumentId, Error};
 
 /// A document the session can sync: both automerge document flavours.
@@ -27,11 +27,7 @@ pub trait SyncTarget {
     /// The next sync message for the peer whose state this is, if any.
     fn generate_sync_message(&mut self, state: &mut sync::State) -> Option<sync::Message>;
     /// Applies a sync message from the peer whose state this is.
-    fn receive_sync_message(
-        &mut self,
-        state: &mut sync::State,
-        message: sync::Message,
-    ) -> Result<(), AutomergeError>;
+    fn receive_sync_message(&mut self, state: &mut sync::State, message: sync::Message) -> Result<(), AutomergeError>;
 }
 
 impl SyncTarget for Automerge {
@@ -41,11 +37,7 @@ impl SyncTarget for Automerge {
     fn generate_sync_message(&mut self, state: &mut sync::State) -> Option<sync::Message> {
         SyncDoc::generate_sync_message(self, state)
     }
-    fn receive_sync_message(
-        &mut self,
-        state: &mut sync::State,
-        message: sync::Message,
-    ) -> Result<(), AutomergeError> {
+    fn receive_sync_message(&mut self, state: &mut sync::State, message: sync::Message) -> Result<(), AutomergeError> {
         SyncDoc::receive_sync_message(self, state, message)
     }
 }
@@ -57,11 +49,7 @@ impl SyncTarget for AutoCommit {
     fn generate_sync_message(&mut self, state: &mut sync::State) -> Option<sync::Message> {
         self.sync().generate_sync_message(state)
     }
-    fn receive_sync_message(
-        &mut self,
-        state: &mut sync::State,
-        message: sync::Message,
-    ) -> Result<(), AutomergeError> {
+    fn receive_sync_message(&mut self, state: &mut sync::State, message: sync::Message) -> Result<(), AutomergeError> {
         self.sync().receive_sync_message(state, message)
     }
 }
@@ -374,13 +362,14 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use automerge::transaction::Transactable;
     use automerge::ReadDoc;
+    use automerge::transaction::Transactable;
 
     /// Connects a client and a server session and returns both.
     fn handshake() -> (Session, Session) {
         let (mut client, join) = Session::client("client", PeerMetadata::default());
-        let mut server = Session::server("server", PeerMetadata { storage_id: Some("srv".into()), is_ephemeral: false });
+        let mut server =
+            Session::server("server", PeerMetadata { storage_id: Some("srv".into()), is_ephemeral: false });
         let Event::JoinRequested(remote) = server.receive(&join.encode()).unwrap() else { panic!("join") };
         assert_eq!(remote.peer_id, "client");
         let peer = server.accept().unwrap();
@@ -409,7 +398,13 @@ mod tests {
     }
 
     /// Sends one message from `from` to `to`, if `from` has one.
-    fn step(id: DocumentId, from: &mut Session, from_doc: &mut AutoCommit, to: &mut Session, to_doc: &mut AutoCommit) -> bool {
+    fn step(
+        id: DocumentId,
+        from: &mut Session,
+        from_doc: &mut AutoCommit,
+        to: &mut Session,
+        to_doc: &mut AutoCommit,
+    ) -> bool {
         let Some(m) = from.generate(id, from_doc) else { return false };
         let Event::Sync { document_id, message, .. } = to.receive(&m.encode()).unwrap() else { panic!("sync") };
         to.receive_sync(document_id, to_doc, message).unwrap();
@@ -455,14 +450,20 @@ mod tests {
     #[test]
     fn a_message_before_the_handshake_is_a_protocol_error() {
         let mut server = Session::server("server", PeerMetadata::default());
-        let sync = Message::Sync { sender_id: "x".into(), target_id: "server".into(), document_id: DocumentId::random(), data: vec![] };
+        let sync = Message::Sync {
+            sender_id: "x".into(),
+            target_id: "server".into(),
+            document_id: DocumentId::random(),
+            data: vec![],
+        };
         assert!(matches!(server.receive(&sync.encode()), Err(Error::Protocol(_))));
     }
 
     #[test]
     fn a_join_without_version_one_is_refused() {
         let mut server = Session::server("server", PeerMetadata::default());
-        let join = Message::Join { sender_id: "x".into(), supported_protocol_versions: vec!["2".into()], metadata: None };
+        let join =
+            Message::Join { sender_id: "x".into(), supported_protocol_versions: vec!["2".into()], metadata: None };
         assert!(matches!(server.receive(&join.encode()), Err(Error::NoCommonVersion(_))));
     }
 
@@ -472,14 +473,24 @@ mod tests {
         let mut doc = AutoCommit::new();
         doc.put(automerge::ROOT, "k", "v").unwrap();
         let data = doc.sync().generate_sync_message(&mut sync::State::new()).unwrap().encode();
-        let forged = Message::Sync { sender_id: "someone-else".into(), target_id: "server".into(), document_id: DocumentId::random(), data };
+        let forged = Message::Sync {
+            sender_id: "someone-else".into(),
+            target_id: "server".into(),
+            document_id: DocumentId::random(),
+            data,
+        };
         assert!(matches!(server.receive(&forged.encode()), Err(Error::Protocol(_))));
     }
 
     #[test]
     fn sync_bytes_that_are_not_a_sync_message_are_an_error() {
         let (_, mut server) = handshake();
-        let bad = Message::Sync { sender_id: "client".into(), target_id: "server".into(), document_id: DocumentId::random(), data: vec![0x42, 1, 2, 3] };
+        let bad = Message::Sync {
+            sender_id: "client".into(),
+            target_id: "server".into(),
+            document_id: DocumentId::random(),
+            data: vec![0x42, 1, 2, 3],
+        };
         assert!(matches!(server.receive(&bad.encode()), Err(Error::SyncMessage(_))));
     }
 

@@ -172,10 +172,7 @@ impl Message {
         e.into_writer()
     }
 
-    fn write(
-        &self,
-        e: &mut Encoder<Vec<u8>>,
-    ) -> Result<(), minicbor::encode::Error<std::convert::Infallible>> {
+    fn write(&self, e: &mut Encoder<Vec<u8>>) -> Result<(), minicbor::encode::Error<std::convert::Infallible>> {
         match self {
             Message::Join { sender_id, supported_protocol_versions, metadata } => {
                 e.map(3 + u64::from(metadata.is_some()))?;
@@ -328,19 +325,13 @@ impl Fields {
         let m = match kind.as_str() {
             "join" => Message::Join {
                 sender_id: need(self.sender_id, "senderId")?,
-                supported_protocol_versions: need(
-                    self.supported_protocol_versions,
-                    "supportedProtocolVersions",
-                )?,
+                supported_protocol_versions: need(self.supported_protocol_versions, "supportedProtocolVersions")?,
                 metadata: self.metadata,
             },
             "peer" => Message::Peer {
                 sender_id: need(self.sender_id, "senderId")?,
                 target_id: need(self.target_id, "targetId")?,
-                selected_protocol_version: need(
-                    self.selected_protocol_version,
-                    "selectedProtocolVersion",
-                )?,
+                selected_protocol_version: need(self.selected_protocol_version, "selectedProtocolVersion")?,
                 metadata: self.metadata,
             },
             "leave" => Message::Leave { sender_id: need(self.sender_id, "senderId")? },

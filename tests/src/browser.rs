@@ -129,7 +129,9 @@ impl Browser {
     /// Waits until a service worker controls the page (it has precached the app).
     pub async fn wait_offline_ready(&self) {
         eventually("the service worker to control the page", || async {
-            (self.script("return !!(navigator.serviceWorker && navigator.serviceWorker.controller)").await == json!(true)).then_some(())
+            (self.script("return !!(navigator.serviceWorker && navigator.serviceWorker.controller)").await
+                == json!(true))
+            .then_some(())
         })
         .await;
     }
@@ -143,7 +145,10 @@ impl Browser {
     pub async fn text_of(&self, css: &str) -> Option<String> {
         let value = self
             .client
-            .execute("const e = document.querySelector(arguments[0]); return e ? e.textContent : null", vec![json!(css)])
+            .execute(
+                "const e = document.querySelector(arguments[0]); return e ? e.textContent : null",
+                vec![json!(css)],
+            )
             .await
             .ok()?;
         value.as_str().map(str::to_owned)
@@ -156,7 +161,10 @@ impl Browser {
 
     /// Waits until the sync indicator says `label`.
     pub async fn wait_sync(&self, label: &str) {
-        eventually(&format!("the sync status «{label}»"), || async { (self.sync_status().await == label).then_some(()) }).await;
+        eventually(&format!("the sync status «{label}»"), || async {
+            (self.sync_status().await == label).then_some(())
+        })
+        .await;
     }
 
     /// Members on the screen as (ФИО, details line), in screen order.
@@ -195,7 +203,12 @@ impl Browser {
 
     /// The details line of the member called `name`.
     pub async fn details_of(&self, name: &str) -> String {
-        self.members().await.into_iter().find(|(n, _)| n == name).map(|(_, d)| d).unwrap_or_else(|| panic!("no member «{name}» on the screen"))
+        self.members()
+            .await
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, d)| d)
+            .unwrap_or_else(|| panic!("no member «{name}» on the screen"))
     }
 
     /// Clicks «Добавить члена МО», fills the form and saves it.
@@ -264,7 +277,10 @@ impl Browser {
 
     /// Types `value` into a text field (after clearing it) or picks it in a select.
     async fn set_field(&self, form: &Element, field: &str, value: &str) {
-        let input = form.find(Locator::Css(&format!("[data-testid=field-{field}]"))).await.unwrap_or_else(|e| panic!("field {field}: {e}"));
+        let input = form
+            .find(Locator::Css(&format!("[data-testid=field-{field}]")))
+            .await
+            .unwrap_or_else(|e| panic!("field {field}: {e}"));
         if input.tag_name().await.expect("tag name") == "select" {
             input.select_by_value(value).await.unwrap_or_else(|e| panic!("pick {value} in {field}: {e}"));
             return;
@@ -272,7 +288,10 @@ impl Browser {
         // Clearing through the DOM fires `input` like a person's backspace would.
         let element = serde_json::to_value(&input).expect("an element serialises");
         self.client
-            .execute("arguments[0].value = ''; arguments[0].dispatchEvent(new Event('input', {bubbles: true}));", vec![element])
+            .execute(
+                "arguments[0].value = ''; arguments[0].dispatchEvent(new Event('input', {bubbles: true}));",
+                vec![element],
+            )
             .await
             .expect("clear the field");
         if !value.is_empty() {
@@ -282,14 +301,16 @@ impl Browser {
 
     async fn row(&self, name: &str) -> Element {
         self.wait_for_row(name).await;
-        let xpath = format!(
-            "//li[@data-testid='member-row'][.//*[@data-testid='member-name'][normalize-space()='{name}']]"
-        );
+        let xpath =
+            format!("//li[@data-testid='member-row'][.//*[@data-testid='member-name'][normalize-space()='{name}']]");
         self.client.find(Locator::XPath(&xpath)).await.unwrap_or_else(|e| panic!("row «{name}»: {e}"))
     }
 
     async fn wait_for_row(&self, name: &str) {
-        eventually(&format!("«{name}» on the list"), || async { self.member_names().await.iter().any(|n| n == name).then_some(()) }).await;
+        eventually(&format!("«{name}» on the list"), || async {
+            self.member_names().await.iter().any(|n| n == name).then_some(())
+        })
+        .await;
     }
 
     async fn find(&self, css: &str) -> Element {

@@ -120,7 +120,11 @@ fn target_dir() -> PathBuf {
 /// The server binary `cargo xtask test` built (`MO_SERVER_BIN` overrides).
 pub fn binary() -> PathBuf {
     let path = env_path("MO_SERVER_BIN").unwrap_or_else(|| target_dir().join("server").join("server"));
-    assert!(path.exists(), "{} is missing: build it with `cargo xtask test` (or `cargo build --profile server -p server`)", path.display());
+    assert!(
+        path.exists(),
+        "{} is missing: build it with `cargo xtask test` (or `cargo build --profile server -p server`)",
+        path.display()
+    );
     path
 }
 

@@ -45,7 +45,8 @@ async fn offline_edits_on_two_devices_converge_when_the_server_returns() {
     b.edit_member("Петров Сергей Иванович", "class_led", "9А").await;
 
     server.resume().await;
-    let everyone = ["Иванова Мария Петровна", "Кузнецов Илья Олегович", "Петров Сергей Иванович", "Сидорова Анна Викторовна"];
+    let everyone =
+        ["Иванова Мария Петровна", "Кузнецов Илья Олегович", "Петров Сергей Иванович", "Сидорова Анна Викторовна"];
     for browser in [&a, &b] {
         browser.wait_sync(SAVED).await;
         browser.wait_members(&everyone).await;
@@ -123,9 +124,8 @@ async fn an_edit_appears_in_the_other_browser_without_a_reload() {
     b.remove_member("Белова Наталья Юрьевна").await;
     a.wait_members(&[]).await;
 
-    let errors = a
-        .try_add_member(&NewMember { full_name: "  ", experience_years: "сто", ..NewMember::teacher("", "5А") })
-        .await;
+    let errors =
+        a.try_add_member(&NewMember { full_name: "  ", experience_years: "сто", ..NewMember::teacher("", "5А") }).await;
     let messages: Vec<&str> = errors.iter().map(|(_, m)| m.as_str()).collect();
     assert!(errors.iter().any(|(field, _)| field == "full_name"), "an empty ФИО is refused: {errors:?}");
     assert!(errors.iter().any(|(field, _)| field == "experience_years"), "«сто» is not a number of years: {errors:?}");
@@ -156,7 +156,10 @@ async fn the_app_and_a_javascript_automerge_repo_client_share_the_member_list() 
     assert_eq!(written["id"].as_str().unwrap().len(), 32, "a 16-byte id");
     browser.wait_members(&["Смирнова Ольга Ивановна"]).await;
     let details = browser.details_of("Смирнова Ольга Ивановна").await;
-    assert!(details.contains("учитель истории") && details.contains("категория: первая") && details.contains("стаж 12 лет"), "{details}");
+    assert!(
+        details.contains("учитель истории") && details.contains("категория: первая") && details.contains("стаж 12 лет"),
+        "{details}"
+    );
 
     browser
         .add_member(&NewMember {
@@ -169,7 +172,10 @@ async fn the_app_and_a_javascript_automerge_repo_client_share_the_member_list() 
     browser.wait_sync(SAVED).await;
     let doc = e2e::js::run(&["read", &server.sync_url(), &association]).await;
     let members = doc["members"].as_array().unwrap();
-    let ours = members.iter().find(|m| m["full_name"] == "Ковалёв Андрей Петрович").unwrap_or_else(|| panic!("JS sees the app's member: {doc}"));
+    let ours = members
+        .iter()
+        .find(|m| m["full_name"] == "Ковалёв Андрей Петрович")
+        .unwrap_or_else(|| panic!("JS sees the app's member: {doc}"));
     assert_eq!(ours["class_led"], "10А");
     assert_eq!(ours["education"], "Higher");
     assert_eq!(ours["category"], "Methodologist");
@@ -200,7 +206,9 @@ async fn a_failed_save_is_shown_kept_and_retried() {
         )
         .await;
     browser.add_member(&NewMember::teacher("Зайцева Ирина Львовна", "1А")).await;
-    let banner = e2e::eventually("the storage error banner", || async { browser.text_of("[data-testid=storage-error]").await }).await;
+    let banner =
+        e2e::eventually("the storage error banner", || async { browser.text_of("[data-testid=storage-error]").await })
+            .await;
     assert!(banner.contains("закончилось место"), "the user learns why: {banner}");
     assert_ne!(browser.sync_status().await, SAVED, "an unsaved edit is not reported as saved");
     tokio::time::sleep(std::time::Duration::from_secs(4)).await;

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use automerge::transaction::Transactable;
-use automerge::{AutoCommit, ReadDoc, ROOT};
+use automerge::{AutoCommit, ROOT, ReadDoc};
 use e2e::Server;
 use e2e::peer::Peer;
 use futures_util::{SinkExt, StreamExt};
@@ -83,8 +83,7 @@ async fn bad_messages_close_only_the_connection_that_sent_them() {
         assert_eq!(close.map(|f| f.code), Some(code), "{what}: close code");
 
         // The other client still syncs: a change it makes is stored.
-        doc.transact::<_, _, automerge::AutomergeError>(|tx| tx.put(ROOT, "note", format!("after {what}")))
-            .unwrap();
+        doc.transact::<_, _, automerge::AutomergeError>(|tx| tx.put(ROOT, "note", format!("after {what}"))).unwrap();
         good.push(association, &mut doc).await;
     }
 

@@ -14,7 +14,9 @@ pub fn MembersPage() -> impl IntoView {
     let ui = expect_context::<Ui>();
     let adding = RwSignal::new(false);
     let ids = Memo::new(move |_| {
-        ui.records.with(|r| r.as_ref().map(|r| r.active_members().iter().map(|m| m.id).collect::<Vec<_>>()).unwrap_or_default())
+        ui.records.with(|r| {
+            r.as_ref().map(|r| r.active_members().iter().map(|m| m.id).collect::<Vec<_>>()).unwrap_or_default()
+        })
     });
     let loaded = move || ui.records.with(Option::is_some);
     let writable = move || loaded() && ui.read_only.with(Option::is_none);
