@@ -122,15 +122,18 @@ fn setup_build_tools() -> Result {
     // Not --locked: one of the CLI's locked dependencies is not in the registry.
     cargo_install("wasm-bindgen", "wasm-bindgen-cli", &bindgen, false)?;
     // binaryen (wasm-opt) from npm: Debian's 108 breaks wasm-bindgen's output.
-    npm_ci(&binaryen_dir())
+    npm_install(&binaryen_dir())
 }
 
 fn binaryen_dir() -> PathBuf {
     root().join("xtask").join("binaryen")
 }
 
-/// `npm ci` in `dir` unless its node_modules is as new as its lock file.
-fn npm_ci(dir: &Path) -> Result {
+/// Installs `dir`'s locked npm packages unless its node_modules is as new as
+/// its lock file. `npm install --no-save` rather than `npm ci`: npm 11 leaves
+/// other platforms' optional packages (cbor-extract's prebuilt binaries) out
+/// of the lock file, and `npm ci` then refuses the lock file as out of sync.
+fn npm_install(dir: &Path) -> Result {
     if !works("node", &["--version"]) || !works("npm", &["--version"]) {
         apt_install(&["nodejs", "npm"])?;
     }
@@ -138,7 +141,7 @@ fn npm_ci(dir: &Path) -> Result {
     if newer_or_equal(&stamp, &dir.join("package-lock.json")) {
         return Ok(());
     }
-    status(Command::new("npm").current_dir(dir).args(["ci", "--no-audit", "--no-fund"]))
+    status(Command::new("npm").current_dir(dir).args(["install", "--no-save", "--no-audit", "--no-fund"]))
 }
 
 fn setup_test_tools() -> Result {
@@ -146,7 +149,7 @@ fn setup_test_tools() -> Result {
     if !works("chromium", &["--version"]) || !works("chromedriver", &["--version"]) {
         apt_install(&["chromium", "chromium-driver"])?;
     }
-    npm_ci(&root().join("tests").join("interop"))
+    npm_install(&root().join("tests").join("interop"))
 }
 
 /// `cargo install crate --version v` unless `bin --version` already says `v`.
