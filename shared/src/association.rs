@@ -7,16 +7,17 @@
 //! two people editing different fields of one member offline both keep their
 //! edits after a merge.
 
-use automerge::transaction::CommitOptions;
-use automerge::{ActorId, AutoCommit};
-use autosurgeon::{Hydrate, Reconcile, hydrate, reconcile};
+use automerge::AutoCommit;
+use autosurgeon::{Hydrate, Reconcile};
 use uuid::Uuid;
 
 use crate::member::{Member, MemberFields};
+use crate::record::{Document, Record, RecordList};
 use crate::{DocumentId, Error};
 
-/// The newest document layout this build reads and writes.
-pub const SCHEMA_VERSION: u64 = 1;
+/// The newest document layout this build reads and writes (2: members with
+/// categories, courses and mentors).
+pub const SCHEMA_VERSION: u64 = 2;
 
 /// The records of one association.
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
@@ -28,92 +29,75 @@ pub struct AssociationDoc {
     pub members: Vec<Member>,
 }
 
+impl Document for AssociationDoc {
+    const SCHEMA_VERSION: u64 = SCHEMA_VERSION;
+
+    fn schema_version(&self) -> u64 {
+        self.schema_version
+    }
+
+    fn set_schema_version(&mut self, version: u64) {
+        self.schema_version = version;
+    }
+}
+
 impl AssociationDoc {
-    /// A new association document with the id `id`.
-    ///
-    /// The first change is the same bytes on every device (actor derived from
-    /// the id, time zero), so peers that create the document offline share
-    /// one `members` list instead of each making their own and losing one in
-    /// the merge. That change must never differ between versions: later
-    /// layouts migrate in changes of their own.
+    /// A new association document with the id `id` (see [`Document::create_with`]).
     pub fn create(id: &DocumentId) -> AutoCommit {
-        let mut doc = AutoCommit::new().with_actor(ActorId::from(&id.as_bytes()[..]));
-        let empty = AssociationDoc { schema_version: 1, members: Vec::new() };
-        reconcile(&mut doc, &empty).expect("an empty document accepts any records");
-        doc.commit_with(CommitOptions::default().with_time(0));
-        doc.set_actor(ActorId::random());
-        doc
-    }
-
-    /// Reads the records out of `doc`.
-    pub fn load(doc: &AutoCommit) -> Result<Self, Error> {
-        let records: Self = hydrate(doc)?;
-        if records.schema_version > SCHEMA_VERSION {
-            return Err(Error::NewerSchema { found: records.schema_version, supported: SCHEMA_VERSION });
-        }
-        Ok(records)
-    }
-
-    /// Whether `doc` was written by a newer version of the program, so this
-    /// one must show it read-only.
-    pub fn is_newer(doc: &AutoCommit) -> bool {
-        matches!(Self::load(doc), Err(Error::NewerSchema { .. }))
+        Self::create_with(id, &Self { schema_version: 1, members: Vec::new() })
     }
 
     /// Members on the list, in alphabetical order of ФИО.
     pub fn active_members(&self) -> Vec<&Member> {
-        let mut list: Vec<&Member> = self.members.iter().filter(|m| m.is_active()).collect();
+        let mut list = self.members.active();
         list.sort_by_cached_key(|m| m.full_name.to_lowercase().replace('ё', "е"));
         list
     }
 
     /// A member by id, removed or not.
     pub fn member(&self, id: Uuid) -> Option<&Member> {
-        self.members.iter().find(|m| m.id == id)
+        self.members.by_id(id)
+    }
+
+    /// A member's ФИО, or a dash for nobody; «(удалён)» marks a removed one.
+    pub fn name_of(&self, id: Option<Uuid>) -> String {
+        match id.and_then(|id| self.member(id)) {
+            Some(m) if m.is_active() => m.full_name.clone(),
+            Some(m) => format!("{} (удалён из списка)", m.full_name),
+            None => "—".into(),
+        }
+    }
+
+    /// Short form «Иванова М. П.».
+    pub fn initials_of(&self, id: Option<Uuid>) -> String {
+        match id.and_then(|id| self.member(id)) {
+            Some(m) => initials(&m.full_name),
+            None => "—".into(),
+        }
     }
 
     /// Adds a member; `now_ms` stamps the change. Returns the new id.
     pub fn add_member(doc: &mut AutoCommit, fields: MemberFields, now_ms: i64) -> Result<Uuid, Error> {
-        let id = Uuid::new_v4();
-        Self::change(doc, now_ms, |records| {
-            records.members.push(Member::new(id, fields));
-            Ok(())
-        })?;
-        Ok(id)
+        Self::change(doc, now_ms, |records| Ok(records.members.add(fields)))
     }
 
     /// Replaces a member's fields; saving unchanged fields writes nothing.
     pub fn update_member(doc: &mut AutoCommit, id: Uuid, fields: MemberFields, now_ms: i64) -> Result<(), Error> {
-        Self::change(doc, now_ms, |records| {
-            records.member_mut(id)?.update(fields);
-            Ok(())
-        })
+        Self::change(doc, now_ms, |records| records.members.update(id, fields))
     }
 
     /// Removes a member from the list.
     pub fn remove_member(doc: &mut AutoCommit, id: Uuid, now_ms: i64) -> Result<(), Error> {
-        Self::change(doc, now_ms, |records| {
-            records.member_mut(id)?.remove();
-            Ok(())
-        })
+        Self::change(doc, now_ms, |records| records.members.remove_record(id))
     }
+}
 
-    fn member_mut(&mut self, id: Uuid) -> Result<&mut Member, Error> {
-        self.members.iter_mut().find(|m| m.id == id).ok_or(Error::NotFound(id))
-    }
-
-    /// Reads, changes and writes back the records as one commit; nothing is
-    /// written if the change fails.
-    fn change(doc: &mut AutoCommit, now_ms: i64, f: impl FnOnce(&mut Self) -> Result<(), Error>) -> Result<(), Error> {
-        let mut records = Self::load(doc)?;
-        f(&mut records)?;
-        if let Err(e) = reconcile(doc, &records) {
-            doc.rollback();
-            return Err(e.into());
-        }
-        doc.commit_with(CommitOptions::default().with_time(now_ms));
-        Ok(())
-    }
+/// «Иванова Мария Петровна» → «Иванова М. П.».
+pub fn initials(full_name: &str) -> String {
+    let mut words = full_name.split_whitespace();
+    let Some(surname) = words.next() else { return String::new() };
+    let rest: Vec<String> = words.filter_map(|w| w.chars().next()).map(|c| format!("{c}.")).collect();
+    if rest.is_empty() { surname.to_owned() } else { format!("{surname} {}", rest.join(" ")) }
 }
 
 #[cfg(test)]
@@ -129,6 +113,7 @@ mod tests {
             education: Education::HigherPedagogical,
             category: Category::First,
             experience_years: 10,
+            ..MemberFields::default()
         }
     }
 
@@ -172,7 +157,7 @@ mod tests {
             let m = records.member(id).unwrap();
             assert_eq!(m.position, "учитель физики");
             assert_eq!(m.experience_years, 11);
-            assert_eq!(m.revision.value(), 2);
+            assert_eq!(m.life.revision.value(), 2);
         }
     }
 

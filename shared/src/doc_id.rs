@@ -16,6 +16,13 @@ impl DocumentId {
         Self(*uuid::Uuid::new_v4().as_bytes())
     }
 
+    /// The id of the document `label` belonging to this one (a year's plan
+    /// and protocols, the library): the same on every device, so two devices
+    /// that open it offline make one document, not two that hide each other.
+    pub fn derive(&self, label: &str) -> Self {
+        Self(*uuid::Uuid::new_v5(&uuid::Uuid::from_bytes(self.0), label.as_bytes()).as_bytes())
+    }
+
     /// The id's 16 bytes.
     pub fn as_bytes(&self) -> &[u8; 16] {
         &self.0

@@ -6,24 +6,40 @@
 //! - [`doc_id`]: automerge-repo document ids (base58check of 16 bytes).
 //! - [`wire`]: the CBOR messages of the automerge-repo wire protocol.
 //! - [`sync`]: one end of one connection, as a sans-I/O state machine.
-//! - [`member`]: a member of an association (член МО) and its validation.
-//! - [`association`]: the association document: its members, schema version,
-//!   and the operations the UI performs on it.
+//! - [`record`]: what every document and record have in common: schema
+//!   versions, identical first changes, edits that survive removals.
+//! - [`date`], [`form`]: dates and academic years; form values and Russian
+//!   messages at each field.
+//! - [`member`]: a member of an association (член МО), its rules and flags.
+//! - [`association`]: the association document: its members.
+//! - [`year`]: one academic year: profile, plan, protocols, analyses, and
+//!   the dashboard computed from them.
+//! - [`library`]: regulations with acknowledgement sheets, and the копилка.
 //! - [`error`]: the crate's error type.
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod association;
+pub mod date;
 pub mod doc_id;
 pub mod error;
+pub mod form;
 mod lenient;
+pub mod library;
 pub mod member;
+pub mod record;
+pub mod year;
 pub mod sync;
 pub mod wire;
 
 pub use association::{AssociationDoc, SCHEMA_VERSION};
 pub use doc_id::DocumentId;
 pub use error::Error;
-pub use member::{Category, Education, Member, MemberDraft, ValidationErrors};
+pub use date::{AcademicYear, Date};
+pub use form::{FieldErrors, Values};
+pub use library::LibraryDoc;
+pub use member::{Category, Education, Member, MemberFields};
+pub use record::Document;
+pub use year::YearDoc;
 pub use sync::{Event, Session, SyncTarget};
 pub use wire::{Message, PeerMetadata};

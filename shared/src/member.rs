@@ -1,150 +1,32 @@
 //! A member of a methodical association (член МО): the class teacher's
 //! profile as the school head keeps it, and the rules a form must pass.
 
-use std::collections::BTreeMap;
-use std::fmt;
-
-use autosurgeon::reconcile::NoKey;
-use autosurgeon::{Counter, Hydrate, HydrateError, Reconcile, Reconciler};
+use autosurgeon::{Hydrate, Reconcile};
 use uuid::Uuid;
 
-/// Education (образование), as personnel records name it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Reconcile, Hydrate)]
-pub enum Education {
-    /// высшее педагогическое
-    #[default]
-    HigherPedagogical,
-    /// высшее (непедагогическое)
-    Higher,
-    /// среднее профессиональное педагогическое
-    SecondaryPedagogical,
-    /// среднее профессиональное
-    Secondary,
-}
+use crate::date::Date;
+use crate::form::{FieldErrors, Values, date_value, member_value};
+use crate::record::Life;
 
-impl Education {
-    /// Every value, in the order a form lists them.
-    pub const ALL: [Education; 4] =
-        [Self::HigherPedagogical, Self::Higher, Self::SecondaryPedagogical, Self::Secondary];
-
-    /// The Russian label.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::HigherPedagogical => "высшее педагогическое",
-            Self::Higher => "высшее (непедагогическое)",
-            Self::SecondaryPedagogical => "среднее профессиональное педагогическое",
-            Self::Secondary => "среднее профессиональное",
-        }
-    }
-
-    /// A stable key for form values.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::HigherPedagogical => "higher_pedagogical",
-            Self::Higher => "higher",
-            Self::SecondaryPedagogical => "secondary_pedagogical",
-            Self::Secondary => "secondary",
-        }
-    }
-
-    /// The value with this [`Education::code`].
-    pub fn from_code(key: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|e| e.code() == key)
+crate::choices! {
+    /// Education (образование), as personnel records name it.
+    pub enum Education {
+        HigherPedagogical = ("higher_pedagogical", "высшее педагогическое"),
+        Higher = ("higher", "высшее (непедагогическое)"),
+        SecondaryPedagogical = ("secondary_pedagogical", "среднее профессиональное педагогическое"),
+        Secondary = ("secondary", "среднее профессиональное"),
     }
 }
 
-/// Qualification category (квалификационная категория).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Reconcile, Hydrate)]
-pub enum Category {
-    /// без категории
-    #[default]
-    None,
-    /// соответствие занимаемой должности
-    Conformity,
-    /// первая
-    First,
-    /// высшая
-    Highest,
-    /// педагог-методист
-    Methodologist,
-    /// педагог-наставник
-    Mentor,
-}
-
-impl Category {
-    /// Every value, in the order a form lists them.
-    pub const ALL: [Category; 6] =
-        [Self::None, Self::Conformity, Self::First, Self::Highest, Self::Methodologist, Self::Mentor];
-
-    /// The Russian label.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::None => "без категории",
-            Self::Conformity => "соответствие занимаемой должности",
-            Self::First => "первая",
-            Self::Highest => "высшая",
-            Self::Methodologist => "педагог-методист",
-            Self::Mentor => "педагог-наставник",
-        }
-    }
-
-    /// A stable key for form values.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::None => "none",
-            Self::Conformity => "conformity",
-            Self::First => "first",
-            Self::Highest => "highest",
-            Self::Methodologist => "methodologist",
-            Self::Mentor => "mentor",
-        }
-    }
-
-    /// The value with this [`Category::code`].
-    pub fn from_code(key: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.code() == key)
-    }
-}
-
-/// How many times a record was edited: an automerge counter, so concurrent
-/// edits add up instead of overwriting each other.
-#[derive(Clone, Default)]
-pub struct Revision(Counter);
-
-impl Revision {
-    /// The current count.
-    pub fn value(&self) -> i64 {
-        self.0.value()
-    }
-
-    fn bump(&mut self) {
-        self.0.increment(1);
-    }
-}
-
-impl PartialEq for Revision {
-    fn eq(&self, other: &Self) -> bool {
-        self.value() == other.value()
-    }
-}
-
-impl fmt::Debug for Revision {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Revision({})", self.value())
-    }
-}
-
-impl Reconcile for Revision {
-    type Key<'a> = NoKey;
-
-    fn reconcile<R: Reconciler>(&self, reconciler: R) -> Result<(), R::Error> {
-        self.0.reconcile(reconciler)
-    }
-}
-
-impl Hydrate for Revision {
-    fn hydrate_counter(c: i64) -> Result<Self, HydrateError> {
-        Ok(Self(Counter::hydrate_counter(c)?))
+crate::choices! {
+    /// Qualification category (квалификационная категория).
+    pub enum Category {
+        None = ("none", "без категории"),
+        Conformity = ("conformity", "соответствие занимаемой должности"),
+        First = ("first", "первая"),
+        Highest = ("highest", "высшая"),
+        Methodologist = ("methodologist", "педагог-методист"),
+        Mentor = ("mentor", "педагог-наставник"),
     }
 }
 
@@ -161,21 +43,35 @@ pub struct MemberFields {
     pub education: Education,
     /// квалификационная категория
     pub category: Category,
+    /// the day the category was assigned
+    pub category_since: Option<Date>,
+    /// the day it runs out («до»)
+    pub category_until: Option<Date>,
     /// педагогический стаж, full years
     pub experience_years: u32,
+    /// year of the last qualification course (курсы повышения квалификации)
+    pub course_year: Option<u32>,
+    /// its topic
+    pub course_topic: String,
+    /// its hours
+    pub course_hours: Option<u32>,
+    /// тема самообразования
+    pub self_education: String,
+    /// молодой специалист
+    pub young_specialist: bool,
+    /// наставник: another member
+    pub mentor: Option<Uuid>,
 }
 
 /// A member of the association as stored in the association document.
-///
-/// A removed member stays in the list with a note of the revision it was
-/// removed at: an edit made concurrently with the removal raises the revision
-/// past it and brings the member back, so neither person's work vanishes
-/// without a trace and every device shows the same list.
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
 pub struct Member {
     /// Stable identity; list merges match members by it.
     #[key]
     pub id: Uuid,
+    /// Edits and removals.
+    #[autosurgeon(missing = "Default::default")]
+    pub life: Life,
     /// ФИО
     #[autosurgeon(hydrate = "crate::lenient::text")]
     pub full_name: String,
@@ -189,216 +85,181 @@ pub struct Member {
     pub education: Education,
     /// квалификационная категория
     pub category: Category,
+    /// the day the category was assigned
+    #[autosurgeon(missing = "Default::default")]
+    pub category_since: Option<Date>,
+    /// the day it runs out
+    #[autosurgeon(missing = "Default::default")]
+    pub category_until: Option<Date>,
     /// стаж, full years
     #[autosurgeon(hydrate = "crate::lenient::whole")]
     pub experience_years: u32,
-    /// Edits so far.
+    /// year of the last qualification course
     #[autosurgeon(missing = "Default::default")]
-    pub revision: Revision,
-    /// The revisions at which people removed this member.
+    pub course_year: Option<u32>,
+    /// its topic
     #[autosurgeon(missing = "Default::default")]
-    pub removals: Vec<i64>,
+    pub course_topic: String,
+    /// its hours
+    #[autosurgeon(missing = "Default::default")]
+    pub course_hours: Option<u32>,
+    /// тема самообразования
+    #[autosurgeon(missing = "Default::default")]
+    pub self_education: String,
+    /// молодой специалист
+    #[autosurgeon(missing = "Default::default")]
+    pub young_specialist: bool,
+    /// наставник
+    #[autosurgeon(missing = "Default::default")]
+    pub mentor: Option<Uuid>,
 }
+
+crate::record!(Member, MemberFields {
+    full_name, position, class_led, education, category, category_since, category_until, experience_years,
+    course_year, course_topic, course_hours, self_education, young_specialist, mentor,
+});
+
+/// How long before a category runs out the list starts warning.
+pub const CATEGORY_WARNING_DAYS: i64 = 180;
+/// Courses are due again after this many years.
+pub const COURSE_INTERVAL_YEARS: i32 = 3;
 
 impl Member {
-    /// A new member with these fields.
-    pub fn new(id: Uuid, fields: MemberFields) -> Self {
-        let mut m = Self {
-            id,
-            full_name: String::new(),
-            position: String::new(),
-            class_led: String::new(),
-            education: Education::default(),
-            category: Category::default(),
-            experience_years: 0,
-            revision: Revision::default(),
-            removals: Vec::new(),
-        };
-        m.set_fields(fields);
-        m
-    }
-
-    /// The editable fields.
-    pub fn fields(&self) -> MemberFields {
-        MemberFields {
-            full_name: self.full_name.clone(),
-            position: self.position.clone(),
-            class_led: self.class_led.clone(),
-            education: self.education,
-            category: self.category,
-            experience_years: self.experience_years,
+    /// Warnings for the head, as of `today`: a category running out, courses
+    /// overdue, and (for the association's head) the requirements of the post.
+    pub fn flags(&self, today: Date, is_head: bool) -> Vec<String> {
+        let mut flags = Vec::new();
+        if let Some(until) = self.category_until {
+            if until < today {
+                flags.push(format!("категория истекла {until}"));
+            } else if until.days() - today.days() <= CATEGORY_WARNING_DAYS {
+                flags.push(format!("категория истекает {until}"));
+            }
         }
-    }
-
-    /// Replaces the editable fields; returns whether anything changed.
-    pub fn update(&mut self, fields: MemberFields) -> bool {
-        if self.fields() == fields {
-            return false;
+        match self.course_year {
+            Some(year) if today.year() - year as i32 > COURSE_INTERVAL_YEARS => {
+                flags.push(format!("курсы повышения квалификации более 3 лет назад ({year})"));
+            }
+            None => flags.push("нет сведений о курсах повышения квалификации".into()),
+            Some(_) => {}
         }
-        self.set_fields(fields);
-        self.revision.bump();
-        true
-    }
-
-    fn set_fields(&mut self, f: MemberFields) {
-        self.full_name = f.full_name;
-        self.position = f.position;
-        self.class_led = f.class_led;
-        self.education = f.education;
-        self.category = f.category;
-        self.experience_years = f.experience_years;
-    }
-
-    /// Marks the member removed as of its current revision.
-    pub fn remove(&mut self) {
-        if self.is_active() {
-            self.removals.push(self.revision.value());
+        if is_head && !meets_head_requirements(self) {
+            flags.push("руководителю МО нужны высшее педагогическое образование и стаж не менее 5 лет".into());
         }
-    }
-
-    /// Whether the member is on the list: never removed, or edited since the
-    /// latest removal (by someone who had not seen it).
-    pub fn is_active(&self) -> bool {
-        self.removals.iter().max().is_none_or(|&at| self.revision.value() > at)
+        flags
     }
 }
 
-/// A form field of a member, for placing validation messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Field {
-    /// ФИО
-    FullName,
-    /// должность
-    Position,
-    /// класс
-    ClassLed,
-    /// образование
-    Education,
-    /// категория
-    Category,
-    /// стаж
-    Experience,
-}
-
-/// Validation messages in Russian, one per field at most.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ValidationErrors(BTreeMap<Field, &'static str>);
-
-impl ValidationErrors {
-    /// The message for `field`, if it failed.
-    pub fn get(&self, field: Field) -> Option<&'static str> {
-        self.0.get(&field).copied()
-    }
-
-    /// Whether every field passed.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    fn add(&mut self, field: Field, message: &'static str) {
-        self.0.entry(field).or_insert(message);
-    }
-}
-
-/// What a member form holds: text as typed, not yet checked.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct MemberDraft {
-    /// ФИО as typed.
-    pub full_name: String,
-    /// должность as typed.
-    pub position: String,
-    /// класс as typed.
-    pub class_led: String,
-    /// An [`Education::code`].
-    pub education: String,
-    /// A [`Category::code`].
-    pub category: String,
-    /// стаж as typed.
-    pub experience_years: String,
+/// Higher pedagogical education and at least five years of experience: what
+/// the regulations ask of an association's head.
+pub fn meets_head_requirements(m: &Member) -> bool {
+    m.education == Education::HigherPedagogical && m.experience_years >= 5
 }
 
 /// The most years of experience a form accepts.
 pub const MAX_EXPERIENCE_YEARS: u32 = 60;
 const MAX_TEXT_CHARS: usize = 150;
 
-impl MemberDraft {
-    /// A form filled with a member's current fields.
-    pub fn from_fields(f: &MemberFields) -> Self {
-        Self {
-            full_name: f.full_name.clone(),
-            position: f.position.clone(),
-            class_led: f.class_led.clone(),
-            education: f.education.code().to_owned(),
-            category: f.category.code().to_owned(),
-            experience_years: f.experience_years.to_string(),
-        }
+impl MemberFields {
+    /// The form filled with these fields.
+    pub fn to_values(&self) -> Values {
+        Values::from([
+            ("full_name", self.full_name.clone()),
+            ("position", self.position.clone()),
+            ("class_led", self.class_led.clone()),
+            ("education", self.education.code().to_owned()),
+            ("category", self.category.code().to_owned()),
+            ("category_since", date_value(self.category_since)),
+            ("category_until", date_value(self.category_until)),
+            ("experience_years", self.experience_years.to_string()),
+            ("course_year", self.course_year.map(|y| y.to_string()).unwrap_or_default()),
+            ("course_topic", self.course_topic.clone()),
+            ("course_hours", self.course_hours.map(|h| h.to_string()).unwrap_or_default()),
+            ("self_education", self.self_education.clone()),
+            ("young_specialist", self.young_specialist.to_string()),
+            ("mentor", member_value(self.mentor)),
+        ])
     }
 
-    /// Checks the form and returns the fields, normalised, or every message.
-    pub fn validate(&self) -> Result<MemberFields, ValidationErrors> {
-        let mut errors = ValidationErrors::default();
+    /// An empty form with the usual choices preselected.
+    pub fn blank() -> Values {
+        Self::default().to_values().with("experience_years", "")
+    }
 
-        let full_name = collapse_spaces(&self.full_name);
-        if full_name.is_empty() {
-            errors.add(Field::FullName, "Укажите ФИО");
-        } else if full_name.chars().count() > MAX_TEXT_CHARS {
-            errors.add(Field::FullName, "ФИО слишком длинное (не больше 150 знаков)");
-        } else if !full_name.chars().all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '.' | '\'')) {
-            errors.add(Field::FullName, "ФИО может содержать только буквы, пробелы, дефис и точку");
-        } else if full_name.split(' ').count() < 2 {
-            errors.add(Field::FullName, "Укажите фамилию и имя (и отчество, если есть)");
+    /// Checks a member form and returns the fields, normalised, or every message.
+    pub fn validate(v: &Values) -> Result<Self, FieldErrors> {
+        let mut e = FieldErrors::default();
+
+        let full_name = e.text(v, "full_name", Some("Укажите ФИО"), MAX_TEXT_CHARS);
+        if e.get("full_name").is_none() {
+            if !full_name.chars().all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '.' | '\'')) {
+                e.add("full_name", "ФИО может содержать только буквы, пробелы, дефис и точку");
+            } else if full_name.split(' ').count() < 2 {
+                e.add("full_name", "Укажите фамилию и имя (и отчество, если есть)");
+            }
+        }
+        let position = e.text(v, "position", Some("Укажите должность"), MAX_TEXT_CHARS);
+        let class_led = normalize_class(v.get("class_led"));
+        if class_led.is_none() {
+            e.add("class_led", "Класс указывается номером от 1 до 11 и буквой, например «7Б»");
+        }
+        let education = e.choice(v, "education", Education::from_code);
+        let category = e.choice(v, "category", Category::from_code);
+        let category_since = e.date(v, "category_since", false, None);
+        let category_until = e.date(v, "category_until", false, None);
+        if let (Some(since), Some(until)) = (category_since, category_until)
+            && until <= since
+        {
+            e.add("category_until", "Срок действия категории должен быть позже даты присвоения");
+        }
+        if category == Some(Category::None) && (category_since.is_some() || category_until.is_some()) {
+            e.add("category", "Выберите категорию или сотрите её даты");
         }
 
-        let position = collapse_spaces(&self.position);
-        if position.is_empty() {
-            errors.add(Field::Position, "Укажите должность");
-        } else if position.chars().count() > MAX_TEXT_CHARS {
-            errors.add(Field::Position, "Должность слишком длинная (не больше 150 знаков)");
-        }
-
-        let class_led = normalize_class(&self.class_led);
-        if class_led.as_deref().is_none() {
-            errors.add(Field::ClassLed, "Класс указывается номером от 1 до 11 и буквой, например «7Б»");
-        }
-
-        let education = Education::from_code(&self.education);
-        if education.is_none() {
-            errors.add(Field::Education, "Выберите образование из списка");
-        }
-        let category = Category::from_code(&self.category);
-        if category.is_none() {
-            errors.add(Field::Category, "Выберите категорию из списка");
-        }
-
-        let experience = self.experience_years.trim();
+        let experience = v.get("experience_years").trim();
         let experience_years = if experience.is_empty() {
-            errors.add(Field::Experience, "Укажите стаж (полных лет)");
+            e.add("experience_years", "Укажите стаж (полных лет)");
             None
         } else {
             match experience.parse::<u32>() {
                 Ok(y) if y <= MAX_EXPERIENCE_YEARS => Some(y),
                 Ok(_) => {
-                    errors.add(Field::Experience, "Стаж не может быть больше 60 лет");
+                    e.add("experience_years", "Стаж не может быть больше 60 лет");
                     None
                 }
                 Err(_) => {
-                    errors.add(Field::Experience, "Стаж — целое число полных лет, например 12");
+                    e.add("experience_years", "Стаж — целое число полных лет, например 12");
                     None
                 }
             }
         };
-
-        match (class_led, education, category, experience_years) {
-            (Some(class_led), Some(education), Some(category), Some(experience_years)) if errors.is_empty() => {
-                Ok(MemberFields { full_name, position, class_led, education, category, experience_years })
-            }
-            _ => Err(errors),
+        let course_year = e.number(v, "course_year", None, 1970..=2100);
+        let course_topic = e.text(v, "course_topic", None, 300);
+        let course_hours = e.number(v, "course_hours", None, 1..=2000);
+        if course_year.is_none() && (!course_topic.is_empty() || course_hours.is_some()) && e.get("course_year").is_none() {
+            e.add("course_year", "Укажите год курсов");
         }
-    }
-}
+        let self_education = e.text(v, "self_education", None, 300);
+        let young_specialist = v.flag("young_specialist");
+        let mentor = e.member(v, "mentor", None);
 
-fn collapse_spaces(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+        e.result(|| Self {
+            full_name,
+            position,
+            class_led: class_led.unwrap_or_default(),
+            education: education.unwrap_or_default(),
+            category: category.unwrap_or_default(),
+            category_since,
+            category_until,
+            experience_years: experience_years.unwrap_or_default(),
+            course_year,
+            course_topic,
+            course_hours,
+            self_education,
+            young_specialist,
+            mentor,
+        })
+    }
 }
 
 /// Normalises a class such as « 7 б » or «7-Б» to «7Б»; `Some("")` when
@@ -425,45 +286,44 @@ fn normalize_class(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::Record;
 
-    fn draft() -> MemberDraft {
-        MemberDraft {
-            full_name: "  Иванова   Мария Петровна ".into(),
-            position: "учитель начальных классов".into(),
-            class_led: "3 а".into(),
-            education: "higher_pedagogical".into(),
-            category: "first".into(),
-            experience_years: "12".into(),
-        }
+    fn draft() -> Values {
+        MemberFields::blank()
+            .with("full_name", "  Иванова   Мария Петровна ")
+            .with("position", "учитель начальных классов")
+            .with("class_led", "3 а")
+            .with("category", "first")
+            .with("experience_years", "12")
     }
 
     #[test]
     fn a_filled_form_is_normalised() {
-        let f = draft().validate().unwrap();
+        let f = MemberFields::validate(&draft()).unwrap();
         assert_eq!(f.full_name, "Иванова Мария Петровна");
         assert_eq!(f.class_led, "3А");
         assert_eq!(f.category, Category::First);
         assert_eq!(f.experience_years, 12);
+        assert_eq!(MemberFields::validate(&f.to_values()).unwrap(), f, "a form of the fields reads back the same");
     }
 
     #[test]
     fn an_empty_form_names_every_required_field_in_russian() {
-        let e = MemberDraft::default().validate().unwrap_err();
-        assert_eq!(e.get(Field::FullName), Some("Укажите ФИО"));
-        assert_eq!(e.get(Field::Position), Some("Укажите должность"));
-        assert_eq!(e.get(Field::Experience), Some("Укажите стаж (полных лет)"));
-        assert_eq!(e.get(Field::ClassLed), None, "a class is optional");
+        let e = MemberFields::validate(&MemberFields::blank()).unwrap_err();
+        assert_eq!(e.get("full_name"), Some("Укажите ФИО"));
+        assert_eq!(e.get("position"), Some("Укажите должность"));
+        assert_eq!(e.get("experience_years"), Some("Укажите стаж (полных лет)"));
+        assert_eq!(e.get("class_led"), None, "a class is optional");
     }
 
     #[test]
     fn a_class_outside_one_to_eleven_or_with_a_latin_letter_is_refused() {
         for bad in ["12А", "0Б", "7B", "7АБ", "А7", "07А"] {
-            let d = MemberDraft { class_led: bad.into(), ..draft() };
-            assert!(d.validate().unwrap_err().get(Field::ClassLed).is_some(), "{bad}");
+            let e = MemberFields::validate(&draft().with("class_led", bad)).unwrap_err();
+            assert!(e.get("class_led").is_some(), "{bad}");
         }
         for (good, norm) in [("11", "11"), ("7-б", "7Б"), ("10 ё", "10Ё"), ("", "")] {
-            let d = MemberDraft { class_led: good.into(), ..draft() };
-            assert_eq!(d.validate().unwrap().class_led, norm);
+            assert_eq!(MemberFields::validate(&draft().with("class_led", good)).unwrap().class_led, norm);
         }
     }
 
@@ -474,24 +334,56 @@ mod tests {
             ("2.5", "Стаж — целое число полных лет, например 12"),
             ("61", "Стаж не может быть больше 60 лет"),
         ] {
-            let d = MemberDraft { experience_years: bad.into(), ..draft() };
-            assert_eq!(d.validate().unwrap_err().get(Field::Experience), Some(msg));
+            let e = MemberFields::validate(&draft().with("experience_years", bad)).unwrap_err();
+            assert_eq!(e.get("experience_years"), Some(msg));
         }
     }
 
     #[test]
     fn a_name_of_one_word_or_with_digits_is_refused() {
-        let d = MemberDraft { full_name: "Иванова".into(), ..draft() };
-        assert!(d.validate().unwrap_err().get(Field::FullName).is_some());
-        let d = MemberDraft { full_name: "Иванова 2".into(), ..draft() };
-        assert!(d.validate().unwrap_err().get(Field::FullName).is_some());
+        assert!(MemberFields::validate(&draft().with("full_name", "Иванова")).unwrap_err().get("full_name").is_some());
+        assert!(MemberFields::validate(&draft().with("full_name", "Иванова 2")).unwrap_err().get("full_name").is_some());
+    }
+
+    #[test]
+    fn category_dates_must_be_in_order_and_belong_to_a_category() {
+        let e = MemberFields::validate(&draft().with("category_since", "01.03.2025").with("category_until", "01.03.2024"))
+            .unwrap_err();
+        assert_eq!(e.get("category_until"), Some("Срок действия категории должен быть позже даты присвоения"));
+        let e = MemberFields::validate(&draft().with("category", "none").with("category_since", "01.03.2025"))
+            .unwrap_err();
+        assert!(e.get("category").is_some());
+    }
+
+    #[test]
+    fn flags_warn_of_expiring_categories_old_courses_and_an_unqualified_head() {
+        let today = Date::new(2026, 11, 22).unwrap();
+        let fields = MemberFields::validate(
+            &draft()
+                .with("category_since", "20.03.2022")
+                .with("category_until", "20.03.2027")
+                .with("course_year", "2022")
+                .with("experience_years", "3"),
+        )
+        .unwrap();
+        let m = Member::new(Uuid::new_v4(), fields.clone());
+        assert_eq!(
+            m.flags(today, true),
+            [
+                "категория истекает 20.03.2027",
+                "курсы повышения квалификации более 3 лет назад (2022)",
+                "руководителю МО нужны высшее педагогическое образование и стаж не менее 5 лет",
+            ]
+        );
+        let fresh = MemberFields { course_year: Some(2025), experience_years: 7, category_until: None, ..fields };
+        assert!(Member::new(Uuid::new_v4(), fresh).flags(today, true).is_empty());
     }
 
     #[test]
     fn a_removed_member_is_inactive_until_edited_again() {
-        let mut m = Member::new(Uuid::new_v4(), draft().validate().unwrap());
+        let mut m = Member::new(Uuid::new_v4(), MemberFields::validate(&draft()).unwrap());
         assert!(m.is_active());
-        m.remove();
+        m.life.remove();
         assert!(!m.is_active());
         let mut f = m.fields();
         f.position = "педагог-организатор".into();

@@ -231,5 +231,5 @@ async fn a_failed_save_is_shown_kept_and_retried() {
 
 fn autosurgeon_hydrate(doc: &automerge::Automerge) -> shared::AssociationDoc {
     let doc = automerge::AutoCommit::load(&doc.save()).unwrap();
-    shared::AssociationDoc::load(&doc).unwrap()
+    <shared::AssociationDoc as shared::Document>::load(&doc).unwrap()
 }

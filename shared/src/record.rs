@@ -1,0 +1,304 @@
+//! What every document and every record in it have in common.
+//!
+//! - [`Document`]: a kind of automerge document with a `schema_version`,
+//!   created with the same first change on every device, read and changed
+//!   as Rust records through autosurgeon.
+//! - [`Life`] and [`Record`]: records in a list, matched by id, edited and
+//!   removed so that an edit made concurrently with a removal brings the
+//!   record back instead of vanishing.
+
+use std::fmt;
+
+use automerge::transaction::CommitOptions;
+use automerge::{ActorId, AutoCommit, TextEncoding};
+use autosurgeon::reconcile::NoKey;
+use autosurgeon::{Counter, Hydrate, HydrateError, Reconcile, Reconciler, hydrate, reconcile};
+use uuid::Uuid;
+
+use crate::{DocumentId, Error};
+
+/// An empty automerge document ready for our records.
+///
+/// Text positions count UTF-8 bytes: `autosurgeon::Text` records its splices
+/// at byte offsets of the Rust string and hands them to automerge as they
+/// are, so with automerge's default (code points) any Cyrillic text before
+/// an edit would put it in the wrong place or out of range. The setting is
+/// local to this handle; the document's bytes are the same either way.
+pub fn new_doc() -> AutoCommit {
+    AutoCommit::new_with_encoding(TextEncoding::Utf8CodeUnit)
+}
+
+/// A kind of document: its records, layout version and first change.
+pub trait Document: Reconcile + Hydrate + Sized {
+    /// The newest layout this build reads and writes.
+    const SCHEMA_VERSION: u64;
+
+    /// The layout version stored in the document.
+    fn schema_version(&self) -> u64;
+
+    /// Marks the records as written in `version`'s layout.
+    fn set_schema_version(&mut self, version: u64);
+
+    /// A new document with id `id` holding `empty`.
+    ///
+    /// The first change is the same bytes on every device (actor derived from
+    /// the id, time zero), so peers that create the document offline share
+    /// its lists instead of each making their own and losing one in the
+    /// merge. `empty` must therefore never change between versions for a
+    /// given id: later layouts migrate in changes of their own.
+    fn create_with(id: &DocumentId, empty: &Self) -> AutoCommit {
+        let mut doc = new_doc().with_actor(ActorId::from(&id.as_bytes()[..]));
+        reconcile(&mut doc, empty).expect("an empty document accepts any records");
+        doc.commit_with(CommitOptions::default().with_time(0));
+        doc.set_actor(ActorId::random());
+        doc
+    }
+
+    /// Reads the records, refusing a layout newer than this build's.
+    fn load(doc: &AutoCommit) -> Result<Self, Error> {
+        let records = Self::load_any(doc)?;
+        if records.schema_version() > Self::SCHEMA_VERSION {
+            return Err(Error::NewerSchema { found: records.schema_version(), supported: Self::SCHEMA_VERSION });
+        }
+        Ok(records)
+    }
+
+    /// Reads the records whatever their layout version, for showing a newer
+    /// document read-only.
+    fn load_any(doc: &AutoCommit) -> Result<Self, Error> {
+        Ok(hydrate(doc)?)
+    }
+
+    /// Whether `doc` was written by a newer version of the program.
+    fn is_newer(doc: &AutoCommit) -> bool {
+        matches!(Self::load(doc), Err(Error::NewerSchema { .. }))
+    }
+
+    /// Reads, changes and writes back the records as one commit stamped
+    /// `now_ms`; nothing is written if `f` or the write fails.
+    fn change<T>(doc: &mut AutoCommit, now_ms: i64, f: impl FnOnce(&mut Self) -> Result<T, Error>) -> Result<T, Error> {
+        let mut records = Self::load(doc)?;
+        let out = f(&mut records)?;
+        if records.schema_version() < Self::SCHEMA_VERSION {
+            records.set_schema_version(Self::SCHEMA_VERSION);
+        }
+        if let Err(e) = reconcile(doc, &records) {
+            doc.rollback();
+            return Err(e.into());
+        }
+        doc.commit_with(CommitOptions::default().with_time(now_ms));
+        Ok(out)
+    }
+}
+
+/// How many times a record was edited: an automerge counter, so concurrent
+/// edits add up instead of overwriting each other.
+#[derive(Clone, Default)]
+pub struct Revision(Counter);
+
+impl Revision {
+    /// The current count.
+    pub fn value(&self) -> i64 {
+        self.0.value()
+    }
+
+    fn bump(&mut self) {
+        self.0.increment(1);
+    }
+}
+
+impl PartialEq for Revision {
+    fn eq(&self, other: &Self) -> bool {
+        self.value() == other.value()
+    }
+}
+
+impl fmt::Debug for Revision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Revision({})", self.value())
+    }
+}
+
+impl Reconcile for Revision {
+    type Key<'a> = NoKey;
+
+    fn reconcile<R: Reconciler>(&self, reconciler: R) -> Result<(), R::Error> {
+        self.0.reconcile(reconciler)
+    }
+}
+
+impl Hydrate for Revision {
+    fn hydrate_counter(c: i64) -> Result<Self, HydrateError> {
+        Ok(Self(Counter::hydrate_counter(c)?))
+    }
+}
+
+/// A record's edits and removals.
+///
+/// A removed record stays in its list with a note of the revision it was
+/// removed at: an edit made concurrently with the removal raises the revision
+/// past it and brings the record back, so neither person's work vanishes
+/// without a trace and every device shows the same list.
+#[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
+pub struct Life {
+    /// Edits so far.
+    #[autosurgeon(missing = "Default::default")]
+    pub revision: Revision,
+    /// The revisions at which people removed the record.
+    #[autosurgeon(missing = "Default::default")]
+    pub removals: Vec<i64>,
+}
+
+impl Life {
+    /// Counts an edit.
+    pub fn edited(&mut self) {
+        self.revision.bump();
+    }
+
+    /// Marks the record removed as of its current revision.
+    pub fn remove(&mut self) {
+        if self.is_active() {
+            self.removals.push(self.revision.value());
+        }
+    }
+
+    /// Whether the record is on its list: never removed, or edited since the
+    /// latest removal (by someone who had not seen it).
+    pub fn is_active(&self) -> bool {
+        self.removals.iter().max().is_none_or(|&at| self.revision.value() > at)
+    }
+}
+
+/// A record kept in a list of a document.
+pub trait Record: Sized {
+    /// The fields a person fills in, already checked.
+    type Fields: PartialEq;
+
+    /// A new record with these fields.
+    fn new(id: Uuid, fields: Self::Fields) -> Self;
+    /// Its stable id.
+    fn id(&self) -> Uuid;
+    /// Its edits and removals.
+    fn life(&self) -> &Life;
+    /// Its edits and removals, to change.
+    fn life_mut(&mut self) -> &mut Life;
+    /// The editable fields.
+    fn fields(&self) -> Self::Fields;
+    /// Writes the editable fields.
+    fn set_fields(&mut self, fields: Self::Fields);
+
+    /// Whether it is on its list.
+    fn is_active(&self) -> bool {
+        self.life().is_active()
+    }
+
+    /// Replaces the fields; returns whether anything changed.
+    fn update(&mut self, fields: Self::Fields) -> bool {
+        if self.fields() == fields {
+            return false;
+        }
+        self.set_fields(fields);
+        self.life_mut().edited();
+        true
+    }
+}
+
+/// Operations on a document's list of records.
+pub trait RecordList<R: Record> {
+    /// Adds a record; returns its new id.
+    fn add(&mut self, fields: R::Fields) -> Uuid;
+    /// A record by id, removed or not.
+    fn by_id(&self, id: Uuid) -> Option<&R>;
+    /// A record by id, to change.
+    fn by_id_mut(&mut self, id: Uuid) -> Result<&mut R, Error>;
+    /// Replaces a record's fields.
+    fn update(&mut self, id: Uuid, fields: R::Fields) -> Result<(), Error>;
+    /// Removes a record.
+    fn remove_record(&mut self, id: Uuid) -> Result<(), Error>;
+    /// The records on the list, in stored order.
+    fn active(&self) -> Vec<&R>;
+}
+
+impl<R: Record> RecordList<R> for Vec<R> {
+    fn add(&mut self, fields: R::Fields) -> Uuid {
+        let id = Uuid::new_v4();
+        self.push(R::new(id, fields));
+        id
+    }
+
+    fn by_id(&self, id: Uuid) -> Option<&R> {
+        self.iter().find(|r| r.id() == id)
+    }
+
+    fn by_id_mut(&mut self, id: Uuid) -> Result<&mut R, Error> {
+        self.iter_mut().find(|r| r.id() == id).ok_or(Error::NotFound(id))
+    }
+
+    fn update(&mut self, id: Uuid, fields: R::Fields) -> Result<(), Error> {
+        self.by_id_mut(id)?.update(fields);
+        Ok(())
+    }
+
+    fn remove_record(&mut self, id: Uuid) -> Result<(), Error> {
+        self.by_id_mut(id)?.life_mut().remove();
+        Ok(())
+    }
+
+    fn active(&self) -> Vec<&R> {
+        self.iter().filter(|r| r.is_active()).collect()
+    }
+}
+
+/// Implements [`Record`] for a struct with `id`, `life` and the fields of its
+/// `Fields` type given by name; text fields of type `autosurgeon::Text` are
+/// listed after `text:` and updated by splicing, so concurrent typing merges;
+/// fields after `rest:` are not edited by the form and start as default.
+#[macro_export]
+macro_rules! record {
+    ($ty:ty, $fields:ident { $($f:ident),* $(,)? } $(, text: { $($t:ident),* $(,)? })? $(, rest: { $($r:ident),* $(,)? })?) => {
+        impl $crate::record::Record for $ty {
+            type Fields = $fields;
+
+            fn new(id: ::uuid::Uuid, fields: $fields) -> Self {
+                Self {
+                    id,
+                    life: ::core::default::Default::default(),
+                    $($f: fields.$f,)*
+                    $($($t: ::autosurgeon::Text::with_value(fields.$t),)*)?
+                    $($($r: ::core::default::Default::default(),)*)?
+                }
+            }
+            fn id(&self) -> ::uuid::Uuid {
+                self.id
+            }
+            fn life(&self) -> &$crate::record::Life {
+                &self.life
+            }
+            fn life_mut(&mut self) -> &mut $crate::record::Life {
+                &mut self.life
+            }
+            fn fields(&self) -> $fields {
+                $fields {
+                    $($f: self.$f.clone(),)*
+                    $($($t: self.$t.as_str().to_owned(),)*)?
+                }
+            }
+            fn set_fields(&mut self, fields: $fields) {
+                $(self.$f = fields.$f;)*
+                $($(if self.$t.as_str() != fields.$t { self.$t.update(&fields.$t); })*)?
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// Merges each into the other and checks they agree.
+    pub(crate) fn merge_both(a: &mut AutoCommit, b: &mut AutoCommit) {
+        a.merge(b).unwrap();
+        b.merge(a).unwrap();
+        assert_eq!(a.get_heads(), b.get_heads());
+    }
+}
