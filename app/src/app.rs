@@ -1,13 +1,23 @@
-//! The root component: starts the app (storage, document, sync, service
+//! The root component: starts the app (storage, documents, sync, service
 //! worker) and lays out the screen.
 
 use leptos::prelude::*;
 use shared::DocumentId;
 
+use shared::{AssociationDoc, LibraryDoc};
+
 use crate::components::banners::{FatalError, ReadOnlyNotice, StorageErrorBanner, UpdateBanner};
 use crate::components::sync_badge::SyncBadge;
+use crate::nav::{self, Nav, Page, YearPicker};
+use crate::pages::analyses::AnalysesPage;
+use crate::pages::dashboard::DashboardPage;
+use crate::pages::kopilka::KopilkaPage;
 use crate::pages::members::MembersPage;
-use crate::repo::{Repo, Ui};
+use crate::pages::plan::PlanPage;
+use crate::pages::profile::ProfilePage;
+use crate::pages::protocols::ProtocolsPage;
+use crate::pages::regulations::RegulationsPage;
+use crate::repo::{DocKind, Repo, Ui, open_year};
 use crate::storage::{Store, settings};
 use crate::{pwa, sync};
 
@@ -16,27 +26,43 @@ use crate::{pwa, sync};
 pub fn App() -> impl IntoView {
     let ui = Ui::new();
     provide_context(ui);
+    let page = RwSignal::new(Page::from_hash());
+    provide_context(page);
+    nav::follow_hash(page);
     leptos::task::spawn_local(start(ui));
 
     view! {
+        <div class="bars">
         <header class="top">
             <div class="title">
                 <span class="short">"МО КР"</span>
                 <span class="long">"Методическое объединение классных руководителей"</span>
             </div>
+            <YearPicker />
             <SyncBadge />
         </header>
+        <Nav />
+        </div>
         <UpdateBanner />
         <StorageErrorBanner />
         <ReadOnlyNotice />
         <FatalError />
         <main>
-            <MembersPage />
+            {move || match page.get() {
+                Page::Dashboard => view! { <DashboardPage /> }.into_any(),
+                Page::Profile => view! { <ProfilePage /> }.into_any(),
+                Page::Members => view! { <MembersPage /> }.into_any(),
+                Page::Plan => view! { <PlanPage /> }.into_any(),
+                Page::Protocols => view! { <ProtocolsPage /> }.into_any(),
+                Page::Analyses => view! { <AnalysesPage /> }.into_any(),
+                Page::Regulations => view! { <RegulationsPage /> }.into_any(),
+                Page::Kopilka => view! { <KopilkaPage /> }.into_any(),
+            }}
         </main>
     }
 }
 
-/// Opens storage and the association document, then starts syncing.
+/// Opens storage and the association's documents, then starts syncing.
 async fn start(ui: Ui) {
     pwa::request_persistent_storage();
     pwa::register(move || ui.update_ready.set(true));
@@ -68,10 +94,25 @@ async fn start(ui: Ui) {
             }
         },
     };
-    match Repo::open(ui, store, id).await {
-        Ok(repo) => sync::start(repo),
-        Err(message) => ui.fatal.set(Some(message)),
+    let opened = async {
+        Repo::open(ui, store.clone(), id, DocKind::Association, || AssociationDoc::create(&id)).await?;
+        Repo::open(ui, store.clone(), LibraryDoc::id_for(&id), DocKind::Library, || LibraryDoc::create(&id)).await?;
+        Ok::<_, String>(())
+    };
+    if let Err(message) = opened.await {
+        ui.fatal.set(Some(message));
+        return;
     }
+    if let Some(year) = settings::year() {
+        ui.year.set(year);
+    }
+    // The chosen year's document opens now and whenever the choice changes.
+    Effect::new(move |_| {
+        let year = ui.year.get();
+        settings::set_year(year);
+        leptos::task::spawn_local(open_year(ui, store.clone(), id, year));
+    });
+    sync::start(ui);
 }
 
 /// Asks the server which association document this device opens.

@@ -1,6 +1,7 @@
 //! Small components, one per file.
 
 pub mod banners;
+pub mod form;
 pub mod member_card;
-pub mod member_form;
+pub mod records;
 pub mod sync_badge;

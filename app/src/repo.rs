@@ -1,11 +1,13 @@
 //! The documents this device holds, and the rule that every change is
 //! written to browser storage before anything else happens to it.
 //!
-//! The UI changes a document only through [`Repo::edit`]; the sync client
-//! merges remote changes through [`Repo::with_doc`] followed by
-//! [`Repo::changed`]. Either way the change is shown at once and a save loop
-//! appends it to IndexedDB, retrying until it succeeds; the sync client sends
-//! a document only when it has no unsaved changes.
+//! A school МО's records live in several documents (the association with its
+//! members, one per academic year, the library); each open one is a [`Repo`].
+//! The UI changes a document only through [`edit`]; the sync client merges
+//! remote changes through [`Repo::with_doc`] followed by [`Repo::changed`].
+//! Either way the change is shown at once and a save loop appends it to
+//! IndexedDB, retrying until it succeeds; the sync client sends a document
+//! only when it has no unsaved changes.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -13,7 +15,7 @@ use std::rc::Rc;
 use automerge::{AutoCommit, ChangeHash};
 use futures_channel::mpsc::UnboundedSender;
 use leptos::prelude::*;
-use shared::{AssociationDoc, DocumentId};
+use shared::{AcademicYear, AssociationDoc, Date, Document, DocumentId, LibraryDoc, YearDoc};
 
 use crate::storage::Store;
 
@@ -44,13 +46,30 @@ impl SyncStatus {
     }
 }
 
+/// The kinds of document the app opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocKind {
+    /// Members.
+    Association,
+    /// One academic year: profile, plan, protocols, analyses.
+    Year(AcademicYear),
+    /// Regulations and the копилка.
+    Library,
+}
+
 /// Reactive state the screens read; plain data only.
 #[derive(Clone, Copy)]
 pub struct Ui {
     /// The association's records, once loaded.
     pub records: RwSignal<Option<AssociationDoc>>,
-    /// Why the records are read-only, if they are.
-    pub read_only: RwSignal<Option<String>>,
+    /// The chosen academic year.
+    pub year: RwSignal<AcademicYear>,
+    /// That year's records, once loaded.
+    pub year_doc: RwSignal<Option<YearDoc>>,
+    /// Regulations and the копилка, once loaded.
+    pub library: RwSignal<Option<LibraryDoc>>,
+    /// Documents written by a newer version, shown read-only.
+    pub read_only: RwSignal<Vec<DocumentId>>,
     /// The connection to the server.
     pub sync: RwSignal<SyncStatus>,
     /// A failed save, shown until a retry succeeds.
@@ -66,38 +85,84 @@ impl Ui {
     pub fn new() -> Self {
         Self {
             records: RwSignal::new(None),
-            read_only: RwSignal::new(None),
+            year: RwSignal::new(AcademicYear::of(today())),
+            year_doc: RwSignal::new(None),
+            library: RwSignal::new(None),
+            read_only: RwSignal::new(Vec::new()),
             sync: RwSignal::new(SyncStatus::Offline),
             storage_error: RwSignal::new(None),
             fatal: RwSignal::new(None),
             update_ready: RwSignal::new(false),
         }
     }
+
+    /// Whether the document of `kind` is loaded and may be edited.
+    pub fn can_edit(self, kind: DocKind) -> bool {
+        let loaded = match kind {
+            DocKind::Association => self.records.with(Option::is_some),
+            DocKind::Year(_) => self.year_doc.with(Option::is_some),
+            DocKind::Library => self.library.with(Option::is_some),
+        };
+        loaded && repo(kind).is_some_and(|r| !self.read_only.with(|ro| ro.contains(&r.id)))
+    }
 }
 
-/// The association document on this device.
+/// One open document on this device.
 pub struct Repo {
     /// What the screens show.
     pub ui: Ui,
     /// Browser storage.
     pub store: Store,
-    /// The association document's id.
+    /// The document's id.
     pub id: DocumentId,
+    /// Which document it is.
+    pub kind: DocKind,
     doc: RefCell<AutoCommit>,
     /// Heads of what IndexedDB holds.
     saved_heads: RefCell<Vec<ChangeHash>>,
     saving: Cell<bool>,
-    /// Tells the sync client that a save finished.
-    sync_wake: RefCell<Option<UnboundedSender<()>>>,
 }
 
 thread_local! {
-    static REPO: RefCell<Option<Rc<Repo>>> = const { RefCell::new(None) };
+    static REPOS: RefCell<Vec<Rc<Repo>>> = const { RefCell::new(Vec::new()) };
+    /// Tells the sync client that a save finished or a document opened.
+    static SYNC_WAKE: RefCell<Option<UnboundedSender<()>>> = const { RefCell::new(None) };
 }
 
-/// The repo, once the app has opened it.
-pub fn repo() -> Option<Rc<Repo>> {
-    REPO.with(|r| r.borrow().clone())
+/// The open document of `kind`, if the app has opened it.
+pub fn repo(kind: DocKind) -> Option<Rc<Repo>> {
+    REPOS.with(|r| r.borrow().iter().find(|r| r.kind == kind).cloned())
+}
+
+/// Every open document.
+pub fn repos() -> Vec<Rc<Repo>> {
+    REPOS.with(|r| r.borrow().clone())
+}
+
+/// Registers (or clears) the sync client's wake-up channel.
+pub fn set_sync_wake(wake: Option<UnboundedSender<()>>) {
+    SYNC_WAKE.with(|w| *w.borrow_mut() = wake);
+}
+
+fn wake_sync() {
+    SYNC_WAKE.with(|w| {
+        if let Some(wake) = &*w.borrow() {
+            let _ = wake.unbounded_send(());
+        }
+    });
+}
+
+/// Applies a user's change to the document of `kind`: shown at once, then
+/// saved, then synced. The error is a Russian sentence for the screen.
+pub fn edit<T>(kind: DocKind, f: impl FnOnce(&mut AutoCommit, i64) -> Result<T, shared::Error>) -> Result<T, String> {
+    let repo = repo(kind).ok_or_else(|| "Записи ещё загружаются, повторите через секунду".to_owned())?;
+    repo.edit(|doc| f(doc, now_ms())).map_err(|e| match e {
+        shared::Error::NewerSchema { .. } => {
+            "Эти записи созданы более новой версией приложения; обновите приложение, чтобы их менять".to_owned()
+        }
+        shared::Error::NotFound(_) => "Запись не найдена: возможно, её только что удалили на другом устройстве".into(),
+        other => format!("Не удалось сохранить: {other}"),
+    })
 }
 
 /// Milliseconds since the epoch, for change timestamps.
@@ -105,12 +170,40 @@ pub fn now_ms() -> i64 {
     js_sys::Date::now() as i64
 }
 
+/// Today on this device's clock, in local time.
+pub fn today() -> Date {
+    let now = js_sys::Date::new_0();
+    Date::new(now.get_full_year() as i32, now.get_month() as u8 + 1, now.get_date() as u8)
+        .unwrap_or_else(|| Date::from_unix_ms(now_ms()))
+}
+
+/// Opens the year's document (once) and shows it.
+pub async fn open_year(ui: Ui, store: Store, association: DocumentId, year: AcademicYear) {
+    let kind = DocKind::Year(year);
+    if let Some(open) = repo(kind) {
+        open.refresh();
+        return;
+    }
+    ui.year_doc.set(None);
+    match Repo::open(ui, store, YearDoc::id_for(&association, year), kind, || YearDoc::create(&association, year)).await
+    {
+        Ok(_) => wake_sync(),
+        Err(message) => ui.fatal.set(Some(message)),
+    }
+}
+
 impl Repo {
-    /// Loads the document from IndexedDB (creating it if this device has
-    /// none yet) and makes it the app's repo.
-    pub async fn open(ui: Ui, store: Store, id: DocumentId) -> Result<Rc<Self>, String> {
+    /// Loads a document from IndexedDB (creating it with `create` if this
+    /// device has none yet) and adds it to the open documents.
+    pub async fn open(
+        ui: Ui,
+        store: Store,
+        id: DocumentId,
+        kind: DocKind,
+        create: impl FnOnce() -> AutoCommit,
+    ) -> Result<Rc<Self>, String> {
         let chunks = store.load_chunks(&id).await.map_err(|e| e.message())?;
-        let mut doc = AutoCommit::new();
+        let mut doc = shared::record::new_doc();
         let mut unreadable = 0;
         for chunk in &chunks {
             // One damaged chunk must not cost the others: load what loads.
@@ -120,7 +213,7 @@ impl Repo {
         }
         let fresh = doc.get_heads().is_empty();
         if fresh {
-            doc = AssociationDoc::create(&id);
+            doc = create();
         }
         let saved_heads = if fresh { Vec::new() } else { doc.get_heads() };
         if unreadable > 0 {
@@ -134,10 +227,10 @@ impl Repo {
             ui,
             store,
             id,
+            kind,
             doc: RefCell::new(doc),
             saved_heads: RefCell::new(saved_heads),
             saving: Cell::new(false),
-            sync_wake: RefCell::new(None),
         });
         if chunks.len() > COMPACT_AFTER_CHUNKS && unreadable == 0 {
             let snapshot = repo.doc.borrow_mut().save();
@@ -146,7 +239,7 @@ impl Repo {
                 leptos::logging::warn!("compaction failed: {e:?}");
             }
         }
-        REPO.with(|r| *r.borrow_mut() = Some(repo.clone()));
+        REPOS.with(|r| r.borrow_mut().push(repo.clone()));
         repo.changed();
         Ok(repo)
     }
@@ -187,28 +280,27 @@ impl Repo {
         *self.saved_heads.borrow() == self.doc.borrow_mut().get_heads()
     }
 
-    /// Registers (or clears) the sync client's wake-up channel.
-    pub fn set_sync_wake(&self, wake: Option<UnboundedSender<()>>) {
-        *self.sync_wake.borrow_mut() = wake;
+    /// Shows the document's records on the screens that read them.
+    pub fn refresh(&self) {
+        match self.kind {
+            DocKind::Association => self.show(self.ui.records),
+            DocKind::Year(year) if self.ui.year.get_untracked() == year => self.show(self.ui.year_doc),
+            DocKind::Year(_) => {}
+            DocKind::Library => self.show(self.ui.library),
+        }
     }
 
-    fn refresh(&self) {
+    fn show<D: Document + Send + Sync + 'static>(&self, signal: RwSignal<Option<D>>) {
         let doc = self.doc.borrow();
-        match AssociationDoc::load(&doc) {
-            Ok(records) => {
-                self.ui.records.set(Some(records));
-                self.ui.read_only.set(None);
+        let newer = D::is_newer(&doc);
+        self.ui.read_only.update(|ro| {
+            ro.retain(|id| *id != self.id);
+            if newer {
+                ro.push(self.id);
             }
-            Err(shared::Error::NewerSchema { .. }) => {
-                self.ui.read_only.set(Some(
-                    "Эти записи созданы более новой версией приложения. Обновите приложение, \
-                     чтобы вносить изменения; пока их можно только просматривать."
-                        .into(),
-                ));
-                if let Ok(records) = autosurgeon::hydrate::<_, AssociationDoc>(&*doc) {
-                    self.ui.records.set(Some(records));
-                }
-            }
+        });
+        match D::load_any(&doc) {
+            Ok(records) => signal.set(Some(records)),
             Err(e) => self.ui.fatal.set(Some(format!("Записи не читаются: {e}"))),
         }
     }
@@ -229,9 +321,7 @@ impl Repo {
                 Ok(()) => {
                     *self.saved_heads.borrow_mut() = heads;
                     self.ui.storage_error.set(None);
-                    if let Some(wake) = &*self.sync_wake.borrow() {
-                        let _ = wake.unbounded_send(());
-                    }
+                    wake_sync();
                 }
                 Err(e) => {
                     leptos::logging::warn!("saving failed: {e:?}");

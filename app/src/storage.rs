@@ -53,8 +53,9 @@ impl StorageError {
 type Result<T> = std::result::Result<T, StorageError>;
 
 /// The app's IndexedDB database.
+#[derive(Clone)]
 pub struct Store {
-    db: Database,
+    db: std::rc::Rc<Database>,
 }
 
 /// One stored chunk of a document.
@@ -79,7 +80,7 @@ impl Store {
             }
         });
         let db = request.await.map_err(StorageError::from_idb)?;
-        Ok(Self { db })
+        Ok(Self { db: std::rc::Rc::new(db) })
     }
 
     /// Every chunk of a document, in key order.
@@ -186,6 +187,33 @@ pub mod settings {
 
     const ASSOCIATION: &str = "mo.association";
     const STORAGE_ID: &str = "mo.storage_id";
+    const YEAR: &str = "mo.year";
+    const ME: &str = "mo.me";
+
+    /// The academic year last chosen on this device.
+    pub fn year() -> Option<shared::AcademicYear> {
+        LocalStorage::get::<i32>(YEAR).ok().map(shared::AcademicYear)
+    }
+
+    /// Remembers the chosen academic year.
+    pub fn set_year(year: shared::AcademicYear) {
+        let _ = LocalStorage::set(YEAR, year.0);
+    }
+
+    /// The member who uses this device, for acknowledgements.
+    pub fn me() -> Option<uuid::Uuid> {
+        LocalStorage::get::<String>(ME).ok()?.parse().ok()
+    }
+
+    /// Remembers who uses this device (`None` forgets).
+    pub fn set_me(member: Option<uuid::Uuid>) {
+        match member {
+            Some(id) => {
+                let _ = LocalStorage::set(ME, id.to_string());
+            }
+            None => LocalStorage::delete(ME),
+        }
+    }
 
     /// The association document this device opens.
     pub fn association() -> Option<DocumentId> {

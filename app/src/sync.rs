@@ -6,6 +6,7 @@
 //! finished local save) is queued into one channel and handled in order by
 //! one task, so an IndexedDB await never lets two messages interleave.
 
+use std::collections::HashSet;
 use std::rc::Rc;
 
 use futures_channel::mpsc;
@@ -18,7 +19,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{BinaryType, MessageEvent, WebSocket};
 
-use crate::repo::{Repo, SyncStatus};
+use crate::repo::{Repo, SyncStatus, Ui, repos, set_sync_wake};
 use crate::storage::settings;
 
 const FIRST_RETRY_MS: u32 = 500;
@@ -31,9 +32,10 @@ enum Input {
     Saved,
 }
 
-/// Starts syncing the repo's documents with the server that served the app.
-pub fn start(repo: Rc<Repo>) {
-    leptos::task::spawn_local(run(repo));
+/// Starts syncing the open documents with the server that served the app;
+/// documents opened later join in.
+pub fn start(ui: Ui) {
+    leptos::task::spawn_local(run(ui));
 }
 
 fn sync_url() -> String {
@@ -43,13 +45,13 @@ fn sync_url() -> String {
     format!("{scheme}://{host}/sync")
 }
 
-async fn run(repo: Rc<Repo>) {
+async fn run(ui: Ui) {
     let mut retry_ms = FIRST_RETRY_MS;
     loop {
-        if connect_once(&repo).await {
+        if connect_once(ui).await {
             retry_ms = FIRST_RETRY_MS;
         }
-        repo.ui.sync.set(SyncStatus::Offline);
+        ui.sync.set(SyncStatus::Offline);
         // Jitter keeps a school's devices from reconnecting in lockstep.
         let jitter = (js_sys::Math::random() * f64::from(retry_ms) / 4.0) as u32;
         gloo_timers::future::TimeoutFuture::new(retry_ms + jitter).await;
@@ -59,7 +61,7 @@ async fn run(repo: Rc<Repo>) {
 
 /// One connection, from opening to closing; returns whether the handshake
 /// succeeded (so the next retry starts quickly again).
-async fn connect_once(repo: &Rc<Repo>) -> bool {
+async fn connect_once(ui: Ui) -> bool {
     let Ok(ws) = WebSocket::new(&sync_url()) else { return false };
     ws.set_binary_type(BinaryType::Arraybuffer);
     let (tx, mut rx) = mpsc::unbounded::<Input>();
@@ -89,7 +91,7 @@ async fn connect_once(repo: &Rc<Repo>) -> bool {
     ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
 
     let (saved_tx, mut saved_rx) = mpsc::unbounded::<()>();
-    repo.set_sync_wake(Some(saved_tx));
+    set_sync_wake(Some(saved_tx));
     {
         let tx = tx.clone();
         leptos::task::spawn_local(async move {
@@ -107,6 +109,8 @@ async fn connect_once(repo: &Rc<Repo>) -> bool {
     let (mut session, join) = Session::client(peer_id, metadata);
     let mut server_storage: Option<String> = None;
     let mut connected = false;
+    // Documents whose kept sync state was restored into this session.
+    let mut restored = HashSet::new();
 
     while let Some(input) = rx.next().await {
         match input {
@@ -114,21 +118,19 @@ async fn connect_once(repo: &Rc<Repo>) -> bool {
             Input::Closed => break,
             Input::Saved => {
                 if connected {
-                    push(repo, &ws, &mut session);
+                    restore_states(&mut session, server_storage.as_deref(), &mut restored).await;
+                    push_all(&ws, &mut session);
                 }
             }
             Input::Received(bytes) => match session.receive(&bytes) {
                 Ok(Event::Connected(remote)) => {
                     connected = true;
                     server_storage = remote.metadata.storage_id;
-                    if let Some(server) = &server_storage
-                        && let Ok(Some(state)) = repo.store.load_sync_state(server, &repo.id).await
-                    {
-                        let _ = session.restore(repo.id, &state);
-                    }
-                    push(repo, &ws, &mut session);
+                    restore_states(&mut session, server_storage.as_deref(), &mut restored).await;
+                    push_all(&ws, &mut session);
                 }
-                Ok(Event::Sync { document_id, message, .. }) if document_id == repo.id => {
+                Ok(Event::Sync { document_id, message, .. }) => {
+                    let Some(repo) = repos().into_iter().find(|r| r.id == document_id) else { continue };
                     let applied = repo.with_doc(|doc| {
                         let before = doc.get_heads();
                         session.receive_sync(document_id, doc, message).map(|()| doc.get_heads() != before)
@@ -141,7 +143,7 @@ async fn connect_once(repo: &Rc<Repo>) -> bool {
                             if let (Some(server), Some(state)) = (&server_storage, session.sync_state(&repo.id)) {
                                 let _ = repo.store.save_sync_state(server, &repo.id, &state).await;
                             }
-                            push(repo, &ws, &mut session);
+                            push(&repo, &ws, &mut session);
                         }
                         Err(e) => {
                             send(&ws, &session.error(e.to_string()));
@@ -159,15 +161,35 @@ async fn connect_once(repo: &Rc<Repo>) -> bool {
                 }
             },
         }
-        repo.ui.sync.set(status(repo, &mut session, connected));
+        ui.sync.set(status(&mut session, connected));
     }
 
-    repo.set_sync_wake(None);
+    set_sync_wake(None);
     ws.set_onopen(None);
     ws.set_onmessage(None);
     ws.set_onclose(None);
     let _ = ws.close();
     connected
+}
+
+/// Restores the kept sync state of documents opened since the last call.
+async fn restore_states(session: &mut Session, server: Option<&str>, restored: &mut HashSet<shared::DocumentId>) {
+    for repo in repos() {
+        if !restored.insert(repo.id) {
+            continue;
+        }
+        if let Some(server) = server
+            && let Ok(Some(state)) = repo.store.load_sync_state(server, &repo.id).await
+        {
+            let _ = session.restore(repo.id, &state);
+        }
+    }
+}
+
+fn push_all(ws: &WebSocket, session: &mut Session) {
+    for repo in repos() {
+        push(&repo, ws, session);
+    }
 }
 
 /// Sends what the server lacks, but only what is already saved on this device.
@@ -180,12 +202,12 @@ fn push(repo: &Rc<Repo>, ws: &WebSocket, session: &mut Session) {
     }
 }
 
-fn status(repo: &Rc<Repo>, session: &mut Session, connected: bool) -> SyncStatus {
+fn status(session: &mut Session, connected: bool) -> SyncStatus {
     if !connected {
         return SyncStatus::Offline;
     }
-    let synced = repo.with_doc(|doc| session.is_synced(&repo.id, doc));
-    if synced && repo.is_saved() { SyncStatus::Saved } else { SyncStatus::Syncing }
+    let synced = repos().iter().all(|r| r.is_saved() && r.with_doc(|doc| session.is_synced(&r.id, doc)));
+    if synced { SyncStatus::Saved } else { SyncStatus::Syncing }
 }
 
 fn send(ws: &WebSocket, message: &Message) {

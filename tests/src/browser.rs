@@ -1,5 +1,6 @@
 //! One headless Chromium with its own profile, driven through chromedriver,
-//! and the things a person does on the member list.
+//! and the things a person does in the app: the member list, and forms,
+//! tabs and lists on any screen.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -104,10 +105,123 @@ impl Browser {
         &self.client
     }
 
-    /// Opens the app at `url` and waits until it has loaded its records.
+    /// Opens the app's member list at `url` (another screen when `url`
+    /// names one, `…/#/plan`) and waits until it has loaded its records.
     pub async fn open(&self, url: &str) {
-        self.client.goto(url).await.expect("navigate to the app");
-        self.wait_loaded().await;
+        let url = if url.contains('#') { url.to_owned() } else { format!("{url}/#/members") };
+        self.client.goto(&url).await.expect("navigate to the app");
+        if url.ends_with("#/members") {
+            self.wait_loaded().await;
+        }
+    }
+
+    /// Clicks the tab of the screen `slug` (`plan`, `protocols`, …).
+    pub async fn go(&self, slug: &str) {
+        let tab = self.find(&format!("[data-testid=nav-{slug}]")).await;
+        self.click(&tab).await;
+        eventually(&format!("the {slug} screen"), || async {
+            self.script(&format!("return location.hash === '#/{slug}'")).await.as_bool().unwrap_or(false).then_some(())
+        })
+        .await;
+    }
+
+    /// Clicks the first element matching `css`, waiting for it to appear.
+    pub async fn click_css(&self, css: &str) {
+        let element = self.find(css).await;
+        self.click(&element).await;
+    }
+
+    /// Fills the form matching `form_css`: text is typed, a select is set by
+    /// option value (or by visible text when the value starts with
+    /// `label:`), a checkbox is ticked for "true".
+    pub async fn fill(&self, form_css: &str, values: &[(&str, &str)]) {
+        let form = self.find(form_css).await;
+        for (field, value) in values {
+            self.set_field(&form, field, value).await;
+        }
+    }
+
+    /// Presses «Сохранить» in the form matching `form_css`; returns the
+    /// messages it shows (field → message), empty once the form closed.
+    pub async fn submit(&self, form_css: &str) -> Vec<(String, String)> {
+        let form = self.find(form_css).await;
+        self.click(&form.find(Locator::Css("[data-testid=save]")).await.expect("save button")).await;
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let value = self
+            .client
+            .execute(
+                "const f = document.querySelector(arguments[0]); if (!f) return [];
+                 return [...f.querySelectorAll('[data-testid^=error-]')].map(e => [e.dataset.testid.slice(6), e.textContent]);",
+                vec![json!(form_css)],
+            )
+            .await
+            .expect("read the form's messages");
+        serde_json::from_value(value).expect("pairs of strings")
+    }
+
+    /// Fills and saves a form, and waits until it closes; panics with its
+    /// messages if it does not.
+    pub async fn save(&self, form_css: &str, values: &[(&str, &str)]) {
+        self.fill(form_css, values).await;
+        let errors = self.submit(form_css).await;
+        assert!(errors.is_empty(), "the form {form_css} refused: {errors:?}");
+        eventually(&format!("the form {form_css} to close"), || async {
+            self.text_of(form_css).await.is_none().then_some(())
+        })
+        .await;
+    }
+
+    /// Text of every element matching `css`, in page order.
+    pub async fn texts(&self, css: &str) -> Vec<String> {
+        let value = self
+            .client
+            .execute(
+                "return [...document.querySelectorAll(arguments[0])].map(e => e.textContent.trim())",
+                vec![json!(css)],
+            )
+            .await
+            .expect("read texts");
+        serde_json::from_value(value).expect("strings")
+    }
+
+    /// Waits until some element matching `css` has text containing `part`.
+    pub async fn wait_text(&self, css: &str, part: &str) -> String {
+        eventually(&format!("«{part}» in {css}"), || async {
+            self.texts(css).await.into_iter().find(|t| t.contains(part))
+        })
+        .await
+    }
+
+    /// Reloads the page on whatever screen it shows.
+    pub async fn reload_page(&self) {
+        self.client.refresh().await.expect("reload");
+    }
+
+    /// Clicks the element `xpath` finds, waiting for it to appear.
+    pub async fn click_xpath(&self, xpath: &str) {
+        let element =
+            eventually(&format!("an element {xpath}"), || async { self.client.find(Locator::XPath(xpath)).await.ok() })
+                .await;
+        self.click(&element).await;
+    }
+
+    /// Picks, in the select that `selector` finds (CSS, or XPath when it
+    /// starts with `/`), the option whose text contains `label`.
+    pub async fn pick(&self, selector: &str, label: &str) {
+        let select = if selector.starts_with('/') {
+            eventually(&format!("a select {selector}"), || async {
+                self.client.find(Locator::XPath(selector)).await.ok()
+            })
+            .await
+        } else {
+            self.find(selector).await
+        };
+        let css = selector;
+        let option = select
+            .find(Locator::XPath(&format!(".//option[contains(., '{label}')]")))
+            .await
+            .unwrap_or_else(|e| panic!("no option «{label}» in {css}: {e}"));
+        self.click(&option).await;
     }
 
     /// Reloads the page and waits until the records are back.
@@ -278,11 +392,21 @@ impl Browser {
     /// Types `value` into a text field (after clearing it) or picks it in a select.
     async fn set_field(&self, form: &Element, field: &str, value: &str) {
         let input = form
-            .find(Locator::Css(&format!("[data-testid=field-{field}]")))
+            .find(Locator::Css(&format!("[data-testid=\"field-{field}\"]")))
             .await
             .unwrap_or_else(|e| panic!("field {field}: {e}"));
         if input.tag_name().await.expect("tag name") == "select" {
-            input.select_by_value(value).await.unwrap_or_else(|e| panic!("pick {value} in {field}: {e}"));
+            match value.strip_prefix("label:") {
+                Some(label) => input.select_by_label(label).await,
+                None => input.select_by_value(value).await,
+            }
+            .unwrap_or_else(|e| panic!("pick {value} in {field}: {e}"));
+            return;
+        }
+        if input.attr("type").await.expect("type").as_deref() == Some("checkbox") {
+            if input.is_selected().await.expect("checked") != (value == "true") {
+                input.click().await.expect("tick");
+            }
             return;
         }
         // Clearing through the DOM fires `input` like a person's backspace would.

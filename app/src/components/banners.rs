@@ -38,8 +38,11 @@ pub fn StorageErrorBanner() -> impl IntoView {
 pub fn ReadOnlyNotice() -> impl IntoView {
     let ui = expect_context::<Ui>();
     view! {
-        <Show when=move || ui.read_only.with(Option::is_some)>
-            <div class="banner warn" data-testid="read-only">{move || ui.read_only.get()}</div>
+        <Show when=move || !ui.read_only.with(Vec::is_empty)>
+            <div class="banner warn" data-testid="read-only">
+                "Часть записей создана более новой версией приложения. Обновите приложение, \
+                 чтобы вносить в них изменения; пока их можно только просматривать."
+            </div>
         </Show>
     }
 }

@@ -1,12 +1,13 @@
-//! One member on the list, with editing and removal in place.
+//! One member on the list, with warnings, editing and removal in place.
 
 use leptos::prelude::*;
-use shared::member::MemberFields;
-use shared::{AssociationDoc, MemberDraft};
+use shared::record::Record;
+use shared::{AssociationDoc, Member};
 use uuid::Uuid;
 
-use crate::components::member_form::MemberForm;
-use crate::repo::{Ui, now_ms, repo};
+use crate::components::form::{RecordForm, RemoveButton};
+use crate::pages::members::{member_form_fields, save_member};
+use crate::repo::{DocKind, Ui, edit, today};
 
 /// A member's card. It reads the member by id, so edits arriving from other
 /// devices show up in place.
@@ -14,26 +15,24 @@ use crate::repo::{Ui, now_ms, repo};
 pub fn MemberCard(id: Uuid) -> impl IntoView {
     let ui = expect_context::<Ui>();
     let member = Memo::new(move |_| ui.records.with(|r| r.as_ref().and_then(|r| r.member(id).cloned())));
+    let is_head = Memo::new(move |_| ui.year_doc.with(|y| y.as_ref().is_some_and(|y| y.profile.head == Some(id))));
+    let flags =
+        Memo::new(move |_| member.with(|m| m.as_ref().map(|m| m.flags(today(), is_head.get())).unwrap_or_default()));
+    let mentor = Memo::new(move |_| {
+        let mentor = member.with(|m| m.as_ref().and_then(|m| m.mentor));
+        ui.records.with(|r| r.as_ref().filter(|_| mentor.is_some()).map(|r| r.name_of(mentor)))
+    });
     let editing = RwSignal::new(false);
-    let confirming = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
-    let read_only = move || ui.read_only.with(Option::is_some);
 
-    let save = Callback::new(move |fields: MemberFields| {
-        let repo = repo().ok_or_else(|| "Приложение ещё загружается".to_owned())?;
-        repo.edit(|doc| AssociationDoc::update_member(doc, id, fields, now_ms()))
-            .map_err(|e| format!("Не удалось сохранить: {e}"))?;
+    let save = Callback::new(move |values| {
+        save_member(Some(id), &values)?;
         editing.set(false);
         Ok(())
     });
-    let remove = move |_| {
-        let Some(repo) = repo() else { return };
-        match repo.edit(|doc| AssociationDoc::remove_member(doc, id, now_ms())) {
-            Ok(()) => error.set(None),
-            Err(e) => error.set(Some(format!("Не удалось удалить: {e}"))),
-        }
-        confirming.set(false);
-    };
+    let remove = Callback::new(move |()| {
+        error.set(edit(DocKind::Association, |doc, now| AssociationDoc::remove_member(doc, id, now)).err());
+    });
 
     view! {
         <li class="member" data-testid="member-row" data-member-id=id.to_string()>
@@ -44,17 +43,16 @@ pub fn MemberCard(id: Uuid) -> impl IntoView {
                         <div class="member-view">
                             <div class="name" data-testid="member-name">{move || member.with(|m| m.as_ref().map(|m| m.full_name.clone()))}</div>
                             <div class="details" data-testid="member-details">{move || member.with(|m| m.as_ref().map(details))}</div>
-                            <Show when=move || !read_only()>
+                            <Show when=move || mentor.with(Option::is_some)>
+                                <div class="details">"наставник: "{move || mentor.get()}</div>
+                            </Show>
+                            <ul class="flags" data-testid="member-flags">
+                                {move || flags.get().into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}
+                            </ul>
+                            <Show when=move || ui.can_edit(DocKind::Association)>
                                 <div class="actions">
                                     <button data-testid="edit-member" on:click=move |_| editing.set(true)>"Изменить"</button>
-                                    <Show
-                                        when=move || confirming.get()
-                                        fallback=move || view! { <button data-testid="remove-member" on:click=move |_| confirming.set(true)>"Удалить"</button> }
-                                    >
-                                        <span class="confirm">"Удалить из списка? "</span>
-                                        <button class="danger" data-testid="confirm-remove" on:click=remove>"Да, удалить"</button>
-                                        <button on:click=move |_| confirming.set(false)>"Отмена"</button>
-                                    </Show>
+                                    <RemoveButton on_remove=remove question="Удалить из списка?" testid="remove-member" />
                                 </div>
                             </Show>
                             <Show when=move || error.with(Option::is_some)>
@@ -65,22 +63,41 @@ pub fn MemberCard(id: Uuid) -> impl IntoView {
                 }
             >
                 {move || {
-                    let initial = member.with_untracked(|m| m.as_ref().map(|m| MemberDraft::from_fields(&m.fields())).unwrap_or_default());
-                    view! { <MemberForm initial on_save=save on_cancel=Callback::new(move |()| editing.set(false)) /> }
+                    let initial = member.with_untracked(|m| m.as_ref().map(|m| m.fields().to_values()).unwrap_or_default());
+                    view! {
+                        <RecordForm
+                            fields=member_form_fields()
+                            initial
+                            on_save=save
+                            on_cancel=Callback::new(move |()| editing.set(false))
+                            testid="member-form"
+                            save_testid="save-member"
+                        />
+                    }
                 }}
             </Show>
         </li>
     }
 }
 
-fn details(m: &shared::Member) -> String {
+fn details(m: &Member) -> String {
     let mut parts = vec![m.position.clone()];
     if !m.class_led.is_empty() {
         parts.push(format!("классный руководитель {}", m.class_led));
     }
     parts.push(format!("образование: {}", m.education.label()));
-    parts.push(format!("категория: {}", m.category.label()));
+    let mut category = format!("категория: {}", m.category.label());
+    if let Some(until) = m.category_until {
+        category.push_str(&format!(" (до {until})"));
+    }
+    parts.push(category);
     parts.push(format!("стаж {}", years(m.experience_years)));
+    if let Some(year) = m.course_year {
+        parts.push(format!("курсы {year}"));
+    }
+    if m.young_specialist {
+        parts.push("молодой специалист".into());
+    }
     parts.join(" · ")
 }
 

@@ -1,12 +1,41 @@
 //! The member list of the school МО (список членов МО).
 
 use leptos::prelude::*;
-use shared::member::MemberFields;
-use shared::{AssociationDoc, MemberDraft};
+use shared::{AssociationDoc, Category, Education, MemberFields, Values};
 
+use crate::components::form::{FieldSpec, RecordForm, check, date, form_error, member, select, text};
 use crate::components::member_card::MemberCard;
-use crate::components::member_form::MemberForm;
-use crate::repo::{Ui, now_ms, repo};
+use crate::repo::{DocKind, Ui, edit};
+
+/// The fields of a member's form.
+pub fn member_form_fields() -> Vec<FieldSpec> {
+    vec![
+        text("full_name", "ФИО"),
+        text("position", "Должность"),
+        text("class_led", "Класс (например, 7Б)"),
+        select("education", "Образование", Education::options()),
+        select("category", "Квалификационная категория", Category::options()),
+        date("category_since", "Категория присвоена"),
+        date("category_until", "Категория действует до"),
+        text("experience_years", "Педагогический стаж, лет"),
+        text("course_year", "Курсы повышения квалификации: год"),
+        text("course_topic", "Тема курсов"),
+        text("course_hours", "Курсы: часов"),
+        text("self_education", "Тема самообразования"),
+        check("young_specialist", "Молодой специалист"),
+        member("mentor", "Наставник"),
+    ]
+}
+
+/// Checks and keeps a member form: a new member, or new fields for `id`.
+pub fn save_member(id: Option<uuid::Uuid>, values: &Values) -> Result<(), shared::FieldErrors> {
+    let fields = MemberFields::validate(values)?;
+    match id {
+        None => edit(DocKind::Association, |doc, now| AssociationDoc::add_member(doc, fields, now).map(|_| ())),
+        Some(id) => edit(DocKind::Association, |doc, now| AssociationDoc::update_member(doc, id, fields, now)),
+    }
+    .map_err(form_error)
+}
 
 /// Members: the list, and a form to add one.
 #[component]
@@ -19,20 +48,13 @@ pub fn MembersPage() -> impl IntoView {
         })
     });
     let loaded = move || ui.records.with(Option::is_some);
-    let writable = move || loaded() && ui.read_only.with(Option::is_none);
+    let writable = move || ui.can_edit(DocKind::Association);
 
-    let add = Callback::new(move |fields: MemberFields| {
-        let repo = repo().ok_or_else(|| "Приложение ещё загружается".to_owned())?;
-        repo.edit(|doc| AssociationDoc::add_member(doc, fields, now_ms()))
-            .map_err(|e| format!("Не удалось добавить: {e}"))?;
+    let add = Callback::new(move |values: Values| {
+        save_member(None, &values)?;
         adding.set(false);
         Ok(())
     });
-    let new_draft = || MemberDraft {
-        education: shared::Education::HigherPedagogical.code().into(),
-        category: shared::Category::None.code().into(),
-        ..MemberDraft::default()
-    };
 
     view! {
         <section class="members">
@@ -44,7 +66,14 @@ pub fn MembersPage() -> impl IntoView {
                 </Show>
             </div>
             <Show when=move || adding.get()>
-                <MemberForm initial=new_draft() on_save=add on_cancel=Callback::new(move |()| adding.set(false)) />
+                <RecordForm
+                    fields=member_form_fields()
+                    initial=MemberFields::blank()
+                    on_save=add
+                    on_cancel=Callback::new(move |()| adding.set(false))
+                    testid="member-form"
+                    save_testid="save-member"
+                />
             </Show>
             <Show when=loaded fallback=|| view! { <p class="muted">"Загрузка…"</p> }>
                 <Show when=move || !ids.with(Vec::is_empty) fallback=|| view! { <p class="muted" data-testid="empty-list">"В списке пока никого нет. Добавьте первого члена МО."</p> }>

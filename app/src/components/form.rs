@@ -1,0 +1,252 @@
+//! One form for every record: fields described as data, values kept as
+//! typed, messages shown at each field. The record's own `validate` in
+//! `shared` decides what is wrong; the form only shows it.
+
+use leptos::prelude::*;
+use shared::{FieldErrors, Values};
+
+use crate::repo::Ui;
+
+/// What kind of input a field is.
+#[derive(Clone)]
+pub enum Input {
+    /// One line of text.
+    Text,
+    /// Several lines.
+    Area,
+    /// A date as ДД.ММ.ГГГГ.
+    Date,
+    /// A choice among (code, label) pairs.
+    Select(Vec<(String, String)>),
+    /// A tick.
+    Check,
+    /// A member of the association, or nobody.
+    Member,
+}
+
+/// A field of a form.
+#[derive(Clone)]
+pub struct FieldSpec {
+    name: &'static str,
+    label: &'static str,
+    input: Input,
+    hint: &'static str,
+}
+
+/// A one-line text field.
+pub fn text(name: &'static str, label: &'static str) -> FieldSpec {
+    FieldSpec { name, label, input: Input::Text, hint: "" }
+}
+
+/// A multi-line text field.
+pub fn area(name: &'static str, label: &'static str) -> FieldSpec {
+    FieldSpec { name, label, input: Input::Area, hint: "" }
+}
+
+/// A date field.
+pub fn date(name: &'static str, label: &'static str) -> FieldSpec {
+    FieldSpec { name, label, input: Input::Date, hint: "ДД.ММ.ГГГГ" }
+}
+
+/// A choice from fixed (code, label) options.
+pub fn select(name: &'static str, label: &'static str, options: Vec<(&'static str, &'static str)>) -> FieldSpec {
+    let options = options.into_iter().map(|(c, l)| (c.to_owned(), l.to_owned())).collect();
+    FieldSpec { name, label, input: Input::Select(options), hint: "" }
+}
+
+/// A checkbox.
+pub fn check(name: &'static str, label: &'static str) -> FieldSpec {
+    FieldSpec { name, label, input: Input::Check, hint: "" }
+}
+
+/// A member picked from the list.
+pub fn member(name: &'static str, label: &'static str) -> FieldSpec {
+    FieldSpec { name, label, input: Input::Member, hint: "" }
+}
+
+impl FieldSpec {
+    /// The same field with a placeholder.
+    pub fn hint(mut self, hint: &'static str) -> Self {
+        self.hint = hint;
+        self
+    }
+}
+
+/// The key of messages about the whole form rather than a field.
+pub const FORM: &str = "form";
+
+/// Turns an error sentence into form errors shown above the buttons.
+pub fn form_error(message: String) -> FieldErrors {
+    let mut e = FieldErrors::default();
+    e.add(FORM, message);
+    e
+}
+
+/// A record's form. `on_save` checks and keeps the values, or answers with
+/// the messages to show (the form then stays open with what was typed).
+#[component]
+pub fn RecordForm(
+    fields: Vec<FieldSpec>,
+    initial: Values,
+    on_save: Callback<Values, Result<(), FieldErrors>>,
+    on_cancel: Callback<()>,
+    #[prop(default = "record-form")] testid: &'static str,
+    #[prop(default = "save")] save_testid: &'static str,
+) -> impl IntoView {
+    let values = RwSignal::new(initial);
+    let errors = RwSignal::new(FieldErrors::default());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        match on_save.run(values.get_untracked()) {
+            Ok(()) => errors.set(FieldErrors::default()),
+            Err(e) => errors.set(e),
+        }
+    };
+    view! {
+        <form class="record-form" data-testid=testid on:submit=submit novalidate>
+            {fields.into_iter().map(|f| field(f, values, errors)).collect_view()}
+            <Show when=move || errors.with(|e| e.get(FORM).is_some())>
+                <p class="field-error wide" role="alert" data-testid="error-form">
+                    {move || errors.with(|e| e.get(FORM).map(str::to_owned))}
+                </p>
+            </Show>
+            <div class="actions">
+                <button type="submit" class="primary" data-testid=save_testid>"Сохранить"</button>
+                <button type="button" on:click=move |_| on_cancel.run(())>"Отмена"</button>
+            </div>
+        </form>
+    }
+}
+
+fn field(f: FieldSpec, values: RwSignal<Values>, errors: RwSignal<FieldErrors>) -> impl IntoView {
+    let name = f.name;
+    let current = move || values.with(|v| v.get(name).to_owned());
+    let set = move |value: String| values.update(|v| v.set(name, value));
+    let invalid = move || errors.with(|e| e.get(name).is_some());
+    let testid = format!("field-{name}");
+    let wide = matches!(f.input, Input::Area);
+    let is_check = matches!(f.input, Input::Check);
+    let control = match f.input {
+        Input::Text | Input::Date => view! {
+            <input
+                type="text"
+                name=name
+                data-testid=testid
+                placeholder=f.hint
+                inputmode=if matches!(f.input, Input::Date) { "decimal" } else { "text" }
+                class:invalid=invalid
+                prop:value=current
+                on:input=move |ev| set(event_target_value(&ev))
+            />
+        }
+        .into_any(),
+        Input::Area => view! {
+            <textarea
+                name=name
+                data-testid=testid
+                rows="4"
+                class:invalid=invalid
+                prop:value=current
+                on:input=move |ev| set(event_target_value(&ev))
+            ></textarea>
+        }
+        .into_any(),
+        Input::Check => view! {
+            <input
+                type="checkbox"
+                name=name
+                data-testid=testid
+                prop:checked=move || values.with(|v| v.flag(name))
+                on:change=move |ev| set(event_target_checked(&ev).to_string())
+            />
+        }
+        .into_any(),
+        Input::Select(options) => options_select(name, testid, options, values).into_any(),
+        Input::Member => {
+            let ui = expect_context::<Ui>();
+            let options = Signal::derive(move || {
+                ui.records.with(|r| {
+                    let mut list = vec![(String::new(), "—".to_owned())];
+                    if let Some(r) = r {
+                        list.extend(r.active_members().iter().map(|m| (m.id.to_string(), m.full_name.clone())));
+                    }
+                    list
+                })
+            });
+            view! {
+                <select name=name data-testid=testid on:change=move |ev| set(event_target_value(&ev))>
+                    {move || {
+                        options
+                            .get()
+                            .into_iter()
+                            .map(|(code, label)| {
+                                let selected = current() == code;
+                                view! { <option value=code selected=selected>{label}</option> }
+                            })
+                            .collect_view()
+                    }}
+                </select>
+            }
+            .into_any()
+        }
+    };
+    view! {
+        <label class="field" class:wide=wide class:check=is_check>
+            <span>{f.label}</span>
+            {control}
+            <Show when=invalid>
+                <span class="field-error" data-testid=format!("error-{name}")>
+                    {move || errors.with(|e| e.get(name).map(str::to_owned))}
+                </span>
+            </Show>
+        </label>
+    }
+}
+
+fn options_select(
+    name: &'static str,
+    testid: String,
+    options: Vec<(String, String)>,
+    values: RwSignal<Values>,
+) -> impl IntoView {
+    view! {
+        <select name=name data-testid=testid on:change=move |ev| values.update(|v| v.set(name, event_target_value(&ev)))>
+            {options
+                .into_iter()
+                .map(|(code, label)| {
+                    let c = code.clone();
+                    view! { <option value=code selected=move || values.with(|v| v.get(name) == c)>{label}</option> }
+                })
+                .collect_view()}
+        </select>
+    }
+}
+
+/// A removal that asks first: «Удалить» → «Да, удалить» / «Отмена».
+#[component]
+pub fn RemoveButton(
+    on_remove: Callback<()>,
+    #[prop(default = "Удалить?")] question: &'static str,
+    #[prop(default = "remove")] testid: &'static str,
+) -> impl IntoView {
+    let confirming = RwSignal::new(false);
+    view! {
+        <Show
+            when=move || confirming.get()
+            fallback=move || view! { <button data-testid=testid on:click=move |_| confirming.set(true)>"Удалить"</button> }
+        >
+            <span class="confirm">{question}" "</span>
+            <button
+                class="danger"
+                data-testid="confirm-remove"
+                on:click=move |_| {
+                    confirming.set(false);
+                    on_remove.run(());
+                }
+            >
+                "Да, удалить"
+            </button>
+            <button on:click=move |_| confirming.set(false)>"Отмена"</button>
+        </Show>
+    }
+}

@@ -1,0 +1,124 @@
+//! A screen's list of records of one kind: a heading with «Добавить», the
+//! add form, and a card per record that shows it, edits it in place and
+//! removes it after asking. Each screen says what its records look like; the
+//! list does the rest the same way everywhere.
+
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use shared::{FieldErrors, Values};
+use uuid::Uuid;
+
+use crate::components::form::{FieldSpec, RecordForm, RemoveButton};
+
+/// What a screen tells the list about its records.
+#[derive(Clone)]
+pub struct RecordsSpec {
+    /// «План работы».
+    pub title: &'static str,
+    /// «Добавить мероприятие».
+    pub add_label: &'static str,
+    /// Test id of the section; rows are `{testid}-row`.
+    pub testid: &'static str,
+    /// Shown when there are none.
+    pub empty: &'static str,
+    /// Whether the document may be changed now.
+    pub writable: Signal<bool>,
+    /// The records to show, in order.
+    pub ids: Signal<Vec<Uuid>>,
+    /// The form's fields.
+    pub fields: Rc<dyn Fn() -> Vec<FieldSpec>>,
+    /// A new record's form values.
+    pub blank: Rc<dyn Fn() -> Values>,
+    /// A record's form values.
+    pub values_of: Rc<dyn Fn(Uuid) -> Values>,
+    /// Checks and keeps a form: new when the id is `None`.
+    pub save: Rc<dyn Fn(Option<Uuid>, Values) -> Result<(), FieldErrors>>,
+    /// Removes a record.
+    pub remove: Rc<dyn Fn(Uuid) -> Result<(), String>>,
+    /// The card's contents.
+    pub render: Rc<dyn Fn(Uuid) -> AnyView>,
+}
+
+type Spec = StoredValue<RecordsSpec, LocalStorage>;
+
+/// The heading, the add form and the cards.
+pub fn records(spec: RecordsSpec) -> impl IntoView {
+    let adding = RwSignal::new(false);
+    let (writable, ids, title, add_label, testid, empty) =
+        (spec.writable, spec.ids, spec.title, spec.add_label, spec.testid, spec.empty);
+    let spec: Spec = StoredValue::new_local(spec);
+    let add_form = move || {
+        view! {
+            <RecordForm
+                fields=spec.with_value(|s| (s.fields)())
+                initial=spec.with_value(|s| (s.blank)())
+                on_save=Callback::new(move |values| {
+                    spec.with_value(|s| (s.save)(None, values))?;
+                    adding.set(false);
+                    Ok(())
+                })
+                on_cancel=Callback::new(move |()| adding.set(false))
+                testid="add-form"
+            />
+        }
+    };
+    view! {
+        <section class="records" data-testid=testid>
+            <div class="section-head">
+                <h1>{title}</h1>
+                <span class="count">{move || ids.with(Vec::len)}</span>
+                <Show when=move || writable.get() && !adding.get()>
+                    <button class="primary" data-testid="add" on:click=move |_| adding.set(true)>{add_label}</button>
+                </Show>
+            </div>
+            <Show when=move || adding.get()>{add_form}</Show>
+            <Show when=move || !ids.with(Vec::is_empty) fallback=move || view! { <p class="muted">{empty}</p> }>
+                <ul class="record-list">
+                    <For each=move || ids.get() key=|id| *id let:id>
+                        {card(spec, id, writable, testid)}
+                    </For>
+                </ul>
+            </Show>
+        </section>
+    }
+}
+
+fn card(spec: Spec, id: Uuid, writable: Signal<bool>, testid: &'static str) -> impl IntoView {
+    let editing = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let remove = Callback::new(move |()| error.set(spec.with_value(|s| (s.remove)(id)).err()));
+    view! {
+        <li class="record" data-testid=format!("{testid}-row") data-id=id.to_string()>
+            <Show
+                when=move || editing.get()
+                fallback=move || {
+                    view! {
+                        {move || spec.with_value(|s| (s.render)(id))}
+                        <Show when=move || writable.get()>
+                            <div class="actions">
+                                <button data-testid="edit" on:click=move |_| editing.set(true)>"Изменить"</button>
+                                <RemoveButton on_remove=remove />
+                            </div>
+                        </Show>
+                        <Show when=move || error.with(Option::is_some)>
+                            <p class="field-error" role="alert">{move || error.get()}</p>
+                        </Show>
+                    }
+                }
+            >
+                <RecordForm
+                    fields=spec.with_value(|s| (s.fields)())
+                    initial=spec.with_value(|s| (s.values_of)(id))
+                    on_save=Callback::new(move |values| {
+                        spec.with_value(|s| (s.save)(Some(id), values))?;
+                        editing.set(false);
+                        Ok(())
+                    })
+                    on_cancel=Callback::new(move |()| editing.set(false))
+                    testid="edit-form"
+                />
+            </Show>
+        </li>
+    }
+}

@@ -1,0 +1,136 @@
+//! Обзор: what the head should look at today — plan completion, overdue
+//! rows and decisions, protocols not written up, duplicate numbers, members'
+//! warnings and unread regulations.
+
+use leptos::prelude::*;
+use shared::record::RecordList;
+
+use crate::pages::name_of;
+use crate::repo::{Ui, today};
+
+/// The dashboard of the chosen year.
+#[component]
+pub fn DashboardPage() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let dash = Memo::new(move |_| ui.year_doc.with(|y| y.as_ref().map(|y| y.dashboard(today()))));
+    let lines = move |pick: fn(&shared::YearDoc, &shared::year::Dashboard, Ui) -> Vec<String>| {
+        move || {
+            let Some(d) = dash.get() else { return Vec::new() };
+            ui.year_doc.with(|y| y.as_ref().map(|y| pick(y, &d, ui)).unwrap_or_default())
+        }
+    };
+    let overdue_rows = lines(|y, d, _| {
+        d.overdue_rows
+            .iter()
+            .filter_map(|id| y.plan.by_id(*id))
+            .map(|r| format!("{} — {}", r.when.label(), r.topic))
+            .collect()
+    });
+    let upcoming = lines(|y, d, _| {
+        d.upcoming_rows
+            .iter()
+            .filter_map(|id| y.plan.by_id(*id))
+            .map(|r| format!("{} — {}", r.when.label(), r.topic))
+            .collect()
+    });
+    let decisions = lines(|y, d, ui| {
+        d.overdue_decisions
+            .iter()
+            .filter_map(|(p, dec)| {
+                let p = y.protocol(*p)?;
+                let dec = p.decisions.by_id(*dec)?;
+                Some(format!(
+                    "{} (протокол № {}): {}, срок {}",
+                    dec.text.as_str(),
+                    p.number,
+                    name_of(ui, dec.responsible),
+                    dec.deadline.map(|d| d.to_string()).unwrap_or_default()
+                ))
+            })
+            .collect()
+    });
+    let unfinished = lines(|y, d, _| {
+        d.unfinished_protocols
+            .iter()
+            .filter_map(|id| y.protocol(*id))
+            .map(|p| format!("{} — не оформлен", p.title()))
+            .collect()
+    });
+    let duplicates =
+        lines(|_, d, _| d.duplicate_numbers.iter().map(|n| format!("номер {n} у нескольких протоколов")).collect());
+    let member_flags = move || {
+        let head = ui.year_doc.with(|y| y.as_ref().and_then(|y| y.profile.head));
+        ui.records.with(|r| {
+            r.as_ref()
+                .map(|r| {
+                    r.active_members()
+                        .iter()
+                        .flat_map(|m| {
+                            m.flags(today(), head == Some(m.id)).into_iter().map(|f| format!("{}: {f}", m.full_name))
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+    };
+    let unread = move || {
+        let members =
+            ui.records.with(|r| r.as_ref().map(|r| r.active_members().into_iter().cloned().collect::<Vec<_>>()));
+        let members = members.unwrap_or_default();
+        let refs: Vec<&shared::Member> = members.iter().collect();
+        ui.library.with(|l| {
+            l.as_ref()
+                .map(|l| {
+                    l.regulation_list()
+                        .iter()
+                        .filter_map(|r| {
+                            let missing = l.not_acknowledged(r.id, &refs);
+                            (!missing.is_empty()).then(|| {
+                                format!(
+                                    "{}: не ознакомлены {}",
+                                    r.title,
+                                    missing
+                                        .iter()
+                                        .map(|m| shared::association::initials(&m.full_name))
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                )
+                            })
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+    };
+    view! {
+        <section class="dashboard" data-testid="dashboard">
+            <div class="section-head">
+                <h1>{move || format!("Обзор на {} · {} учебный год", today(), ui.year.get())}</h1>
+            </div>
+            <div class="tile">
+                <div class="big" data-testid="plan-percent">{move || dash.get().map(|d| format!("{}%", d.plan_percent))}</div>
+                <div class="muted" data-testid="plan-progress">
+                    {move || dash.get().map(|d| format!("плана выполнено: {} из {}", d.plan_done, d.plan_total))}
+                </div>
+            </div>
+            {block("Просрочено по плану", "overdue-rows", Signal::derive(overdue_rows))}
+            {block("Ближайшие 30 дней", "upcoming-rows", Signal::derive(upcoming))}
+            {block("Просроченные решения", "overdue-decisions", Signal::derive(decisions))}
+            {block("Протоколы не оформлены (прошло больше 3 дней)", "unfinished-protocols", Signal::derive(unfinished))}
+            {block("Повторяющиеся номера протоколов", "duplicate-numbers", Signal::derive(duplicates))}
+            {block("Члены МО: обратить внимание", "member-flags", Signal::derive(member_flags))}
+            {block("Документы: лист ознакомления", "unread-regulations", Signal::derive(unread))}
+        </section>
+    }
+}
+
+fn block(title: &'static str, testid: &'static str, items: Signal<Vec<String>>) -> impl IntoView {
+    view! {
+        <Show when=move || !items.with(Vec::is_empty)>
+            <div class="tile" data-testid=testid>
+                <h2>{title}</h2>
+                <ul>{move || items.get().into_iter().map(|i| view! { <li>{i}</li> }).collect_view()}</ul>
+            </div>
+        </Show>
+    }
+}

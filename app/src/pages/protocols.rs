@@ -1,0 +1,287 @@
+//! Meeting protocols: the header (number, date, chair, secretary, who was
+//! there, theme), the agenda with «слушали / выступили / решили», and the
+//! decisions with who does them by when.
+
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use shared::record::{Record, RecordList};
+use shared::year::{AgendaFields, DecisionFields, DecisionStatus, Edit, ProtocolFields};
+use shared::{FieldErrors, Values, YearDoc};
+use uuid::Uuid;
+
+use crate::components::form::{FieldSpec, area, check, date, form_error, member, select, text};
+use crate::components::records::{RecordsSpec, records};
+use crate::pages::{line, name_of, year_ids, year_kind};
+use crate::repo::{Ui, edit, today};
+
+/// The year's protocols, by number.
+#[component]
+pub fn ProtocolsPage() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let spec = RecordsSpec {
+        title: "Протоколы заседаний",
+        add_label: "Новый протокол",
+        testid: "protocols",
+        empty: "Протоколов пока нет.",
+        writable: Signal::derive(move || ui.can_edit(year_kind(ui))),
+        ids: year_ids(ui, |y| y.protocol_list().iter().map(|p| p.id).collect()),
+        fields: Rc::new(move || header_fields(ui)),
+        blank: Rc::new(move || blank(ui)),
+        values_of: Rc::new(move |id| {
+            ui.year_doc.with_untracked(|y| {
+                y.as_ref().and_then(|y| y.protocols.by_id(id)).map(|p| p.fields().to_values()).unwrap_or_default()
+            })
+        }),
+        save: Rc::new(move |id, values| save_header(ui, id, &values)),
+        remove: Rc::new(move |id| edit(year_kind(ui), |doc, now| YearDoc::remove_protocol(doc, id, now))),
+        render: Rc::new(move |id| view! { <ProtocolView id /> }.into_any()),
+    };
+    records(spec)
+}
+
+fn member_ids(ui: Ui) -> Vec<Uuid> {
+    ui.records
+        .with_untracked(|r| r.as_ref().map(|r| r.active_members().iter().map(|m| m.id).collect()).unwrap_or_default())
+}
+
+fn header_fields(ui: Ui) -> Vec<FieldSpec> {
+    let mut fields = vec![
+        text("number", "Номер"),
+        date("date", "Дата заседания"),
+        member("chair", "Председатель"),
+        member("secretary", "Секретарь"),
+        area("theme", "Тема заседания"),
+        text("invited", "Приглашённые"),
+    ];
+    // Checkbox names are leaked once per member and form: a handful of bytes.
+    ui.records.with_untracked(|r| {
+        if let Some(r) = r {
+            for m in r.active_members() {
+                let name: &'static str = Box::leak(format!("present:{}", m.id).into_boxed_str());
+                let label: &'static str = Box::leak(format!("Присутствует: {}", m.full_name).into_boxed_str());
+                fields.push(check(name, label));
+            }
+        }
+    });
+    fields.push(check("completed", "Протокол оформлен"));
+    fields
+}
+
+fn blank(ui: Ui) -> Values {
+    let year = ui.year.get_untracked();
+    let number = ui.year_doc.with_untracked(|y| y.as_ref().map_or(1, YearDoc::next_protocol_number));
+    let day = today();
+    let mut v = Values::default().with("number", number.to_string());
+    if year.contains(day) {
+        v.set("date", day.to_string());
+    }
+    for id in member_ids(ui) {
+        v.set(&format!("present:{id}"), "true");
+    }
+    v
+}
+
+fn save_header(ui: Ui, id: Option<Uuid>, values: &Values) -> Result<(), FieldErrors> {
+    let fields = ui.year_doc.with_untracked(|y| {
+        let others = y.as_ref().map(|y| y.other_protocols(id)).unwrap_or_default();
+        ProtocolFields::validate(values, ui.year.get_untracked(), &others, &member_ids(ui))
+    })?;
+    match id {
+        None => edit(year_kind(ui), |doc, now| YearDoc::add_protocol(doc, fields, now).map(|_| ())),
+        Some(id) => edit(year_kind(ui), |doc, now| YearDoc::update_protocol(doc, id, fields, now)),
+    }
+    .map_err(form_error)
+}
+
+#[component]
+fn ProtocolView(id: Uuid) -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let protocol = Memo::new(move |_| ui.year_doc.with(|y| y.as_ref().and_then(|y| y.protocol(id).cloned())));
+    let duplicate = Memo::new(move |_| {
+        ui.year_doc.with(|y| {
+            y.as_ref().is_some_and(|y| {
+                let p = y.protocol(id);
+                p.is_some_and(|p| {
+                    y.protocol_list().iter().any(|o| o.id != id && o.number == p.number && o.date <= p.date)
+                })
+            })
+        })
+    });
+    let renumber_error = RwSignal::new(None::<String>);
+    let writable = Signal::derive(move || ui.can_edit(year_kind(ui)));
+    move || {
+        let Some(p) = protocol.get() else { return ().into_any() };
+        let present = p.present().len();
+        let total = p.attendance.len();
+        let absent: Vec<String> = p
+            .attendance
+            .iter()
+            .filter(|(_, here)| !**here)
+            .filter_map(|(m, _)| m.parse().ok())
+            .map(|m| name_of(ui, Some(m)))
+            .collect();
+        view! {
+            <div class="name" data-testid="protocol-title">{p.title()}</div>
+            <Show when=move || duplicate.get()>
+                <div class="banner warn" data-testid="duplicate-number">
+                    "После синхронизации этот номер оказался и у другого протокола. "
+                    <Show when=move || writable.get()>
+                        <button
+                            data-testid="renumber"
+                            on:click=move |_| {
+                                renumber_error.set(edit(year_kind(ui), |doc, now| YearDoc::renumber_protocol(doc, id, now)).err());
+                            }
+                        >
+                            "Присвоить следующий свободный номер"
+                        </button>
+                    </Show>
+                    {move || renumber_error.get()}
+                </div>
+            </Show>
+            <p class="prose" data-testid="protocol-theme">{p.theme.as_str().to_owned()}</p>
+            <div class="details" data-testid="protocol-attendance">
+                {format!("Присутствовали: {present} из {total}")}
+            </div>
+            {line("Отсутствовали", absent.join(", "))}
+            {line("Председатель", name_of(ui, p.chair))}
+            {line("Секретарь", name_of(ui, p.secretary))}
+            {line("Приглашённые", p.invited.clone())}
+            <div class="details" data-testid="protocol-state">
+                {if p.completed { "оформлен" } else { "не оформлен" }}
+            </div>
+            <details class="protocol-body" open=true>
+                <summary>"Повестка и решения"</summary>
+                {agenda(ui, id, writable)}
+                {decisions(ui, id, p.date, writable)}
+            </details>
+        }
+        .into_any()
+    }
+}
+
+fn agenda(ui: Ui, protocol: Uuid, writable: Signal<bool>) -> impl IntoView {
+    let item_values = move |item: Uuid| {
+        ui.year_doc.with_untracked(|y| {
+            y.as_ref()
+                .and_then(|y| y.protocol(protocol))
+                .and_then(|p| p.agenda.by_id(item))
+                .map(|a| a.fields().to_values())
+                .unwrap_or_default()
+        })
+    };
+    records(RecordsSpec {
+        title: "Повестка дня",
+        add_label: "Добавить вопрос",
+        testid: "agenda",
+        empty: "Вопросов пока нет.",
+        writable,
+        ids: Memo::new(move |_| {
+            ui.year_doc.with(|y| {
+                y.as_ref()
+                    .and_then(|y| y.protocol(protocol))
+                    .map(|p| p.agenda_items().iter().map(|a| a.id).collect())
+                    .unwrap_or_default()
+            })
+        })
+        .into(),
+        fields: Rc::new(|| {
+            vec![
+                area("topic", "Вопрос"),
+                text("speaker", "Докладчик"),
+                area("heard", "СЛУШАЛИ"),
+                area("spoke", "ВЫСТУПИЛИ"),
+                area("decided", "РЕШИЛИ (ПОСТАНОВИЛИ)"),
+            ]
+        }),
+        blank: Rc::new(Values::default),
+        values_of: Rc::new(item_values),
+        save: Rc::new(move |id, values: Values| {
+            let fields = AgendaFields::validate(&values)?;
+            let change = match id {
+                None => Edit::Add(fields),
+                Some(id) => Edit::Update(id, fields),
+            };
+            edit(year_kind(ui), |doc, now| YearDoc::edit_agenda(doc, protocol, change, now).map(|_| ()))
+                .map_err(form_error)
+        }),
+        remove: Rc::new(move |id| {
+            edit(year_kind(ui), |doc, now| YearDoc::edit_agenda(doc, protocol, Edit::Remove(id), now).map(|_| ()))
+        }),
+        render: Rc::new(move |id| {
+            let v = item_values(id);
+            view! {
+                <div class="name">{v.get("topic").to_owned()}</div>
+                {line("Докладчик", v.get("speaker").to_owned())}
+                {line("СЛУШАЛИ", v.get("heard").to_owned())}
+                {line("ВЫСТУПИЛИ", v.get("spoke").to_owned())}
+                {line("РЕШИЛИ", v.get("decided").to_owned())}
+            }
+            .into_any()
+        }),
+    })
+}
+
+fn decisions(ui: Ui, protocol: Uuid, meeting: shared::Date, writable: Signal<bool>) -> impl IntoView {
+    let decision = move |d: Uuid| {
+        ui.year_doc.with_untracked(|y| {
+            y.as_ref().and_then(|y| y.protocol(protocol)).and_then(|p| p.decisions.by_id(d)).map(|d| d.fields())
+        })
+    };
+    records(RecordsSpec {
+        title: "Решения",
+        add_label: "Добавить решение",
+        testid: "decisions",
+        empty: "Решений пока нет.",
+        writable,
+        ids: Memo::new(move |_| {
+            ui.year_doc.with(|y| {
+                y.as_ref()
+                    .and_then(|y| y.protocol(protocol))
+                    .map(|p| p.decision_list().iter().map(|d| d.id).collect())
+                    .unwrap_or_default()
+            })
+        })
+        .into(),
+        fields: Rc::new(|| {
+            vec![
+                area("text", "Решение"),
+                member("responsible", "Ответственный"),
+                date("deadline", "Срок"),
+                select("status", "Исполнение", DecisionStatus::options()),
+            ]
+        }),
+        blank: Rc::new(DecisionFields::blank),
+        values_of: Rc::new(move |id| decision(id).map(|d| d.to_values()).unwrap_or_default()),
+        save: Rc::new(move |id, values: Values| {
+            let fields = DecisionFields::validate(&values, meeting)?;
+            let change = match id {
+                None => Edit::Add(fields),
+                Some(id) => Edit::Update(id, fields),
+            };
+            edit(year_kind(ui), |doc, now| YearDoc::edit_decision(doc, protocol, change, now).map(|_| ()))
+                .map_err(form_error)
+        }),
+        remove: Rc::new(move |id| {
+            edit(year_kind(ui), |doc, now| YearDoc::edit_decision(doc, protocol, Edit::Remove(id), now).map(|_| ()))
+        }),
+        render: Rc::new(move |id| {
+            let Some(d) = decision(id) else { return ().into_any() };
+            let overdue = d.status == DecisionStatus::Open && d.deadline.is_some_and(|dl| dl < today());
+            view! {
+                <div class="decision" class:overdue=overdue>
+                    <div class="name" data-testid="decision-text">{d.text.clone()}</div>
+                    <div class="details">
+                        {format!(
+                            "Ответственный: {} · срок: {} · {}",
+                            name_of(ui, d.responsible),
+                            d.deadline.map(|d| d.to_string()).unwrap_or_else(|| "—".into()),
+                            d.status.label()
+                        )}
+                    </div>
+                </div>
+            }
+            .into_any()
+        }),
+    })
+}

@@ -1,0 +1,225 @@
+//! A school МО head's year, in headless Chromium against the real server:
+//! the members and the year's theme, the plan, a meeting with its protocol
+//! and two decisions, the plan row marked done by that protocol, a
+//! regulation acknowledged by a member, a material found in the копилка,
+//! and what the dashboard makes of it all.
+
+#![allow(clippy::unwrap_used)]
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use e2e::{Browser, NewMember, Server, eventually, exclusive};
+use shared::{AcademicYear, Date};
+use tempfile::TempDir;
+
+fn today() -> Date {
+    let ms = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis();
+    Date::from_unix_ms(i64::try_from(ms).unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_head_walks_through_the_year_and_the_dashboard_keeps_count() {
+    let _one_browser_at_a_time = exclusive().await;
+    let dir = TempDir::new().unwrap();
+    let server = Server::start(dir.path()).await;
+    let browser = Browser::launch(&dir.path().join("head")).await;
+    browser.open(&server.url()).await;
+
+    let today = today();
+    let year = AcademicYear::of(today);
+    let first = year.first_day();
+    // The meeting was ten days ago (or on the year's first day, early in September).
+    let meeting = if today.plus_days(-10) >= first { today.plus_days(-10) } else { first };
+
+    // The association's members.
+    for (name, class) in
+        [("Иванова Мария Петровна", "5А"), ("Петров Сергей Иванович", "6Б"), ("Орлова Екатерина Сергеевна", "7В")]
+    {
+        browser.add_member(&NewMember::teacher(name, class)).await;
+    }
+
+    // The year's theme, goal, tasks and head.
+    browser.go("profile").await;
+    browser.click_css("[data-testid=edit-profile]").await;
+    browser
+        .save(
+            "[data-testid=profile-form]",
+            &[
+                ("theme", "Воспитание гражданина в современной школе"),
+                ("goal", "Совершенствование воспитательной работы"),
+                ("tasks", "Повышать мастерство классных руководителей\nОбобщать опыт"),
+                ("head", "label:Иванова Мария Петровна"),
+            ],
+        )
+        .await;
+    browser.wait_text("[data-testid=profile-theme]", "Воспитание гражданина").await;
+
+    // The plan: a date outside the year is refused at the field, then two rows.
+    browser.go("plan").await;
+    browser.click_css("[data-testid=plan] [data-testid=add]").await;
+    let outside = format!("01.06.{}", year.0);
+    browser.fill("[data-testid=add-form]", &[("when", &outside), ("topic", "Заседание МО № 1")]).await;
+    let errors = browser.submit("[data-testid=add-form]").await;
+    assert_eq!(
+        errors,
+        [("when".to_owned(), format!("Дата вне {year} учебного года ({})", year.span()))],
+        "the form says what is wrong, in Russian, at the field"
+    );
+    browser
+        .save(
+            "[data-testid=add-form]",
+            &[("when", &meeting.to_string()), ("kind", "meeting"), ("responsible", "label:Иванова Мария Петровна")],
+        )
+        .await;
+    browser.click_css("[data-testid=plan] [data-testid=add]").await;
+    let seminar_day = first.plus_days(1);
+    browser
+        .save(
+            "[data-testid=add-form]",
+            &[("when", &seminar_day.to_string()), ("kind", "seminar"), ("topic", "Семинар «Классный час сегодня»")],
+        )
+        .await;
+    browser.wait_text("[data-testid=plan-topic]", "Семинар «Классный час сегодня»").await;
+
+    // The meeting and its protocol: Орлова was absent.
+    browser.go("protocols").await;
+    browser.click_css("[data-testid=protocols] [data-testid=add]").await;
+    browser
+        .fill(
+            "[data-testid=add-form]",
+            &[
+                ("date", &meeting.to_string()),
+                ("chair", "label:Иванова Мария Петровна"),
+                ("secretary", "label:Петров Сергей Иванович"),
+                ("theme", "Организация воспитательной работы на учебный год"),
+            ],
+        )
+        .await;
+    let ticks = browser.texts("[data-testid=add-form] label.check").await;
+    assert_eq!(ticks.len(), 4, "a tick per member and «оформлен»: {ticks:?}");
+    browser.click_xpath("//form[@data-testid='add-form']//label[contains(., 'Орлова')]/input").await;
+    browser.save("[data-testid=add-form]", &[]).await;
+    let title = browser.wait_text("[data-testid=protocol-title]", "Протокол № 1").await;
+    assert_eq!(title, format!("Протокол № 1 от {meeting}"));
+    let attendance = browser.wait_text("[data-testid=protocol-attendance]", "Присутствовали").await;
+    assert_eq!(attendance, "Присутствовали: 2 из 3");
+
+    // An agenda item, then a decision with a deadline before the meeting
+    // (refused), and two decisions: one already overdue, one not.
+    browser.click_css("[data-testid=agenda] [data-testid=add]").await;
+    browser
+        .save(
+            "[data-testid=agenda] [data-testid=add-form]",
+            &[
+                ("topic", "Утверждение плана работы МО"),
+                ("speaker", "Иванова М. П."),
+                ("heard", "Иванову М. П., которая представила проект плана."),
+                ("decided", "Утвердить план работы."),
+            ],
+        )
+        .await;
+    browser.click_css("[data-testid=decisions] [data-testid=add]").await;
+    let form = "[data-testid=decisions] [data-testid=add-form]";
+    browser
+        .fill(form, &[("text", "Сдать планы воспитательной работы"), ("deadline", &meeting.plus_days(-1).to_string())])
+        .await;
+    assert_eq!(
+        browser.submit(form).await,
+        [("deadline".to_owned(), format!("Срок не может быть раньше даты заседания ({meeting})"))]
+    );
+    browser.save(form, &[("deadline", &meeting.to_string()), ("responsible", "label:Петров Сергей Иванович")]).await;
+    browser.click_css("[data-testid=decisions] [data-testid=add]").await;
+    browser
+        .save(
+            form,
+            &[
+                ("text", "Провести открытые классные часы"),
+                ("deadline", &today.plus_days(30).to_string()),
+                ("responsible", "label:Орлова Екатерина Сергеевна"),
+            ],
+        )
+        .await;
+    eventually("two decisions", || async {
+        (browser.texts("[data-testid=decision-text]").await.len() == 2).then_some(())
+    })
+    .await;
+
+    // The plan row of the meeting is done, by that protocol.
+    browser.go("plan").await;
+    let row = "//li[@data-testid='plan-row'][.//*[@data-testid='plan-topic'][contains(., 'Заседание МО № 1')]]";
+    browser.pick(&format!("{row}//select[@data-testid='completion']"), "выполнено").await;
+    browser.pick(&format!("{row}//select[@data-testid='fulfilled-by']"), "Протокол № 1").await;
+    eventually("the row marked done by the protocol", || async {
+        let marks = browser.texts("[data-testid=plan-row] .line").await;
+        marks.iter().any(|m| m.contains("выполнено") && m.contains("Протокол № 1")).then_some(())
+    })
+    .await;
+
+    // A regulation, acknowledged by Орлова on her device.
+    browser.go("regulations").await;
+    browser.click_css("[data-testid=regulations] [data-testid=add]").await;
+    browser
+        .save(
+            "[data-testid=add-form]",
+            &[
+                ("title", "Положение о методическом объединении классных руководителей"),
+                ("number", "12"),
+                ("date", &first.to_string()),
+                ("text", "1. Общие положения"),
+            ],
+        )
+        .await;
+    browser.pick("[data-testid=me]", "Орлова").await;
+    browser.click_css("[data-testid=acknowledge]").await;
+    browser.wait_text("[data-testid=acknowledged]", &today.to_string()).await;
+
+    // A material in the копилка, found by a word and by its class only.
+    browser.go("kopilka").await;
+    browser.click_css("[data-testid=kopilka] [data-testid=add]").await;
+    browser
+        .save(
+            "[data-testid=add-form]",
+            &[
+                ("title", "Классный час «Я — гражданин России»"),
+                ("author", "Орлова Е. С."),
+                ("kind", "class_hour"),
+                ("classes", "5-7"),
+                ("description", "Сценарий с викториной"),
+            ],
+        )
+        .await;
+    browser.click_css("[data-testid=search-words]").await;
+    browser.client().active_element().await.unwrap().send_keys("викторин").await.unwrap();
+    browser.wait_text("[data-testid=material-title]", "Я — гражданин России").await;
+    browser.pick("[data-testid=search-class]", "9 класс").await;
+    eventually("nothing for the 9th class", || async {
+        browser.texts("[data-testid=material-title]").await.is_empty().then_some(())
+    })
+    .await;
+
+    // The dashboard.
+    browser.go("dashboard").await;
+    assert_eq!(browser.wait_text("[data-testid=plan-percent]", "%").await, "50%");
+    assert_eq!(browser.wait_text("[data-testid=plan-progress]", "из").await, "плана выполнено: 1 из 2");
+    if seminar_day < today {
+        browser.wait_text("[data-testid=overdue-rows] li", "Семинар «Классный час сегодня»").await;
+    }
+    if meeting < today {
+        let overdue = browser.wait_text("[data-testid=overdue-decisions] li", "Сдать планы").await;
+        assert!(overdue.contains("Петров Сергей Иванович"), "{overdue}");
+        let decisions = browser.texts("[data-testid=overdue-decisions] li").await;
+        assert!(!decisions.iter().any(|d| d.contains("открытые классные часы")), "not yet due: {decisions:?}");
+    }
+    if meeting.plus_days(3) < today {
+        browser.wait_text("[data-testid=unfinished-protocols] li", "Протокол № 1").await;
+    }
+    let unread = browser.wait_text("[data-testid=unread-regulations] li", "Положение").await;
+    assert!(unread.contains("Иванова М. П.") && unread.contains("Петров С. И."), "{unread}");
+    assert!(!unread.contains("Орлова"), "Орлова has read it: {unread}");
+
+    // All of it is on the server: a reload after sync shows the same.
+    browser.wait_sync("сохранено на сервере").await;
+    browser.reload_page().await;
+    assert_eq!(browser.wait_text("[data-testid=plan-percent]", "%").await, "50%");
+    browser.quit().await;
+}
