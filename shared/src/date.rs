@@ -102,7 +102,8 @@ impl Date {
         let parts: Vec<&str> = if s.contains('.') { s.split('.').collect() } else { s.split('-').collect() };
         let [a, b, c] = parts.as_slice() else { return None };
         let num = |p: &str| p.chars().all(|c| c.is_ascii_digit()).then(|| p.parse::<i32>().ok()).flatten();
-        let (year, month, day) = if s.contains('.') { (num(c)?, num(b)?, num(a)?) } else { (num(a)?, num(b)?, num(c)?) };
+        let (year, month, day) =
+            if s.contains('.') { (num(c)?, num(b)?, num(a)?) } else { (num(a)?, num(b)?, num(c)?) };
         if !(1000..=9999).contains(&year) {
             return None;
         }

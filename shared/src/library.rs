@@ -403,7 +403,13 @@ impl LibraryDoc {
     }
 
     /// `member` marks `regulation` read on `day` (the first mark stays).
-    pub fn acknowledge(doc: &mut AutoCommit, regulation: Uuid, member: Uuid, day: Date, now_ms: i64) -> Result<(), Error> {
+    pub fn acknowledge(
+        doc: &mut AutoCommit,
+        regulation: Uuid,
+        member: Uuid,
+        day: Date,
+        now_ms: i64,
+    ) -> Result<(), Error> {
         Self::change(doc, now_ms, |l| {
             let r = l.regulations.by_id_mut(regulation)?;
             r.acknowledgements.entry(member.to_string()).or_insert(day);
@@ -468,7 +474,9 @@ mod tests {
     fn acknowledgements_by_two_members_on_two_devices_both_count() {
         let (mut a, mut b) = two_devices();
         let fields = RegulationFields::validate(
-            &RegulationFields::blank().with("title", "Положение о МО классных руководителей").with("text", "1. Общие положения"),
+            &RegulationFields::blank()
+                .with("title", "Положение о МО классных руководителей")
+                .with("text", "1. Общие положения"),
         )
         .unwrap();
         let r = LibraryDoc::add_regulation(&mut a, fields, 1).unwrap();
@@ -491,7 +499,10 @@ mod tests {
         assert_eq!(e.get("title"), Some("Укажите название документа"));
         assert_eq!(e.get("text"), Some("Вставьте текст документа или укажите ссылку на него"));
         let ok = RegulationFields::validate(
-            &RegulationFields::blank().with("title", "Приказ").with("link", "https://school.ru/p.pdf").with("number", "12"),
+            &RegulationFields::blank()
+                .with("title", "Приказ")
+                .with("link", "https://school.ru/p.pdf")
+                .with("number", "12"),
         )
         .unwrap();
         let mut r = Regulation::new(Uuid::new_v4(), ok);
@@ -502,9 +513,19 @@ mod tests {
     #[test]
     fn materials_added_and_edited_on_two_devices_merge_and_are_found() {
         let (mut a, mut b) = two_devices();
-        let hour = LibraryDoc::add_material(&mut a, material("Классный час «Я — гражданин»", "Иванова М. П.", MaterialKind::ClassHour, "5-7"), 1).unwrap();
+        let hour = LibraryDoc::add_material(
+            &mut a,
+            material("Классный час «Я — гражданин»", "Иванова М. П.", MaterialKind::ClassHour, "5-7"),
+            1,
+        )
+        .unwrap();
         merge_both(&mut a, &mut b);
-        LibraryDoc::add_material(&mut b, material("Анкета «Мой класс»", "Петров С. И.", MaterialKind::Diagnostics, "8, 9"), 2).unwrap();
+        LibraryDoc::add_material(
+            &mut b,
+            material("Анкета «Мой класс»", "Петров С. И.", MaterialKind::Diagnostics, "8, 9"),
+            2,
+        )
+        .unwrap();
         let mut edited = load(&a).materials.by_id(hour).unwrap().fields();
         edited.presented_at = "заседание МО, протокол № 2 от 12.11.2026".into();
         LibraryDoc::update_material(&mut a, hour, edited, 3).unwrap();
@@ -513,10 +534,19 @@ mod tests {
         let lib = load(&b);
         let titles = |q: MaterialQuery| lib.search(&q).iter().map(|m| m.title.clone()).collect::<Vec<_>>();
         assert_eq!(titles(MaterialQuery::default()).len(), 2);
-        assert_eq!(titles(MaterialQuery { words: "гражданин ход".into(), ..Default::default() }), ["Классный час «Я — гражданин»"]);
-        assert_eq!(titles(MaterialQuery { words: "протокол 2".into(), ..Default::default() }), ["Классный час «Я — гражданин»"]);
+        assert_eq!(
+            titles(MaterialQuery { words: "гражданин ход".into(), ..Default::default() }),
+            ["Классный час «Я — гражданин»"]
+        );
+        assert_eq!(
+            titles(MaterialQuery { words: "протокол 2".into(), ..Default::default() }),
+            ["Классный час «Я — гражданин»"]
+        );
         assert_eq!(titles(MaterialQuery { class: Some(9), ..Default::default() }), ["Анкета «Мой класс»"]);
-        assert_eq!(titles(MaterialQuery { kind: Some(MaterialKind::ClassHour), class: Some(9), ..Default::default() }), Vec::<String>::new());
+        assert_eq!(
+            titles(MaterialQuery { kind: Some(MaterialKind::ClassHour), class: Some(9), ..Default::default() }),
+            Vec::<String>::new()
+        );
         assert_eq!(titles(MaterialQuery { author: "петров".into(), ..Default::default() }), ["Анкета «Мой класс»"]);
     }
 

@@ -114,10 +114,25 @@ pub struct Member {
     pub mentor: Option<Uuid>,
 }
 
-crate::record!(Member, MemberFields {
-    full_name, position, class_led, education, category, category_since, category_until, experience_years,
-    course_year, course_topic, course_hours, self_education, young_specialist, mentor,
-});
+crate::record!(
+    Member,
+    MemberFields {
+        full_name,
+        position,
+        class_led,
+        education,
+        category,
+        category_since,
+        category_until,
+        experience_years,
+        course_year,
+        course_topic,
+        course_hours,
+        self_education,
+        young_specialist,
+        mentor,
+    }
+);
 
 /// How long before a category runs out the list starts warning.
 pub const CATEGORY_WARNING_DAYS: i64 = 180;
@@ -236,7 +251,10 @@ impl MemberFields {
         let course_year = e.number(v, "course_year", None, 1970..=2100);
         let course_topic = e.text(v, "course_topic", None, 300);
         let course_hours = e.number(v, "course_hours", None, 1..=2000);
-        if course_year.is_none() && (!course_topic.is_empty() || course_hours.is_some()) && e.get("course_year").is_none() {
+        if course_year.is_none()
+            && (!course_topic.is_empty() || course_hours.is_some())
+            && e.get("course_year").is_none()
+        {
             e.add("course_year", "Укажите год курсов");
         }
         let self_education = e.text(v, "self_education", None, 300);
@@ -342,16 +360,19 @@ mod tests {
     #[test]
     fn a_name_of_one_word_or_with_digits_is_refused() {
         assert!(MemberFields::validate(&draft().with("full_name", "Иванова")).unwrap_err().get("full_name").is_some());
-        assert!(MemberFields::validate(&draft().with("full_name", "Иванова 2")).unwrap_err().get("full_name").is_some());
+        assert!(
+            MemberFields::validate(&draft().with("full_name", "Иванова 2")).unwrap_err().get("full_name").is_some()
+        );
     }
 
     #[test]
     fn category_dates_must_be_in_order_and_belong_to_a_category() {
-        let e = MemberFields::validate(&draft().with("category_since", "01.03.2025").with("category_until", "01.03.2024"))
-            .unwrap_err();
+        let e =
+            MemberFields::validate(&draft().with("category_since", "01.03.2025").with("category_until", "01.03.2024"))
+                .unwrap_err();
         assert_eq!(e.get("category_until"), Some("Срок действия категории должен быть позже даты присвоения"));
-        let e = MemberFields::validate(&draft().with("category", "none").with("category_since", "01.03.2025"))
-            .unwrap_err();
+        let e =
+            MemberFields::validate(&draft().with("category", "none").with("category_since", "01.03.2025")).unwrap_err();
         assert!(e.get("category").is_some());
     }
 

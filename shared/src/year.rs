@@ -671,11 +671,8 @@ impl YearDoc {
         let rows = self.plan_rows();
         let plan_done = rows.iter().filter(|r| r.completion == Completion::Done).count();
         let percent = if rows.is_empty() { 0 } else { (plan_done * 100 / rows.len()) as u32 };
-        let overdue_rows = rows
-            .iter()
-            .filter(|r| r.completion == Completion::Planned && r.when.due() < today)
-            .map(|r| r.id)
-            .collect();
+        let overdue_rows =
+            rows.iter().filter(|r| r.completion == Completion::Planned && r.when.due() < today).map(|r| r.id).collect();
         let upcoming_rows = rows
             .iter()
             .filter(|r| r.completion == Completion::Planned && r.when.due() >= today)
@@ -691,8 +688,11 @@ impl YearDoc {
                 }
             }
         }
-        let unfinished_protocols =
-            protocols.iter().filter(|p| !p.completed && p.date.plus_days(PROTOCOL_DAYS) < today).map(|p| p.id).collect();
+        let unfinished_protocols = protocols
+            .iter()
+            .filter(|p| !p.completed && p.date.plus_days(PROTOCOL_DAYS) < today)
+            .map(|p| p.id)
+            .collect();
         let mut duplicate_numbers: Vec<u32> =
             protocols.windows(2).filter(|w| w[0].number == w[1].number).map(|w| w[0].number).collect();
         duplicate_numbers.dedup();
@@ -712,7 +712,9 @@ impl YearDoc {
     pub fn set_profile(doc: &mut AutoCommit, fields: ProfileFields, now_ms: i64) -> Result<(), Error> {
         Self::change(doc, now_ms, |y| {
             let p = &mut y.profile;
-            for (text, new) in [(&mut p.theme, &fields.theme), (&mut p.goal, &fields.goal), (&mut p.tasks, &fields.tasks)] {
+            for (text, new) in
+                [(&mut p.theme, &fields.theme), (&mut p.goal, &fields.goal), (&mut p.tasks, &fields.tasks)]
+            {
                 if text.as_str() != new {
                     text.update(new);
                 }
@@ -946,7 +948,10 @@ mod tests {
         let y = load(&b);
         assert_eq!(y.plan_rows().len(), 2);
         let r = y.plan.by_id(first).unwrap();
-        assert_eq!((r.completion, r.topic.as_str(), r.content.as_str()), (Completion::Done, "Планирование работы на 2026/2027", "Утверждение плана"));
+        assert_eq!(
+            (r.completion, r.topic.as_str(), r.content.as_str()),
+            (Completion::Done, "Планирование работы на 2026/2027", "Утверждение плана")
+        );
     }
 
     #[test]
@@ -993,11 +998,15 @@ mod tests {
         let p = YearDoc::add_protocol(&mut a, protocol(1, "15.09.2026", "Организация работы"), 1).unwrap();
         merge_both(&mut a, &mut b);
         let decision = |text: &str, deadline: &str| {
-            DecisionFields::validate(&DecisionFields::blank().with("text", text).with("deadline", deadline), d("15.09.2026"))
-                .unwrap()
+            DecisionFields::validate(
+                &DecisionFields::blank().with("text", text).with("deadline", deadline),
+                d("15.09.2026"),
+            )
+            .unwrap()
         };
         let late = YearDoc::edit_decision(&mut a, p, Edit::Add(decision("Сдать планы", "01.10.2026")), 2).unwrap();
-        let done = YearDoc::edit_decision(&mut b, p, Edit::Add(decision("Провести классные часы", "20.09.2026")), 3).unwrap();
+        let done =
+            YearDoc::edit_decision(&mut b, p, Edit::Add(decision("Провести классные часы", "20.09.2026")), 3).unwrap();
         YearDoc::set_decision_status(&mut b, p, done, DecisionStatus::Done, 4).unwrap();
         merge_both(&mut a, &mut b);
         let y = load(&a);
@@ -1057,14 +1066,27 @@ mod tests {
         .unwrap();
         let id = YearDoc::add_analysis(&mut a, fields.clone(), 1).unwrap();
         merge_both(&mut a, &mut b);
-        YearDoc::update_analysis(&mut a, id, AnalysisFields { conclusions: "Цели достигнуты.".into(), ..fields.clone() }, 2)
-            .unwrap();
-        YearDoc::update_analysis(&mut b, id, AnalysisFields { recommendations: "Шире привлекать родителей.".into(), ..fields }, 3)
-            .unwrap();
+        YearDoc::update_analysis(
+            &mut a,
+            id,
+            AnalysisFields { conclusions: "Цели достигнуты.".into(), ..fields.clone() },
+            2,
+        )
+        .unwrap();
+        YearDoc::update_analysis(
+            &mut b,
+            id,
+            AnalysisFields { recommendations: "Шире привлекать родителей.".into(), ..fields },
+            3,
+        )
+        .unwrap();
         merge_both(&mut a, &mut b);
         let y = load(&a);
         let an = y.analyses.by_id(id).unwrap();
-        assert_eq!((an.conclusions.as_str(), an.recommendations.as_str()), ("Цели достигнуты.", "Шире привлекать родителей."));
+        assert_eq!(
+            (an.conclusions.as_str(), an.recommendations.as_str()),
+            ("Цели достигнуты.", "Шире привлекать родителей.")
+        );
     }
 
     #[test]

@@ -181,7 +181,7 @@ async fn the_app_and_a_javascript_automerge_repo_client_share_the_member_list() 
     assert_eq!(ours["category"], "Methodologist");
     assert_eq!(ours["experience_years"], 23);
     assert_eq!(ours["id"].as_str().unwrap().len(), 32, "the id is stored as 16 bytes");
-    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["schema_version"], shared::SCHEMA_VERSION, "our edit moved the layout to ours");
     browser.quit().await;
 }
 

@@ -223,3 +223,96 @@ async fn a_head_walks_through_the_year_and_the_dashboard_keeps_count() {
     assert_eq!(browser.wait_text("[data-testid=plan-percent]", "%").await, "50%");
     browser.quit().await;
 }
+
+/// Two devices each write protocol № 1 while the server is down. After the
+/// merge both protocols are there, both devices say the number repeats, and
+/// one press gives one of them the next free number everywhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_protocol_number_taken_twice_offline_is_shown_and_resolved() {
+    let _one_browser_at_a_time = exclusive().await;
+    let dir = TempDir::new().unwrap();
+    let mut server = Server::start(dir.path()).await;
+    let a = Browser::launch(&dir.path().join("a")).await;
+    let b = Browser::launch(&dir.path().join("b")).await;
+    for browser in [&a, &b] {
+        browser.open(&format!("{}/#/protocols", server.url())).await;
+        browser.wait_text("[data-testid=protocols] .muted", "Протоколов пока нет").await;
+        browser.wait_sync("сохранено на сервере").await;
+    }
+    server.stop().await;
+    for (browser, theme) in [(&a, "Организация работы на год"), (&b, "Внеочередное заседание")]
+    {
+        browser.wait_sync("нет связи").await;
+        browser.click_css("[data-testid=protocols] [data-testid=add]").await;
+        browser.save("[data-testid=add-form]", &[("theme", theme)]).await;
+        browser.wait_text("[data-testid=protocol-title]", "Протокол № 1").await;
+    }
+
+    server.resume().await;
+    for browser in [&a, &b] {
+        browser.wait_sync("сохранено на сервере").await;
+        eventually("both protocols, with the same number", || async {
+            let titles = browser.texts("[data-testid=protocol-title]").await;
+            (titles.len() == 2 && titles.iter().all(|t| t.starts_with("Протокол № 1 "))).then_some(())
+        })
+        .await;
+        browser.wait_text("[data-testid=duplicate-number]", "оказался и у другого протокола").await;
+    }
+    a.click_css("[data-testid=renumber]").await;
+    for browser in [&a, &b] {
+        eventually("numbers 1 and 2, and no warning", || async {
+            let mut numbers: Vec<String> = browser
+                .texts("[data-testid=protocol-title]")
+                .await
+                .iter()
+                .map(|t| t.split_whitespace().nth(2).unwrap_or_default().to_owned())
+                .collect();
+            numbers.sort();
+            let warned = !browser.texts("[data-testid=duplicate-number]").await.is_empty();
+            (numbers == ["1", "2"] && !warned).then_some(())
+        })
+        .await;
+    }
+    let themes = b.texts("[data-testid=protocol-theme]").await;
+    assert!(
+        themes.iter().any(|t| t == "Организация работы на год") && themes.iter().any(|t| t == "Внеочередное заседание")
+    );
+    a.quit().await;
+    b.quit().await;
+}
+
+/// A document written by a newer version of the program opens read-only
+/// with a message, and the app never writes into it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_from_a_newer_version_are_shown_read_only_and_left_alone() {
+    use automerge::ROOT;
+    use automerge::transaction::Transactable;
+
+    let _one_browser_at_a_time = exclusive().await;
+    let dir = TempDir::new().unwrap();
+    let server = Server::start(dir.path()).await;
+    let browser = Browser::launch(&dir.path().join("profile")).await;
+    browser.open(&server.url()).await;
+    browser.add_member(&NewMember::teacher("Иванова Мария Петровна", "5А")).await;
+    browser.wait_sync("сохранено на сервере").await;
+
+    let association = server.association().await;
+    let mut newer = e2e::peer::Peer::connect(&server.sync_url(), "newer").await;
+    let mut doc = newer.fetch(association).await.unwrap();
+    doc.transact::<_, _, automerge::AutomergeError>(|tx| tx.put(ROOT, "schema_version", 99_u64)).unwrap();
+    newer.push(association, &mut doc).await;
+
+    browser.wait_text("[data-testid=read-only]", "более новой версией").await;
+    eventually("the add button to go", || async {
+        browser.texts("[data-testid=add-member]").await.is_empty().then_some(())
+    })
+    .await;
+    assert_eq!(browser.member_names().await, ["Иванова Мария Петровна"], "still readable");
+    browser.reload().await;
+    browser.wait_text("[data-testid=read-only]", "более новой версией").await;
+    let heads = doc.get_heads();
+    let mut fresh = e2e::peer::Peer::connect(&server.sync_url(), "fresh").await;
+    let stored = fresh.fetch(association).await.unwrap();
+    assert_eq!(stored.get_heads(), heads, "nobody wrote into the newer document");
+    browser.quit().await;
+}
