@@ -12,7 +12,7 @@ use autosurgeon::{Hydrate, Reconcile};
 use uuid::Uuid;
 
 use crate::member::{Member, MemberFields};
-use crate::record::{Document, Record, RecordList};
+use crate::record::{Document, Edit, Record, RecordList};
 use crate::{DocumentId, Error};
 
 /// The newest document layout this build reads and writes (2: members with
@@ -76,19 +76,10 @@ impl AssociationDoc {
         }
     }
 
-    /// Adds a member; `now_ms` stamps the change. Returns the new id.
-    pub fn add_member(doc: &mut AutoCommit, fields: MemberFields, now_ms: i64) -> Result<Uuid, Error> {
-        Self::change(doc, now_ms, |records| Ok(records.members.add(fields)))
-    }
-
-    /// Replaces a member's fields; saving unchanged fields writes nothing.
-    pub fn update_member(doc: &mut AutoCommit, id: Uuid, fields: MemberFields, now_ms: i64) -> Result<(), Error> {
-        Self::change(doc, now_ms, |records| records.members.update(id, fields))
-    }
-
-    /// Removes a member from the list.
-    pub fn remove_member(doc: &mut AutoCommit, id: Uuid, now_ms: i64) -> Result<(), Error> {
-        Self::change(doc, now_ms, |records| records.members.remove_record(id))
+    /// Adds, edits or removes a member; `now_ms` stamps the change. Saving
+    /// unchanged fields writes nothing. Returns the member's id.
+    pub fn edit_member(doc: &mut AutoCommit, edit: Edit<MemberFields>, now_ms: i64) -> Result<Uuid, Error> {
+        Self::change(doc, now_ms, |records| edit.apply(&mut records.members))
     }
 }
 
@@ -131,8 +122,8 @@ mod tests {
     fn documents_created_offline_on_two_devices_share_one_member_list() {
         let (mut a, mut b) = two_devices();
         assert_eq!(a.get_heads(), b.get_heads());
-        AssociationDoc::add_member(&mut a, fields("Петров Пётр"), 1).unwrap();
-        AssociationDoc::add_member(&mut b, fields("Алексеева Анна"), 2).unwrap();
+        AssociationDoc::edit_member(&mut a, Edit::Add(fields("Петров Пётр")), 1).unwrap();
+        AssociationDoc::edit_member(&mut b, Edit::Add(fields("Алексеева Анна")), 2).unwrap();
         a.merge(&mut b).unwrap();
         assert_eq!(names(&a), ["Алексеева Анна", "Петров Пётр"]);
     }
@@ -140,15 +131,15 @@ mod tests {
     #[test]
     fn concurrent_edits_to_different_fields_of_one_member_both_survive() {
         let (mut a, mut b) = two_devices();
-        let id = AssociationDoc::add_member(&mut a, fields("Петров Пётр"), 1).unwrap();
+        let id = AssociationDoc::edit_member(&mut a, Edit::Add(fields("Петров Пётр")), 1).unwrap();
         b.merge(&mut a).unwrap();
 
         let mut on_a = fields("Петров Пётр");
         on_a.position = "учитель физики".into();
-        AssociationDoc::update_member(&mut a, id, on_a, 2).unwrap();
+        AssociationDoc::edit_member(&mut a, Edit::Update(id, on_a), 2).unwrap();
         let mut on_b = fields("Петров Пётр");
         on_b.experience_years = 11;
-        AssociationDoc::update_member(&mut b, id, on_b, 3).unwrap();
+        AssociationDoc::edit_member(&mut b, Edit::Update(id, on_b), 3).unwrap();
 
         a.merge(&mut b).unwrap();
         b.merge(&mut a).unwrap();
@@ -164,13 +155,13 @@ mod tests {
     #[test]
     fn an_edit_concurrent_with_a_removal_keeps_the_member_with_the_edit() {
         let (mut a, mut b) = two_devices();
-        let id = AssociationDoc::add_member(&mut a, fields("Петров Пётр"), 1).unwrap();
+        let id = AssociationDoc::edit_member(&mut a, Edit::Add(fields("Петров Пётр")), 1).unwrap();
         b.merge(&mut a).unwrap();
 
-        AssociationDoc::remove_member(&mut a, id, 2).unwrap();
+        AssociationDoc::edit_member(&mut a, Edit::Remove(id), 2).unwrap();
         let mut edited = fields("Петров Пётр");
         edited.class_led = "8Б".into();
-        AssociationDoc::update_member(&mut b, id, edited, 3).unwrap();
+        AssociationDoc::edit_member(&mut b, Edit::Update(id, edited), 3).unwrap();
 
         a.merge(&mut b).unwrap();
         b.merge(&mut a).unwrap();
@@ -182,7 +173,7 @@ mod tests {
         }
 
         // Removing it again, having seen the edit, removes it everywhere.
-        AssociationDoc::remove_member(&mut a, id, 4).unwrap();
+        AssociationDoc::edit_member(&mut a, Edit::Remove(id), 4).unwrap();
         b.merge(&mut a).unwrap();
         assert!(names(&b).is_empty());
     }
@@ -190,11 +181,11 @@ mod tests {
     #[test]
     fn two_removals_of_one_member_leave_it_removed() {
         let (mut a, mut b) = two_devices();
-        let id = AssociationDoc::add_member(&mut a, fields("Петров Пётр"), 1).unwrap();
+        let id = AssociationDoc::edit_member(&mut a, Edit::Add(fields("Петров Пётр")), 1).unwrap();
         b.merge(&mut a).unwrap();
-        AssociationDoc::update_member(&mut b, id, fields("Петров Пётр Ильич"), 2).unwrap();
-        AssociationDoc::remove_member(&mut b, id, 3).unwrap();
-        AssociationDoc::remove_member(&mut a, id, 4).unwrap();
+        AssociationDoc::edit_member(&mut b, Edit::Update(id, fields("Петров Пётр Ильич")), 2).unwrap();
+        AssociationDoc::edit_member(&mut b, Edit::Remove(id), 3).unwrap();
+        AssociationDoc::edit_member(&mut a, Edit::Remove(id), 4).unwrap();
         a.merge(&mut b).unwrap();
         assert!(names(&a).is_empty());
     }
@@ -206,7 +197,10 @@ mod tests {
         a.commit();
         assert!(AssociationDoc::is_newer(&a));
         let before = a.get_heads();
-        assert!(matches!(AssociationDoc::add_member(&mut a, fields("Петров Пётр"), 1), Err(Error::NewerSchema { .. })));
+        assert!(matches!(
+            AssociationDoc::edit_member(&mut a, Edit::Add(fields("Петров Пётр")), 1),
+            Err(Error::NewerSchema { .. })
+        ));
         assert_eq!(a.get_heads(), before, "nothing was written");
     }
 
@@ -215,7 +209,7 @@ mod tests {
         let (mut a, _) = two_devices();
         let before = a.get_heads();
         assert!(matches!(
-            AssociationDoc::update_member(&mut a, Uuid::new_v4(), fields("Петров Пётр"), 1),
+            AssociationDoc::edit_member(&mut a, Edit::Update(Uuid::new_v4(), fields("Петров Пётр")), 1),
             Err(Error::NotFound(_))
         ));
         assert_eq!(a.get_heads(), before);

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::date::Date;
 use crate::form::{FieldErrors, Values, date_value};
-use crate::record::{Document, Life, RecordList};
+use crate::record::{Document, Edit, Life, RecordList};
 use crate::{DocumentId, Error};
 
 /// The newest layout of a library document this build reads and writes.
@@ -387,19 +387,9 @@ impl LibraryDoc {
         members.iter().copied().filter(|m| r.acknowledged_by(m.id).is_none()).collect()
     }
 
-    /// Adds a regulation.
-    pub fn add_regulation(doc: &mut AutoCommit, fields: RegulationFields, now_ms: i64) -> Result<Uuid, Error> {
-        Self::change(doc, now_ms, |l| Ok(l.regulations.add(fields)))
-    }
-
-    /// Edits a regulation.
-    pub fn update_regulation(doc: &mut AutoCommit, id: Uuid, f: RegulationFields, now_ms: i64) -> Result<(), Error> {
-        Self::change(doc, now_ms, |l| l.regulations.update(id, f))
-    }
-
-    /// Removes a regulation.
-    pub fn remove_regulation(doc: &mut AutoCommit, id: Uuid, now_ms: i64) -> Result<(), Error> {
-        Self::change(doc, now_ms, |l| l.regulations.remove_record(id))
+    /// Adds, edits or removes a regulation; returns its id.
+    pub fn edit_regulation(doc: &mut AutoCommit, edit: Edit<RegulationFields>, now_ms: i64) -> Result<Uuid, Error> {
+        Self::change(doc, now_ms, |l| edit.apply(&mut l.regulations))
     }
 
     /// `member` marks `regulation` read on `day` (the first mark stays).
@@ -417,19 +407,9 @@ impl LibraryDoc {
         })
     }
 
-    /// Adds a material.
-    pub fn add_material(doc: &mut AutoCommit, fields: MaterialFields, now_ms: i64) -> Result<Uuid, Error> {
-        Self::change(doc, now_ms, |l| Ok(l.materials.add(fields)))
-    }
-
-    /// Edits a material.
-    pub fn update_material(doc: &mut AutoCommit, id: Uuid, f: MaterialFields, now_ms: i64) -> Result<(), Error> {
-        Self::change(doc, now_ms, |l| l.materials.update(id, f))
-    }
-
-    /// Removes a material.
-    pub fn remove_material(doc: &mut AutoCommit, id: Uuid, now_ms: i64) -> Result<(), Error> {
-        Self::change(doc, now_ms, |l| l.materials.remove_record(id))
+    /// Adds, edits or removes a material; returns its id.
+    pub fn edit_material(doc: &mut AutoCommit, edit: Edit<MaterialFields>, now_ms: i64) -> Result<Uuid, Error> {
+        Self::change(doc, now_ms, |l| edit.apply(&mut l.materials))
     }
 }
 
@@ -479,7 +459,7 @@ mod tests {
                 .with("text", "1. Общие положения"),
         )
         .unwrap();
-        let r = LibraryDoc::add_regulation(&mut a, fields, 1).unwrap();
+        let r = LibraryDoc::edit_regulation(&mut a, Edit::Add(fields), 1).unwrap();
         merge_both(&mut a, &mut b);
         let (ivanova, petrov, orlova) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
         let day = Date::new(2026, 9, 5).unwrap();
@@ -513,22 +493,22 @@ mod tests {
     #[test]
     fn materials_added_and_edited_on_two_devices_merge_and_are_found() {
         let (mut a, mut b) = two_devices();
-        let hour = LibraryDoc::add_material(
+        let hour = LibraryDoc::edit_material(
             &mut a,
-            material("Классный час «Я — гражданин»", "Иванова М. П.", MaterialKind::ClassHour, "5-7"),
+            Edit::Add(material("Классный час «Я — гражданин»", "Иванова М. П.", MaterialKind::ClassHour, "5-7")),
             1,
         )
         .unwrap();
         merge_both(&mut a, &mut b);
-        LibraryDoc::add_material(
+        LibraryDoc::edit_material(
             &mut b,
-            material("Анкета «Мой класс»", "Петров С. И.", MaterialKind::Diagnostics, "8, 9"),
+            Edit::Add(material("Анкета «Мой класс»", "Петров С. И.", MaterialKind::Diagnostics, "8, 9")),
             2,
         )
         .unwrap();
         let mut edited = load(&a).materials.by_id(hour).unwrap().fields();
         edited.presented_at = "заседание МО, протокол № 2 от 12.11.2026".into();
-        LibraryDoc::update_material(&mut a, hour, edited, 3).unwrap();
+        LibraryDoc::edit_material(&mut a, Edit::Update(hour, edited), 3).unwrap();
         merge_both(&mut a, &mut b);
 
         let lib = load(&b);
@@ -557,7 +537,7 @@ mod tests {
         a.commit();
         let before = a.get_heads();
         assert!(matches!(
-            LibraryDoc::add_material(&mut a, material("Х", "Y Z", MaterialKind::Other, ""), 1),
+            LibraryDoc::edit_material(&mut a, Edit::Add(material("Х", "Y Z", MaterialKind::Other, "")), 1),
             Err(Error::NewerSchema { .. })
         ));
         assert_eq!(a.get_heads(), before);

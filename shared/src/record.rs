@@ -249,6 +249,36 @@ impl<R: Record> RecordList<R> for Vec<R> {
     }
 }
 
+/// An edit of a record in a list: add one, change one, or remove one.
+#[derive(Debug, Clone)]
+pub enum Edit<F> {
+    /// A new record with these fields.
+    Add(F),
+    /// New fields for a record.
+    Update(Uuid, F),
+    /// Remove a record.
+    Remove(Uuid),
+}
+
+impl<F> Edit<F> {
+    /// What a form's «Сохранить» means: a new record, or new fields for `id`.
+    pub fn save(id: Option<Uuid>, fields: F) -> Self {
+        match id {
+            None => Self::Add(fields),
+            Some(id) => Self::Update(id, fields),
+        }
+    }
+
+    /// Applies the edit to `list`; returns the record's id.
+    pub fn apply<R: Record<Fields = F>>(self, list: &mut Vec<R>) -> Result<Uuid, Error> {
+        match self {
+            Self::Add(f) => Ok(list.add(f)),
+            Self::Update(id, f) => list.update(id, f).map(|()| id),
+            Self::Remove(id) => list.remove_record(id).map(|()| id),
+        }
+    }
+}
+
 /// Implements [`Record`] for a struct with `id`, `life` and the fields of its
 /// `Fields` type given by name; text fields of type `autosurgeon::Text` are
 /// listed after `text:` and updated by splicing, so concurrent typing merges;

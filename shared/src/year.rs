@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::date::{AcademicYear, Date, When};
 use crate::form::{FieldErrors, Values, date_value, member_value};
-use crate::record::{Document, Life, Record, RecordList};
+use crate::record::{Document, Edit, Life, RecordList};
 use crate::{DocumentId, Error};
 
 /// The newest layout of a year document this build reads and writes.
@@ -724,19 +724,9 @@ impl YearDoc {
         })
     }
 
-    /// Adds a plan row.
-    pub fn add_plan_row(doc: &mut AutoCommit, fields: PlanFields, now_ms: i64) -> Result<Uuid, Error> {
-        Self::change(doc, now_ms, |y| Ok(y.plan.add(fields)))
-    }
-
-    /// Edits a plan row.
-    pub fn update_plan_row(doc: &mut AutoCommit, id: Uuid, fields: PlanFields, now_ms: i64) -> Result<(), Error> {
-        Self::change(doc, now_ms, |y| y.plan.update(id, fields))
-    }
-
-    /// Removes a plan row.
-    pub fn remove_plan_row(doc: &mut AutoCommit, id: Uuid, now_ms: i64) -> Result<(), Error> {
-        Self::change(doc, now_ms, |y| y.plan.remove_record(id))
+    /// Adds, edits or removes a plan row; returns its id.
+    pub fn edit_plan_row(doc: &mut AutoCommit, edit: Edit<PlanFields>, now_ms: i64) -> Result<Uuid, Error> {
+        Self::change(doc, now_ms, |y| edit.apply(&mut y.plan))
     }
 
     /// Marks a plan row, optionally with the protocol that fulfilled it.
@@ -765,19 +755,9 @@ impl YearDoc {
         })
     }
 
-    /// Adds a protocol.
-    pub fn add_protocol(doc: &mut AutoCommit, fields: ProtocolFields, now_ms: i64) -> Result<Uuid, Error> {
-        Self::change(doc, now_ms, |y| Ok(y.protocols.add(fields)))
-    }
-
-    /// Edits a protocol's header.
-    pub fn update_protocol(doc: &mut AutoCommit, id: Uuid, fields: ProtocolFields, now_ms: i64) -> Result<(), Error> {
-        Self::change(doc, now_ms, |y| y.protocols.update(id, fields))
-    }
-
-    /// Removes a protocol.
-    pub fn remove_protocol(doc: &mut AutoCommit, id: Uuid, now_ms: i64) -> Result<(), Error> {
-        Self::change(doc, now_ms, |y| y.protocols.remove_record(id))
+    /// Adds, edits or removes a protocol; returns its id.
+    pub fn edit_protocol(doc: &mut AutoCommit, edit: Edit<ProtocolFields>, now_ms: i64) -> Result<Uuid, Error> {
+        Self::change(doc, now_ms, |y| edit.apply(&mut y.protocols))
     }
 
     /// Gives a protocol whose number another protocol also holds the next
@@ -830,46 +810,16 @@ impl YearDoc {
         })
     }
 
-    /// Adds an analysis.
-    pub fn add_analysis(doc: &mut AutoCommit, fields: AnalysisFields, now_ms: i64) -> Result<Uuid, Error> {
-        Self::change(doc, now_ms, |y| Ok(y.analyses.add(fields)))
-    }
-
-    /// Edits an analysis.
-    pub fn update_analysis(doc: &mut AutoCommit, id: Uuid, fields: AnalysisFields, now_ms: i64) -> Result<(), Error> {
-        Self::change(doc, now_ms, |y| y.analyses.update(id, fields))
-    }
-
-    /// Removes an analysis.
-    pub fn remove_analysis(doc: &mut AutoCommit, id: Uuid, now_ms: i64) -> Result<(), Error> {
-        Self::change(doc, now_ms, |y| y.analyses.remove_record(id))
-    }
-}
-
-/// An edit of a nested record: add one, change one, or remove one.
-#[derive(Debug, Clone)]
-pub enum Edit<F> {
-    /// A new record with these fields.
-    Add(F),
-    /// New fields for a record.
-    Update(Uuid, F),
-    /// Remove a record.
-    Remove(Uuid),
-}
-
-impl<F> Edit<F> {
-    fn apply<R: Record<Fields = F>>(self, list: &mut Vec<R>) -> Result<Uuid, Error> {
-        match self {
-            Self::Add(f) => Ok(list.add(f)),
-            Self::Update(id, f) => list.update(id, f).map(|()| id),
-            Self::Remove(id) => list.remove_record(id).map(|()| id),
-        }
+    /// Adds, edits or removes an analysis; returns its id.
+    pub fn edit_analysis(doc: &mut AutoCommit, edit: Edit<AnalysisFields>, now_ms: i64) -> Result<Uuid, Error> {
+        Self::change(doc, now_ms, |y| edit.apply(&mut y.analyses))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::Record;
     use crate::record::tests::merge_both;
 
     const Y: AcademicYear = AcademicYear(2026);
@@ -937,13 +887,14 @@ mod tests {
     #[test]
     fn plan_rows_added_and_marked_on_two_devices_merge() {
         let (mut a, mut b) = two_devices();
-        let first = YearDoc::add_plan_row(&mut a, row("Планирование работы на год", "сентябрь"), 1).unwrap();
+        let first =
+            YearDoc::edit_plan_row(&mut a, Edit::Add(row("Планирование работы на год", "сентябрь")), 1).unwrap();
         merge_both(&mut a, &mut b);
-        YearDoc::add_plan_row(&mut b, row("Семинар «Классный час»", "15.11.2026"), 2).unwrap();
+        YearDoc::edit_plan_row(&mut b, Edit::Add(row("Семинар «Классный час»", "15.11.2026")), 2).unwrap();
         YearDoc::mark_plan_row(&mut a, first, Completion::Done, None, String::new(), 3).unwrap();
         let mut edited = row("Планирование работы на 2026/2027", "сентябрь");
         edited.content = "Утверждение плана".into();
-        YearDoc::update_plan_row(&mut b, first, edited, 4).unwrap();
+        YearDoc::edit_plan_row(&mut b, Edit::Update(first, edited), 4).unwrap();
         merge_both(&mut a, &mut b);
         let y = load(&b);
         assert_eq!(y.plan_rows().len(), 2);
@@ -957,7 +908,7 @@ mod tests {
     #[test]
     fn two_people_typing_in_one_protocol_offline_both_keep_their_words() {
         let (mut a, mut b) = two_devices();
-        let p = YearDoc::add_protocol(&mut a, protocol(1, "15.09.2026", "Организация работы"), 1).unwrap();
+        let p = YearDoc::edit_protocol(&mut a, Edit::Add(protocol(1, "15.09.2026", "Организация работы")), 1).unwrap();
         let item = YearDoc::edit_agenda(
             &mut a,
             p,
@@ -983,7 +934,7 @@ mod tests {
         YearDoc::edit_agenda(&mut b, p, Edit::Update(item, on_b), 4).unwrap();
         let mut theme_a = load(&a).protocol(p).unwrap().fields();
         theme_a.theme = "Организация работы МО".into();
-        YearDoc::update_protocol(&mut a, p, theme_a, 5).unwrap();
+        YearDoc::edit_protocol(&mut a, Edit::Update(p, theme_a), 5).unwrap();
         merge_both(&mut a, &mut b);
 
         let merged = fields_of(&a);
@@ -995,7 +946,7 @@ mod tests {
     #[test]
     fn decisions_added_on_two_devices_both_count_and_overdue_ones_show() {
         let (mut a, mut b) = two_devices();
-        let p = YearDoc::add_protocol(&mut a, protocol(1, "15.09.2026", "Организация работы"), 1).unwrap();
+        let p = YearDoc::edit_protocol(&mut a, Edit::Add(protocol(1, "15.09.2026", "Организация работы")), 1).unwrap();
         merge_both(&mut a, &mut b);
         let decision = |text: &str, deadline: &str| {
             DecisionFields::validate(
@@ -1029,11 +980,11 @@ mod tests {
     #[test]
     fn protocol_numbers_run_on_and_duplicates_after_a_merge_are_shown_and_resolved() {
         let (mut a, mut b) = two_devices();
-        YearDoc::add_protocol(&mut a, protocol(1, "15.09.2026", "Первое"), 1).unwrap();
+        YearDoc::edit_protocol(&mut a, Edit::Add(protocol(1, "15.09.2026", "Первое")), 1).unwrap();
         merge_both(&mut a, &mut b);
         assert_eq!(load(&a).next_protocol_number(), 2);
-        let on_a = YearDoc::add_protocol(&mut a, protocol(2, "12.11.2026", "Второе"), 2).unwrap();
-        let on_b = YearDoc::add_protocol(&mut b, protocol(2, "14.11.2026", "Тоже второе"), 3).unwrap();
+        let on_a = YearDoc::edit_protocol(&mut a, Edit::Add(protocol(2, "12.11.2026", "Второе")), 2).unwrap();
+        let on_b = YearDoc::edit_protocol(&mut b, Edit::Add(protocol(2, "14.11.2026", "Тоже второе")), 3).unwrap();
         merge_both(&mut a, &mut b);
         let y = load(&a);
         assert_eq!(y.dashboard(d("15.11.2026")).duplicate_numbers, [2]);
@@ -1064,19 +1015,22 @@ mod tests {
             Y,
         )
         .unwrap();
-        let id = YearDoc::add_analysis(&mut a, fields.clone(), 1).unwrap();
+        let id = YearDoc::edit_analysis(&mut a, Edit::Add(fields.clone()), 1).unwrap();
         merge_both(&mut a, &mut b);
-        YearDoc::update_analysis(
+        YearDoc::edit_analysis(
             &mut a,
-            id,
-            AnalysisFields { conclusions: "Цели достигнуты.".into(), ..fields.clone() },
+            Edit::Update(id, AnalysisFields { conclusions: "Цели достигнуты.".into(), ..fields.clone() }),
             2,
         )
         .unwrap();
-        YearDoc::update_analysis(
+        YearDoc::edit_analysis(
             &mut b,
-            id,
-            AnalysisFields { recommendations: "Шире привлекать родителей.".into(), ..fields },
+            Edit::Update(
+                id,
+                AnalysisFields {
+                    recommendations: "Шире привлекать родителей.".into(), ..fields
+                },
+            ),
             3,
         )
         .unwrap();
@@ -1092,10 +1046,10 @@ mod tests {
     #[test]
     fn the_dashboard_counts_completion_and_overdue_rows() {
         let (mut a, _) = two_devices();
-        let sept = YearDoc::add_plan_row(&mut a, row("Заседание 1", "сентябрь"), 1).unwrap();
-        let oct = YearDoc::add_plan_row(&mut a, row("Семинар", "20.10.2026"), 2).unwrap();
-        let dec = YearDoc::add_plan_row(&mut a, row("Конкурс", "10.12.2026"), 3).unwrap();
-        YearDoc::add_plan_row(&mut a, row("Итоги", "май"), 4).unwrap();
+        let sept = YearDoc::edit_plan_row(&mut a, Edit::Add(row("Заседание 1", "сентябрь")), 1).unwrap();
+        let oct = YearDoc::edit_plan_row(&mut a, Edit::Add(row("Семинар", "20.10.2026")), 2).unwrap();
+        let dec = YearDoc::edit_plan_row(&mut a, Edit::Add(row("Конкурс", "10.12.2026")), 3).unwrap();
+        YearDoc::edit_plan_row(&mut a, Edit::Add(row("Итоги", "май")), 4).unwrap();
         YearDoc::mark_plan_row(&mut a, sept, Completion::Done, None, String::new(), 5).unwrap();
         let dash = load(&a).dashboard(d("22.11.2026"));
         assert_eq!((dash.plan_total, dash.plan_done, dash.plan_percent), (4, 1, 25));
@@ -1122,7 +1076,7 @@ mod tests {
         assert!(YearDoc::is_newer(&a));
         assert!(YearDoc::load_any(&a).is_ok(), "still readable");
         let before = a.get_heads();
-        assert!(YearDoc::add_plan_row(&mut a, row("Семинар", "октябрь"), 1).is_err());
+        assert!(YearDoc::edit_plan_row(&mut a, Edit::Add(row("Семинар", "октябрь")), 1).is_err());
         assert_eq!(a.get_heads(), before);
     }
 }

@@ -250,3 +250,12 @@ pub fn RemoveButton(
         </Show>
     }
 }
+
+/// A failed action's message, under the record it concerns.
+pub fn error_line(error: RwSignal<Option<String>>) -> impl IntoView {
+    view! {
+        <Show when=move || error.with(Option::is_some)>
+            <p class="field-error" role="alert">{move || error.get()}</p>
+        </Show>
+    }
+}

@@ -1,11 +1,11 @@
 //! One member on the list, with warnings, editing and removal in place.
 
 use leptos::prelude::*;
-use shared::record::Record;
+use shared::record::{Edit, Record};
 use shared::{AssociationDoc, Member};
 use uuid::Uuid;
 
-use crate::components::form::{RecordForm, RemoveButton};
+use crate::components::form::{RecordForm, RemoveButton, error_line};
 use crate::pages::members::{member_form_fields, save_member};
 use crate::repo::{DocKind, Ui, edit, today};
 
@@ -31,7 +31,10 @@ pub fn MemberCard(id: Uuid) -> impl IntoView {
         Ok(())
     });
     let remove = Callback::new(move |()| {
-        error.set(edit(DocKind::Association, |doc, now| AssociationDoc::remove_member(doc, id, now)).err());
+        error.set(
+            edit(DocKind::Association, |doc, now| AssociationDoc::edit_member(doc, Edit::Remove(id), now).map(|_| ()))
+                .err(),
+        );
     });
 
     view! {
@@ -55,9 +58,7 @@ pub fn MemberCard(id: Uuid) -> impl IntoView {
                                     <RemoveButton on_remove=remove question="Удалить из списка?" testid="remove-member" />
                                 </div>
                             </Show>
-                            <Show when=move || error.with(Option::is_some)>
-                                <p class="field-error" role="alert">{move || error.get()}</p>
-                            </Show>
+                            {error_line(error)}
                         </div>
                     }
                 }

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use shared::{FieldErrors, Values};
 use uuid::Uuid;
 
-use crate::components::form::{FieldSpec, RecordForm, RemoveButton};
+use crate::components::form::{FieldSpec, RecordForm, RemoveButton, error_line};
 
 /// What a screen tells the list about its records.
 #[derive(Clone)]
@@ -101,9 +101,7 @@ fn card(spec: Spec, id: Uuid, writable: Signal<bool>, testid: &'static str) -> i
                                 <RemoveButton on_remove=remove />
                             </div>
                         </Show>
-                        <Show when=move || error.with(Option::is_some)>
-                            <p class="field-error" role="alert">{move || error.get()}</p>
-                        </Show>
+                        {error_line(error)}
                     }
                 }
             >

@@ -3,7 +3,7 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use shared::record::{Record, RecordList};
+use shared::record::{Edit, Record, RecordList};
 use shared::year::{AnalysisFields, AnalysisKind};
 use shared::{Values, YearDoc};
 
@@ -42,13 +42,12 @@ pub fn AnalysesPage() -> impl IntoView {
         }),
         save: Rc::new(move |id, values: Values| {
             let fields = AnalysisFields::validate(&values, ui.year.get_untracked())?;
-            match id {
-                None => edit(year_kind(ui), |doc, now| YearDoc::add_analysis(doc, fields, now).map(|_| ())),
-                Some(id) => edit(year_kind(ui), |doc, now| YearDoc::update_analysis(doc, id, fields, now)),
-            }
-            .map_err(form_error)
+            edit(year_kind(ui), |doc, now| YearDoc::edit_analysis(doc, Edit::save(id, fields), now).map(|_| ()))
+                .map_err(form_error)
         }),
-        remove: Rc::new(move |id| edit(year_kind(ui), |doc, now| YearDoc::remove_analysis(doc, id, now))),
+        remove: Rc::new(move |id| {
+            edit(year_kind(ui), |doc, now| YearDoc::edit_analysis(doc, Edit::Remove(id), now).map(|_| ()))
+        }),
         render: Rc::new(move |id| {
             let Some(a) = ui.year_doc.with(|y| y.as_ref().and_then(|y| y.analyses.by_id(id).cloned())) else {
                 return ().into_any();

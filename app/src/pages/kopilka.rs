@@ -4,7 +4,7 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use shared::library::{Area, MaterialFields, MaterialKind, MaterialQuery};
-use shared::record::{Record, RecordList};
+use shared::record::{Edit, Record, RecordList};
 use shared::{LibraryDoc, Values};
 
 use crate::components::form::{area, form_error, select, text};
@@ -48,13 +48,12 @@ pub fn KopilkaPage() -> impl IntoView {
         }),
         save: Rc::new(move |id, values: Values| {
             let fields = MaterialFields::validate(&values)?;
-            match id {
-                None => edit(DocKind::Library, |doc, now| LibraryDoc::add_material(doc, fields, now).map(|_| ())),
-                Some(id) => edit(DocKind::Library, |doc, now| LibraryDoc::update_material(doc, id, fields, now)),
-            }
-            .map_err(form_error)
+            edit(DocKind::Library, |doc, now| LibraryDoc::edit_material(doc, Edit::save(id, fields), now).map(|_| ()))
+                .map_err(form_error)
         }),
-        remove: Rc::new(move |id| edit(DocKind::Library, |doc, now| LibraryDoc::remove_material(doc, id, now))),
+        remove: Rc::new(move |id| {
+            edit(DocKind::Library, |doc, now| LibraryDoc::edit_material(doc, Edit::Remove(id), now).map(|_| ()))
+        }),
         render: Rc::new(move |id| {
             let Some(m) = ui.library.with(|l| l.as_ref().and_then(|l| l.materials.by_id(id).cloned())) else {
                 return ().into_any();

@@ -1,6 +1,7 @@
 //! The member list of the school МО (список членов МО).
 
 use leptos::prelude::*;
+use shared::record::Edit;
 use shared::{AssociationDoc, Category, Education, MemberFields, Values};
 
 use crate::components::form::{FieldSpec, RecordForm, check, date, form_error, member, select, text};
@@ -30,11 +31,8 @@ pub fn member_form_fields() -> Vec<FieldSpec> {
 /// Checks and keeps a member form: a new member, or new fields for `id`.
 pub fn save_member(id: Option<uuid::Uuid>, values: &Values) -> Result<(), shared::FieldErrors> {
     let fields = MemberFields::validate(values)?;
-    match id {
-        None => edit(DocKind::Association, |doc, now| AssociationDoc::add_member(doc, fields, now).map(|_| ())),
-        Some(id) => edit(DocKind::Association, |doc, now| AssociationDoc::update_member(doc, id, fields, now)),
-    }
-    .map_err(form_error)
+    edit(DocKind::Association, |doc, now| AssociationDoc::edit_member(doc, Edit::save(id, fields), now).map(|_| ()))
+        .map_err(form_error)
 }
 
 /// Members: the list, and a form to add one.

@@ -4,12 +4,12 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use shared::form::member_value;
-use shared::record::{Record, RecordList};
+use shared::record::{Edit, Record, RecordList};
 use shared::year::{Completion, PlanFields, WorkKind};
 use shared::{Values, YearDoc};
 use uuid::Uuid;
 
-use crate::components::form::{area, form_error, member, select, text};
+use crate::components::form::{area, error_line, form_error, member, select, text};
 use crate::components::records::{RecordsSpec, records};
 use crate::pages::{line, name_of, year_ids, year_kind};
 use crate::repo::{Ui, edit};
@@ -43,13 +43,12 @@ pub fn PlanPage() -> impl IntoView {
         }),
         save: Rc::new(move |id, values: Values| {
             let fields = PlanFields::validate(&values, ui.year.get_untracked())?;
-            match id {
-                None => edit(year_kind(ui), |doc, now| YearDoc::add_plan_row(doc, fields, now).map(|_| ())),
-                Some(id) => edit(year_kind(ui), |doc, now| YearDoc::update_plan_row(doc, id, fields, now)),
-            }
-            .map_err(form_error)
+            edit(year_kind(ui), |doc, now| YearDoc::edit_plan_row(doc, Edit::save(id, fields), now).map(|_| ()))
+                .map_err(form_error)
         }),
-        remove: Rc::new(move |id| edit(year_kind(ui), |doc, now| YearDoc::remove_plan_row(doc, id, now))),
+        remove: Rc::new(move |id| {
+            edit(year_kind(ui), |doc, now| YearDoc::edit_plan_row(doc, Edit::Remove(id), now).map(|_| ()))
+        }),
         render: Rc::new(move |id| view! { <PlanRowView id /> }.into_any()),
     };
     records(spec)
@@ -122,9 +121,7 @@ fn PlanRowView(id: Uuid) -> impl IntoView {
                         </select>
                     </div>
                 </Show>
-                <Show when=move || error.with(Option::is_some)>
-                    <p class="field-error" role="alert">{move || error.get()}</p>
-                </Show>
+                {error_line(error)}
             </div>
         }
         .into_any()

@@ -5,8 +5,8 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use shared::record::{Record, RecordList};
-use shared::year::{AgendaFields, DecisionFields, DecisionStatus, Edit, ProtocolFields};
+use shared::record::{Edit, Record, RecordList};
+use shared::year::{AgendaFields, DecisionFields, DecisionStatus, ProtocolFields};
 use shared::{FieldErrors, Values, YearDoc};
 use uuid::Uuid;
 
@@ -34,7 +34,9 @@ pub fn ProtocolsPage() -> impl IntoView {
             })
         }),
         save: Rc::new(move |id, values| save_header(ui, id, &values)),
-        remove: Rc::new(move |id| edit(year_kind(ui), |doc, now| YearDoc::remove_protocol(doc, id, now))),
+        remove: Rc::new(move |id| {
+            edit(year_kind(ui), |doc, now| YearDoc::edit_protocol(doc, Edit::Remove(id), now).map(|_| ()))
+        }),
         render: Rc::new(move |id| view! { <ProtocolView id /> }.into_any()),
     };
     records(spec)
@@ -87,11 +89,8 @@ fn save_header(ui: Ui, id: Option<Uuid>, values: &Values) -> Result<(), FieldErr
         let others = y.as_ref().map(|y| y.other_protocols(id)).unwrap_or_default();
         ProtocolFields::validate(values, ui.year.get_untracked(), &others, &member_ids(ui))
     })?;
-    match id {
-        None => edit(year_kind(ui), |doc, now| YearDoc::add_protocol(doc, fields, now).map(|_| ())),
-        Some(id) => edit(year_kind(ui), |doc, now| YearDoc::update_protocol(doc, id, fields, now)),
-    }
-    .map_err(form_error)
+    edit(year_kind(ui), |doc, now| YearDoc::edit_protocol(doc, Edit::save(id, fields), now).map(|_| ()))
+        .map_err(form_error)
 }
 
 #[component]
@@ -198,11 +197,7 @@ fn agenda(ui: Ui, protocol: Uuid, writable: Signal<bool>) -> impl IntoView {
         values_of: Rc::new(item_values),
         save: Rc::new(move |id, values: Values| {
             let fields = AgendaFields::validate(&values)?;
-            let change = match id {
-                None => Edit::Add(fields),
-                Some(id) => Edit::Update(id, fields),
-            };
-            edit(year_kind(ui), |doc, now| YearDoc::edit_agenda(doc, protocol, change, now).map(|_| ()))
+            edit(year_kind(ui), |doc, now| YearDoc::edit_agenda(doc, protocol, Edit::save(id, fields), now).map(|_| ()))
                 .map_err(form_error)
         }),
         remove: Rc::new(move |id| {
@@ -255,12 +250,10 @@ fn decisions(ui: Ui, protocol: Uuid, meeting: shared::Date, writable: Signal<boo
         values_of: Rc::new(move |id| decision(id).map(|d| d.to_values()).unwrap_or_default()),
         save: Rc::new(move |id, values: Values| {
             let fields = DecisionFields::validate(&values, meeting)?;
-            let change = match id {
-                None => Edit::Add(fields),
-                Some(id) => Edit::Update(id, fields),
-            };
-            edit(year_kind(ui), |doc, now| YearDoc::edit_decision(doc, protocol, change, now).map(|_| ()))
-                .map_err(form_error)
+            edit(year_kind(ui), |doc, now| {
+                YearDoc::edit_decision(doc, protocol, Edit::save(id, fields), now).map(|_| ())
+            })
+            .map_err(form_error)
         }),
         remove: Rc::new(move |id| {
             edit(year_kind(ui), |doc, now| YearDoc::edit_decision(doc, protocol, Edit::Remove(id), now).map(|_| ()))

@@ -4,11 +4,11 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use shared::library::{RegulationFields, RegulationKind};
-use shared::record::{Record, RecordList};
+use shared::record::{Edit, Record, RecordList};
 use shared::{LibraryDoc, Values};
 use uuid::Uuid;
 
-use crate::components::form::{area, date, form_error, select, text};
+use crate::components::form::{area, date, error_line, form_error, select, text};
 use crate::components::records::{RecordsSpec, records};
 use crate::pages::line;
 use crate::repo::{DocKind, Ui, edit, today};
@@ -49,13 +49,12 @@ pub fn RegulationsPage() -> impl IntoView {
         }),
         save: Rc::new(move |id, values: Values| {
             let fields = RegulationFields::validate(&values)?;
-            match id {
-                None => edit(DocKind::Library, |doc, now| LibraryDoc::add_regulation(doc, fields, now).map(|_| ())),
-                Some(id) => edit(DocKind::Library, |doc, now| LibraryDoc::update_regulation(doc, id, fields, now)),
-            }
-            .map_err(form_error)
+            edit(DocKind::Library, |doc, now| LibraryDoc::edit_regulation(doc, Edit::save(id, fields), now).map(|_| ()))
+                .map_err(form_error)
         }),
-        remove: Rc::new(move |id| edit(DocKind::Library, |doc, now| LibraryDoc::remove_regulation(doc, id, now))),
+        remove: Rc::new(move |id| {
+            edit(DocKind::Library, |doc, now| LibraryDoc::edit_regulation(doc, Edit::Remove(id), now).map(|_| ()))
+        }),
         render: Rc::new(move |id| view! { <RegulationView id /> }.into_any()),
     };
     let members = Memo::new(move |_| {
@@ -150,9 +149,7 @@ fn RegulationView(id: Uuid) -> impl IntoView {
                 Some(Some(day)) => view! { <div class="details" data-testid="acknowledged">{format!("Вы ознакомились {day}")}</div> }.into_any(),
                 None => ().into_any(),
             }}
-            <Show when=move || error.with(Option::is_some)>
-                <p class="field-error" role="alert">{move || error.get()}</p>
-            </Show>
+            {error_line(error)}
         }
         .into_any()
     }
