@@ -2,6 +2,8 @@
 //! typed, messages shown at each field. The record's own `validate` in
 //! `shared` decides what is wrong; the form only shows it.
 
+use std::sync::Arc;
+
 use leptos::prelude::*;
 use shared::{FieldErrors, Values};
 
@@ -27,41 +29,41 @@ pub enum Input {
 /// A field of a form.
 #[derive(Clone)]
 pub struct FieldSpec {
-    name: &'static str,
-    label: &'static str,
+    name: Arc<str>,
+    label: Arc<str>,
     input: Input,
     hint: &'static str,
 }
 
 /// A one-line text field.
-pub fn text(name: &'static str, label: &'static str) -> FieldSpec {
-    FieldSpec { name, label, input: Input::Text, hint: "" }
+pub fn text(name: impl Into<Arc<str>>, label: impl Into<Arc<str>>) -> FieldSpec {
+    FieldSpec { name: name.into(), label: label.into(), input: Input::Text, hint: "" }
 }
 
 /// A multi-line text field.
-pub fn area(name: &'static str, label: &'static str) -> FieldSpec {
-    FieldSpec { name, label, input: Input::Area, hint: "" }
+pub fn area(name: impl Into<Arc<str>>, label: impl Into<Arc<str>>) -> FieldSpec {
+    FieldSpec { name: name.into(), label: label.into(), input: Input::Area, hint: "" }
 }
 
 /// A date field.
-pub fn date(name: &'static str, label: &'static str) -> FieldSpec {
-    FieldSpec { name, label, input: Input::Date, hint: "ДД.ММ.ГГГГ" }
+pub fn date(name: impl Into<Arc<str>>, label: impl Into<Arc<str>>) -> FieldSpec {
+    FieldSpec { name: name.into(), label: label.into(), input: Input::Date, hint: "ДД.ММ.ГГГГ" }
 }
 
 /// A choice from fixed (code, label) options.
 pub fn select(name: &'static str, label: &'static str, options: Vec<(&'static str, &'static str)>) -> FieldSpec {
     let options = options.into_iter().map(|(c, l)| (c.to_owned(), l.to_owned())).collect();
-    FieldSpec { name, label, input: Input::Select(options), hint: "" }
+    FieldSpec { name: name.into(), label: label.into(), input: Input::Select(options), hint: "" }
 }
 
 /// A checkbox.
-pub fn check(name: &'static str, label: &'static str) -> FieldSpec {
-    FieldSpec { name, label, input: Input::Check, hint: "" }
+pub fn check(name: impl Into<Arc<str>>, label: impl Into<Arc<str>>) -> FieldSpec {
+    FieldSpec { name: name.into(), label: label.into(), input: Input::Check, hint: "" }
 }
 
 /// A member picked from the list.
-pub fn member(name: &'static str, label: &'static str) -> FieldSpec {
-    FieldSpec { name, label, input: Input::Member, hint: "" }
+pub fn member(name: impl Into<Arc<str>>, label: impl Into<Arc<str>>) -> FieldSpec {
+    FieldSpec { name: name.into(), label: label.into(), input: Input::Member, hint: "" }
 }
 
 impl FieldSpec {
@@ -120,9 +122,18 @@ pub fn RecordForm(
 
 fn field(f: FieldSpec, values: RwSignal<Values>, errors: RwSignal<FieldErrors>) -> impl IntoView {
     let name = f.name;
-    let current = move || values.with(|v| v.get(name).to_owned());
-    let set = move |value: String| values.update(|v| v.set(name, value));
-    let invalid = move || errors.with(|e| e.get(name).is_some());
+    let current = {
+        let name = name.clone();
+        move || values.with(|v| v.get(&name).to_owned())
+    };
+    let set = {
+        let name = name.clone();
+        move |value: String| values.update(|v| v.set(&name, value))
+    };
+    let invalid = {
+        let name = name.clone();
+        move || errors.with(|e| e.get(&name).is_some())
+    };
     let testid = format!("field-{name}");
     let wide = matches!(f.input, Input::Area);
     let is_check = matches!(f.input, Input::Check);
@@ -130,11 +141,11 @@ fn field(f: FieldSpec, values: RwSignal<Values>, errors: RwSignal<FieldErrors>) 
         Input::Text | Input::Date => view! {
             <input
                 type="text"
-                name=name
+                name=name.to_string()
                 data-testid=testid
                 placeholder=f.hint
                 inputmode=if matches!(f.input, Input::Date) { "decimal" } else { "text" }
-                class:invalid=invalid
+                class:invalid=invalid.clone()
                 prop:value=current
                 on:input=move |ev| set(event_target_value(&ev))
             />
@@ -142,10 +153,10 @@ fn field(f: FieldSpec, values: RwSignal<Values>, errors: RwSignal<FieldErrors>) 
         .into_any(),
         Input::Area => view! {
             <textarea
-                name=name
+                name=name.to_string()
                 data-testid=testid
                 rows="4"
-                class:invalid=invalid
+                class:invalid=invalid.clone()
                 prop:value=current
                 on:input=move |ev| set(event_target_value(&ev))
             ></textarea>
@@ -154,14 +165,17 @@ fn field(f: FieldSpec, values: RwSignal<Values>, errors: RwSignal<FieldErrors>) 
         Input::Check => view! {
             <input
                 type="checkbox"
-                name=name
+                name=name.to_string()
                 data-testid=testid
-                prop:checked=move || values.with(|v| v.flag(name))
+                prop:checked={
+                    let name = name.clone();
+                    move || values.with(|v| v.flag(&name))
+                }
                 on:change=move |ev| set(event_target_checked(&ev).to_string())
             />
         }
         .into_any(),
-        Input::Select(options) => options_select(name, testid, options, values).into_any(),
+        Input::Select(options) => options_select(name.clone(), testid, options, values).into_any(),
         Input::Member => {
             let ui = expect_context::<Ui>();
             let options = Signal::derive(move || {
@@ -174,13 +188,13 @@ fn field(f: FieldSpec, values: RwSignal<Values>, errors: RwSignal<FieldErrors>) 
                 })
             });
             view! {
-                <select name=name data-testid=testid on:change=move |ev| set(event_target_value(&ev))>
+                <select name=name.to_string() data-testid=testid on:change=move |ev| set(event_target_value(&ev))>
                     {move || {
                         options
                             .get()
                             .into_iter()
                             .map(|(code, label)| {
-                                let selected = current() == code;
+                                let selected = current.clone()() == code;
                                 view! { <option value=code selected=selected>{label}</option> }
                             })
                             .collect_view()
@@ -192,11 +206,14 @@ fn field(f: FieldSpec, values: RwSignal<Values>, errors: RwSignal<FieldErrors>) 
     };
     view! {
         <label class="field" class:wide=wide class:check=is_check>
-            <span>{f.label}</span>
+            <span>{f.label.to_string()}</span>
             {control}
             <Show when=invalid>
                 <span class="field-error" data-testid=format!("error-{name}")>
-                    {move || errors.with(|e| e.get(name).map(str::to_owned))}
+                    {
+                        let name = name.clone();
+                        move || errors.with(|e| e.get(&name).map(str::to_owned))
+                    }
                 </span>
             </Show>
         </label>
@@ -204,18 +221,22 @@ fn field(f: FieldSpec, values: RwSignal<Values>, errors: RwSignal<FieldErrors>) 
 }
 
 fn options_select(
-    name: &'static str,
+    name: Arc<str>,
     testid: String,
     options: Vec<(String, String)>,
     values: RwSignal<Values>,
 ) -> impl IntoView {
+    let set = {
+        let name = name.clone();
+        move |ev| values.update(|v| v.set(&name, event_target_value(&ev)))
+    };
     view! {
-        <select name=name data-testid=testid on:change=move |ev| values.update(|v| v.set(name, event_target_value(&ev)))>
+        <select name=name.to_string() data-testid=testid on:change=set>
             {options
                 .into_iter()
                 .map(|(code, label)| {
-                    let c = code.clone();
-                    view! { <option value=code selected=move || values.with(|v| v.get(name) == c)>{label}</option> }
+                    let (c, name) = (code.clone(), name.clone());
+                    view! { <option value=code selected=move || values.with(|v| v.get(&name) == c)>{label}</option> }
                 })
                 .collect_view()}
         </select>

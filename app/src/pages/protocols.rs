@@ -56,13 +56,10 @@ fn header_fields(ui: Ui) -> Vec<FieldSpec> {
         area("theme", "Тема заседания"),
         text("invited", "Приглашённые"),
     ];
-    // Checkbox names are leaked once per member and form: a handful of bytes.
     ui.records.with_untracked(|r| {
         if let Some(r) = r {
             for m in r.active_members() {
-                let name: &'static str = Box::leak(format!("present:{}", m.id).into_boxed_str());
-                let label: &'static str = Box::leak(format!("Присутствует: {}", m.full_name).into_boxed_str());
-                fields.push(check(name, label));
+                fields.push(check(format!("present:{}", m.id), format!("Присутствует: {}", m.full_name)));
             }
         }
     });
