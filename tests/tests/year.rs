@@ -54,6 +54,12 @@ async fn a_head_walks_through_the_year_and_the_dashboard_keeps_count() {
         .await;
     browser.wait_text("[data-testid=profile-theme]", "Воспитание гражданина").await;
 
+    // An earlier year has its own profile; coming back shows this one again.
+    browser.pick("[data-testid=year-picker]", &AcademicYear(year.0 - 1).to_string()).await;
+    browser.wait_text("[data-testid=profile-theme]", "не указана").await;
+    browser.pick("[data-testid=year-picker]", &year.to_string()).await;
+    browser.wait_text("[data-testid=profile-theme]", "Воспитание гражданина").await;
+
     // The plan: a date outside the year is refused at the field, then two rows.
     browser.go("plan").await;
     browser.click_css("[data-testid=plan] [data-testid=add]").await;
@@ -213,6 +219,7 @@ async fn a_head_walks_through_the_year_and_the_dashboard_keeps_count() {
     if meeting.plus_days(3) < today {
         browser.wait_text("[data-testid=unfinished-protocols] li", "Протокол № 1").await;
     }
+    browser.wait_text("[data-testid=member-flags] li", "Орлова Екатерина Сергеевна: нет сведений о курсах").await;
     let unread = browser.wait_text("[data-testid=unread-regulations] li", "Положение").await;
     assert!(unread.contains("Иванова М. П.") && unread.contains("Петров С. И."), "{unread}");
     assert!(!unread.contains("Орлова"), "Орлова has read it: {unread}");
