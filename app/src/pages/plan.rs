@@ -66,8 +66,9 @@ fn PlanRowView(id: Uuid) -> impl IntoView {
         })
     });
     let error = RwSignal::new(None::<String>);
-    let mark = move |completion: Completion, fulfilled_by: Option<Uuid>| {
-        let note = row.with_untracked(|r| r.as_ref().map(|r| r.completion_note.clone()).unwrap_or_default());
+    let mark = move |completion: Completion, fulfilled_by: Option<Uuid>, note: Option<String>| {
+        let kept = row.with_untracked(|r| r.as_ref().map(|r| r.completion_note.clone()).unwrap_or_default());
+        let note = note.map_or(kept, |n| n.trim().to_owned());
         error.set(
             edit(year_kind(ui), |doc, now| YearDoc::mark_plan_row(doc, id, completion, fulfilled_by, note, now)).err(),
         );
@@ -90,6 +91,7 @@ fn PlanRowView(id: Uuid) -> impl IntoView {
                     <span class="label">"Отметка: "</span>
                     <span class="value" data-testid="plan-completion">{completion.label()}</span>
                     {fulfilled_title.map(|t| view! { <span class="value">" — "{t}</span> })}
+                    {(!r.completion_note.is_empty()).then(|| view! { <span class="value">" ("{r.completion_note.clone()}")"</span> })}
                 </div>
                 <Show when=move || ui.can_edit(year_kind(ui))>
                     <div class="actions">
@@ -97,7 +99,7 @@ fn PlanRowView(id: Uuid) -> impl IntoView {
                             data-testid="completion"
                             on:change=move |ev| {
                                 if let Some(c) = Completion::from_code(&event_target_value(&ev)) {
-                                    mark(c, fulfilled);
+                                    mark(c, fulfilled, None);
                                 }
                             }
                         >
@@ -108,7 +110,7 @@ fn PlanRowView(id: Uuid) -> impl IntoView {
                         </select>
                         <select
                             data-testid="fulfilled-by"
-                            on:change=move |ev| mark(completion, event_target_value(&ev).parse().ok())
+                            on:change=move |ev| mark(completion, event_target_value(&ev).parse().ok(), None)
                         >
                             <option value="" selected=fulfilled.is_none()>"протокол: —"</option>
                             {protocols
@@ -119,6 +121,13 @@ fn PlanRowView(id: Uuid) -> impl IntoView {
                                 })
                                 .collect_view()}
                         </select>
+                        <input
+                            type="text"
+                            data-testid="completion-note"
+                            placeholder="примечание: где проведено, почему перенесено"
+                            prop:value=r.completion_note.clone()
+                            on:change=move |ev| mark(completion, fulfilled, Some(event_target_value(&ev)))
+                        />
                     </div>
                 </Show>
                 {error_line(error)}
