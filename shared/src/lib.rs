@@ -15,12 +15,15 @@
 //! - [`year`]: one academic year: profile, plan, protocols, analyses, and
 //!   the dashboard computed from them.
 //! - [`library`]: regulations with acknowledgement sheets, and the копилка.
+//! - [`district`]: a district РМО's year: its plan, events, contests,
+//!   visits with follow-up, consultations, mentoring pairs.
 //! - [`error`]: the crate's error type.
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod association;
 pub mod date;
+pub mod district;
 pub mod doc_id;
 pub mod error;
 pub mod form;

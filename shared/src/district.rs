@@ -1,0 +1,596 @@
+//! One academic year of a district РМО, one automerge document: the РМО's
+//! plan (the school plan's model, with its completion marks), its seminars
+//! and open events, contests of professional mastery with participants and
+//! results, visits to schools with the recommendations given and their
+//! follow-up, consultations, and mentoring pairs for young specialists.
+//!
+//! People here come from every school of the district, so they are written
+//! by name and school rather than picked from one association's members.
+
+use automerge::AutoCommit;
+use autosurgeon::{Hydrate, Reconcile, Text};
+use uuid::Uuid;
+
+use crate::date::{AcademicYear, Date};
+use crate::form::{FieldErrors, Values, date_value};
+use crate::record::{Document, Edit, Life, RecordList};
+use crate::year::{PlanFields, PlanRow};
+use crate::{DocumentId, Error};
+
+/// The newest layout of a district year document this build reads and writes.
+pub const DISTRICT_SCHEMA_VERSION: u64 = 1;
+
+/// A district РМО's records for one academic year.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct DistrictYearDoc {
+    /// Layout version; a client never rewrites a newer one.
+    #[autosurgeon(hydrate = "crate::lenient::whole")]
+    pub schema_version: u64,
+    /// The academic year, by the calendar year it starts in.
+    #[autosurgeon(hydrate = "crate::lenient::whole")]
+    pub year: u32,
+    /// План работы РМО.
+    pub plan: Vec<PlanRow>,
+    /// Seminars, workshops and open events.
+    pub events: Vec<DistrictEvent>,
+    /// Contests of professional mastery.
+    pub contests: Vec<Contest>,
+    /// Visits to school МО and extracurricular events.
+    pub visits: Vec<Visit>,
+    /// Consultations given.
+    pub consultations: Vec<Consultation>,
+    /// Mentoring pairs.
+    pub mentoring: Vec<MentoringPair>,
+}
+
+impl Document for DistrictYearDoc {
+    const SCHEMA_VERSION: u64 = DISTRICT_SCHEMA_VERSION;
+
+    fn schema_version(&self) -> u64 {
+        self.schema_version
+    }
+
+    fn set_schema_version(&mut self, version: u64) {
+        self.schema_version = version;
+    }
+}
+
+crate::choices! {
+    /// Kind of district event.
+    pub enum EventKind {
+        Seminar = ("seminar", "семинар"),
+        Workshop = ("workshop", "семинар-практикум"),
+        OpenEvent = ("open_event", "открытое мероприятие"),
+        Meeting = ("meeting", "заседание РМО"),
+    }
+}
+
+/// A seminar, workshop or open event of the РМО.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct DistrictEvent {
+    /// Stable identity.
+    #[key]
+    pub id: Uuid,
+    /// Edits and removals.
+    pub life: Life,
+    /// вид
+    pub kind: EventKind,
+    /// тема
+    pub topic: String,
+    /// дата
+    pub date: Date,
+    /// место (школа)
+    pub place: String,
+    /// кто проводил
+    pub host: String,
+    /// участников
+    pub participants: u32,
+    /// итоги
+    pub summary: Text,
+}
+
+/// A district event form, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DistrictEventFields {
+    /// вид
+    pub kind: EventKind,
+    /// тема
+    pub topic: String,
+    /// дата
+    pub date: Date,
+    /// место
+    pub place: String,
+    /// кто проводил
+    pub host: String,
+    /// участников
+    pub participants: u32,
+    /// итоги
+    pub summary: String,
+}
+
+crate::record!(DistrictEvent, DistrictEventFields { kind, topic, date, place, host, participants }, text: { summary });
+
+impl DistrictEventFields {
+    /// The form's values.
+    pub fn to_values(&self) -> Values {
+        Values::from([
+            ("kind", self.kind.code().to_owned()),
+            ("topic", self.topic.clone()),
+            ("date", self.date.to_string()),
+            ("place", self.place.clone()),
+            ("host", self.host.clone()),
+            ("participants", self.participants.to_string()),
+            ("summary", self.summary.clone()),
+        ])
+    }
+
+    /// Checks an event form for `year`.
+    pub fn validate(v: &Values, year: AcademicYear) -> Result<Self, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let kind = e.choice(v, "kind", EventKind::from_code);
+        let topic = e.text(v, "topic", Some("Укажите тему"), 500);
+        let date = e.date(v, "date", true, Some(year));
+        let place = e.text(v, "place", None, 300);
+        let host = e.text(v, "host", None, 300);
+        let participants = e.number(v, "participants", None, 0..=10_000);
+        let summary = e.long_text(v, "summary", None);
+        e.result(|| Self {
+            kind: kind.unwrap_or_default(),
+            topic,
+            date: date.expect("checked"),
+            place,
+            host,
+            participants: participants.unwrap_or_default(),
+            summary,
+        })
+    }
+}
+
+/// A participant of a contest and how they did.
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
+pub struct Participant {
+    /// ФИО
+    pub name: String,
+    /// школа
+    pub school: String,
+    /// результат: победитель, призёр, участник…
+    pub result: String,
+}
+
+/// A contest of professional mastery (конкурс профессионального мастерства).
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct Contest {
+    /// Stable identity.
+    #[key]
+    pub id: Uuid,
+    /// Edits and removals.
+    pub life: Life,
+    /// название
+    pub title: String,
+    /// уровень: муниципальный, региональный…
+    pub level: String,
+    /// сроки: начало
+    pub date: Date,
+    /// участники и результаты
+    pub participants: Vec<Participant>,
+}
+
+/// A contest form, checked; participants one per line as
+/// «ФИО; школа; результат».
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContestFields {
+    /// название
+    pub title: String,
+    /// уровень
+    pub level: String,
+    /// дата
+    pub date: Date,
+    /// участники
+    pub participants: Vec<Participant>,
+}
+
+crate::record!(Contest, ContestFields { title, level, date, participants });
+
+impl ContestFields {
+    /// The form's values.
+    pub fn to_values(&self) -> Values {
+        let lines: Vec<String> =
+            self.participants.iter().map(|p| format!("{}; {}; {}", p.name, p.school, p.result)).collect();
+        Values::from([
+            ("title", self.title.clone()),
+            ("level", self.level.clone()),
+            ("date", self.date.to_string()),
+            ("participants", lines.join("\n")),
+        ])
+    }
+
+    /// Checks a contest form for `year`.
+    pub fn validate(v: &Values, year: AcademicYear) -> Result<Self, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let title = e.text(v, "title", Some("Укажите название конкурса"), 500);
+        let level = e.text(v, "level", None, 100);
+        let date = e.date(v, "date", true, Some(year));
+        let mut participants = Vec::new();
+        for (n, line) in v.get("participants").lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
+            let parts: Vec<&str> = line.split(';').map(str::trim).collect();
+            match parts.as_slice() {
+                [name, school, result] if !name.is_empty() => participants.push(Participant {
+                    name: (*name).to_owned(),
+                    school: (*school).to_owned(),
+                    result: (*result).to_owned(),
+                }),
+                [name, school] if !name.is_empty() => participants.push(Participant {
+                    name: (*name).to_owned(),
+                    school: (*school).to_owned(),
+                    result: String::new(),
+                }),
+                _ => {
+                    e.add("participants", format!("Строка {}: «ФИО; школа; результат»", n + 1));
+                    break;
+                }
+            }
+        }
+        e.result(|| Self { title, level, date: date.expect("checked"), participants })
+    }
+}
+
+crate::choices! {
+    /// What was visited.
+    pub enum VisitKind {
+        Meeting = ("meeting", "заседание МО классных руководителей"),
+        Extracurricular = ("extracurricular", "внеклассное мероприятие"),
+        ClassHour = ("class_hour", "классный час"),
+    }
+}
+
+/// A visit to a school, with the recommendations given and what came of them.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct Visit {
+    /// Stable identity.
+    #[key]
+    pub id: Uuid,
+    /// Edits and removals.
+    pub life: Life,
+    /// школа
+    pub school: String,
+    /// что посещено
+    pub kind: VisitKind,
+    /// дата
+    pub date: Date,
+    /// рекомендации
+    pub recommendations: Text,
+    /// срок исполнения рекомендаций
+    pub follow_up_by: Option<Date>,
+    /// как выполнены
+    pub follow_up: Text,
+}
+
+/// A visit form, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VisitFields {
+    /// школа
+    pub school: String,
+    /// что посещено
+    pub kind: VisitKind,
+    /// дата
+    pub date: Date,
+    /// рекомендации
+    pub recommendations: String,
+    /// срок
+    pub follow_up_by: Option<Date>,
+    /// как выполнены
+    pub follow_up: String,
+}
+
+crate::record!(Visit, VisitFields { school, kind, date, follow_up_by }, text: { recommendations, follow_up });
+
+impl VisitFields {
+    /// The form's values.
+    pub fn to_values(&self) -> Values {
+        Values::from([
+            ("school", self.school.clone()),
+            ("kind", self.kind.code().to_owned()),
+            ("date", self.date.to_string()),
+            ("recommendations", self.recommendations.clone()),
+            ("follow_up_by", date_value(self.follow_up_by)),
+            ("follow_up", self.follow_up.clone()),
+        ])
+    }
+
+    /// Checks a visit form for `year`: the follow-up date comes after the visit.
+    pub fn validate(v: &Values, year: AcademicYear) -> Result<Self, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let school = e.text(v, "school", Some("Укажите школу"), 300);
+        let kind = e.choice(v, "kind", VisitKind::from_code);
+        let date = e.date(v, "date", true, Some(year));
+        let recommendations = e.long_text(v, "recommendations", None);
+        let follow_up_by = e.date(v, "follow_up_by", false, None);
+        if let (Some(visit), Some(by)) = (date, follow_up_by)
+            && by < visit
+        {
+            e.add("follow_up_by", format!("Срок не может быть раньше посещения ({visit})"));
+        }
+        let follow_up = e.long_text(v, "follow_up", None);
+        e.result(|| Self {
+            school,
+            kind: kind.unwrap_or_default(),
+            date: date.expect("checked"),
+            recommendations,
+            follow_up_by,
+            follow_up,
+        })
+    }
+}
+
+/// A consultation given to a class teacher.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct Consultation {
+    /// Stable identity.
+    #[key]
+    pub id: Uuid,
+    /// Edits and removals.
+    pub life: Life,
+    /// кому (ФИО, школа)
+    pub who: String,
+    /// тема
+    pub topic: String,
+    /// дата
+    pub date: Date,
+}
+
+/// A consultation form, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConsultationFields {
+    /// кому
+    pub who: String,
+    /// тема
+    pub topic: String,
+    /// дата
+    pub date: Date,
+}
+
+crate::record!(Consultation, ConsultationFields { who, topic, date });
+
+impl ConsultationFields {
+    /// Checks a consultation form for `year`.
+    pub fn validate(v: &Values, year: AcademicYear) -> Result<Self, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let who = e.text(v, "who", Some("Укажите, кого консультировали"), 300);
+        let topic = e.text(v, "topic", Some("Укажите тему"), 500);
+        let date = e.date(v, "date", true, Some(year));
+        e.result(|| Self { who, topic, date: date.expect("checked") })
+    }
+}
+
+/// A young specialist and their mentor.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct MentoringPair {
+    /// Stable identity.
+    #[key]
+    pub id: Uuid,
+    /// Edits and removals.
+    pub life: Life,
+    /// наставник (ФИО, школа)
+    pub mentor: String,
+    /// молодой специалист (ФИО, школа)
+    pub mentee: String,
+    /// с какого дня
+    pub since: Option<Date>,
+}
+
+/// A mentoring pair form, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MentoringFields {
+    /// наставник
+    pub mentor: String,
+    /// молодой специалист
+    pub mentee: String,
+    /// с какого дня
+    pub since: Option<Date>,
+}
+
+crate::record!(MentoringPair, MentoringFields { mentor, mentee, since });
+
+impl MentoringFields {
+    /// Checks a mentoring pair form.
+    pub fn validate(v: &Values) -> Result<Self, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let mentor = e.text(v, "mentor", Some("Укажите наставника"), 300);
+        let mentee = e.text(v, "mentee", Some("Укажите молодого специалиста"), 300);
+        if !mentor.is_empty() && mentor == mentee {
+            e.add("mentee", "Наставник и молодой специалист — разные люди");
+        }
+        let since = e.date(v, "since", false, None);
+        e.result(|| Self { mentor, mentee, since })
+    }
+}
+
+impl DistrictYearDoc {
+    /// The id of `district`'s document for `year`.
+    pub fn id_for(district: &DocumentId, year: AcademicYear) -> DocumentId {
+        district.derive(&format!("district-year/{}", year.0))
+    }
+
+    /// A new, empty district year (see [`Document::create_with`]).
+    pub fn create(district: &DocumentId, year: AcademicYear) -> AutoCommit {
+        let empty = Self {
+            schema_version: 1,
+            year: year.0.unsigned_abs(),
+            plan: Vec::new(),
+            events: Vec::new(),
+            contests: Vec::new(),
+            visits: Vec::new(),
+            consultations: Vec::new(),
+            mentoring: Vec::new(),
+        };
+        Self::create_with(&Self::id_for(district, year), &empty)
+    }
+
+    /// Visits whose follow-up date has passed with nothing written about it.
+    pub fn visits_awaiting_follow_up(&self, today: Date) -> Vec<&Visit> {
+        self.visits
+            .active()
+            .into_iter()
+            .filter(|v| v.follow_up_by.is_some_and(|by| by < today) && v.follow_up.as_str().trim().is_empty())
+            .collect()
+    }
+
+    /// Adds, edits or removes a row of the РМО plan.
+    pub fn edit_plan_row(doc: &mut AutoCommit, edit: Edit<PlanFields>, now_ms: i64) -> Result<Uuid, Error> {
+        Self::change(doc, now_ms, |d| edit.apply(&mut d.plan))
+    }
+
+    /// Adds, edits or removes an event.
+    pub fn edit_event(doc: &mut AutoCommit, edit: Edit<DistrictEventFields>, now_ms: i64) -> Result<Uuid, Error> {
+        Self::change(doc, now_ms, |d| edit.apply(&mut d.events))
+    }
+
+    /// Adds, edits or removes a contest.
+    pub fn edit_contest(doc: &mut AutoCommit, edit: Edit<ContestFields>, now_ms: i64) -> Result<Uuid, Error> {
+        Self::change(doc, now_ms, |d| edit.apply(&mut d.contests))
+    }
+
+    /// Adds, edits or removes a visit.
+    pub fn edit_visit(doc: &mut AutoCommit, edit: Edit<VisitFields>, now_ms: i64) -> Result<Uuid, Error> {
+        Self::change(doc, now_ms, |d| edit.apply(&mut d.visits))
+    }
+
+    /// Adds, edits or removes a consultation.
+    pub fn edit_consultation(doc: &mut AutoCommit, edit: Edit<ConsultationFields>, now_ms: i64) -> Result<Uuid, Error> {
+        Self::change(doc, now_ms, |d| edit.apply(&mut d.consultations))
+    }
+
+    /// Adds, edits or removes a mentoring pair.
+    pub fn edit_mentoring(doc: &mut AutoCommit, edit: Edit<MentoringFields>, now_ms: i64) -> Result<Uuid, Error> {
+        Self::change(doc, now_ms, |d| edit.apply(&mut d.mentoring))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::Record;
+    use crate::record::tests::merge_both;
+
+    const Y: AcademicYear = AcademicYear(2026);
+
+    fn two_devices() -> (AutoCommit, AutoCommit) {
+        let district = DocumentId::random();
+        (DistrictYearDoc::create(&district, Y), DistrictYearDoc::create(&district, Y))
+    }
+
+    fn load(doc: &AutoCommit) -> DistrictYearDoc {
+        DistrictYearDoc::load(doc).unwrap()
+    }
+
+    fn contest() -> ContestFields {
+        ContestFields::validate(
+            &Values::default()
+                .with("title", "Самый классный классный")
+                .with("level", "муниципальный")
+                .with("date", "15.02.2027")
+                .with("participants", "Иванова М. П.; МБОУ Хиславичская СШ; победитель\nПетров С. И.; Печерская СШ"),
+            Y,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn contest_participants_read_one_per_line_and_refuse_a_line_without_a_school() {
+        let c = contest();
+        assert_eq!(c.participants.len(), 2);
+        assert_eq!(c.participants[0].result, "победитель");
+        assert_eq!(ContestFields::validate(&c.to_values(), Y).unwrap(), c, "the form reads back the same");
+        let e = ContestFields::validate(&c.to_values().with("participants", "Иванова"), Y).unwrap_err();
+        assert_eq!(e.get("participants"), Some("Строка 1: «ФИО; школа; результат»"));
+    }
+
+    #[test]
+    fn records_added_on_two_devices_of_the_district_merge() {
+        let (mut a, mut b) = two_devices();
+        let c = DistrictYearDoc::edit_contest(&mut a, Edit::Add(contest()), 1).unwrap();
+        merge_both(&mut a, &mut b);
+        let mut more = load(&b).contests.by_id(c).unwrap().fields();
+        more.participants.push(Participant {
+            name: "Орлова Е. С.".into(),
+            school: "Стайковская СШ".into(),
+            result: "призёр".into(),
+        });
+        DistrictYearDoc::edit_contest(&mut b, Edit::Update(c, more), 2).unwrap();
+        let consultation = ConsultationFields::validate(
+            &Values::default()
+                .with("who", "Сидорова А. В., Городищенская СШ")
+                .with("topic", "Портфолио класса")
+                .with("date", "10.10.2026"),
+            Y,
+        )
+        .unwrap();
+        DistrictYearDoc::edit_consultation(&mut a, Edit::Add(consultation), 3).unwrap();
+        let pair = MentoringFields::validate(
+            &Values::default().with("mentor", "Иванова М. П.").with("mentee", "Кузнецов И. О."),
+        )
+        .unwrap();
+        DistrictYearDoc::edit_mentoring(&mut b, Edit::Add(pair), 4).unwrap();
+        merge_both(&mut a, &mut b);
+        let d = load(&a);
+        assert_eq!(d.contests.by_id(c).unwrap().participants.len(), 3);
+        assert_eq!(d.consultations.active().len(), 1);
+        assert_eq!(d.mentoring.active().len(), 1);
+    }
+
+    #[test]
+    fn a_visits_recommendations_and_follow_up_written_on_two_devices_both_survive() {
+        let (mut a, mut b) = two_devices();
+        let fields = VisitFields::validate(
+            &Values::default()
+                .with("school", "Печерская СШ")
+                .with("kind", "meeting")
+                .with("date", "20.10.2026")
+                .with("recommendations", "Обновить план воспитательной работы.")
+                .with("follow_up_by", "20.11.2026"),
+            Y,
+        )
+        .unwrap();
+        let v = DistrictYearDoc::edit_visit(&mut a, Edit::Add(fields.clone()), 1).unwrap();
+        merge_both(&mut a, &mut b);
+        assert_eq!(load(&a).visits_awaiting_follow_up(Date::new(2026, 11, 22).unwrap()).len(), 1);
+        let on_a = VisitFields {
+            recommendations: "Обновить план воспитательной работы. Провести открытый классный час.".into(),
+            ..fields.clone()
+        };
+        DistrictYearDoc::edit_visit(&mut a, Edit::Update(v, on_a), 2).unwrap();
+        let on_b = VisitFields { follow_up: "План обновлён 15.11.2026.".into(), ..fields };
+        DistrictYearDoc::edit_visit(&mut b, Edit::Update(v, on_b), 3).unwrap();
+        merge_both(&mut a, &mut b);
+        let d = load(&b);
+        let visit = d.visits.by_id(v).unwrap();
+        assert!(visit.recommendations.as_str().ends_with("Провести открытый классный час."));
+        assert_eq!(visit.follow_up.as_str(), "План обновлён 15.11.2026.");
+        assert!(d.visits_awaiting_follow_up(Date::new(2026, 11, 22).unwrap()).is_empty());
+    }
+
+    #[test]
+    fn bad_district_input_is_refused_at_the_field() {
+        let e = VisitFields::validate(
+            &Values::default()
+                .with("school", "Печерская СШ")
+                .with("kind", "meeting")
+                .with("date", "20.10.2026")
+                .with("follow_up_by", "01.10.2026"),
+            Y,
+        )
+        .unwrap_err();
+        assert_eq!(e.get("follow_up_by"), Some("Срок не может быть раньше посещения (20.10.2026)"));
+        let e = MentoringFields::validate(
+            &Values::default().with("mentor", "Иванова М. П.").with("mentee", "Иванова М. П."),
+        )
+        .unwrap_err();
+        assert!(e.get("mentee").is_some());
+        let e = DistrictEventFields::validate(
+            &Values::default().with("kind", "seminar").with("topic", "Семинар").with("date", "01.09.2027"),
+            Y,
+        )
+        .unwrap_err();
+        assert!(e.get("date").is_some(), "outside 2026/2027");
+    }
+}
