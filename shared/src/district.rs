@@ -13,8 +13,8 @@ use uuid::Uuid;
 
 use crate::date::{AcademicYear, Date};
 use crate::form::{FieldErrors, Values, date_value};
+use crate::plan::{PlanFields, PlanRow};
 use crate::record::{Document, Edit, Life, RecordList};
-use crate::year::{PlanFields, PlanRow};
 use crate::{DocumentId, Error};
 
 /// The newest layout of a district year document this build reads and writes.

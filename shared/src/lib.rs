@@ -12,25 +12,34 @@
 //!   messages at each field.
 //! - [`member`]: a member of an association (член МО), its rules and flags.
 //! - [`association`]: the association document: its members.
-//! - [`year`]: one academic year: profile, plan, protocols, analyses, and
-//!   the dashboard computed from them.
-//! - [`library`]: regulations with acknowledgement sheets, and the копилка.
+//! - [`profile`], [`plan`], [`protocol`], [`analysis`]: a school МО's
+//!   records for one academic year, and their forms' rules.
+//! - [`year`]: the document holding them, and the dashboard computed from it.
+//! - [`regulation`], [`kopilka`]: regulations with acknowledgement sheets;
+//!   the копилка and its search.
+//! - [`library`]: the document holding them.
 //! - [`district`]: a district РМО's year: its plan, events, contests,
 //!   visits with follow-up, consultations, mentoring pairs.
 //! - [`error`]: the crate's error type.
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod analysis;
 pub mod association;
 pub mod date;
 pub mod district;
 pub mod doc_id;
 pub mod error;
 pub mod form;
+pub mod kopilka;
 mod lenient;
 pub mod library;
 pub mod member;
+pub mod plan;
+pub mod profile;
+pub mod protocol;
 pub mod record;
+pub mod regulation;
 pub mod sync;
 pub mod wire;
 pub mod year;

@@ -3,8 +3,8 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
+use shared::analysis::{AnalysisFields, AnalysisKind};
 use shared::record::{Edit, Record, RecordList};
-use shared::year::{AnalysisFields, AnalysisKind};
 use shared::{Values, YearDoc};
 
 use crate::components::form::{area, date, form_error, select, text};

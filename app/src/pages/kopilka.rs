@@ -3,7 +3,7 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use shared::library::{Area, MaterialFields, MaterialKind, MaterialQuery};
+use shared::kopilka::{Area, MaterialFields, MaterialKind, MaterialQuery};
 use shared::record::{Edit, Record, RecordList};
 use shared::{LibraryDoc, Values};
 

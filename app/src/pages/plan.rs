@@ -4,8 +4,8 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use shared::form::member_value;
+use shared::plan::{Completion, PlanFields, WorkKind};
 use shared::record::{Edit, Record, RecordList};
-use shared::year::{Completion, PlanFields, WorkKind};
 use shared::{Values, YearDoc};
 use uuid::Uuid;
 

@@ -2,7 +2,7 @@
 //! tasks and head.
 
 use leptos::prelude::*;
-use shared::year::ProfileFields;
+use shared::profile::ProfileFields;
 use shared::{Values, YearDoc};
 
 use crate::components::form::{RecordForm, area, form_error, member};

@@ -5,8 +5,8 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
+use shared::protocol::{AgendaFields, DecisionFields, DecisionStatus, ProtocolFields};
 use shared::record::{Edit, Record, RecordList};
-use shared::year::{AgendaFields, DecisionFields, DecisionStatus, ProtocolFields};
 use shared::{FieldErrors, Values, YearDoc};
 use uuid::Uuid;
 

@@ -3,8 +3,8 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use shared::library::{RegulationFields, RegulationKind};
 use shared::record::{Edit, Record, RecordList};
+use shared::regulation::{RegulationFields, RegulationKind};
 use shared::{LibraryDoc, Values};
 use uuid::Uuid;
 

@@ -1,0 +1,211 @@
+//! The методическая копилка: members' materials with kind, classes, area of
+//! upbringing and where they were presented, and the search over them.
+
+use autosurgeon::{Hydrate, Reconcile, Text};
+use uuid::Uuid;
+
+use crate::form::{FieldErrors, Values};
+use crate::record::Life;
+
+crate::choices! {
+    /// Kind of material in the копилка.
+    pub enum MaterialKind {
+        ClassHour = ("class_hour", "сценарий классного часа"),
+        Event = ("event", "разработка мероприятия"),
+        Diagnostics = ("diagnostics", "диагностика"),
+        Presentation = ("presentation", "презентация"),
+        ParentMeeting = ("parent_meeting", "родительское собрание"),
+        Guidance = ("guidance", "методические рекомендации"),
+        Other = ("other", "другое"),
+    }
+}
+
+crate::choices! {
+    /// Area of upbringing (направление воспитания).
+    pub enum Area {
+        Civic = ("civic", "гражданское"),
+        Patriotic = ("patriotic", "патриотическое"),
+        Moral = ("moral", "духовно-нравственное"),
+        Aesthetic = ("aesthetic", "эстетическое"),
+        Health = ("health", "физическое, здоровый образ жизни"),
+        Labour = ("labour", "трудовое"),
+        Ecological = ("ecological", "экологическое"),
+        Cognitive = ("cognitive", "ценности научного познания"),
+        Prevention = ("prevention", "профилактика"),
+        Parents = ("parents", "работа с родителями"),
+    }
+}
+
+/// A material in the копилка.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct Material {
+    /// Stable identity.
+    #[key]
+    pub id: Uuid,
+    /// Edits and removals.
+    pub life: Life,
+    /// название
+    pub title: String,
+    /// автор
+    pub author: String,
+    /// вид
+    pub kind: MaterialKind,
+    /// классы, e.g. [5, 6, 7]
+    pub classes: Vec<u32>,
+    /// направление воспитания
+    pub area: Area,
+    /// описание
+    pub description: Text,
+    /// ссылка или файл
+    pub link: String,
+    /// where it was presented («заседание МО, протокол № 2 от 12.11.2026»)
+    pub presented_at: String,
+}
+
+/// A material form, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MaterialFields {
+    /// название
+    pub title: String,
+    /// автор
+    pub author: String,
+    /// вид
+    pub kind: MaterialKind,
+    /// классы
+    pub classes: Vec<u32>,
+    /// направление
+    pub area: Area,
+    /// описание
+    pub description: String,
+    /// ссылка
+    pub link: String,
+    /// где представлен
+    pub presented_at: String,
+}
+
+crate::record!(Material, MaterialFields { title, author, kind, classes, area, link, presented_at },
+    text: { description });
+
+impl Material {
+    /// «5–7, 9 классы».
+    pub fn classes_label(&self) -> String {
+        classes_label(&self.classes)
+    }
+}
+
+impl MaterialFields {
+    /// An empty form.
+    pub fn blank() -> Values {
+        Values::default().with("kind", MaterialKind::ClassHour.code()).with("area", Area::Civic.code())
+    }
+
+    /// The form's values.
+    pub fn to_values(&self) -> Values {
+        Values::from([
+            ("title", self.title.clone()),
+            ("author", self.author.clone()),
+            ("kind", self.kind.code().to_owned()),
+            ("classes", classes_label(&self.classes).trim_end_matches(" классы").trim_end_matches(" класс").to_owned()),
+            ("area", self.area.code().to_owned()),
+            ("description", self.description.clone()),
+            ("link", self.link.clone()),
+            ("presented_at", self.presented_at.clone()),
+        ])
+    }
+
+    /// Checks a material form.
+    pub fn validate(v: &Values) -> Result<Self, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let title = e.text(v, "title", Some("Укажите название материала"), 300);
+        let author = e.text(v, "author", Some("Укажите автора"), 200);
+        let kind = e.choice(v, "kind", MaterialKind::from_code);
+        let classes = parse_classes(v.get("classes"));
+        if classes.is_none() {
+            e.add("classes", "Классы от 1 до 11 через запятую или диапазоном, например «5-7, 9»");
+        }
+        let area = e.choice(v, "area", Area::from_code);
+        let description = e.long_text(v, "description", None);
+        let link = e.link(v, "link");
+        let presented_at = e.text(v, "presented_at", None, 300);
+        e.result(|| Self {
+            title,
+            author,
+            kind: kind.unwrap_or_default(),
+            classes: classes.unwrap_or_default(),
+            area: area.unwrap_or_default(),
+            description,
+            link,
+            presented_at,
+        })
+    }
+}
+
+/// Reads «5-7, 9» as [5, 6, 7, 9]; empty for none.
+pub fn parse_classes(s: &str) -> Option<Vec<u32>> {
+    let mut classes = Vec::new();
+    for part in s.split([',', ';', ' ']).map(str::trim).filter(|p| !p.is_empty()) {
+        let (from, to) = match part.split_once(['-', '–', '—']) {
+            Some((a, b)) => (a.trim().parse::<u32>().ok()?, b.trim().parse::<u32>().ok()?),
+            None => {
+                let n = part.parse::<u32>().ok()?;
+                (n, n)
+            }
+        };
+        if !(1..=11).contains(&from) || !(1..=11).contains(&to) || from > to {
+            return None;
+        }
+        classes.extend(from..=to);
+    }
+    classes.sort_unstable();
+    classes.dedup();
+    Some(classes)
+}
+
+/// [5, 6, 7, 9] as «5–7, 9 классы».
+pub fn classes_label(classes: &[u32]) -> String {
+    let mut runs: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < classes.len() {
+        let start = classes[i];
+        while i + 1 < classes.len() && classes[i + 1] == classes[i] + 1 {
+            i += 1;
+        }
+        let end = classes[i];
+        runs.push(if end == start { start.to_string() } else { format!("{start}–{end}") });
+        i += 1;
+    }
+    match (runs.len(), classes.len()) {
+        (0, _) => String::new(),
+        (_, 1) => format!("{} класс", runs[0]),
+        _ => format!("{} классы", runs.join(", ")),
+    }
+}
+
+/// What a person looks for in the копилка; empty parts match everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MaterialQuery {
+    /// Words that must all occur in the title, description, author or place.
+    pub words: String,
+    /// Only this kind.
+    pub kind: Option<MaterialKind>,
+    /// Only materials for this class.
+    pub class: Option<u32>,
+    /// Only materials whose author contains this.
+    pub author: String,
+}
+
+/// Lower case with ё as е, for matching what people type.
+pub(crate) fn fold(s: &str) -> String {
+    s.to_lowercase().replace('ё', "е")
+}
+
+impl MaterialQuery {
+    /// Whether `m` matches.
+    pub fn matches(&self, m: &Material) -> bool {
+        let haystack = fold(&format!("{} {} {} {}", m.title, m.description.as_str(), m.author, m.presented_at));
+        fold(&self.words).split_whitespace().all(|w| haystack.contains(w))
+            && self.kind.is_none_or(|k| m.kind == k)
+            && self.class.is_none_or(|c| m.classes.contains(&c))
+            && fold(&m.author).contains(&fold(self.author.trim()))
+    }
+}

@@ -1,0 +1,120 @@
+//! The year plan (годовой план работы): rows with when, kind of work, topic,
+//! content, responsible and expected result, and a completion mark that can
+//! name the protocol that fulfilled the row.
+
+use autosurgeon::{Hydrate, Reconcile};
+use uuid::Uuid;
+
+use crate::date::{AcademicYear, When};
+use crate::form::{FieldErrors, Values, member_value};
+use crate::record::Life;
+
+crate::choices! {
+    /// Kind of work in the plan (форма работы).
+    pub enum WorkKind {
+        Meeting = ("meeting", "заседание МО"),
+        Seminar = ("seminar", "семинар"),
+        Workshop = ("workshop", "семинар-практикум"),
+        OpenEvent = ("open_event", "открытое мероприятие"),
+        Contest = ("contest", "конкурс"),
+        Consultation = ("consultation", "консультация"),
+        Visit = ("visit", "посещение мероприятий"),
+        Other = ("other", "другое"),
+    }
+}
+
+crate::choices! {
+    /// A plan row's completion mark.
+    pub enum Completion {
+        Planned = ("planned", "запланировано"),
+        Done = ("done", "выполнено"),
+        Postponed = ("postponed", "перенесено"),
+        NotDone = ("not_done", "не выполнено"),
+    }
+}
+
+/// A row of the year plan.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct PlanRow {
+    /// Stable identity.
+    #[key]
+    pub id: Uuid,
+    /// Edits and removals.
+    pub life: Life,
+    /// сроки: a day or a month
+    pub when: When,
+    /// форма работы
+    pub kind: WorkKind,
+    /// тема
+    pub topic: String,
+    /// содержание, вопросы
+    pub content: String,
+    /// ответственный (a member)
+    pub responsible: Option<Uuid>,
+    /// ожидаемый результат
+    pub expected_result: String,
+    /// отметка о выполнении
+    pub completion: Completion,
+    /// the protocol that fulfilled it
+    pub fulfilled_by: Option<Uuid>,
+    /// a note on the mark (where it was done, why postponed)
+    pub completion_note: String,
+}
+
+/// A plan row form, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanFields {
+    /// сроки
+    pub when: When,
+    /// форма работы
+    pub kind: WorkKind,
+    /// тема
+    pub topic: String,
+    /// содержание
+    pub content: String,
+    /// ответственный
+    pub responsible: Option<Uuid>,
+    /// ожидаемый результат
+    pub expected_result: String,
+}
+
+crate::record!(PlanRow, PlanFields { when, kind, topic, content, responsible, expected_result },
+    rest: { completion, fulfilled_by, completion_note });
+
+impl PlanFields {
+    /// An empty row form.
+    pub fn blank() -> Values {
+        Values::default().with("kind", WorkKind::Meeting.code())
+    }
+
+    /// The form's values.
+    pub fn to_values(&self) -> Values {
+        Values::from([
+            ("when", self.when.label()),
+            ("kind", self.kind.code().to_owned()),
+            ("topic", self.topic.clone()),
+            ("content", self.content.clone()),
+            ("responsible", member_value(self.responsible)),
+            ("expected_result", self.expected_result.clone()),
+        ])
+    }
+
+    /// Checks a row form for `year`.
+    pub fn validate(v: &Values, year: AcademicYear) -> Result<Self, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let when = When::parse(v.get("when"), year).map_err(|m| e.add("when", m)).ok();
+        let kind = e.choice(v, "kind", WorkKind::from_code);
+        let topic = e.text(v, "topic", Some("Укажите тему"), 500);
+        let content = e.long_text(v, "content", None);
+        let responsible = e.member(v, "responsible", None);
+        let expected_result = e.long_text(v, "expected_result", None);
+        e.result(|| Self {
+            when: when.expect("checked"),
+            kind: kind.unwrap_or_default(),
+            topic,
+            content,
+            responsible,
+            expected_result,
+        })
+    }
+}

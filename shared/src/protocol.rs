@@ -1,0 +1,282 @@
+//! Meeting protocols (протокол заседания МО): number, date, chair and
+//! secretary, attendance, theme, agenda items with «слушали / выступили /
+//! решили», and decisions with responsible, deadline and status. Long texts
+//! are automerge text, so two people typing in one protocol both keep their
+//! words.
+
+use std::collections::BTreeMap;
+
+use autosurgeon::{Hydrate, Reconcile, Text};
+use uuid::Uuid;
+
+use crate::date::{AcademicYear, Date};
+use crate::form::{FieldErrors, Values, date_value, member_value};
+use crate::record::{Life, RecordList};
+
+/// A protocol should be written up within this many days of its meeting.
+pub const PROTOCOL_DAYS: i64 = 3;
+
+crate::choices! {
+    /// Where a decision stands.
+    pub enum DecisionStatus {
+        Open = ("open", "в работе"),
+        Done = ("done", "выполнено"),
+        NotDone = ("not_done", "не выполнено"),
+    }
+}
+
+/// A meeting protocol (протокол заседания МО).
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct Protocol {
+    /// Stable identity.
+    #[key]
+    pub id: Uuid,
+    /// Edits and removals.
+    pub life: Life,
+    /// номер, restarting each year
+    pub number: u32,
+    /// дата заседания
+    pub date: Date,
+    /// председатель
+    pub chair: Option<Uuid>,
+    /// секретарь
+    pub secretary: Option<Uuid>,
+    /// Who was there: member id → present.
+    pub attendance: BTreeMap<String, bool>,
+    /// Guests, as written («педагог-психолог Сидорова А. А.»).
+    pub invited: String,
+    /// тема заседания
+    pub theme: Text,
+    /// повестка дня
+    pub agenda: Vec<AgendaItem>,
+    /// решения
+    pub decisions: Vec<Decision>,
+    /// The secretary has finished writing it.
+    pub completed: bool,
+}
+
+/// A protocol's header form, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProtocolFields {
+    /// номер
+    pub number: u32,
+    /// дата
+    pub date: Date,
+    /// председатель
+    pub chair: Option<Uuid>,
+    /// секретарь
+    pub secretary: Option<Uuid>,
+    /// member id → present
+    pub attendance: BTreeMap<String, bool>,
+    /// приглашённые
+    pub invited: String,
+    /// тема
+    pub theme: String,
+    /// оформлен
+    pub completed: bool,
+}
+
+crate::record!(Protocol, ProtocolFields { number, date, chair, secretary, attendance, invited, completed },
+    text: { theme }, rest: { agenda, decisions });
+
+impl Protocol {
+    /// Members present.
+    pub fn present(&self) -> Vec<Uuid> {
+        self.attendance.iter().filter(|(_, here)| **here).filter_map(|(id, _)| id.parse().ok()).collect()
+    }
+
+    /// Agenda items on the list, in order.
+    pub fn agenda_items(&self) -> Vec<&AgendaItem> {
+        self.agenda.active()
+    }
+
+    /// Decisions on the list, in order.
+    pub fn decision_list(&self) -> Vec<&Decision> {
+        self.decisions.active()
+    }
+
+    /// «Протокол № 2 от 15.10.2026».
+    pub fn title(&self) -> String {
+        format!("Протокол № {} от {}", self.number, self.date)
+    }
+}
+
+impl ProtocolFields {
+    /// The form's values.
+    pub fn to_values(&self) -> Values {
+        let mut v = Values::from([
+            ("number", self.number.to_string()),
+            ("date", self.date.to_string()),
+            ("chair", member_value(self.chair)),
+            ("secretary", member_value(self.secretary)),
+            ("invited", self.invited.clone()),
+            ("theme", self.theme.clone()),
+            ("completed", self.completed.to_string()),
+        ]);
+        for (id, here) in &self.attendance {
+            v.set(&format!("present:{id}"), here.to_string());
+        }
+        v
+    }
+
+    /// Checks a protocol form: the number must be free among `others` of
+    /// the year and the date within it. Attendance comes from `present:<id>`
+    /// checkboxes of `members`.
+    pub fn validate(
+        v: &Values,
+        year: AcademicYear,
+        others: &[&Protocol],
+        members: &[Uuid],
+    ) -> Result<Self, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let number = e.number(v, "number", Some("Укажите номер протокола"), 1..=999);
+        if let Some(n) = number
+            && let Some(taken) = others.iter().find(|p| p.number == n)
+        {
+            e.add("number", format!("Номер {n} уже у протокола от {}", taken.date));
+        }
+        let date = e.date(v, "date", true, Some(year));
+        let chair = e.member(v, "chair", None);
+        let secretary = e.member(v, "secretary", None);
+        let invited = e.text(v, "invited", None, 1000);
+        let theme = e.long_text(v, "theme", Some("Укажите тему заседания"));
+        let attendance = members.iter().map(|id| (id.to_string(), v.flag(&format!("present:{id}")))).collect();
+        let completed = v.flag("completed");
+        e.result(|| Self {
+            number: number.unwrap_or_default(),
+            date: date.expect("checked"),
+            chair,
+            secretary,
+            attendance,
+            invited,
+            theme,
+            completed,
+        })
+    }
+}
+
+/// An item of the agenda (вопрос повестки дня).
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct AgendaItem {
+    /// Stable identity.
+    #[key]
+    pub id: Uuid,
+    /// Edits and removals.
+    pub life: Life,
+    /// вопрос
+    pub topic: Text,
+    /// докладчик (a member's name or a guest)
+    pub speaker: String,
+    /// СЛУШАЛИ
+    pub heard: Text,
+    /// ВЫСТУПИЛИ
+    pub spoke: Text,
+    /// РЕШИЛИ / ПОСТАНОВИЛИ
+    pub decided: Text,
+}
+
+/// An agenda item form, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgendaFields {
+    /// вопрос
+    pub topic: String,
+    /// докладчик
+    pub speaker: String,
+    /// слушали
+    pub heard: String,
+    /// выступили
+    pub spoke: String,
+    /// решили
+    pub decided: String,
+}
+
+crate::record!(AgendaItem, AgendaFields { speaker }, text: { topic, heard, spoke, decided });
+
+impl AgendaFields {
+    /// The form's values.
+    pub fn to_values(&self) -> Values {
+        Values::from([
+            ("topic", self.topic.clone()),
+            ("speaker", self.speaker.clone()),
+            ("heard", self.heard.clone()),
+            ("spoke", self.spoke.clone()),
+            ("decided", self.decided.clone()),
+        ])
+    }
+
+    /// Checks an agenda item form.
+    pub fn validate(v: &Values) -> Result<Self, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let topic = e.long_text(v, "topic", Some("Укажите вопрос повестки"));
+        let speaker = e.text(v, "speaker", None, 200);
+        let heard = e.long_text(v, "heard", None);
+        let spoke = e.long_text(v, "spoke", None);
+        let decided = e.long_text(v, "decided", None);
+        e.result(|| Self { topic, speaker, heard, spoke, decided })
+    }
+}
+
+/// A decision of the meeting, with who does it by when.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct Decision {
+    /// Stable identity.
+    #[key]
+    pub id: Uuid,
+    /// Edits and removals.
+    pub life: Life,
+    /// what was decided
+    pub text: Text,
+    /// ответственный
+    pub responsible: Option<Uuid>,
+    /// срок
+    pub deadline: Option<Date>,
+    /// исполнение
+    pub status: DecisionStatus,
+}
+
+/// A decision form, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecisionFields {
+    /// what was decided
+    pub text: String,
+    /// ответственный
+    pub responsible: Option<Uuid>,
+    /// срок
+    pub deadline: Option<Date>,
+    /// исполнение
+    pub status: DecisionStatus,
+}
+
+crate::record!(Decision, DecisionFields { responsible, deadline, status }, text: { text });
+
+impl DecisionFields {
+    /// An empty decision form.
+    pub fn blank() -> Values {
+        Values::default().with("status", DecisionStatus::Open.code())
+    }
+
+    /// The form's values.
+    pub fn to_values(&self) -> Values {
+        Values::from([
+            ("text", self.text.clone()),
+            ("responsible", member_value(self.responsible)),
+            ("deadline", date_value(self.deadline)),
+            ("status", self.status.code().to_owned()),
+        ])
+    }
+
+    /// Checks a decision of the meeting held on `meeting`.
+    pub fn validate(v: &Values, meeting: Date) -> Result<Self, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let text = e.long_text(v, "text", Some("Запишите решение"));
+        let responsible = e.member(v, "responsible", None);
+        let deadline = e.date(v, "deadline", false, None);
+        if let Some(d) = deadline
+            && d < meeting
+        {
+            e.add("deadline", format!("Срок не может быть раньше даты заседания ({meeting})"));
+        }
+        let status = e.choice(v, "status", DecisionStatus::from_code);
+        e.result(|| Self { text, responsible, deadline, status: status.unwrap_or_default() })
+    }
+}

@@ -1,0 +1,125 @@
+//! Regulatory documents (инструктивно-методические документы): kind, number,
+//! date, text or link, and the acknowledgement sheet where members mark that
+//! they have read them.
+
+use std::collections::BTreeMap;
+
+use autosurgeon::{Hydrate, Reconcile, Text};
+use uuid::Uuid;
+
+use crate::date::Date;
+use crate::form::{FieldErrors, Values, date_value};
+use crate::record::Life;
+
+crate::choices! {
+    /// Kind of regulatory document.
+    pub enum RegulationKind {
+        Statute = ("statute", "положение"),
+        Order = ("order", "приказ"),
+        Instruction = ("instruction", "инструкция"),
+        Recommendations = ("recommendations", "методические рекомендации"),
+        Other = ("other", "другое"),
+    }
+}
+
+/// A regulatory document with its acknowledgement sheet.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct Regulation {
+    /// Stable identity.
+    #[key]
+    pub id: Uuid,
+    /// Edits and removals.
+    pub life: Life,
+    /// вид
+    pub kind: RegulationKind,
+    /// название
+    pub title: String,
+    /// номер
+    pub number: String,
+    /// дата
+    pub date: Option<Date>,
+    /// текст
+    pub text: Text,
+    /// ссылка
+    pub link: String,
+    /// лист ознакомления: member id → the day they read it
+    pub acknowledgements: BTreeMap<String, Date>,
+}
+
+/// A regulation form, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegulationFields {
+    /// вид
+    pub kind: RegulationKind,
+    /// название
+    pub title: String,
+    /// номер
+    pub number: String,
+    /// дата
+    pub date: Option<Date>,
+    /// текст
+    pub text: String,
+    /// ссылка
+    pub link: String,
+}
+
+crate::record!(Regulation, RegulationFields { kind, title, number, date, link }, text: { text },
+    rest: { acknowledgements });
+
+impl Regulation {
+    /// When `member` marked it read, if they did.
+    pub fn acknowledged_by(&self, member: Uuid) -> Option<Date> {
+        self.acknowledgements.get(&member.to_string()).copied()
+    }
+
+    /// «Положение № 12 от 01.09.2026».
+    pub fn reference(&self) -> String {
+        let mut s = capitalize(self.kind.label());
+        if !self.number.is_empty() {
+            s.push_str(&format!(" № {}", self.number));
+        }
+        if let Some(d) = self.date {
+            s.push_str(&format!(" от {d}"));
+        }
+        s
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+impl RegulationFields {
+    /// An empty form.
+    pub fn blank() -> Values {
+        Values::default().with("kind", RegulationKind::Statute.code())
+    }
+
+    /// The form's values.
+    pub fn to_values(&self) -> Values {
+        Values::from([
+            ("kind", self.kind.code().to_owned()),
+            ("title", self.title.clone()),
+            ("number", self.number.clone()),
+            ("date", date_value(self.date)),
+            ("text", self.text.clone()),
+            ("link", self.link.clone()),
+        ])
+    }
+
+    /// Checks a regulation form: a title, and a text or a link.
+    pub fn validate(v: &Values) -> Result<Self, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let kind = e.choice(v, "kind", RegulationKind::from_code);
+        let title = e.text(v, "title", Some("Укажите название документа"), 500);
+        let number = e.text(v, "number", None, 50);
+        let date = e.date(v, "date", false, None);
+        let text = e.long_text(v, "text", None);
+        let link = e.link(v, "link");
+        if text.is_empty() && link.is_empty() {
+            e.add("text", "Вставьте текст документа или укажите ссылку на него");
+        }
+        e.result(|| Self { kind: kind.unwrap_or_default(), title, number, date, text, link })
+    }
+}
