@@ -5,11 +5,40 @@
 
 use std::rc::Rc;
 
+use automerge::AutoCommit;
 use leptos::prelude::*;
+use shared::record::Edit;
 use shared::{FieldErrors, Values};
 use uuid::Uuid;
 
-use crate::components::form::{FieldSpec, RecordForm, RemoveButton, error_line};
+use crate::components::form::{FieldSpec, RecordForm, RemoveButton, error_line, form_error};
+use crate::repo::{DocKind, edit};
+
+/// [`RecordsSpec::save`]: checks a form and keeps it, new when the id is `None`.
+pub type Save = Rc<dyn Fn(Option<Uuid>, Values) -> Result<(), FieldErrors>>;
+/// [`RecordsSpec::remove`]: removes a record, or says why not.
+pub type Remove = Rc<dyn Fn(Uuid) -> Result<(), String>>;
+
+/// The save and remove of a list whose records live in the document `kind`
+/// names: `validate` checks a form (for the record with this id, or a new
+/// one), `apply` is the document's operation on
+/// the list (`YearDoc::edit_plan_row`, …).
+pub fn list_edits<F: 'static>(
+    kind: impl Fn() -> DocKind + 'static,
+    validate: impl Fn(Option<Uuid>, &Values) -> Result<F, FieldErrors> + 'static,
+    apply: impl Fn(&mut AutoCommit, Edit<F>, i64) -> Result<Uuid, shared::Error> + 'static,
+) -> (Save, Remove) {
+    let (kind, apply) = (Rc::new(kind), Rc::new(apply));
+    let save = {
+        let (kind, apply) = (kind.clone(), apply.clone());
+        move |id, values: Values| {
+            let fields = validate(id, &values)?;
+            edit(kind(), |doc, now| apply(doc, Edit::save(id, fields), now).map(|_| ())).map_err(form_error)
+        }
+    };
+    let remove = move |id| edit(kind(), |doc, now| apply(doc, Edit::Remove(id), now).map(|_| ()));
+    (Rc::new(save), Rc::new(remove))
+}
 
 /// What a screen tells the list about its records.
 #[derive(Clone)]
@@ -33,9 +62,9 @@ pub struct RecordsSpec {
     /// A record's form values.
     pub values_of: Rc<dyn Fn(Uuid) -> Values>,
     /// Checks and keeps a form: new when the id is `None`.
-    pub save: Rc<dyn Fn(Option<Uuid>, Values) -> Result<(), FieldErrors>>,
+    pub save: Save,
     /// Removes a record.
-    pub remove: Rc<dyn Fn(Uuid) -> Result<(), String>>,
+    pub remove: Remove,
     /// The card's contents.
     pub render: Rc<dyn Fn(Uuid) -> AnyView>,
 }

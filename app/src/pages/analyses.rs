@@ -3,19 +3,24 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
+use shared::YearDoc;
 use shared::analysis::{AnalysisFields, AnalysisKind};
-use shared::record::{Edit, Record, RecordList};
-use shared::{Values, YearDoc};
+use shared::record::{Record, RecordList};
 
-use crate::components::form::{area, date, form_error, select, text};
-use crate::components::records::{RecordsSpec, records};
+use crate::components::form::{area, date, select, text};
+use crate::components::records::{RecordsSpec, list_edits, records};
 use crate::pages::{line, year_ids, year_kind};
-use crate::repo::{Ui, edit};
+use crate::repo::Ui;
 
 /// The year's analyses, newest first.
 #[component]
 pub fn AnalysesPage() -> impl IntoView {
     let ui = expect_context::<Ui>();
+    let (save, remove) = list_edits(
+        move || year_kind(ui),
+        move |_, v| AnalysisFields::validate(v, ui.year.get_untracked()),
+        YearDoc::edit_analysis,
+    );
     let spec = RecordsSpec {
         title: "Аналитические материалы",
         add_label: "Добавить анализ",
@@ -40,14 +45,8 @@ pub fn AnalysesPage() -> impl IntoView {
                 y.as_ref().and_then(|y| y.analyses.by_id(id)).map(|a| a.fields().to_values()).unwrap_or_default()
             })
         }),
-        save: Rc::new(move |id, values: Values| {
-            let fields = AnalysisFields::validate(&values, ui.year.get_untracked())?;
-            edit(year_kind(ui), |doc, now| YearDoc::edit_analysis(doc, Edit::save(id, fields), now).map(|_| ()))
-                .map_err(form_error)
-        }),
-        remove: Rc::new(move |id| {
-            edit(year_kind(ui), |doc, now| YearDoc::edit_analysis(doc, Edit::Remove(id), now).map(|_| ()))
-        }),
+        save,
+        remove,
         render: Rc::new(move |id| {
             let Some(a) = ui.year_doc.with(|y| y.as_ref().and_then(|y| y.analyses.by_id(id).cloned())) else {
                 return ().into_any();

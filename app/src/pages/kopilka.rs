@@ -3,20 +3,21 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
+use shared::LibraryDoc;
 use shared::kopilka::{Area, MaterialFields, MaterialKind, MaterialQuery};
-use shared::record::{Edit, Record, RecordList};
-use shared::{LibraryDoc, Values};
+use shared::record::{Record, RecordList};
 
-use crate::components::form::{area, form_error, select, text};
-use crate::components::records::{RecordsSpec, records};
+use crate::components::form::{area, select, text};
+use crate::components::records::{RecordsSpec, list_edits, records};
 use crate::pages::line;
-use crate::repo::{DocKind, Ui, edit};
+use crate::repo::{DocKind, Ui};
 
 /// Search and the catalogue.
 #[component]
 pub fn KopilkaPage() -> impl IntoView {
     let ui = expect_context::<Ui>();
     let query = RwSignal::new(MaterialQuery::default());
+    let (save, remove) = list_edits(|| DocKind::Library, |_, v| MaterialFields::validate(v), LibraryDoc::edit_material);
     let spec = RecordsSpec {
         title: "Методическая копилка",
         add_label: "Добавить материал",
@@ -46,14 +47,8 @@ pub fn KopilkaPage() -> impl IntoView {
                 l.as_ref().and_then(|l| l.materials.by_id(id)).map(|m| m.fields().to_values()).unwrap_or_default()
             })
         }),
-        save: Rc::new(move |id, values: Values| {
-            let fields = MaterialFields::validate(&values)?;
-            edit(DocKind::Library, |doc, now| LibraryDoc::edit_material(doc, Edit::save(id, fields), now).map(|_| ()))
-                .map_err(form_error)
-        }),
-        remove: Rc::new(move |id| {
-            edit(DocKind::Library, |doc, now| LibraryDoc::edit_material(doc, Edit::Remove(id), now).map(|_| ()))
-        }),
+        save,
+        remove,
         render: Rc::new(move |id| {
             let Some(m) = ui.library.with(|l| l.as_ref().and_then(|l| l.materials.by_id(id).cloned())) else {
                 return ().into_any();

@@ -3,14 +3,14 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
+use shared::YearDoc;
 use shared::form::member_value;
 use shared::plan::{Completion, PlanFields, WorkKind};
-use shared::record::{Edit, Record, RecordList};
-use shared::{Values, YearDoc};
+use shared::record::{Record, RecordList};
 use uuid::Uuid;
 
-use crate::components::form::{area, error_line, form_error, member, select, text};
-use crate::components::records::{RecordsSpec, records};
+use crate::components::form::{area, error_line, member, select, text};
+use crate::components::records::{RecordsSpec, list_edits, records};
 use crate::pages::{line, name_of, year_ids, year_kind};
 use crate::repo::{Ui, edit};
 
@@ -18,6 +18,11 @@ use crate::repo::{Ui, edit};
 #[component]
 pub fn PlanPage() -> impl IntoView {
     let ui = expect_context::<Ui>();
+    let (save, remove) = list_edits(
+        move || year_kind(ui),
+        move |_, v| PlanFields::validate(v, ui.year.get_untracked()),
+        YearDoc::edit_plan_row,
+    );
     let spec = RecordsSpec {
         title: "План работы",
         add_label: "Добавить в план",
@@ -41,14 +46,8 @@ pub fn PlanPage() -> impl IntoView {
                 y.as_ref().and_then(|y| y.plan.by_id(id)).map(|r| r.fields().to_values()).unwrap_or_default()
             })
         }),
-        save: Rc::new(move |id, values: Values| {
-            let fields = PlanFields::validate(&values, ui.year.get_untracked())?;
-            edit(year_kind(ui), |doc, now| YearDoc::edit_plan_row(doc, Edit::save(id, fields), now).map(|_| ()))
-                .map_err(form_error)
-        }),
-        remove: Rc::new(move |id| {
-            edit(year_kind(ui), |doc, now| YearDoc::edit_plan_row(doc, Edit::Remove(id), now).map(|_| ()))
-        }),
+        save,
+        remove,
         render: Rc::new(move |id| view! { <PlanRowView id /> }.into_any()),
     };
     records(spec)

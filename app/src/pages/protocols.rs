@@ -6,12 +6,12 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use shared::protocol::{AgendaFields, DecisionFields, DecisionStatus, ProtocolFields};
-use shared::record::{Edit, Record, RecordList};
+use shared::record::{Record, RecordList};
 use shared::{FieldErrors, Values, YearDoc};
 use uuid::Uuid;
 
-use crate::components::form::{FieldSpec, area, check, date, form_error, member, select, text};
-use crate::components::records::{RecordsSpec, records};
+use crate::components::form::{FieldSpec, area, check, date, member, select, text};
+use crate::components::records::{RecordsSpec, list_edits, records};
 use crate::pages::{line, name_of, year_ids, year_kind};
 use crate::repo::{Ui, edit, today};
 
@@ -19,6 +19,8 @@ use crate::repo::{Ui, edit, today};
 #[component]
 pub fn ProtocolsPage() -> impl IntoView {
     let ui = expect_context::<Ui>();
+    let (save, remove) =
+        list_edits(move || year_kind(ui), move |id, v| validate_header(ui, id, v), YearDoc::edit_protocol);
     let spec = RecordsSpec {
         title: "Протоколы заседаний",
         add_label: "Новый протокол",
@@ -33,10 +35,8 @@ pub fn ProtocolsPage() -> impl IntoView {
                 y.as_ref().and_then(|y| y.protocols.by_id(id)).map(|p| p.fields().to_values()).unwrap_or_default()
             })
         }),
-        save: Rc::new(move |id, values| save_header(ui, id, &values)),
-        remove: Rc::new(move |id| {
-            edit(year_kind(ui), |doc, now| YearDoc::edit_protocol(doc, Edit::Remove(id), now).map(|_| ()))
-        }),
+        save,
+        remove,
         render: Rc::new(move |id| view! { <ProtocolView id /> }.into_any()),
     };
     records(spec)
@@ -81,13 +81,12 @@ fn blank(ui: Ui) -> Values {
     v
 }
 
-fn save_header(ui: Ui, id: Option<Uuid>, values: &Values) -> Result<(), FieldErrors> {
-    let fields = ui.year_doc.with_untracked(|y| {
+/// Checks a protocol's header against the year's other protocols.
+fn validate_header(ui: Ui, id: Option<Uuid>, values: &Values) -> Result<ProtocolFields, FieldErrors> {
+    ui.year_doc.with_untracked(|y| {
         let others = y.as_ref().map(|y| y.other_protocols(id)).unwrap_or_default();
         ProtocolFields::validate(values, ui.year.get_untracked(), &others, &member_ids(ui))
-    })?;
-    edit(year_kind(ui), |doc, now| YearDoc::edit_protocol(doc, Edit::save(id, fields), now).map(|_| ()))
-        .map_err(form_error)
+    })
 }
 
 #[component]
@@ -166,6 +165,11 @@ fn agenda(ui: Ui, protocol: Uuid, writable: Signal<bool>) -> impl IntoView {
                 .unwrap_or_default()
         })
     };
+    let (save, remove) = list_edits(
+        move || year_kind(ui),
+        |_, v| AgendaFields::validate(v),
+        move |doc, e, now| YearDoc::edit_agenda(doc, protocol, e, now),
+    );
     records(RecordsSpec {
         title: "Повестка дня",
         add_label: "Добавить вопрос",
@@ -192,14 +196,8 @@ fn agenda(ui: Ui, protocol: Uuid, writable: Signal<bool>) -> impl IntoView {
         }),
         blank: Rc::new(Values::default),
         values_of: Rc::new(item_values),
-        save: Rc::new(move |id, values: Values| {
-            let fields = AgendaFields::validate(&values)?;
-            edit(year_kind(ui), |doc, now| YearDoc::edit_agenda(doc, protocol, Edit::save(id, fields), now).map(|_| ()))
-                .map_err(form_error)
-        }),
-        remove: Rc::new(move |id| {
-            edit(year_kind(ui), |doc, now| YearDoc::edit_agenda(doc, protocol, Edit::Remove(id), now).map(|_| ()))
-        }),
+        save,
+        remove,
         render: Rc::new(move |id| {
             let v = item_values(id);
             view! {
@@ -220,6 +218,11 @@ fn decisions(ui: Ui, protocol: Uuid, meeting: shared::Date, writable: Signal<boo
             y.as_ref().and_then(|y| y.protocol(protocol)).and_then(|p| p.decisions.by_id(d)).map(|d| d.fields())
         })
     };
+    let (save, remove) = list_edits(
+        move || year_kind(ui),
+        move |_, v| DecisionFields::validate(v, meeting),
+        move |doc, e, now| YearDoc::edit_decision(doc, protocol, e, now),
+    );
     records(RecordsSpec {
         title: "Решения",
         add_label: "Добавить решение",
@@ -245,16 +248,8 @@ fn decisions(ui: Ui, protocol: Uuid, meeting: shared::Date, writable: Signal<boo
         }),
         blank: Rc::new(DecisionFields::blank),
         values_of: Rc::new(move |id| decision(id).map(|d| d.to_values()).unwrap_or_default()),
-        save: Rc::new(move |id, values: Values| {
-            let fields = DecisionFields::validate(&values, meeting)?;
-            edit(year_kind(ui), |doc, now| {
-                YearDoc::edit_decision(doc, protocol, Edit::save(id, fields), now).map(|_| ())
-            })
-            .map_err(form_error)
-        }),
-        remove: Rc::new(move |id| {
-            edit(year_kind(ui), |doc, now| YearDoc::edit_decision(doc, protocol, Edit::Remove(id), now).map(|_| ()))
-        }),
+        save,
+        remove,
         render: Rc::new(move |id| {
             let Some(d) = decision(id) else { return ().into_any() };
             let overdue = d.status == DecisionStatus::Open && d.deadline.is_some_and(|dl| dl < today());

@@ -3,13 +3,13 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use shared::record::{Edit, Record, RecordList};
+use shared::LibraryDoc;
+use shared::record::{Record, RecordList};
 use shared::regulation::{RegulationFields, RegulationKind};
-use shared::{LibraryDoc, Values};
 use uuid::Uuid;
 
-use crate::components::form::{area, date, error_line, form_error, select, text};
-use crate::components::records::{RecordsSpec, records};
+use crate::components::form::{area, date, error_line, select, text};
+use crate::components::records::{RecordsSpec, list_edits, records};
 use crate::pages::line;
 use crate::repo::{DocKind, Ui, edit, today};
 use crate::storage::settings;
@@ -20,6 +20,8 @@ pub fn RegulationsPage() -> impl IntoView {
     let ui = expect_context::<Ui>();
     let me = RwSignal::new(settings::me());
     provide_context(me);
+    let (save, remove) =
+        list_edits(|| DocKind::Library, |_, v| RegulationFields::validate(v), LibraryDoc::edit_regulation);
     let spec = RecordsSpec {
         title: "Нормативные и инструктивные документы",
         add_label: "Добавить документ",
@@ -47,14 +49,8 @@ pub fn RegulationsPage() -> impl IntoView {
                 l.as_ref().and_then(|l| l.regulations.by_id(id)).map(|r| r.fields().to_values()).unwrap_or_default()
             })
         }),
-        save: Rc::new(move |id, values: Values| {
-            let fields = RegulationFields::validate(&values)?;
-            edit(DocKind::Library, |doc, now| LibraryDoc::edit_regulation(doc, Edit::save(id, fields), now).map(|_| ()))
-                .map_err(form_error)
-        }),
-        remove: Rc::new(move |id| {
-            edit(DocKind::Library, |doc, now| LibraryDoc::edit_regulation(doc, Edit::Remove(id), now).map(|_| ()))
-        }),
+        save,
+        remove,
         render: Rc::new(move |id| view! { <RegulationView id /> }.into_any()),
     };
     let members = Memo::new(move |_| {
