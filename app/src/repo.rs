@@ -291,18 +291,21 @@ impl Repo {
     }
 
     fn show<D: Document + Send + Sync + 'static>(&self, signal: RwSignal<Option<D>>) {
-        let doc = self.doc.borrow();
-        let newer = D::is_newer(&doc);
-        self.ui.read_only.update(|ro| {
-            ro.retain(|id| *id != self.id);
-            if newer {
-                ro.push(self.id);
-            }
-        });
-        match D::load_any(&doc) {
-            Ok(records) => signal.set(Some(records)),
-            Err(e) => self.ui.fatal.set(Some(format!("Записи не читаются: {e}"))),
+        let records = match D::load_any(&self.doc.borrow()) {
+            Ok(records) => records,
+            Err(e) => return self.ui.fatal.set(Some(format!("Записи не читаются: {e}"))),
+        };
+        let newer = records.is_newer_layout();
+        if self.ui.read_only.with_untracked(|ro| ro.contains(&self.id)) != newer {
+            self.ui.read_only.update(|ro| {
+                if newer {
+                    ro.push(self.id);
+                } else {
+                    ro.retain(|id| *id != self.id);
+                }
+            });
         }
+        signal.set(Some(records));
     }
 
     /// Appends unsaved changes to IndexedDB until none are left, retrying

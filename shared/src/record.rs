@@ -54,10 +54,16 @@ pub trait Document: Reconcile + Hydrate + Sized {
         doc
     }
 
+    /// Whether these records were written in a layout newer than this
+    /// build's, so it must only show them.
+    fn is_newer_layout(&self) -> bool {
+        self.schema_version() > Self::SCHEMA_VERSION
+    }
+
     /// Reads the records, refusing a layout newer than this build's.
     fn load(doc: &AutoCommit) -> Result<Self, Error> {
         let records = Self::load_any(doc)?;
-        if records.schema_version() > Self::SCHEMA_VERSION {
+        if records.is_newer_layout() {
             return Err(Error::NewerSchema { found: records.schema_version(), supported: Self::SCHEMA_VERSION });
         }
         Ok(records)
@@ -67,11 +73,6 @@ pub trait Document: Reconcile + Hydrate + Sized {
     /// document read-only.
     fn load_any(doc: &AutoCommit) -> Result<Self, Error> {
         Ok(hydrate(doc)?)
-    }
-
-    /// Whether `doc` was written by a newer version of the program.
-    fn is_newer(doc: &AutoCommit) -> bool {
-        matches!(Self::load(doc), Err(Error::NewerSchema { .. }))
     }
 
     /// Reads, changes and writes back the records as one commit stamped
@@ -249,6 +250,15 @@ impl<R: Record> RecordList<R> for Vec<R> {
     }
 }
 
+/// Brings a text to `new` by splicing only what differs, so text another
+/// device typed into the same field meanwhile survives the merge; an equal
+/// text writes nothing.
+pub fn set_text(text: &mut autosurgeon::Text, new: &str) {
+    if text.as_str() != new {
+        text.update(new);
+    }
+}
+
 /// An edit of a record in a list: add one, change one, or remove one.
 #[derive(Debug, Clone)]
 pub enum Edit<F> {
@@ -315,7 +325,7 @@ macro_rules! record {
             }
             fn set_fields(&mut self, fields: $fields) {
                 $(self.$f = fields.$f;)*
-                $($(if self.$t.as_str() != fields.$t { self.$t.update(&fields.$t); })*)?
+                $($($crate::record::set_text(&mut self.$t, &fields.$t);)*)?
             }
         }
     };

@@ -15,7 +15,7 @@ use crate::date::{AcademicYear, Date, When};
 use crate::plan::{Completion, PlanFields, PlanRow};
 use crate::profile::{Profile, ProfileFields};
 use crate::protocol::{AgendaFields, DecisionFields, DecisionStatus, PROTOCOL_DAYS, Protocol, ProtocolFields};
-use crate::record::{Document, Edit, RecordList};
+use crate::record::{Document, Edit, RecordList, set_text};
 use crate::{DocumentId, Error};
 
 /// The newest layout of a year document this build reads and writes.
@@ -133,6 +133,16 @@ impl YearDoc {
         self.protocol_list().into_iter().filter(|p| Some(p.id) != id).collect()
     }
 
+    /// Protocol numbers held by more than one protocol, as two devices that
+    /// each wrote the next protocol offline leave them.
+    pub fn duplicate_numbers(&self) -> Vec<u32> {
+        let protocols = self.protocol_list();
+        let mut numbers: Vec<u32> =
+            protocols.windows(2).filter(|w| w[0].number == w[1].number).map(|w| w[0].number).collect();
+        numbers.dedup();
+        numbers
+    }
+
     /// What the dashboard shows on `today`.
     pub fn dashboard(&self, today: Date) -> Dashboard {
         let rows = self.plan_rows();
@@ -160,9 +170,6 @@ impl YearDoc {
             .filter(|p| !p.completed && p.date.plus_days(PROTOCOL_DAYS) < today)
             .map(|p| p.id)
             .collect();
-        let mut duplicate_numbers: Vec<u32> =
-            protocols.windows(2).filter(|w| w[0].number == w[1].number).map(|w| w[0].number).collect();
-        duplicate_numbers.dedup();
         Dashboard {
             plan_total: rows.len(),
             plan_done,
@@ -171,7 +178,7 @@ impl YearDoc {
             upcoming_rows,
             overdue_decisions,
             unfinished_protocols,
-            duplicate_numbers,
+            duplicate_numbers: self.duplicate_numbers(),
         }
     }
 
@@ -179,13 +186,9 @@ impl YearDoc {
     pub fn set_profile(doc: &mut AutoCommit, fields: ProfileFields, now_ms: i64) -> Result<(), Error> {
         Self::change(doc, now_ms, |y| {
             let p = &mut y.profile;
-            for (text, new) in
-                [(&mut p.theme, &fields.theme), (&mut p.goal, &fields.goal), (&mut p.tasks, &fields.tasks)]
-            {
-                if text.as_str() != new {
-                    text.update(new);
-                }
-            }
+            set_text(&mut p.theme, &fields.theme);
+            set_text(&mut p.goal, &fields.goal);
+            set_text(&mut p.tasks, &fields.tasks);
             p.head = fields.head;
             Ok(())
         })
@@ -543,7 +546,7 @@ mod tests {
         let (mut a, _) = two_devices();
         autosurgeon::reconcile_prop(&mut a, automerge::ROOT, "schema_version", YEAR_SCHEMA_VERSION + 1).unwrap();
         a.commit();
-        assert!(YearDoc::is_newer(&a));
+        assert!(YearDoc::load_any(&a).unwrap().is_newer_layout());
         assert!(YearDoc::load_any(&a).is_ok(), "still readable");
         let before = a.get_heads();
         assert!(YearDoc::edit_plan_row(&mut a, Edit::Add(row("Семинар", "октябрь")), 1).is_err());

@@ -95,12 +95,7 @@ fn ProtocolView(id: Uuid) -> impl IntoView {
     let protocol = Memo::new(move |_| ui.year_doc.with(|y| y.as_ref().and_then(|y| y.protocol(id).cloned())));
     let duplicate = Memo::new(move |_| {
         ui.year_doc.with(|y| {
-            y.as_ref().is_some_and(|y| {
-                let p = y.protocol(id);
-                p.is_some_and(|p| {
-                    y.protocol_list().iter().any(|o| o.id != id && o.number == p.number && o.date <= p.date)
-                })
-            })
+            y.as_ref().is_some_and(|y| y.protocol(id).is_some_and(|p| y.duplicate_numbers().contains(&p.number)))
         })
     });
     let renumber_error = RwSignal::new(None::<String>);
