@@ -65,12 +65,6 @@ impl LibraryDoc {
         list
     }
 
-    /// Members of `members` who have not marked `regulation` read.
-    pub fn not_acknowledged<'a>(&self, regulation: Uuid, members: &[&'a crate::Member]) -> Vec<&'a crate::Member> {
-        let Some(r) = self.regulations.by_id(regulation) else { return Vec::new() };
-        members.iter().copied().filter(|m| r.acknowledged_by(m.id).is_none()).collect()
-    }
-
     /// Adds, edits or removes a regulation; returns its id.
     pub fn edit_regulation(doc: &mut AutoCommit, edit: Edit<RegulationFields>, now_ms: i64) -> Result<Uuid, Error> {
         Self::change(doc, now_ms, |l| edit.apply(&mut l.regulations))

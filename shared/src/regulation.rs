@@ -72,6 +72,11 @@ impl Regulation {
         self.acknowledgements.get(&member.to_string()).copied()
     }
 
+    /// Those of `members` who have not marked it read.
+    pub fn not_acknowledged<'a>(&self, members: &[&'a crate::Member]) -> Vec<&'a crate::Member> {
+        members.iter().copied().filter(|m| self.acknowledged_by(m.id).is_none()).collect()
+    }
+
     /// «Положение № 12 от 01.09.2026».
     pub fn reference(&self) -> String {
         let mut s = capitalize(self.kind.label());

@@ -3,6 +3,7 @@
 //! warnings and unread regulations.
 
 use leptos::prelude::*;
+use shared::association::initials;
 use shared::record::RecordList;
 
 use crate::pages::name_of;
@@ -74,32 +75,21 @@ pub fn DashboardPage() -> impl IntoView {
         })
     };
     let unread = move || {
-        let members =
-            ui.records.with(|r| r.as_ref().map(|r| r.active_members().into_iter().cloned().collect::<Vec<_>>()));
-        let members = members.unwrap_or_default();
-        let refs: Vec<&shared::Member> = members.iter().collect();
-        ui.library.with(|l| {
-            l.as_ref()
-                .map(|l| {
-                    l.regulation_list()
-                        .iter()
-                        .filter_map(|r| {
-                            let missing = l.not_acknowledged(r.id, &refs);
-                            (!missing.is_empty()).then(|| {
-                                format!(
-                                    "{}: не ознакомлены {}",
-                                    r.title,
-                                    missing
-                                        .iter()
-                                        .map(|m| shared::association::initials(&m.full_name))
-                                        .collect::<Vec<_>>()
-                                        .join(", ")
-                                )
-                            })
+        ui.records.with(|r| {
+            ui.library.with(|l| {
+                let (Some(r), Some(l)) = (r, l) else { return Vec::new() };
+                let members = r.active_members();
+                l.regulation_list()
+                    .iter()
+                    .filter_map(|reg| {
+                        let missing = reg.not_acknowledged(&members);
+                        (!missing.is_empty()).then(|| {
+                            let names: Vec<String> = missing.iter().map(|m| initials(&m.full_name)).collect();
+                            format!("{}: не ознакомлены {}", reg.title, names.join(", "))
                         })
-                        .collect::<Vec<_>>()
-                })
-                .unwrap_or_default()
+                    })
+                    .collect()
+            })
         })
     };
     view! {
