@@ -4,6 +4,14 @@
 //! Anything a client sends that breaks the protocol (bad CBOR, an unknown
 //! type, a text frame, an oversized message, automerge bytes that do not
 //! decode) gets an `error` message and a close of this connection only.
+//!
+//! The connection belongs to one device (its token was checked before the
+//! upgrade); the peer id it joins with must be that device's. Each document
+//! it names is checked against the device's grant: one it may not read is
+//! answered `doc-unavailable`, as a missing one is, and never subscribed
+//! to; one it may only read gets a read-only sync state, so its changes are
+//! neither applied, stored nor relayed. Revoking the device closes the
+//! connection at once.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,9 +19,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
 use shared::sync::Event;
-use shared::{DocumentId, Message, Session};
+use shared::{Access, DocumentId, Message, Session};
 
 use crate::AppState;
+use crate::access::Device;
 use crate::hub::{ConnId, Ephemeral, Outbox, Slot};
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
@@ -22,6 +31,7 @@ static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 mod close_code {
     pub(super) const PROTOCOL_ERROR: u16 = 1002;
     pub(super) const UNSUPPORTED_DATA: u16 = 1003;
+    pub(super) const POLICY: u16 = 1008;
     pub(super) const TOO_BIG: u16 = 1009;
     pub(super) const INTERNAL_ERROR: u16 = 1011;
     pub(super) const RESTARTING: u16 = 1012;
@@ -42,19 +52,27 @@ impl Close {
 struct Connection {
     id: ConnId,
     state: AppState,
+    device: Device,
     session: Session,
     outbox: Arc<Outbox>,
     slots: HashMap<DocumentId, Arc<Slot>>,
 }
 
 /// Serves one client until it leaves, breaks the protocol, or the server stops.
-pub(crate) async fn serve(mut socket: WebSocket, state: AppState) {
+pub(crate) async fn serve(mut socket: WebSocket, state: AppState, device: Device) {
     let id = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
     let session = Session::server(state.identity.peer_id.clone(), state.identity.metadata());
-    let mut conn =
-        Connection { id, state: state.clone(), session, outbox: Arc::new(Outbox::default()), slots: HashMap::new() };
+    let mut revoked = state.access.watch(&device.id);
+    tracing::debug!(conn = id, device = %device.id, "connected");
+    let mut conn = Connection {
+        id,
+        state: state.clone(),
+        device,
+        session,
+        outbox: Arc::new(Outbox::default()),
+        slots: HashMap::new(),
+    };
     let mut shutdown = state.shutdown.clone();
-    tracing::debug!(conn = id, "connected");
 
     let outbox = conn.outbox.clone();
     let outcome = loop {
@@ -62,13 +80,16 @@ pub(crate) async fn serve(mut socket: WebSocket, state: AppState) {
             Received(Option<Result<WsMessage, axum::Error>>),
             Outbox,
             Shutdown,
+            Revoked,
         }
         let wake = tokio::select! {
             received = socket.recv() => Wake::Received(received),
             () = outbox.wait() => Wake::Outbox,
             _ = shutdown.changed() => Wake::Shutdown,
+            _ = revoked.wait_for(|r| *r) => Wake::Revoked,
         };
         let result = match wake {
+            Wake::Revoked => break Some(Close { code: close_code::POLICY, reason: "device access revoked".into() }),
             Wake::Shutdown => break Some(Close { code: close_code::RESTARTING, reason: "server restarting".into() }),
             Wake::Outbox => conn.flush_outbox().await,
             Wake::Received(None | Some(Ok(WsMessage::Close(_)))) => break None,
@@ -138,27 +159,59 @@ fn truncate(s: &str, max: usize) -> String {
 }
 
 impl Connection {
-    fn slot(&mut self, id: DocumentId) -> Arc<Slot> {
-        let (hub, conn, outbox) = (&self.state.hub, self.id, &self.outbox);
-        self.slots.entry(id).or_insert_with(|| hub.subscribe(id, conn, outbox)).clone()
+    /// The document's slot, subscribing on first use, if the device may
+    /// read it; with its access.
+    fn slot(&mut self, id: DocumentId) -> Option<(Arc<Slot>, Access)> {
+        let access = self.state.access.access(&self.device.grant, &id);
+        if access == Access::None {
+            return None;
+        }
+        let (hub, conn, outbox, session) = (&self.state.hub, self.id, &self.outbox, &mut self.session);
+        let slot = self
+            .slots
+            .entry(id)
+            .or_insert_with(|| {
+                if access == Access::Read {
+                    session.set_read_only(id);
+                }
+                hub.subscribe(id, conn, outbox)
+            })
+            .clone();
+        Some((slot, access))
     }
 
     async fn handle(&mut self, bytes: &[u8]) -> Result<Vec<Message>, Close> {
         let event = self.session.receive(bytes).map_err(|e| Close::protocol(e.to_string()))?;
         match event {
             Event::JoinRequested(remote) => {
+                if !shared::access::peer_id_belongs(&remote.peer_id, &self.device.id) {
+                    tracing::warn!(conn = self.id, peer = %remote.peer_id, device = %self.device.id, "forged peer id");
+                    return Err(Close {
+                        code: close_code::POLICY,
+                        reason: format!(
+                            "peer id must be this device's id `{}` or start with `{}:`",
+                            self.device.id, self.device.id
+                        ),
+                    });
+                }
                 tracing::info!(conn = self.id, peer = %remote.peer_id, "peer joined");
                 let peer = self.session.accept().map_err(|e| Close::protocol(e.to_string()))?;
                 Ok(vec![peer])
             }
             Event::Connected(_) => Err(Close::protocol("a server does not accept peer messages")),
             Event::Sync { document_id, message, request } => {
-                let slot = self.slot(document_id);
+                let Some((slot, access)) = self.slot(document_id) else {
+                    return Ok(self.session.unavailable(document_id).into_iter().collect());
+                };
+                if access == Access::Read && !message.changes.is_empty() {
+                    tracing::warn!(conn = self.id, document = %document_id, device = %self.device.id,
+                        "refused changes from a device that may only read");
+                }
                 let session = &mut self.session;
                 let applied = self
                     .state
                     .hub
-                    .apply(&slot, self.id, !request, |doc| {
+                    .apply(&slot, self.id, !request && access == Access::Write, |doc| {
                         session.receive_sync(document_id, doc, message)?;
                         Ok::<_, shared::Error>(session.generate(document_id, doc))
                     })
@@ -177,7 +230,7 @@ impl Connection {
                 }
             }
             Event::Ephemeral { document_id, session_id, count, data } => {
-                let slot = self.slot(document_id);
+                let Some((slot, _)) = self.slot(document_id) else { return Ok(vec![]) };
                 let sender_id = self.session.remote().map(|r| r.peer_id.clone()).unwrap_or_default();
                 self.state.hub.relay_ephemeral(
                     &slot,

@@ -4,6 +4,9 @@
 //! other peers that have a document open.
 //!
 //! - [`store`]: the storage trait and the embedded redb store.
+//! - [`access`]: districts, schools, invitations, devices, and who may read
+//!   or write which document.
+//! - [`api`]: the JSON API for joining and for managing people and devices.
 //! - [`hub`]: documents in memory, their subscribers, and durable apply.
 //! - [`connection`]: one WebSocket connection driving a `shared::Session`.
 //! - [`error`]: the server's error type.
@@ -13,6 +16,8 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod access;
+pub mod api;
 mod connection;
 pub mod error;
 pub mod hub;
@@ -26,14 +31,15 @@ use axum::Router;
 use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Json};
-use axum::routing::get;
-use shared::{AssociationDoc, DocumentId, PeerMetadata};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use shared::{DocumentId, Grant, PeerMetadata, Role};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use access::Access;
 pub use error::Error;
 use hub::Hub;
 use store::{RedbStore, Store};
@@ -56,9 +62,6 @@ pub struct Identity {
     pub storage_id: String,
     /// The peer id the server uses on every connection.
     pub peer_id: String,
-    /// The association document every client opens (until districts and
-    /// invitations decide which documents a device sees).
-    pub association: DocumentId,
 }
 
 impl Identity {
@@ -73,6 +76,8 @@ impl Identity {
 pub struct AppState {
     /// Documents and their subscribers.
     pub hub: Arc<Hub>,
+    /// Districts, schools, devices, and the access rule.
+    pub access: Arc<Access>,
     /// The configuration.
     pub config: Arc<Config>,
     /// Who the server is.
@@ -86,8 +91,10 @@ pub struct AppState {
 pub fn open(config: Config) -> Result<(AppState, watch::Sender<bool>), Error> {
     let store: Arc<dyn Store> = Arc::new(RedbStore::open(&config.data_dir)?);
     let identity = identity(store.as_ref())?;
+    let access = Arc::new(Access::open(store.clone())?);
     let (tx, rx) = watch::channel(false);
     let state = AppState {
+        access,
         hub: Arc::new(Hub::new(store)),
         config: Arc::new(config),
         identity: Arc::new(identity),
@@ -106,17 +113,40 @@ fn identity(store: &dyn Store) -> Result<Identity, Error> {
             id
         }
     };
-    let association = match store.meta("association")?.and_then(|b| <[u8; 16]>::try_from(b).ok()) {
-        Some(bytes) => DocumentId::from(bytes),
-        None => {
-            let id = DocumentId::random();
-            hub::seed_document(store, &id, &AssociationDoc::create(&id).save())?;
-            store.set_meta("association", id.as_bytes())?;
-            tracing::info!(document = %id, "created the first association document");
-            id
-        }
-    };
-    Ok(Identity { peer_id: format!("server-{storage_id}"), storage_id, association })
+    Ok(Identity { peer_id: format!("server-{storage_id}"), storage_id })
+}
+
+/// The invitations a first start makes, for the log.
+#[derive(Debug)]
+pub struct FirstStart {
+    /// The district created.
+    pub district: access::District,
+    /// The district head's one-time code.
+    pub district_head: String,
+    /// The first school's head's one-time code.
+    pub school_head: String,
+}
+
+/// On a first start (no district yet) creates a district with one school
+/// and invitations for their heads, so that one command gives a newcomer a
+/// working app. A data directory from before districts keeps its
+/// association document as that school's.
+pub fn first_start(state: &AppState) -> Result<Option<FirstStart>, access::AccessError> {
+    let access = &state.access;
+    if !access.is_empty() {
+        return Ok(None);
+    }
+    let store = state.hub.store();
+    let existing = store.meta("association")?.and_then(|b| <[u8; 16]>::try_from(b).ok()).map(DocumentId::from);
+    let district = access.create_district("Районное МО классных руководителей")?;
+    let school = access.create_school(None, district.id, "Школа №1", existing)?;
+    let now = api::now_ms();
+    let days = access::DEFAULT_INVITATION_DAYS;
+    let head = Grant { role: Role::DistrictHead, district: district.id, school: None };
+    let (district_head, _) = access.invite(None, head, days, "руководитель РМО", now)?;
+    let school_grant = Grant { role: Role::SchoolHead, district: district.id, school: Some(school.id) };
+    let (school_head, _) = access.invite(None, school_grant, days, "руководитель МО школы", now)?;
+    Ok(Some(FirstStart { district, district_head, school_head }))
 }
 
 /// The router: sync, the small JSON API, and the app's files.
@@ -127,34 +157,40 @@ pub fn app(state: AppState) -> Router {
     let revalidate = SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     Router::new()
         .route("/sync", get(sync))
-        .route("/api/bootstrap", get(bootstrap))
+        .route("/api/join", post(api::join))
+        .route("/api/me", get(api::whoami))
+        .route("/api/schools", post(api::create_school))
+        .route("/api/invitations", post(api::invite))
+        .route("/api/devices", get(api::devices))
+        .route("/api/devices/{id}/revoke", post(api::revoke))
         .route("/healthz", get(|| async { "ok" }))
         .fallback_service(files)
         .layer(revalidate)
         .with_state(state)
 }
 
-async fn sync(State(state): State<AppState>, ws: WebSocketUpgrade) -> impl IntoResponse {
+/// `?token=…` on the sync URL: the way a standard automerge-repo client
+/// (which takes a URL and nothing else) can carry a device token.
+#[derive(serde::Deserialize)]
+struct SyncQuery {
+    token: Option<String>,
+}
+
+async fn sync(
+    State(state): State<AppState>,
+    axum::extract::Query(query): axum::extract::Query<SyncQuery>,
+    ws: WebSocketUpgrade,
+) -> axum::response::Response {
+    let Some(device) = query.token.as_deref().and_then(|t| state.access.authenticate(t)) else {
+        return (axum::http::StatusCode::UNAUTHORIZED, "unknown or revoked device token").into_response();
+    };
     // Let frames somewhat over the limit through, so the client gets a
     // readable `error` instead of a bare transport failure.
     let hard_limit = state.config.max_message_bytes.saturating_mul(2).saturating_add(64 * 1024);
     ws.max_message_size(hard_limit)
         .max_frame_size(hard_limit)
-        .on_upgrade(move |socket| connection::serve(socket, state))
-}
-
-/// What a client needs to start: which document to open and whose it is.
-#[derive(serde::Serialize)]
-struct Bootstrap {
-    association: String,
-    storage_id: String,
-}
-
-async fn bootstrap(State(state): State<AppState>) -> Json<Bootstrap> {
-    Json(Bootstrap {
-        association: state.identity.association.to_string(),
-        storage_id: state.identity.storage_id.clone(),
-    })
+        .on_upgrade(move |socket| connection::serve(socket, state, device))
+        .into_response()
 }
 
 /// Serves until `shutdown` completes, then closes every connection with a

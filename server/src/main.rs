@@ -1,5 +1,7 @@
 //! The server binary: parses flags, opens the data directory, and serves the
-//! app and sync on one port until SIGINT or SIGTERM.
+//! app and sync on one port until SIGINT or SIGTERM. Its subcommands are the
+//! administrator's: districts, schools and invitations, run with the server
+//! stopped (the store admits one process at a time).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -27,6 +29,50 @@ struct Args {
     /// Largest WebSocket message a client may send, in bytes.
     #[arg(long, env = "MO_MAX_MESSAGE_BYTES", default_value_t = 16 * 1024 * 1024)]
     max_message_bytes: usize,
+    /// The address people open the app at, for invitation links
+    /// (default: http://localhost:PORT).
+    #[arg(long, env = "MO_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// An administrator's task instead of serving.
+    #[command(subcommand)]
+    command: Option<Admin>,
+}
+
+/// The administrator's tasks (run with the server stopped).
+#[derive(clap::Subcommand, Debug)]
+enum Admin {
+    /// Creates a district and prints its head's invitation link.
+    CreateDistrict {
+        /// The district's name, e.g. «РМО классных руководителей Покровского района».
+        #[arg(long)]
+        name: String,
+    },
+    /// Adds a school to a district.
+    AddSchool {
+        /// The district's id (see `list`).
+        #[arg(long)]
+        district: shared::DocumentId,
+        /// The school's name.
+        #[arg(long)]
+        name: String,
+    },
+    /// Prints a new invitation link.
+    Invite {
+        /// The district's id (see `list`).
+        #[arg(long)]
+        district: shared::DocumentId,
+        /// member, school_head, district_head or reader.
+        #[arg(long)]
+        role: String,
+        /// The school's id, for member and school_head.
+        #[arg(long)]
+        school: Option<shared::DocumentId>,
+        /// Days the link works.
+        #[arg(long, default_value_t = server::access::DEFAULT_INVITATION_DAYS)]
+        days: u32,
+    },
+    /// Lists districts and their schools with ids.
+    List,
 }
 
 #[tokio::main]
@@ -37,6 +83,10 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let args = Args::parse();
+    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://localhost:{}", args.port));
+    if let Some(task) = args.command {
+        return admin(&args.data_dir, &public_url, task);
+    }
     if !args.app_dir.join("index.html").exists() {
         tracing::warn!(dir = %args.app_dir.display(), "no built app here; only sync is served");
     }
@@ -49,9 +99,60 @@ async fn main() -> anyhow::Result<()> {
     let addr = SocketAddr::new(args.host, args.port);
     let listener = TcpListener::bind(addr).await.with_context(|| format!("listening on {addr}"))?;
     let port = listener.local_addr()?.port();
+    let public_url = args.public_url.unwrap_or_else(|| format!("http://localhost:{port}"));
+    if let Some(first) = server::first_start(&state)? {
+        tracing::info!(
+            district = %first.district.name,
+            "first start: created a district with one school («Школа №1»); open these one-time invitation links"
+        );
+        tracing::info!("district head's invitation: {public_url}/#/join/{}", first.district_head);
+        tracing::info!("head of Школа №1's invitation: {public_url}/#/join/{}", first.school_head);
+    }
     tracing::info!(data_dir = %args.data_dir.display(), "server started at http://localhost:{port}");
     server::run(listener, state, stop, shutdown_signal()).await?;
     tracing::info!("server stopped");
+    Ok(())
+}
+
+/// Runs an administrator's task on the data directory and prints the result.
+fn admin(data_dir: &std::path::Path, public_url: &str, task: Admin) -> anyhow::Result<()> {
+    use server::access::Access;
+    use shared::{Grant, Role};
+
+    let store = server::store::RedbStore::open(data_dir).with_context(|| {
+        format!("opening {} (stop the server first: the store admits one process at a time)", data_dir.display())
+    })?;
+    let access = Access::open(std::sync::Arc::new(store))?;
+    let now = server::api::now_ms();
+    let link = |code: &str| format!("{public_url}/#/join/{code}");
+    match task {
+        Admin::CreateDistrict { name } => {
+            let district = access.create_district(&name)?;
+            let grant = Grant { role: Role::DistrictHead, district: district.id, school: None };
+            let (code, _) =
+                access.invite(None, grant, server::access::DEFAULT_INVITATION_DAYS, "руководитель РМО", now)?;
+            println!("district {} «{}»", district.id, district.name);
+            println!("district head's invitation: {}", link(&code));
+        }
+        Admin::AddSchool { district, name } => {
+            let school = access.create_school(None, district, &name, None)?;
+            println!("school {} «{}»", school.id, school.name);
+        }
+        Admin::Invite { district, role, school, days } => {
+            let role = Role::from_code(&role)
+                .with_context(|| format!("unknown role {role}: member, school_head, district_head or reader"))?;
+            let (code, invitation) = access.invite(None, Grant { role, district, school }, days, "", now)?;
+            println!("{} invitation, valid {days} days: {}", invitation.grant.role.code(), link(&code));
+        }
+        Admin::List => {
+            for district in access.districts() {
+                println!("district {} «{}»", district.id, district.name);
+                for school in access.schools(&district.id) {
+                    println!("  school {} «{}»", school.id, school.name);
+                }
+            }
+        }
+    }
     Ok(())
 }
 

@@ -18,6 +18,8 @@ use crate::Error;
 const CHUNKS: TableDefinition<(&[u8], u64), &[u8]> = TableDefinition::new("chunks");
 /// Small server facts: its storage id, the first association's id.
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+/// Districts, schools, invitations and devices, keyed by (kind, key), as JSON.
+const DIRECTORY: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("directory");
 
 /// Where documents live. Every write is durable when it returns `Ok`.
 pub trait Store: Send + Sync + 'static {
@@ -31,6 +33,10 @@ pub trait Store: Send + Sync + 'static {
     fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, Error>;
     /// Writes a server fact.
     fn set_meta(&self, key: &str, value: &[u8]) -> Result<(), Error>;
+    /// Every directory entry of `kind`, as (key, value).
+    fn entries(&self, kind: &str) -> Result<Vec<(String, Vec<u8>)>, Error>;
+    /// Writes directory entries `(kind, key, value)`, all or none.
+    fn put_entries(&self, entries: &[(&str, &str, Vec<u8>)]) -> Result<(), Error>;
 }
 
 /// The embedded store: one redb file, fsynced on every commit.
@@ -46,6 +52,7 @@ impl RedbStore {
         let txn = db.begin_write()?;
         txn.open_table(CHUNKS)?;
         txn.open_table(META)?;
+        txn.open_table(DIRECTORY)?;
         txn.commit()?;
         Ok(Self { db })
     }
@@ -112,6 +119,33 @@ impl Store for RedbStore {
         txn.commit()?;
         Ok(())
     }
+
+    fn entries(&self, kind: &str) -> Result<Vec<(String, Vec<u8>)>, Error> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(DIRECTORY)?;
+        let mut out = Vec::new();
+        for entry in table.range((kind, "")..)? {
+            let (key, value) = entry?;
+            let (k, name) = key.value();
+            if k != kind {
+                break;
+            }
+            out.push((name.to_owned(), value.value().to_vec()));
+        }
+        Ok(out)
+    }
+
+    fn put_entries(&self, entries: &[(&str, &str, Vec<u8>)]) -> Result<(), Error> {
+        let txn = self.db.begin_write()?;
+        {
+            let mut table = txn.open_table(DIRECTORY)?;
+            for (kind, key, value) in entries {
+                table.insert((*kind, *key), value.as_slice())?;
+            }
+        }
+        txn.commit()?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -133,6 +167,22 @@ mod tests {
         let store = RedbStore::open(dir.path()).unwrap();
         assert_eq!(store.load(&id).unwrap().unwrap(), vec![b"one".to_vec(), b"two".to_vec()]);
         assert_eq!(store.load(&other).unwrap().unwrap(), vec![b"x".to_vec()]);
+    }
+
+    #[test]
+    fn directory_entries_are_listed_by_kind_and_written_together() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = RedbStore::open(dir.path()).unwrap();
+        store
+            .put_entries(&[
+                ("device", "b", b"2".to_vec()),
+                ("device", "a", b"1".to_vec()),
+                ("school", "x", b"3".to_vec()),
+            ])
+            .unwrap();
+        assert_eq!(store.entries("device").unwrap(), vec![("a".into(), b"1".to_vec()), ("b".into(), b"2".to_vec())]);
+        assert_eq!(store.entries("school").unwrap().len(), 1);
+        assert!(store.entries("district").unwrap().is_empty());
     }
 
     #[test]

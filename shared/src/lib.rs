@@ -20,10 +20,12 @@
 //! - [`library`]: the document holding them.
 //! - [`district`]: a district РМО's year: its plan, events, contests,
 //!   visits with follow-up, consultations, mentoring pairs.
+//! - [`access`]: roles, document owners, and who may read or write what.
 //! - [`error`]: the crate's error type.
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod access;
 pub mod analysis;
 pub mod association;
 pub mod date;
@@ -44,6 +46,7 @@ pub mod sync;
 pub mod wire;
 pub mod year;
 
+pub use access::{Access, Grant, Owner, Role};
 pub use association::{AssociationDoc, SCHEMA_VERSION};
 pub use date::{AcademicYear, Date};
 pub use doc_id::DocumentId;

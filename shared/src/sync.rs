@@ -244,6 +244,13 @@ impl Session {
         })
     }
 
+    /// Makes this end read-only for `document_id`: changes the peer sends
+    /// are not applied, and the peer is told so (automerge's read-only
+    /// flag), so a well-behaved peer stops sending them.
+    pub fn set_read_only(&mut self, document_id: DocumentId) {
+        self.docs.entry(document_id).or_default().state.set_read_only(true);
+    }
+
     /// Applies a sync message the peer sent for `document_id`.
     pub fn receive_sync(
         &mut self,
@@ -425,6 +432,21 @@ mod tests {
         assert!(s.get(automerge::ROOT, "from_client").unwrap().is_some());
         assert!(client.is_synced(&id, &mut c));
         assert!(server.is_synced(&id, &mut s));
+    }
+
+    #[test]
+    fn a_read_only_end_sends_its_changes_but_applies_none_and_the_exchange_settles() {
+        let id = DocumentId::random();
+        let (mut client, mut server) = handshake();
+        server.set_read_only(id);
+        let mut c = AutoCommit::new();
+        c.put(automerge::ROOT, "from_client", 1).unwrap();
+        let mut s = AutoCommit::new();
+        s.put(automerge::ROOT, "from_server", 2).unwrap();
+        let rounds = exchange(id, &mut client, &mut c, &mut server, &mut s);
+        assert!(rounds < 20, "the exchange settles");
+        assert!(c.get(automerge::ROOT, "from_server").unwrap().is_some(), "the reader gets the server's change");
+        assert!(s.get(automerge::ROOT, "from_client").unwrap().is_none(), "the reader's change is not applied");
     }
 
     #[test]

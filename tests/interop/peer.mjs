@@ -2,7 +2,6 @@
 // implementation (from npm), talking to our server over its standard
 // WebSocket client adapter. Each command prints one line of JSON.
 //
-//   node peer.mjs create <ws-url> <json>              a new document with this content → {"id"}
 //   node peer.mjs add-member <ws-url> <doc-id> <ФИО>  a member pushed onto `members` → {"id"}
 //   node peer.mjs read <ws-url> <doc-id>              the document as JSON
 //
@@ -15,8 +14,13 @@ import { randomBytes } from "node:crypto";
 
 const [command, url, ...args] = process.argv.slice(2);
 
+// The server binds peer ids to the device token in the URL: a peer id must
+// be the device's id or start with it and a colon.
+let connections = 0;
 function connect() {
-  return new Repo({ network: [new WebSocketClientAdapter(url)] });
+  connections += 1;
+  const peerId = `${process.env.MO_PEER_ID}:js-${process.pid}-${connections}`;
+  return new Repo({ network: [new WebSocketClientAdapter(url)], peerId });
 }
 
 // Byte arrays as hex; unsigned integers (which automerge hands JS as BigInt) as numbers.
@@ -55,14 +59,6 @@ async function readBack(id, check) {
 
 async function main() {
   switch (command) {
-    case "create": {
-      const repo = connect();
-      const handle = repo.create(JSON.parse(args[0]));
-      const id = handle.documentId;
-      await readBack(id, (doc) => toJson(doc) === toJson(handle.doc()));
-      await repo.shutdown();
-      return { id };
-    }
     case "add-member": {
       const [id, fullName] = args;
       const repo = connect();

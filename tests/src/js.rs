@@ -10,8 +10,9 @@ fn interop_dir() -> PathBuf {
     crate::root().join("tests").join("interop")
 }
 
-/// Runs `node peer.mjs ARGS…` and returns the JSON it prints.
-pub async fn run(args: &[&str]) -> Value {
+/// Runs `node peer.mjs ARGS…` as a peer of `device` (its peer id prefix in
+/// `MO_PEER_ID`) and returns the JSON it prints.
+pub async fn run(device: &crate::server::Device, args: &[&str]) -> Value {
     let dir = interop_dir();
     assert!(
         dir.join("node_modules").join("@automerge").join("automerge-repo").exists(),
@@ -19,7 +20,13 @@ pub async fn run(args: &[&str]) -> Value {
     );
     let output = tokio::time::timeout(
         Duration::from_secs(60),
-        tokio::process::Command::new("node").arg("peer.mjs").args(args).current_dir(&dir).kill_on_drop(true).output(),
+        tokio::process::Command::new("node")
+            .arg("peer.mjs")
+            .args(args)
+            .env("MO_PEER_ID", &device.id)
+            .current_dir(&dir)
+            .kill_on_drop(true)
+            .output(),
     )
     .await
     .unwrap_or_else(|_| panic!("node peer.mjs {args:?} took over a minute"))

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 pub use browser::{Browser, NewMember};
-pub use server::Server;
+pub use server::{Device, Server};
 
 /// How long anything a person would wait for may take before a test fails.
 pub const PATIENCE: Duration = Duration::from_secs(45);

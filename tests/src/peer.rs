@@ -11,6 +11,8 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+use crate::server::{Device, Server};
+
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// A connected, joined peer.
@@ -20,16 +22,74 @@ pub struct Peer {
 }
 
 impl Peer {
-    /// Connects to `url` and completes the join handshake.
-    pub async fn connect(url: &str, name: &str) -> Self {
-        let (socket, _) = tokio_tungstenite::connect_async(url).await.expect("connect to the sync endpoint");
+    /// Connects as `device` and completes the join handshake.
+    pub async fn connect(server: &Server, device: &Device) -> Self {
+        Self::connect_as(&server.sync_url_for(device), &device.peer_id("native"))
+            .await
+            .expect("the server accepts the device")
+    }
+
+    /// Connects to `url` as `peer_id`; the server's error if it refuses the
+    /// connection or the join.
+    pub async fn connect_as(url: &str, peer_id: &str) -> Result<Self, String> {
+        let (socket, _) = tokio_tungstenite::connect_async(url).await.map_err(|e| e.to_string())?;
         let metadata = PeerMetadata { storage_id: None, is_ephemeral: true };
-        let (session, join) = Session::client(format!("{name}-{}", std::process::id()), metadata);
+        let (session, join) = Session::client(peer_id, metadata);
         let mut peer = Self { socket, session };
         peer.send(&join).await;
         match peer.next_event().await {
-            Event::Connected(_) => peer,
+            Event::Connected(_) => Ok(peer),
+            Event::RemoteError(reason) => Err(reason),
             other => panic!("expected the server's peer message, got {other:?}"),
+        }
+    }
+
+    /// Offers `doc`'s changes to the server and answers until the server
+    /// has nothing more to say for a second (for peers whose changes the
+    /// server may refuse). Returns whether the connection is still open.
+    pub async fn offer(&mut self, id: DocumentId, doc: &mut Automerge) -> bool {
+        if let Some(m) = self.session.generate(id, doc) {
+            self.send(&m).await;
+        }
+        loop {
+            let frame = match tokio::time::timeout(Duration::from_secs(1), self.socket.next()).await {
+                Err(_) => return true,
+                Ok(Some(Ok(WsMessage::Binary(bytes)))) => bytes,
+                Ok(Some(Ok(WsMessage::Close(_))) | None | Some(Err(_))) => return false,
+                Ok(Some(Ok(_))) => continue,
+            };
+            match self.session.receive(&frame) {
+                Ok(Event::Sync { document_id, message, .. }) if document_id == id => {
+                    self.session.receive_sync(id, doc, message).expect("apply the server's sync message");
+                    if let Some(m) = self.session.generate(id, doc) {
+                        self.send(&m).await;
+                    }
+                }
+                Ok(Event::RemoteError(_)) => return false,
+                _ => {}
+            }
+        }
+    }
+
+    /// Waits for the next thing the server sends: `Some(event)`, or `None`
+    /// when the connection closes (with the close frame's reason).
+    pub async fn next_or_close(&mut self) -> Result<Event, String> {
+        loop {
+            let frame = tokio::time::timeout(Duration::from_secs(20), self.socket.next())
+                .await
+                .map_err(|_| "nothing within 20 s".to_owned())?;
+            match frame {
+                Some(Ok(WsMessage::Binary(bytes))) => {
+                    if let Ok(Event::RemoteError(reason)) = self.session.receive(&bytes) {
+                        return Err(reason);
+                    }
+                }
+                Some(Ok(WsMessage::Close(frame))) => {
+                    return Err(frame.map(|f| f.reason.to_string()).unwrap_or_default());
+                }
+                None | Some(Err(_)) => return Err("connection dropped".into()),
+                Some(Ok(_)) => {}
+            }
         }
     }
 

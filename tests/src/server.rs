@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
+use serde_json::{Value, json};
+use shared::DocumentId;
 use tokio::process::{Child, Command};
 
 /// A running (or stopped) server process.
@@ -54,13 +56,28 @@ impl Server {
     /// Starts the process again on the same port and data directory, and
     /// waits until it accepts connections.
     pub async fn resume(&mut self) {
+        self.resume_at(None).await;
+    }
+
+    /// Like [`Self::resume`], with the server's clock `shift` ahead
+    /// (faketime's syntax, e.g. `+15d`) when given.
+    pub async fn resume_at(&mut self, shift: Option<&str>) {
         assert!(self.child.is_none(), "the server is already running");
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(self.dir.join("server.log"))
             .expect("open the server log");
-        let child = Command::new(binary())
+        let mut command = match shift {
+            Some(shift) => {
+                let mut c = Command::new("faketime");
+                // Timers and timeouts keep the real monotonic clock.
+                c.env("DONT_FAKE_MONOTONIC", "1").arg("-f").arg(shift).arg(binary());
+                c
+            }
+            None => Command::new(binary()),
+        };
+        let child = command
             .arg("--port")
             .arg(self.port.to_string())
             .arg("--data-dir")
@@ -84,9 +101,20 @@ impl Server {
 
     /// Fetches `path` with a plain HTTP/1.1 GET and returns status and body.
     pub async fn get(&self, path: &str) -> (u16, String) {
+        self.http("GET", path, None, None).await
+    }
+
+    /// One HTTP/1.1 request; returns status and body.
+    pub async fn http(&self, method: &str, path: &str, token: Option<&str>, body: Option<&Value>) -> (u16, String) {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.expect("connect");
-        let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        let body = body.map(Value::to_string).unwrap_or_default();
+        let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n{auth}\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
         stream.write_all(request.as_bytes()).await.expect("send request");
         let mut response = Vec::new();
         tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut response))
@@ -99,12 +127,98 @@ impl Server {
         (status, body.to_owned())
     }
 
-    /// The association document's id, as the app learns it on first start.
-    pub async fn association(&self) -> shared::DocumentId {
-        let (status, body) = self.get("/api/bootstrap").await;
-        assert_eq!(status, 200, "bootstrap answered {status}: {body}");
-        let value: serde_json::Value = serde_json::from_str(&body).expect("bootstrap is JSON");
-        value["association"].as_str().expect("an association id").parse().expect("a valid document id")
+    /// A JSON API call that must succeed; its answer.
+    pub async fn api(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Value {
+        let (status, text) = self.http(method, path, token, body.as_ref()).await;
+        assert_eq!(status, 200, "{method} {path} answered {status}: {text}");
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{method} {path} answered non-JSON ({e}): {text}"))
+    }
+
+    /// The one-time codes the first start printed: (district head, head of
+    /// the first school).
+    pub fn first_invitations(&self) -> (String, String) {
+        let log = self.log();
+        let code = |label: &str| {
+            log.lines()
+                .find_map(|l| l.split_once(label).and_then(|(_, rest)| rest.split("/#/join/").nth(1)))
+                .map(|c| c.trim().to_owned())
+                .unwrap_or_else(|| panic!("no «{label}» link in the server log:\n{log}"))
+        };
+        (code("district head's invitation: "), code("head of Школа №1's invitation: "))
+    }
+
+    /// Joins with an invitation code as a device named `name`.
+    pub async fn join(&self, code: &str, name: &str) -> Device {
+        let joined = self.api("POST", "/api/join", None, Some(json!({ "code": code, "name": name }))).await;
+        Device {
+            token: joined["token"].as_str().expect("a token").to_owned(),
+            id: joined["me"]["device_id"].as_str().expect("a device id").to_owned(),
+            me: joined["me"].clone(),
+        }
+    }
+
+    /// The district head and the first school's head, joined with the
+    /// first start's invitations.
+    pub async fn heads(&self) -> (Device, Device) {
+        let (district, school) = self.first_invitations();
+        (self.join(&district, "Руководитель РМО").await, self.join(&school, "Руководитель МО школы №1").await)
+    }
+
+    /// The sync URL with `device`'s token.
+    pub fn sync_url_for(&self, device: &Device) -> String {
+        format!("{}?token={}", self.sync_url(), device.token)
+    }
+}
+
+/// A registered device, as the API described it.
+#[derive(Debug, Clone)]
+pub struct Device {
+    /// Its token.
+    pub token: String,
+    /// Its id (its peer ids start with it).
+    pub id: String,
+    /// `/api/me` at joining.
+    pub me: Value,
+}
+
+impl Device {
+    /// Its district.
+    pub fn district(&self) -> DocumentId {
+        self.me["district"]["id"].as_str().expect("a district").parse().expect("a document id")
+    }
+
+    /// Its school (school roles only).
+    pub fn school(&self) -> DocumentId {
+        self.me["school"]["id"].as_str().expect("a school").parse().expect("a document id")
+    }
+
+    /// A peer id of this device.
+    pub fn peer_id(&self, tab: &str) -> String {
+        format!("{}:{tab}", self.id)
+    }
+
+    /// Invites someone as `role` (`member`, `school_head`, …); the code.
+    pub async fn invite(&self, server: &Server, role: &str, school: Option<DocumentId>) -> String {
+        let body = json!({ "role": role, "school": school.map(|s| s.to_string()) });
+        let answer = server.api("POST", "/api/invitations", Some(&self.token), Some(body)).await;
+        answer["code"].as_str().expect("a code").to_owned()
+    }
+
+    /// Invites and joins a new device as `role`.
+    pub async fn add_device(&self, server: &Server, role: &str, school: Option<DocumentId>, name: &str) -> Device {
+        let code = self.invite(server, role, school).await;
+        server.join(&code, name).await
+    }
+
+    /// The district head adds a school; its id.
+    pub async fn add_school(&self, server: &Server, name: &str) -> DocumentId {
+        let answer = server.api("POST", "/api/schools", Some(&self.token), Some(json!({ "name": name }))).await;
+        answer["id"].as_str().expect("a school id").parse().expect("a document id")
+    }
+
+    /// Revokes `other`.
+    pub async fn revoke(&self, server: &Server, other: &Device) {
+        server.api("POST", &format!("/api/devices/{}/revoke", other.id), Some(&self.token), None).await;
     }
 }
 

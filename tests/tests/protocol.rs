@@ -11,38 +11,39 @@ use automerge::{AutoCommit, ROOT, ReadDoc};
 use e2e::Server;
 use e2e::peer::Peer;
 use futures_util::{SinkExt, StreamExt};
-use shared::DocumentId;
+use shared::{AssociationDoc, Document};
 use tempfile::TempDir;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
-/// A document the JavaScript automerge-repo creates through our server is
-/// read by our sync code, and one our sync code creates is read by the
-/// JavaScript client.
+/// A school's association document written by our sync code is read by
+/// the JavaScript automerge-repo, and a member the JavaScript client adds is
+/// read back by our sync code: both through our server, each with its own
+/// device token in the URL.
 #[tokio::test]
 async fn documents_cross_between_javascript_automerge_repo_and_our_sync_code() {
     let dir = TempDir::new().unwrap();
     let server = Server::start(dir.path()).await;
+    let (_, head) = server.heads().await;
+    let school = head.school();
+    let teacher = head.add_device(&server, "member", Some(school), "Учитель (JS)").await;
 
-    let created = e2e::js::run(&["create", &server.sync_url(), r#"{"title":"Копилка 2026/2027","count":3}"#]).await;
-    let id: DocumentId = created["id"].as_str().unwrap().parse().unwrap();
-    let mut peer = Peer::connect(&server.sync_url(), "rust").await;
-    let doc = peer.fetch(id).await.expect("the server has the JS document");
-    let title = doc.get(ROOT, "title").unwrap().map(|(v, obj)| match v {
-        automerge::Value::Object(automerge::ObjType::Text) => doc.text(&obj).unwrap(),
-        other => other.as_str().unwrap_or_default().to_owned(),
-    });
-    assert_eq!(title.as_deref(), Some("Копилка 2026/2027"));
-
-    let ours = DocumentId::random();
-    let mut doc = AutoCommit::new();
-    doc.put(ROOT, "title", "План работы МО").unwrap();
-    doc.put(ROOT, "rows", 12_i64).unwrap();
+    let mut peer = Peer::connect(&server, &head).await;
+    let mut doc = AssociationDoc::create(&school);
+    doc.put(ROOT, "title", "МО классных руководителей").unwrap();
     let mut doc = doc.document().clone();
-    peer.push(ours, &mut doc).await;
-    let read = e2e::js::run(&["read", &server.sync_url(), &ours.to_string()]).await;
-    assert_eq!(read["title"], "План работы МО");
-    assert_eq!(read["rows"], 12);
+    peer.push(school, &mut doc).await;
+
+    let url = server.sync_url_for(&teacher);
+    let read = e2e::js::run(&teacher, &["read", &url, &school.to_string()]).await;
+    assert_eq!(read["title"], "МО классных руководителей");
+    assert!(read["members"].is_array(), "the association layout: {read}");
+
+    e2e::js::run(&teacher, &["add-member", &url, &school.to_string(), "Смирнова Ольга Ивановна"]).await;
+    let mut fresh = Peer::connect(&server, &head).await;
+    let stored = fresh.fetch(school).await.unwrap();
+    let records = AssociationDoc::load_any(&AutoCommit::load(&stored.save()).unwrap()).unwrap();
+    assert!(records.members.iter().any(|m| m.full_name == "Смирнова Ольга Ивановна"));
 }
 
 /// Malformed CBOR, a text frame and an oversized message each get an
@@ -52,9 +53,11 @@ async fn documents_cross_between_javascript_automerge_repo_and_our_sync_code() {
 async fn bad_messages_close_only_the_connection_that_sent_them() {
     let dir = TempDir::new().unwrap();
     let server = Server::start(dir.path()).await;
-    let association = server.association().await;
-    let mut good = Peer::connect(&server.sync_url(), "good").await;
-    let mut doc = good.fetch(association).await.expect("the association exists");
+    let (_, head) = server.heads().await;
+    let association = head.school();
+    let mut good = Peer::connect(&server, &head).await;
+    let mut doc = AssociationDoc::create(&association).document().clone();
+    good.push(association, &mut doc).await;
 
     let garbage: [(&str, WsMessage, CloseCode); 4] = [
         ("not CBOR", WsMessage::Binary(vec![0xff, 0x00, 0x13, 0x37].into()), CloseCode::Protocol),
@@ -63,7 +66,7 @@ async fn bad_messages_close_only_the_connection_that_sent_them() {
         ("17 MiB", WsMessage::Binary(vec![0xa0; 17 * 1024 * 1024].into()), CloseCode::Size),
     ];
     for (what, message, code) in garbage {
-        let (mut bad, _) = tokio_tungstenite::connect_async(server.sync_url()).await.unwrap();
+        let (mut bad, _) = tokio_tungstenite::connect_async(server.sync_url_for(&head)).await.unwrap();
         bad.send(message).await.unwrap();
         let mut saw_error = false;
         let close = loop {
@@ -87,7 +90,7 @@ async fn bad_messages_close_only_the_connection_that_sent_them() {
         good.push(association, &mut doc).await;
     }
 
-    let mut fresh = Peer::connect(&server.sync_url(), "fresh").await;
+    let mut fresh = Peer::connect(&server, &head).await;
     let stored = fresh.fetch(association).await.unwrap();
     assert_eq!(stored.get(ROOT, "note").unwrap().unwrap().0.as_str(), Some("after 17 MiB"));
     assert!(server.log().contains("closing connection"), "the server logged why it closed them");

@@ -149,6 +149,10 @@ fn setup_test_tools() -> Result {
     if !works("chromium", &["--version"]) || !works("chromedriver", &["--version"]) {
         apt_install(&["chromium", "chromium-driver"])?;
     }
+    // The expired-invitation test runs the server days in the future.
+    if !works("faketime", &["--version"]) {
+        apt_install(&["faketime"])?;
+    }
     npm_install(&root().join("tests").join("interop"))
 }
 

@@ -1,0 +1,254 @@
+//! The small JSON API beside sync: joining with an invitation, what a device
+//! is, schools, invitations, devices and their revocation. Every call but
+//! joining carries the device's token as `Authorization: Bearer …`; answers
+//! to refusals carry a Russian `error` for the screen.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Json, Response};
+use serde::{Deserialize, Serialize};
+use shared::{DocumentId, Grant, Role};
+
+use crate::AppState;
+use crate::access::{AccessError, DEFAULT_INVITATION_DAYS, Device, District, School};
+
+/// Milliseconds since the epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+impl IntoResponse for AccessError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            AccessError::UnknownInvitation | AccessError::NotFound(_) => StatusCode::NOT_FOUND,
+            AccessError::UsedInvitation | AccessError::ExpiredInvitation => StatusCode::GONE,
+            AccessError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AccessError::Invalid(_) => StatusCode::BAD_REQUEST,
+            AccessError::Storage(e) => {
+                tracing::error!(error = %e, "directory write failed");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        (status, Json(serde_json::json!({ "error": self.to_string() }))).into_response()
+    }
+}
+
+fn unauthorized() -> AccessError {
+    AccessError::Forbidden("устройство не подключено или доступ отозван")
+}
+
+/// The token of a request: `Authorization: Bearer …`.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+}
+
+/// The device making the request, or a 401 answer.
+fn device(state: &AppState, headers: &HeaderMap) -> Result<Device, Response> {
+    bearer(headers).and_then(|t| state.access.authenticate(t)).ok_or_else(|| {
+        (StatusCode::UNAUTHORIZED, Json(serde_json::json!({ "error": unauthorized().to_string(), "revoked": true })))
+            .into_response()
+    })
+}
+
+/// Runs a directory write off the async workers (it fsyncs).
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, AccessError> + Send + 'static,
+) -> Result<T, AccessError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| AccessError::Storage(e.into()))?
+}
+
+/// A school as the app sees it.
+#[derive(Serialize)]
+struct SchoolView {
+    id: DocumentId,
+    name: String,
+}
+
+impl From<School> for SchoolView {
+    fn from(s: School) -> Self {
+        Self { id: s.id, name: s.name }
+    }
+}
+
+/// What a device is and what it sees.
+#[derive(Serialize)]
+struct Me {
+    device_id: String,
+    name: String,
+    grant: Grant,
+    district: District,
+    /// Its school, for school roles.
+    school: Option<SchoolView>,
+    /// The schools it may read: its own, or all of the district's.
+    schools: Vec<SchoolView>,
+    /// The server's storage id, which sync states are kept under.
+    storage_id: String,
+}
+
+fn me(state: &AppState, device: &Device) -> Result<Me, AccessError> {
+    let access = &state.access;
+    let district = access.district(&device.grant.district).ok_or(AccessError::NotFound("Района больше нет"))?;
+    let school = device.grant.school.and_then(|id| access.school(&id)).map(SchoolView::from);
+    let schools = match device.grant.school {
+        Some(id) => access.school(&id).into_iter().map(SchoolView::from).collect(),
+        None => access.schools(&district.id).into_iter().map(SchoolView::from).collect(),
+    };
+    Ok(Me {
+        device_id: device.id.clone(),
+        name: device.name.clone(),
+        grant: device.grant,
+        district,
+        school,
+        schools,
+        storage_id: state.identity.storage_id.clone(),
+    })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct JoinRequest {
+    code: String,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct Joined {
+    token: String,
+    me: Me,
+}
+
+/// `POST /api/join`: spends an invitation on this device.
+pub(crate) async fn join(State(state): State<AppState>, Json(req): Json<JoinRequest>) -> Response {
+    let access = state.access.clone();
+    let redeemed = blocking(move || access.redeem(&req.code, &req.name, now_ms())).await;
+    match redeemed.and_then(|(token, device)| {
+        tracing::info!(device = %device.id, role = device.grant.role.code(), "device joined");
+        Ok(Joined { token, me: me(&state, &device)? })
+    }) {
+        Ok(joined) => Json(joined).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `GET /api/me`: what this device is; 401 once it is revoked.
+pub(crate) async fn whoami(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match device(&state, &headers) {
+        Ok(d) => me(&state, &d).map(Json).into_response(),
+        Err(r) => r,
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NewSchool {
+    name: String,
+}
+
+/// `POST /api/schools`: the district head adds a school.
+pub(crate) async fn create_school(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(req): Json<NewSchool>,
+) -> Response {
+    let device = match device(&state, &headers) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let access = state.access.clone();
+    blocking(move || access.create_school(Some(&device.grant), device.grant.district, &req.name, None))
+        .await
+        .map(|s| Json(SchoolView::from(s)))
+        .into_response()
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NewInvitation {
+    role: Role,
+    school: Option<DocumentId>,
+    days: Option<u32>,
+    #[serde(default)]
+    note: String,
+}
+
+#[derive(Serialize)]
+struct InvitationView {
+    /// The one-time code; the link is `/#/join/{code}`.
+    code: String,
+    role: Role,
+    school: Option<DocumentId>,
+    expires_ms: i64,
+    note: String,
+}
+
+/// `POST /api/invitations`: a head invites someone.
+pub(crate) async fn invite(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(req): Json<NewInvitation>,
+) -> Response {
+    let device = match device(&state, &headers) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let access = state.access.clone();
+    let grant = Grant { role: req.role, district: device.grant.district, school: req.school };
+    let days = req.days.unwrap_or(DEFAULT_INVITATION_DAYS);
+    blocking(move || access.invite(Some(&device), grant, days, &req.note, now_ms()))
+        .await
+        .map(|(code, inv)| {
+            Json(InvitationView {
+                code,
+                role: inv.grant.role,
+                school: inv.grant.school,
+                expires_ms: inv.expires_ms,
+                note: inv.note,
+            })
+        })
+        .into_response()
+}
+
+#[derive(Serialize)]
+struct DeviceView {
+    id: String,
+    name: String,
+    role: Role,
+    school: Option<DocumentId>,
+    created_ms: i64,
+    revoked_ms: Option<i64>,
+}
+
+/// `GET /api/devices`: the devices this head manages.
+pub(crate) async fn devices(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let device = match device(&state, &headers) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    if !matches!(device.grant.role, Role::SchoolHead | Role::DistrictHead) {
+        return AccessError::Forbidden("список устройств видят руководители").into_response();
+    }
+    let list: Vec<DeviceView> = state
+        .access
+        .devices(&device)
+        .into_iter()
+        .map(|d| DeviceView {
+            id: d.id,
+            name: d.name,
+            role: d.grant.role,
+            school: d.grant.school,
+            created_ms: d.created_ms,
+            revoked_ms: d.revoked_ms,
+        })
+        .collect();
+    Json(list).into_response()
+}
+
+/// `POST /api/devices/{id}/revoke`: takes a device's access away at once.
+pub(crate) async fn revoke(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let device = match device(&state, &headers) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let access = state.access.clone();
+    blocking(move || access.revoke(&device, &id, now_ms()))
+        .await
+        .map(|()| Json(serde_json::json!({ "revoked": true })))
+        .into_response()
+}

@@ -1,0 +1,197 @@
+//! Who may read and write what, decided by the real server: every role
+//! against every kind of document, read and write; and the ways in that
+//! must stay shut — a forged peer id, an expired invitation, a reused
+//! one-time code, a revoked device on a connection already open.
+
+#![allow(clippy::unwrap_used)]
+
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, Automerge, ROOT, ReadDoc};
+use e2e::peer::Peer;
+use e2e::{Device, Server};
+use shared::district::DistrictYearDoc;
+use shared::{AcademicYear, DocumentId, LibraryDoc, YearDoc};
+use tempfile::TempDir;
+
+const YEAR: AcademicYear = AcademicYear(2026);
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Expect {
+    None,
+    Read,
+    Write,
+}
+
+/// Writes the document's first version as someone who may.
+async fn seed(server: &Server, writer: &Device, id: DocumentId, mut doc: AutoCommit) {
+    let mut doc = doc.document().clone();
+    Peer::connect(server, writer).await.push(id, &mut doc).await;
+}
+
+/// What `device` can do with `id`, found by trying: fetch it, then change
+/// it and check (as `owner`, who may read it) whether the change was kept.
+async fn try_access(server: &Server, device: &Device, owner: &Device, id: DocumentId, mark: &str) -> Expect {
+    let mut peer = Peer::connect(server, device).await;
+    let fetched = peer.fetch(id).await;
+    let readable = fetched.is_some();
+    let mut doc = fetched.unwrap_or_else(Automerge::new);
+    let mut tx = doc.transaction();
+    tx.put(ROOT, mark, "написано").unwrap();
+    tx.commit();
+    assert!(peer.offer(id, &mut doc).await, "{mark}: a refused change does not cost the connection");
+
+    let stored = Peer::connect(server, owner).await.fetch(id).await.expect("the owner reads its document");
+    let written = stored.get(ROOT, mark).unwrap().is_some();
+    match (readable, written) {
+        (false, false) => Expect::None,
+        (true, false) => Expect::Read,
+        (true, true) => Expect::Write,
+        (false, true) => panic!("{mark}: written without being readable"),
+    }
+}
+
+/// Every role against every kind of document, read and write, through the
+/// real server: members and school heads write their own school's records
+/// and only read the РМО's; a member of another school gets nothing of
+/// this school; the district head reads every school and writes the РМО's;
+/// a reader reads everything and writes nothing.
+#[tokio::test]
+async fn every_role_reads_and_writes_exactly_what_it_may() {
+    let dir = TempDir::new().unwrap();
+    let server = Server::start(dir.path()).await;
+    let (district_head, school_head) = server.heads().await;
+    let school = school_head.school();
+    let other_school = district_head.add_school(&server, "Школа №2").await;
+    let member = school_head.add_device(&server, "member", Some(school), "Учитель школы №1").await;
+    let stranger = district_head.add_device(&server, "member", Some(other_school), "Учитель школы №2").await;
+    let reader = district_head.add_device(&server, "reader", None, "Специалист отдела образования").await;
+
+    let district = district_head.district();
+    let documents = [
+        ("association", school, shared::AssociationDoc::create(&school), &school_head),
+        ("year", YearDoc::id_for(&school, YEAR), YearDoc::create(&school, YEAR), &school_head),
+        ("library", LibraryDoc::id_for(&school), LibraryDoc::create(&school), &school_head),
+        (
+            "district year",
+            DistrictYearDoc::id_for(&district, YEAR),
+            DistrictYearDoc::create(&district, YEAR),
+            &district_head,
+        ),
+    ];
+    for (_, id, doc, writer) in &documents {
+        seed(&server, writer, *id, doc.clone()).await;
+    }
+
+    use Expect::{None as N, Read as R, Write as W};
+    // Columns: association, year, library (school №1's), district year.
+    let matrix: [(&str, &Device, [Expect; 4]); 5] = [
+        ("member", &member, [W, W, W, R]),
+        ("school head", &school_head, [W, W, W, R]),
+        ("member of another school", &stranger, [N, N, N, R]),
+        ("district head", &district_head, [R, R, R, W]),
+        ("reader", &reader, [R, R, R, R]),
+    ];
+    let mut wrong = Vec::new();
+    for (role, device, expected) in matrix {
+        for ((kind, id, _, owner), expect) in documents.iter().zip(expected) {
+            let mark = format!("{role} / {kind}").replace(' ', "_");
+            let got = try_access(&server, device, owner, *id, &mark).await;
+            if got != expect {
+                wrong.push(format!("{role} on {kind}: expected {expect:?}, got {got:?}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "access differs from the rule:\n{}", wrong.join("\n"));
+
+    // A document nobody owns cannot be made through the server.
+    let unknown = DocumentId::random();
+    let mut doc = AutoCommit::new();
+    doc.put(ROOT, "x", 1).unwrap();
+    let mut peer = Peer::connect(&server, &district_head).await;
+    peer.offer(unknown, &mut doc.document().clone()).await;
+    assert!(Peer::connect(&server, &reader).await.fetch(unknown).await.is_none());
+}
+
+/// A peer id that is not the token's device is refused at join; so is a
+/// connection with no token or a made-up one.
+#[tokio::test]
+async fn a_forged_peer_id_or_token_is_refused() {
+    let dir = TempDir::new().unwrap();
+    let server = Server::start(dir.path()).await;
+    let (district_head, school_head) = server.heads().await;
+
+    let url = server.sync_url_for(&school_head);
+    let as_other_device = Peer::connect_as(&url, &district_head.peer_id("tab")).await;
+    assert!(as_other_device.is_err_and(|e| e.contains("peer id")), "another device's peer id is refused");
+    let prefix_trick = Peer::connect_as(&url, &format!("{}x", school_head.id)).await;
+    assert!(prefix_trick.is_err(), "a peer id merely starting with the device id is refused");
+    assert!(Peer::connect_as(&server.sync_url(), &school_head.peer_id("t")).await.is_err(), "no token");
+    let made_up = format!("{}?token={}", server.sync_url(), "0".repeat(64));
+    assert!(Peer::connect_as(&made_up, &school_head.peer_id("t")).await.is_err(), "a made-up token");
+    assert!(Peer::connect_as(&url, &school_head.peer_id("t")).await.is_ok(), "the device's own peer id works");
+}
+
+/// A one-time code works once; a second device with the same code is
+/// refused with a message that says so, and the first keeps working.
+#[tokio::test]
+async fn a_one_time_code_registers_only_one_device() {
+    let dir = TempDir::new().unwrap();
+    let server = Server::start(dir.path()).await;
+    let (_, school_head) = server.heads().await;
+    let code = school_head.invite(&server, "member", Some(school_head.school())).await;
+    let first = server.join(&code, "Первое устройство").await;
+    let body = serde_json::json!({ "code": code, "name": "Второе устройство" });
+    let (status, answer) = server.http("POST", "/api/join", None, Some(&body)).await;
+    assert_eq!(status, 410, "{answer}");
+    assert!(answer.contains("уже использовано"), "{answer}");
+    let (status, _) = server.http("GET", "/api/me", Some(&first.token), None).await;
+    assert_eq!(status, 200);
+    // The district head's first-start code was spent by `heads()`.
+    let (district_code, _) = server.first_invitations();
+    let body = serde_json::json!({ "code": district_code, "name": "Кто-то ещё" });
+    assert_eq!(server.http("POST", "/api/join", None, Some(&body)).await.0, 410);
+}
+
+/// An invitation past its date registers nothing: the server, restarted
+/// with its clock 15 days on, refuses a 14-day code it made.
+#[tokio::test]
+async fn an_expired_invitation_is_refused() {
+    let dir = TempDir::new().unwrap();
+    let mut server = Server::start(dir.path()).await;
+    let (_, school_head) = server.heads().await;
+    let code = school_head.invite(&server, "member", Some(school_head.school())).await;
+    server.stop().await;
+    server.resume_at(Some("+15d")).await;
+    let body = serde_json::json!({ "code": code, "name": "Опоздавший" });
+    let (status, answer) = server.http("POST", "/api/join", None, Some(&body)).await;
+    assert_eq!(status, 410, "{answer}");
+    assert!(answer.contains("Срок действия приглашения истёк"), "{answer}");
+}
+
+/// Revoking a device closes its open connection at once and its token no
+/// longer connects, while others go on; a member may not revoke anyone.
+#[tokio::test]
+async fn a_revoked_device_is_cut_off_on_its_open_connection() {
+    let dir = TempDir::new().unwrap();
+    let server = Server::start(dir.path()).await;
+    let (_, school_head) = server.heads().await;
+    let school = school_head.school();
+    let member = school_head.add_device(&server, "member", Some(school), "Учитель").await;
+    seed(&server, &school_head, school, shared::AssociationDoc::create(&school)).await;
+
+    let mut open = Peer::connect(&server, &member).await;
+    assert!(open.fetch(school).await.is_some());
+    let (status, _) =
+        server.http("POST", &format!("/api/devices/{}/revoke", school_head.id), Some(&member.token), None).await;
+    assert_eq!(status, 403, "a member revokes nobody");
+
+    school_head.revoke(&server, &member).await;
+    let closed = open.next_or_close().await;
+    assert!(closed.as_ref().is_err_and(|r| r.contains("revoked")), "the open connection closes: {closed:?}");
+    assert!(Peer::connect_as(&server.sync_url_for(&member), &member.peer_id("again")).await.is_err());
+    assert_eq!(server.http("GET", "/api/me", Some(&member.token), None).await.0, 401);
+    assert!(Peer::connect(&server, &school_head).await.fetch(school).await.is_some(), "others go on");
+    let devices = server.api("GET", "/api/devices", Some(&school_head.token), None).await;
+    let listed = devices.as_array().unwrap().iter().find(|d| d["id"] == member.id.as_str()).unwrap();
+    assert!(listed["revoked_ms"].is_i64(), "the head sees it revoked: {listed}");
+}
