@@ -2,24 +2,24 @@
 //! worker) and lays out the screen.
 
 use leptos::prelude::*;
-use shared::DocumentId;
 
-use shared::{AssociationDoc, LibraryDoc};
-
-use crate::components::banners::{FatalError, ReadOnlyNotice, StorageErrorBanner, UpdateBanner};
+use crate::components::banners::{FatalError, ReadOnlyNotice, RevokedBanner, StorageErrorBanner, UpdateBanner};
 use crate::components::sync_badge::SyncBadge;
 use crate::nav::{self, Nav, Page, YearPicker};
+use crate::pages::access::AccessPage;
 use crate::pages::analyses::AnalysesPage;
 use crate::pages::dashboard::DashboardPage;
+use crate::pages::district::DistrictOverview;
+use crate::pages::join::JoinPage;
 use crate::pages::kopilka::KopilkaPage;
 use crate::pages::members::MembersPage;
 use crate::pages::plan::PlanPage;
 use crate::pages::profile::ProfilePage;
 use crate::pages::protocols::ProtocolsPage;
 use crate::pages::regulations::RegulationsPage;
-use crate::repo::{DocKind, Repo, Ui, open_year};
+use crate::repo::{Ui, open_district_year, open_school, show_school};
 use crate::storage::{Store, settings};
-use crate::{pwa, sync};
+use crate::{device, pwa, sync};
 
 /// The whole app.
 #[component]
@@ -28,7 +28,7 @@ pub fn App() -> impl IntoView {
     provide_context(ui);
     let page = RwSignal::new(Page::from_hash());
     provide_context(page);
-    nav::follow_hash(page);
+    nav::follow_hash(ui, page);
     leptos::task::spawn_local(start(ui));
 
     view! {
@@ -46,9 +46,12 @@ pub fn App() -> impl IntoView {
         <UpdateBanner />
         <StorageErrorBanner />
         <ReadOnlyNotice />
+        <RevokedBanner />
         <FatalError />
         <main>
-            {move || match page.get() {
+            {move || if ui.me.with(Option::is_none) {
+                view! { <JoinPage /> }.into_any()
+            } else { match nav::shown_page(ui, page.get()) {
                 Page::Dashboard => view! { <DashboardPage /> }.into_any(),
                 Page::Profile => view! { <ProfilePage /> }.into_any(),
                 Page::Members => view! { <MembersPage /> }.into_any(),
@@ -57,12 +60,15 @@ pub fn App() -> impl IntoView {
                 Page::Analyses => view! { <AnalysesPage /> }.into_any(),
                 Page::Regulations => view! { <RegulationsPage /> }.into_any(),
                 Page::Kopilka => view! { <KopilkaPage /> }.into_any(),
-            }}
+                Page::District => view! { <DistrictOverview /> }.into_any(),
+                Page::Access => view! { <AccessPage /> }.into_any(),
+            }}}
         </main>
     }
 }
 
-/// Opens storage and the association's documents, then starts syncing.
+/// Opens storage and this device's documents, then starts syncing; a
+/// device that has not joined (or opens an invitation) gets the join screen.
 async fn start(ui: Ui) {
     pwa::request_persistent_storage();
     pwa::register(move || ui.update_ready.set(true));
@@ -77,56 +83,41 @@ async fn start(ui: Ui) {
             return;
         }
     };
-    let id = match settings::association() {
-        Some(id) => id,
-        None => match bootstrap().await {
-            Ok(id) => {
-                settings::set_association(&id);
-                id
-            }
-            Err(()) => {
-                ui.fatal.set(Some(
-                    "Для первого запуска на этом устройстве нужно подключение к серверу. \
-                     Подключитесь к сети и обновите страницу."
-                        .into(),
-                ));
-                return;
-            }
-        },
+    let (Some(_), Some(me), None) = (device::token(), device::stored(), device::code_in_address()) else {
+        return; // The join screen shows while `ui.me` is empty.
     };
-    let opened = async {
-        Repo::open(ui, store.clone(), id, DocKind::Association, || AssociationDoc::create(&id)).await?;
-        Repo::open(ui, store.clone(), LibraryDoc::id_for(&id), DocKind::Library, || LibraryDoc::create(&id)).await?;
-        Ok::<_, String>(())
-    };
-    if let Err(message) = opened.await {
-        ui.fatal.set(Some(message));
-        return;
-    }
+    ui.me.set(Some(me.clone()));
     if let Some(year) = settings::year() {
         ui.year.set(year);
     }
-    // The chosen year's document opens now and whenever the choice changes.
+    match me.school.as_ref() {
+        Some(school) => show_school(ui, Some(school.id)),
+        None => show_school(ui, nav::school_in_hash()),
+    }
+    // The chosen year's documents open now and whenever the choice (or the
+    // district's list of schools) changes.
     Effect::new(move |_| {
         let year = ui.year.get();
         settings::set_year(year);
-        leptos::task::spawn_local(open_year(ui, store.clone(), id, year));
+        let Some(me) = ui.me.get() else { return };
+        let store = store.clone();
+        leptos::task::spawn_local(async move {
+            if me.is_district() {
+                let head = me.grant.role == shared::Role::DistrictHead;
+                open_district_year(ui, store.clone(), me.district.id, year, head).await;
+            }
+            for school in &me.schools {
+                let writable = me.may_write(me.school_owner(school.id));
+                open_school(ui, store.clone(), school.id, year, writable).await;
+            }
+        });
     });
-    sync::start(ui);
-}
-
-/// Asks the server which association document this device opens.
-async fn bootstrap() -> Result<DocumentId, ()> {
-    use wasm_bindgen::JsCast;
-    use wasm_bindgen_futures::JsFuture;
-
-    let window = web_sys::window().ok_or(())?;
-    let response = JsFuture::from(window.fetch_with_str("/api/bootstrap")).await.map_err(|_| ())?;
-    let response: web_sys::Response = response.dyn_into().map_err(|_| ())?;
-    if !response.ok() {
-        return Err(());
-    }
-    let text = JsFuture::from(response.text().map_err(|_| ())?).await.map_err(|_| ())?;
-    let value: serde_json::Value = serde_json::from_str(&text.as_string().ok_or(())?).map_err(|_| ())?;
-    value["association"].as_str().ok_or(())?.parse().map_err(|_| ())
+    leptos::task::spawn_local(async move {
+        match device::refresh().await {
+            Ok(fresh) if Some(&fresh) != ui.me.get_untracked().as_ref() => ui.me.set(Some(fresh)),
+            Err(device::ApiError::Revoked) => ui.revoked.set(true),
+            _ => {}
+        }
+    });
+    sync::start(ui, me.device_id);
 }

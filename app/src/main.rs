@@ -8,6 +8,7 @@
 
 mod app;
 mod components;
+mod device;
 mod nav;
 mod pages;
 mod pwa;

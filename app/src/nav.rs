@@ -1,13 +1,14 @@
 //! Screens and the way between them: the tabs, kept in the address's hash
 //! (`#/plan`) so a reload or a bookmark opens the same screen, and the
-//! academic year picker.
+//! academic year picker. A district head or reader looks into a school at
+//! `#/school/{id}/{screen}`, read-only.
 
 use leptos::prelude::*;
-use shared::AcademicYear;
+use shared::{AcademicYear, DocumentId, Role};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
-use crate::repo::{Ui, today};
+use crate::repo::{Ui, show_school, today};
 
 /// A screen of the app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,10 +29,26 @@ pub enum Page {
     Regulations,
     /// Копилка.
     Kopilka,
+    /// The district overview (district roles).
+    District,
+    /// People and devices: invitations, revocation, schools.
+    Access,
 }
 
+/// A school's screens.
+const SCHOOL_PAGES: [Page; 8] = [
+    Page::Dashboard,
+    Page::Profile,
+    Page::Members,
+    Page::Plan,
+    Page::Protocols,
+    Page::Analyses,
+    Page::Regulations,
+    Page::Kopilka,
+];
+
 impl Page {
-    const ALL: [Page; 8] = [
+    const ALL: [Page; 10] = [
         Self::Dashboard,
         Self::Profile,
         Self::Members,
@@ -40,6 +57,8 @@ impl Page {
         Self::Analyses,
         Self::Regulations,
         Self::Kopilka,
+        Self::District,
+        Self::Access,
     ];
 
     fn slug(self) -> &'static str {
@@ -52,6 +71,8 @@ impl Page {
             Self::Analyses => "analyses",
             Self::Regulations => "regulations",
             Self::Kopilka => "kopilka",
+            Self::District => "district",
+            Self::Access => "access",
         }
     }
 
@@ -65,46 +86,95 @@ impl Page {
             Self::Analyses => "Анализ",
             Self::Regulations => "Документы",
             Self::Kopilka => "Копилка",
+            Self::District => "Район",
+            Self::Access => "Доступ",
         }
     }
 
     /// The screen the address names; the dashboard by default.
     pub fn from_hash() -> Self {
         let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
-        let slug = hash.trim_start_matches('#').trim_start_matches('/');
+        let slug = hash.rsplit('/').next().unwrap_or_default();
         Self::ALL.into_iter().find(|p| p.slug() == slug).unwrap_or(Self::Dashboard)
     }
 }
 
-/// Keeps `page` in step with the address when the person goes back or forward.
-pub fn follow_hash(page: RwSignal<Page>) {
-    let on_change = Closure::<dyn FnMut()>::new(move || page.set(Page::from_hash()));
+/// The school named in the address (`#/school/{id}/…`).
+pub fn school_in_hash() -> Option<DocumentId> {
+    let hash = web_sys::window()?.location().hash().ok()?;
+    hash.strip_prefix("#/school/")?.split('/').next()?.parse().ok()
+}
+
+/// The screen to show for `page`: a district role sees the district's
+/// screens unless it is looking into a school.
+pub fn shown_page(ui: Ui, page: Page) -> Page {
+    let district = ui.me.with(|m| m.as_ref().is_some_and(|m| m.is_district()));
+    if district && ui.school.get().is_none() && SCHOOL_PAGES.contains(&page) { Page::District } else { page }
+}
+
+/// Keeps `page` (and, for district roles, the school looked into) in step
+/// with the address when the person goes back or forward.
+pub fn follow_hash(ui: Ui, page: RwSignal<Page>) {
+    let on_change = Closure::<dyn FnMut()>::new(move || {
+        page.set(Page::from_hash());
+        if ui.me.with_untracked(|m| m.as_ref().is_some_and(|m| m.is_district())) {
+            show_school(ui, school_in_hash());
+        }
+    });
     if let Some(w) = web_sys::window() {
         w.set_onhashchange(Some(on_change.as_ref().unchecked_ref()));
     }
     on_change.forget();
 }
 
-/// The tabs.
+/// The tabs this device has: a school's screens (with «Доступ» for its
+/// head); the district's (with «Доступ» for the district head); or, looking
+/// into a school from the district, that school's screens and the way back.
 #[component]
 pub fn Nav() -> impl IntoView {
+    let ui = expect_context::<Ui>();
     let page = expect_context::<RwSignal<Page>>();
+    let tabs = move || {
+        let Some(me) = ui.me.get() else { return Vec::new() };
+        let manages = matches!(me.grant.role, Role::SchoolHead | Role::DistrictHead);
+        let (prefix, pages): (String, Vec<Page>) = match (me.is_district(), ui.school.get()) {
+            (false, _) => {
+                (String::new(), SCHOOL_PAGES.iter().copied().chain(manages.then_some(Page::Access)).collect())
+            }
+            (true, None) => {
+                (String::new(), [Page::District].into_iter().chain(manages.then_some(Page::Access)).collect())
+            }
+            (true, Some(school)) => (format!("school/{school}/"), SCHOOL_PAGES.to_vec()),
+        };
+        pages.into_iter().map(|p| (format!("#/{prefix}{}", p.slug()), p)).collect()
+    };
     view! {
         <nav class="tabs">
-            {Page::ALL
-                .into_iter()
-                .map(|p| {
+            {move || {
+                ui.school.get().filter(|_| ui.me.with(|m| m.as_ref().is_some_and(|m| m.is_district()))).map(|school| {
+                    let name = ui.me.with(|m| m.as_ref().map(|m| m.school_name(school)).unwrap_or_default());
                     view! {
-                        <a
-                            href=format!("#/{}", p.slug())
-                            class:active=move || page.get() == p
-                            data-testid=format!("nav-{}", p.slug())
-                        >
-                            {p.label()}
-                        </a>
+                        <a href="#/district" class="back" data-testid="nav-back">"← Район"</a>
+                        <span class="viewing" data-testid="viewing-school">{name}" · только просмотр"</span>
                     }
                 })
-                .collect_view()}
+            }}
+            {move || {
+                tabs()
+                    .into_iter()
+                    .map(|(href, p)| {
+                        view! {
+                            <a
+                                href=href
+                                class:active=move || shown_page(ui, page.get()) == p
+                                data-testid=format!("nav-{}", p.slug())
+                            >
+                                {p.label()}
+                            </a>
+                        }
+                    })
+                    .collect_view()
+            }}
         </nav>
     }
 }

@@ -1,7 +1,10 @@
 //! Screens, one per file, and what several of them need.
 
+pub mod access;
 pub mod analyses;
 pub mod dashboard;
+pub mod district;
+pub mod join;
 pub mod kopilka;
 pub mod members;
 pub mod plan;

@@ -15,8 +15,10 @@ use std::rc::Rc;
 use automerge::{AutoCommit, ChangeHash};
 use futures_channel::mpsc::UnboundedSender;
 use leptos::prelude::*;
+use shared::district::DistrictYearDoc;
 use shared::{AcademicYear, AssociationDoc, Date, Document, DocumentId, LibraryDoc, YearDoc};
 
+use crate::device::Me;
 use crate::storage::Store;
 
 /// How often a failed save is retried.
@@ -55,11 +57,30 @@ pub enum DocKind {
     Year(AcademicYear),
     /// Regulations and the копилка.
     Library,
+    /// One academic year of the district РМО.
+    DistrictYear(AcademicYear),
+}
+
+impl DocKind {
+    /// Whether the kind belongs to a school (and is found by the school shown).
+    fn is_school(self) -> bool {
+        !matches!(self, Self::DistrictYear(_))
+    }
 }
 
 /// Reactive state the screens read; plain data only.
 #[derive(Clone, Copy)]
 pub struct Ui {
+    /// What this device is; `None` until it has joined.
+    pub me: RwSignal<Option<Me>>,
+    /// The school whose records the school screens show.
+    pub school: RwSignal<Option<DocumentId>>,
+    /// The district РМО's records for the chosen year, once loaded.
+    pub district_year: RwSignal<Option<DistrictYearDoc>>,
+    /// Counts changes to any open document (the district overview follows it).
+    pub tick: RwSignal<u64>,
+    /// The server revoked this device: it keeps its records but no longer syncs.
+    pub revoked: RwSignal<bool>,
     /// The association's records, once loaded.
     pub records: RwSignal<Option<AssociationDoc>>,
     /// The chosen academic year.
@@ -84,6 +105,11 @@ impl Ui {
     /// Fresh state: nothing loaded, offline.
     pub fn new() -> Self {
         Self {
+            me: RwSignal::new(None),
+            school: RwSignal::new(None),
+            district_year: RwSignal::new(None),
+            tick: RwSignal::new(0),
+            revoked: RwSignal::new(false),
             records: RwSignal::new(None),
             year: RwSignal::new(AcademicYear::of(today())),
             year_doc: RwSignal::new(None),
@@ -102,8 +128,10 @@ impl Ui {
             DocKind::Association => self.records.with(Option::is_some),
             DocKind::Year(_) => self.year_doc.with(Option::is_some),
             DocKind::Library => self.library.with(Option::is_some),
+            DocKind::DistrictYear(_) => self.district_year.with(Option::is_some),
         };
-        loaded && repo(kind).is_some_and(|r| !self.read_only.with(|ro| ro.contains(&r.id)))
+        self.school.track();
+        loaded && repo(kind).is_some_and(|r| r.writable && !self.read_only.with(|ro| ro.contains(&r.id)))
     }
 }
 
@@ -117,6 +145,14 @@ pub struct Repo {
     pub id: DocumentId,
     /// Which document it is.
     pub kind: DocKind,
+    /// The school (or district) it belongs to.
+    pub owner: DocumentId,
+    /// Whether this device may change it (else the server refuses changes,
+    /// and the screens show it read-only).
+    pub writable: bool,
+    /// The document as first created, shown while a read-only one has not
+    /// arrived from the server yet.
+    blank: Box<dyn Fn() -> AutoCommit>,
     doc: RefCell<AutoCommit>,
     /// Heads of what IndexedDB holds.
     saved_heads: RefCell<Vec<ChangeHash>>,
@@ -125,13 +161,38 @@ pub struct Repo {
 
 thread_local! {
     static REPOS: RefCell<Vec<Rc<Repo>>> = const { RefCell::new(Vec::new()) };
+    /// The school the school screens show (see [`Ui::school`]).
+    static SHOWN: Cell<Option<DocumentId>> = const { Cell::new(None) };
     /// Tells the sync client that a save finished or a document opened.
     static SYNC_WAKE: RefCell<Option<UnboundedSender<()>>> = const { RefCell::new(None) };
 }
 
-/// The open document of `kind`, if the app has opened it.
+/// The open document of `kind` (of the school shown, for school kinds), if
+/// the app has opened it.
 pub fn repo(kind: DocKind) -> Option<Rc<Repo>> {
-    REPOS.with(|r| r.borrow().iter().find(|r| r.kind == kind).cloned())
+    REPOS.with(|r| {
+        r.borrow().iter().find(|r| r.kind == kind && (!kind.is_school() || Some(r.owner) == SHOWN.get())).cloned()
+    })
+}
+
+/// The open document of `kind` belonging to `owner`.
+pub fn repo_of(kind: DocKind, owner: DocumentId) -> Option<Rc<Repo>> {
+    REPOS.with(|r| r.borrow().iter().find(|r| r.kind == kind && r.owner == owner).cloned())
+}
+
+/// Shows `school`'s records on the school screens.
+pub fn show_school(ui: Ui, school: Option<DocumentId>) {
+    if SHOWN.get() == school {
+        return;
+    }
+    SHOWN.set(school);
+    ui.school.set(school);
+    ui.records.set(None);
+    ui.year_doc.set(None);
+    ui.library.set(None);
+    for r in repos().iter().filter(|r| r.kind.is_school()) {
+        r.refresh();
+    }
 }
 
 /// Every open document.
@@ -177,16 +238,50 @@ pub fn today() -> Date {
         .unwrap_or_else(|| Date::from_unix_ms(now_ms()))
 }
 
-/// Opens the year's document (once) and shows it.
-pub async fn open_year(ui: Ui, store: Store, association: DocumentId, year: AcademicYear) {
-    let kind = DocKind::Year(year);
+/// Opens a school's documents for `year` (those not open yet) and shows
+/// them if the school is the one shown. Documents this device may only read
+/// are not created here: they come from the server.
+pub async fn open_school(ui: Ui, store: Store, school: DocumentId, year: AcademicYear, writable: bool) {
+    let opened = async {
+        if repo_of(DocKind::Association, school).is_none() {
+            Repo::open(ui, store.clone(), school, school, DocKind::Association, writable, move || {
+                AssociationDoc::create(&school)
+            })
+            .await?;
+        }
+        if repo_of(DocKind::Library, school).is_none() {
+            Repo::open(ui, store.clone(), LibraryDoc::id_for(&school), school, DocKind::Library, writable, move || {
+                LibraryDoc::create(&school)
+            })
+            .await?;
+        }
+        let kind = DocKind::Year(year);
+        match repo_of(kind, school) {
+            Some(open) => open.refresh(),
+            None => {
+                let id = YearDoc::id_for(&school, year);
+                Repo::open(ui, store.clone(), id, school, kind, writable, move || YearDoc::create(&school, year))
+                    .await?;
+            }
+        }
+        Ok::<_, String>(())
+    };
+    match opened.await {
+        Ok(()) => wake_sync(),
+        Err(message) => ui.fatal.set(Some(message)),
+    }
+}
+
+/// Opens the district РМО's document for `year` (once) and shows it.
+pub async fn open_district_year(ui: Ui, store: Store, district: DocumentId, year: AcademicYear, writable: bool) {
+    let kind = DocKind::DistrictYear(year);
     if let Some(open) = repo(kind) {
         open.refresh();
         return;
     }
-    ui.year_doc.set(None);
-    match Repo::open(ui, store, YearDoc::id_for(&association, year), kind, || YearDoc::create(&association, year)).await
-    {
+    ui.district_year.set(None);
+    let id = DistrictYearDoc::id_for(&district, year);
+    match Repo::open(ui, store, id, district, kind, writable, move || DistrictYearDoc::create(&district, year)).await {
         Ok(_) => wake_sync(),
         Err(message) => ui.fatal.set(Some(message)),
     }
@@ -199,8 +294,10 @@ impl Repo {
         ui: Ui,
         store: Store,
         id: DocumentId,
+        owner: DocumentId,
         kind: DocKind,
-        create: impl FnOnce() -> AutoCommit,
+        writable: bool,
+        create: impl Fn() -> AutoCommit + 'static,
     ) -> Result<Rc<Self>, String> {
         let chunks = store.load_chunks(&id).await.map_err(|e| e.message())?;
         let mut doc = shared::record::new_doc();
@@ -212,7 +309,7 @@ impl Repo {
             }
         }
         let fresh = doc.get_heads().is_empty();
-        if fresh {
+        if fresh && writable {
             doc = create();
         }
         let saved_heads = if fresh { Vec::new() } else { doc.get_heads() };
@@ -228,6 +325,9 @@ impl Repo {
             store,
             id,
             kind,
+            owner,
+            writable,
+            blank: Box::new(create),
             doc: RefCell::new(doc),
             saved_heads: RefCell::new(saved_heads),
             saving: Cell::new(false),
@@ -275,6 +375,11 @@ impl Repo {
         }
     }
 
+    /// Whether nothing of the document is here yet.
+    pub fn is_empty(&self) -> bool {
+        self.doc.borrow_mut().get_heads().is_empty()
+    }
+
     /// Whether IndexedDB holds everything the document has.
     pub fn is_saved(&self) -> bool {
         *self.saved_heads.borrow() == self.doc.borrow_mut().get_heads()
@@ -282,16 +387,29 @@ impl Repo {
 
     /// Shows the document's records on the screens that read them.
     pub fn refresh(&self) {
+        self.ui.tick.update(|t| *t += 1);
+        let year = self.ui.year.get_untracked();
+        if self.kind.is_school() && Some(self.owner) != SHOWN.get() {
+            return;
+        }
         match self.kind {
             DocKind::Association => self.show(self.ui.records),
-            DocKind::Year(year) if self.ui.year.get_untracked() == year => self.show(self.ui.year_doc),
-            DocKind::Year(_) => {}
+            DocKind::Year(y) if y == year => self.show(self.ui.year_doc),
             DocKind::Library => self.show(self.ui.library),
+            DocKind::DistrictYear(y) if y == year => self.show(self.ui.district_year),
+            DocKind::Year(_) | DocKind::DistrictYear(_) => {}
         }
     }
 
+    /// The document's records: what arrived, or the empty first version
+    /// while nothing has.
+    pub fn records<D: Document>(&self) -> Result<D, shared::Error> {
+        let mut doc = self.doc.borrow_mut();
+        if doc.get_heads().is_empty() { D::load_any(&(self.blank)()) } else { D::load_any(&doc) }
+    }
+
     fn show<D: Document + Send + Sync + 'static>(&self, signal: RwSignal<Option<D>>) {
-        let records = match D::load_any(&self.doc.borrow()) {
+        let records = match self.records::<D>() {
             Ok(records) => records,
             Err(e) => return self.ui.fatal.set(Some(format!("Записи не читаются: {e}"))),
         };

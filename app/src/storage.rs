@@ -185,7 +185,6 @@ fn to_bytes(v: &JsValue) -> Vec<u8> {
 pub mod settings {
     use super::*;
 
-    const ASSOCIATION: &str = "mo.association";
     const STORAGE_ID: &str = "mo.storage_id";
     const YEAR: &str = "mo.year";
     const ME: &str = "mo.me";
@@ -213,16 +212,6 @@ pub mod settings {
             }
             None => LocalStorage::delete(ME),
         }
-    }
-
-    /// The association document this device opens.
-    pub fn association() -> Option<DocumentId> {
-        LocalStorage::get::<String>(ASSOCIATION).ok()?.parse().ok()
-    }
-
-    /// Remembers the association document this device opens.
-    pub fn set_association(id: &DocumentId) {
-        let _ = LocalStorage::set(ASSOCIATION, id.to_string());
     }
 
     /// This browser's storage id, made on first use; servers key their sync

@@ -19,6 +19,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{BinaryType, MessageEvent, WebSocket};
 
+use crate::device;
 use crate::repo::{Repo, SyncStatus, Ui, repos, set_sync_wake};
 use crate::storage::settings;
 
@@ -32,26 +33,34 @@ enum Input {
     Saved,
 }
 
-/// Starts syncing the open documents with the server that served the app;
-/// documents opened later join in.
-pub fn start(ui: Ui) {
-    leptos::task::spawn_local(run(ui));
+/// Starts syncing the open documents with the server that served the app,
+/// as the device `device_id`; documents opened later join in.
+pub fn start(ui: Ui, device_id: String) {
+    leptos::task::spawn_local(run(ui, device_id));
 }
 
+/// The sync endpoint with the device's token in the URL (where a standard
+/// automerge-repo client can carry it too).
 fn sync_url() -> String {
     let location = web_sys::window().expect("the app runs in a window").location();
     let scheme = if location.protocol().as_deref() == Ok("https:") { "wss" } else { "ws" };
     let host = location.host().unwrap_or_else(|_| "localhost".into());
-    format!("{scheme}://{host}/sync")
+    let token = device::token().unwrap_or_default();
+    format!("{scheme}://{host}/sync?token={token}")
 }
 
-async fn run(ui: Ui) {
+async fn run(ui: Ui, device_id: String) {
     let mut retry_ms = FIRST_RETRY_MS;
     loop {
-        if connect_once(ui).await {
+        if connect_once(ui, &device_id).await {
             retry_ms = FIRST_RETRY_MS;
         }
         ui.sync.set(SyncStatus::Offline);
+        // A closed connection may mean the device was revoked: ask once.
+        if let Err(device::ApiError::Revoked) = device::refresh().await {
+            ui.revoked.set(true);
+            return;
+        }
         // Jitter keeps a school's devices from reconnecting in lockstep.
         let jitter = (js_sys::Math::random() * f64::from(retry_ms) / 4.0) as u32;
         gloo_timers::future::TimeoutFuture::new(retry_ms + jitter).await;
@@ -61,7 +70,7 @@ async fn run(ui: Ui) {
 
 /// One connection, from opening to closing; returns whether the handshake
 /// succeeded (so the next retry starts quickly again).
-async fn connect_once(ui: Ui) -> bool {
+async fn connect_once(ui: Ui, device_id: &str) -> bool {
     let Ok(ws) = WebSocket::new(&sync_url()) else { return false };
     ws.set_binary_type(BinaryType::Arraybuffer);
     let (tx, mut rx) = mpsc::unbounded::<Input>();
@@ -104,7 +113,8 @@ async fn connect_once(ui: Ui) -> bool {
     }
     drop(tx);
 
-    let peer_id = format!("app-{}", uuid::Uuid::new_v4());
+    // The server binds peer ids to the token: the device id, a colon, this tab.
+    let peer_id = format!("{device_id}:{}", uuid::Uuid::new_v4().simple());
     let metadata = PeerMetadata { storage_id: Some(settings::storage_id()), is_ephemeral: false };
     let (mut session, join) = Session::client(peer_id, metadata);
     let mut server_storage: Option<String> = None;

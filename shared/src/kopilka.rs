@@ -4,6 +4,7 @@
 use autosurgeon::{Hydrate, Reconcile, Text};
 use uuid::Uuid;
 
+use crate::date::Date;
 use crate::form::{FieldErrors, Values};
 use crate::record::Life;
 
@@ -60,6 +61,9 @@ pub struct Material {
     pub link: String,
     /// where it was presented («заседание МО, протокол № 2 от 12.11.2026»)
     pub presented_at: String,
+    /// The day it was put in the копилка (the копилка's growth counts these).
+    #[autosurgeon(missing = "Default::default")]
+    pub added: Option<Date>,
 }
 
 /// A material form, checked.
@@ -84,7 +88,7 @@ pub struct MaterialFields {
 }
 
 crate::record!(Material, MaterialFields { title, author, kind, classes, area, link, presented_at },
-    text: { description });
+    text: { description }, rest: { added });
 
 impl Material {
     /// «5–7, 9 классы».

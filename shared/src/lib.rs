@@ -21,6 +21,7 @@
 //! - [`district`]: a district РМО's year: its plan, events, contests,
 //!   visits with follow-up, consultations, mentoring pairs.
 //! - [`access`]: roles, document owners, and who may read or write what.
+//! - [`overview`]: a school's line in the district head's overview.
 //! - [`error`]: the crate's error type.
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
@@ -37,6 +38,7 @@ pub mod kopilka;
 mod lenient;
 pub mod library;
 pub mod member;
+pub mod overview;
 pub mod plan;
 pub mod profile;
 pub mod protocol;

@@ -6,7 +6,7 @@ use automerge::AutoCommit;
 use autosurgeon::{Hydrate, Reconcile};
 use uuid::Uuid;
 
-use crate::date::Date;
+use crate::date::{AcademicYear, Date};
 use crate::kopilka::{Material, MaterialFields, MaterialQuery, fold};
 use crate::record::{Document, Edit, RecordList};
 use crate::regulation::{Regulation, RegulationFields};
@@ -87,7 +87,19 @@ impl LibraryDoc {
 
     /// Adds, edits or removes a material; returns its id.
     pub fn edit_material(doc: &mut AutoCommit, edit: Edit<MaterialFields>, now_ms: i64) -> Result<Uuid, Error> {
-        Self::change(doc, now_ms, |l| edit.apply(&mut l.materials))
+        let adding = matches!(edit, Edit::Add(_));
+        Self::change(doc, now_ms, |l| {
+            let id = edit.apply(&mut l.materials)?;
+            if adding {
+                l.materials.by_id_mut(id)?.added = Some(Date::from_unix_ms(now_ms));
+            }
+            Ok(id)
+        })
+    }
+
+    /// Materials on the list that were put in during `year`.
+    pub fn materials_added_in(&self, year: AcademicYear) -> usize {
+        self.materials.active().iter().filter(|m| m.added.is_some_and(|d| year.contains(d))).count()
     }
 }
 

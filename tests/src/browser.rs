@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use tokio::process::{Child, Command};
 
 use crate::eventually;
+use crate::server::{Device, Server};
 
 /// A member as the add form takes it.
 #[derive(Debug, Clone)]
@@ -113,6 +114,29 @@ impl Browser {
         if url.ends_with("#/members") {
             self.wait_loaded().await;
         }
+    }
+
+    /// Opens the invitation link with `code`, joins as `name`, and waits
+    /// until the app has reloaded as the new device.
+    pub async fn join(&self, server: &Server, code: &str, name: &str) {
+        self.client.goto(&format!("{}/#/join/{code}", server.url())).await.expect("open the invitation");
+        self.fill("[data-testid=join-form]", &[("name", name)]).await;
+        let errors = self.submit("[data-testid=join-form]").await;
+        assert!(errors.is_empty(), "the join form refused: {errors:?}");
+        eventually("the app to open as the joined device", || async {
+            let joined =
+                self.script("return !!localStorage.getItem('mo.token') && !location.hash.startsWith('#/join')").await;
+            (joined.as_bool() == Some(true) && !self.texts("nav.tabs a").await.is_empty()).then_some(())
+        })
+        .await;
+    }
+
+    /// Joins as a new member of `head`'s school (invited by `head`) and
+    /// opens the member list.
+    pub async fn join_member(&self, server: &Server, head: &Device) {
+        let code = head.invite(server, "member", Some(head.school())).await;
+        self.join(server, &code, "Учитель школы").await;
+        self.open(&server.url()).await;
     }
 
     /// Clicks the tab of the screen `slug` (`plan`, `protocols`, …).

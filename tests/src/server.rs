@@ -157,6 +157,12 @@ impl Server {
         }
     }
 
+    /// The device a token belongs to (a browser's, say).
+    pub async fn device(&self, token: &str) -> Device {
+        let me = self.api("GET", "/api/me", Some(token), None).await;
+        Device { token: token.to_owned(), id: me["device_id"].as_str().expect("a device id").to_owned(), me }
+    }
+
     /// The district head and the first school's head, joined with the
     /// first start's invitations.
     pub async fn heads(&self) -> (Device, Device) {

@@ -19,10 +19,11 @@ async fn offline_edits_on_two_devices_converge_when_the_server_returns() {
     let _one_at_a_time = exclusive().await;
     let dir = TempDir::new().unwrap();
     let mut server = Server::start(dir.path()).await;
+    let (_, head) = server.heads().await;
     let a = Browser::launch(&dir.path().join("profile-a")).await;
     let b = Browser::launch(&dir.path().join("profile-b")).await;
-    a.open(&server.url()).await;
-    b.open(&server.url()).await;
+    a.join_member(&server, &head).await;
+    b.join_member(&server, &head).await;
 
     a.add_member(&NewMember::teacher("Иванова Мария Петровна", "5А")).await;
     a.add_member(&NewMember::teacher("Петров Сергей Иванович", "6Б")).await;
@@ -71,8 +72,9 @@ async fn the_app_opens_with_its_data_while_the_server_is_stopped() {
     let _one_at_a_time = exclusive().await;
     let dir = TempDir::new().unwrap();
     let mut server = Server::start(dir.path()).await;
+    let (_, head) = server.heads().await;
     let browser = Browser::launch(&dir.path().join("profile")).await;
-    browser.open(&server.url()).await;
+    browser.join_member(&server, &head).await;
     browser.wait_offline_ready().await;
     browser.add_member(&NewMember::teacher("Орлова Екатерина Сергеевна", "3А")).await;
     browser.wait_sync(SAVED).await;
@@ -95,7 +97,7 @@ async fn the_app_opens_with_its_data_while_the_server_is_stopped() {
 
     // The server now has the offline edit: a fresh device sees it.
     let fresh = Browser::launch(&dir.path().join("fresh-profile")).await;
-    fresh.open(&server.url()).await;
+    fresh.join_member(&server, &head).await;
     fresh.wait_members(&["Волков Дмитрий Андреевич", "Орлова Екатерина Сергеевна"]).await;
     fresh.quit().await;
 }
@@ -108,10 +110,11 @@ async fn an_edit_appears_in_the_other_browser_without_a_reload() {
     let _one_at_a_time = exclusive().await;
     let dir = TempDir::new().unwrap();
     let server = Server::start(dir.path()).await;
+    let (_, head) = server.heads().await;
     let a = Browser::launch(&dir.path().join("profile-a")).await;
     let b = Browser::launch(&dir.path().join("profile-b")).await;
-    a.open(&server.url()).await;
-    b.open(&server.url()).await;
+    a.join_member(&server, &head).await;
+    b.join_member(&server, &head).await;
     b.wait_sync(SAVED).await;
 
     a.add_member(&NewMember::teacher("Белова Наталья Юрьевна", "2В")).await;
@@ -147,12 +150,15 @@ async fn the_app_and_a_javascript_automerge_repo_client_share_the_member_list() 
     let _one_at_a_time = exclusive().await;
     let dir = TempDir::new().unwrap();
     let server = Server::start(dir.path()).await;
-    let association = server.association().await.to_string();
+    let (_, head) = server.heads().await;
+    let association = head.school().to_string();
+    let js = head.add_device(&server, "member", Some(head.school()), "Скрипт на Node.js").await;
+    let url = server.sync_url_for(&js);
     let browser = Browser::launch(&dir.path().join("profile")).await;
-    browser.open(&server.url()).await;
+    browser.join_member(&server, &head).await;
     browser.wait_sync(SAVED).await;
 
-    let written = e2e::js::run(&["add-member", &server.sync_url(), &association, "Смирнова Ольга Ивановна"]).await;
+    let written = e2e::js::run(&js, &["add-member", &url, &association, "Смирнова Ольга Ивановна"]).await;
     assert_eq!(written["id"].as_str().unwrap().len(), 32, "a 16-byte id");
     browser.wait_members(&["Смирнова Ольга Ивановна"]).await;
     let details = browser.details_of("Смирнова Ольга Ивановна").await;
@@ -170,7 +176,7 @@ async fn the_app_and_a_javascript_automerge_repo_client_share_the_member_list() 
         })
         .await;
     browser.wait_sync(SAVED).await;
-    let doc = e2e::js::run(&["read", &server.sync_url(), &association]).await;
+    let doc = e2e::js::run(&js, &["read", &url, &association]).await;
     let members = doc["members"].as_array().unwrap();
     let ours = members
         .iter()
@@ -193,8 +199,9 @@ async fn a_failed_save_is_shown_kept_and_retried() {
     let _one_at_a_time = exclusive().await;
     let dir = TempDir::new().unwrap();
     let server = Server::start(dir.path()).await;
+    let (_, head) = server.heads().await;
     let browser = Browser::launch(&dir.path().join("profile")).await;
-    browser.open(&server.url()).await;
+    browser.join_member(&server, &head).await;
     browser.wait_sync(SAVED).await;
 
     browser
@@ -213,8 +220,8 @@ async fn a_failed_save_is_shown_kept_and_retried() {
     assert_ne!(browser.sync_status().await, SAVED, "an unsaved edit is not reported as saved");
     tokio::time::sleep(std::time::Duration::from_secs(4)).await;
     assert_eq!(browser.member_names().await, ["Зайцева Ирина Львовна"], "the edit stays on screen while saving fails");
-    let mut peer = e2e::peer::Peer::connect(&server.sync_url(), "check").await;
-    let on_server = peer.fetch(server.association().await).await.unwrap();
+    let mut peer = e2e::peer::Peer::connect(&server, &head).await;
+    let on_server = peer.fetch(head.school()).await.unwrap();
     let records: shared::AssociationDoc = autosurgeon_hydrate(&on_server);
     assert!(records.active_members().is_empty(), "nothing unsaved on the device was sent to the server");
 

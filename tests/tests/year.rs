@@ -22,8 +22,9 @@ async fn a_head_walks_through_the_year_and_the_dashboard_keeps_count() {
     let _one_browser_at_a_time = exclusive().await;
     let dir = TempDir::new().unwrap();
     let server = Server::start(dir.path()).await;
+    let (_, head) = server.heads().await;
     let browser = Browser::launch(&dir.path().join("head")).await;
-    browser.open(&server.url()).await;
+    browser.join_member(&server, &head).await;
 
     let today = today();
     let year = AcademicYear::of(today);
@@ -239,10 +240,12 @@ async fn a_protocol_number_taken_twice_offline_is_shown_and_resolved() {
     let _one_browser_at_a_time = exclusive().await;
     let dir = TempDir::new().unwrap();
     let mut server = Server::start(dir.path()).await;
+    let (_, head) = server.heads().await;
     let a = Browser::launch(&dir.path().join("a")).await;
     let b = Browser::launch(&dir.path().join("b")).await;
     for browser in [&a, &b] {
-        browser.open(&format!("{}/#/protocols", server.url())).await;
+        browser.join_member(&server, &head).await;
+        browser.go("protocols").await;
         browser.wait_text("[data-testid=protocols] .muted", "Протоколов пока нет").await;
         browser.wait_sync("сохранено на сервере").await;
     }
@@ -298,13 +301,14 @@ async fn records_from_a_newer_version_are_shown_read_only_and_left_alone() {
     let _one_browser_at_a_time = exclusive().await;
     let dir = TempDir::new().unwrap();
     let server = Server::start(dir.path()).await;
+    let (_, head) = server.heads().await;
     let browser = Browser::launch(&dir.path().join("profile")).await;
-    browser.open(&server.url()).await;
+    browser.join_member(&server, &head).await;
     browser.add_member(&NewMember::teacher("Иванова Мария Петровна", "5А")).await;
     browser.wait_sync("сохранено на сервере").await;
 
-    let association = server.association().await;
-    let mut newer = e2e::peer::Peer::connect(&server.sync_url(), "newer").await;
+    let association = head.school();
+    let mut newer = e2e::peer::Peer::connect(&server, &head).await;
     let mut doc = newer.fetch(association).await.unwrap();
     doc.transact::<_, _, automerge::AutomergeError>(|tx| tx.put(ROOT, "schema_version", 99_u64)).unwrap();
     newer.push(association, &mut doc).await;
@@ -318,7 +322,7 @@ async fn records_from_a_newer_version_are_shown_read_only_and_left_alone() {
     browser.reload().await;
     browser.wait_text("[data-testid=read-only]", "более новой версией").await;
     let heads = doc.get_heads();
-    let mut fresh = e2e::peer::Peer::connect(&server.sync_url(), "fresh").await;
+    let mut fresh = e2e::peer::Peer::connect(&server, &head).await;
     let stored = fresh.fetch(association).await.unwrap();
     assert_eq!(stored.get_heads(), heads, "nobody wrote into the newer document");
     browser.quit().await;

@@ -57,3 +57,18 @@ pub fn FatalError() -> impl IntoView {
         </Show>
     }
 }
+
+/// The head revoked this device: what is on it stays readable here, but
+/// nothing syncs any more.
+#[component]
+pub fn RevokedBanner() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    view! {
+        <Show when=move || ui.revoked.get()>
+            <div class="banner error" data-testid="revoked" role="alert">
+                "Доступ этого устройства к серверу отозван руководителем. Записи на устройстве сохранены, \
+                 но больше не синхронизируются. Чтобы продолжить работу, попросите новое приглашение."
+            </div>
+        </Show>
+    }
+}

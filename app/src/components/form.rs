@@ -56,6 +56,11 @@ pub fn select(name: &'static str, label: &'static str, options: Vec<(&'static st
     FieldSpec { name: name.into(), label: label.into(), input: Input::Select(options), hint: "" }
 }
 
+/// A choice from options known only at run time (schools, roles).
+pub fn choice(name: &'static str, label: &'static str, options: Vec<(String, String)>) -> FieldSpec {
+    FieldSpec { name: name.into(), label: label.into(), input: Input::Select(options), hint: "" }
+}
+
 /// A checkbox.
 pub fn check(name: impl Into<Arc<str>>, label: impl Into<Arc<str>>) -> FieldSpec {
     FieldSpec { name: name.into(), label: label.into(), input: Input::Check, hint: "" }

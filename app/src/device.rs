@@ -1,0 +1,165 @@
+//! This device's place in the district: the token it got by joining with an
+//! invitation, and what the server said it is (role, district, school, the
+//! schools it may read). Both are kept in localStorage, so the app opens
+//! offline; the description is refreshed from `/api/me` when online.
+
+use gloo_storage::{LocalStorage, Storage as _};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use shared::{Access, DocumentId, Grant, Owner, Role};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+const TOKEN: &str = "mo.token";
+const ME: &str = "mo.device";
+
+/// A school as the server lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SchoolRef {
+    /// Its association document.
+    pub id: DocumentId,
+    /// Its name.
+    pub name: String,
+}
+
+/// The district, by id and name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DistrictRef {
+    /// Its id.
+    pub id: DocumentId,
+    /// Its name.
+    pub name: String,
+}
+
+/// What this device is, as `/api/me` says.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Me {
+    /// Its id; peer ids start with it.
+    pub device_id: String,
+    /// Whose device it is.
+    pub name: String,
+    /// Its role and place.
+    pub grant: Grant,
+    /// Its district.
+    pub district: DistrictRef,
+    /// Its school, for school roles.
+    pub school: Option<SchoolRef>,
+    /// The schools it may read.
+    pub schools: Vec<SchoolRef>,
+}
+
+impl Me {
+    /// Whether the device may change a document of `owner`.
+    pub fn may_write(&self, owner: Owner) -> bool {
+        self.grant.access(owner) == Access::Write
+    }
+
+    /// The owner of `school`'s documents.
+    pub fn school_owner(&self, school: DocumentId) -> Owner {
+        Owner::School { district: self.district.id, school }
+    }
+
+    /// Whether the device works at the district level.
+    pub fn is_district(&self) -> bool {
+        matches!(self.grant.role, Role::DistrictHead | Role::Reader)
+    }
+
+    /// A school's name.
+    pub fn school_name(&self, id: DocumentId) -> String {
+        self.schools.iter().find(|s| s.id == id).map(|s| s.name.clone()).unwrap_or_else(|| "школа".into())
+    }
+}
+
+/// The token, if this device has joined.
+pub fn token() -> Option<String> {
+    LocalStorage::get::<String>(TOKEN).ok()
+}
+
+/// What the device was last told it is.
+pub fn stored() -> Option<Me> {
+    LocalStorage::get::<Me>(ME).ok()
+}
+
+fn keep(me: &Me) {
+    let _ = LocalStorage::set(ME, me);
+}
+
+/// Why an API call failed, in words for the person.
+#[derive(Debug, Clone)]
+pub enum ApiError {
+    /// No connection to the server.
+    Offline,
+    /// The token is unknown or revoked.
+    Revoked,
+    /// The server refused, saying why.
+    Refused(String),
+}
+
+impl ApiError {
+    /// The sentence to show.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Offline => "Нет связи с сервером. Подключитесь к сети и повторите.".into(),
+            Self::Revoked => "Доступ этого устройства отозван руководителем.".into(),
+            Self::Refused(m) => m.clone(),
+        }
+    }
+}
+
+/// Calls the server's JSON API with this device's token.
+pub async fn api(method: &str, path: &str, body: Option<Value>) -> Result<Value, ApiError> {
+    let window = web_sys::window().ok_or(ApiError::Offline)?;
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    let headers = web_sys::Headers::new().map_err(|_| ApiError::Offline)?;
+    let _ = headers.set("Content-Type", "application/json");
+    if let Some(token) = token() {
+        let _ = headers.set("Authorization", &format!("Bearer {token}"));
+    }
+    init.set_headers(&headers);
+    if let Some(body) = body {
+        init.set_body(&JsValue::from_str(&body.to_string()));
+    }
+    let request = web_sys::Request::new_with_str_and_init(path, &init).map_err(|_| ApiError::Offline)?;
+    let response = JsFuture::from(window.fetch_with_request(&request)).await.map_err(|_| ApiError::Offline)?;
+    let response: web_sys::Response = response.dyn_into().map_err(|_| ApiError::Offline)?;
+    let text = match response.text() {
+        Ok(p) => JsFuture::from(p).await.ok().and_then(|t| t.as_string()).unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    match response.status() {
+        200 => Ok(value),
+        401 => Err(ApiError::Revoked),
+        // The service worker answers for an unreachable server.
+        0 | 502..=504 => Err(ApiError::Offline),
+        status => Err(ApiError::Refused(
+            value["error"].as_str().map_or_else(|| format!("Сервер ответил {status}"), str::to_owned),
+        )),
+    }
+}
+
+/// Joins with an invitation code: keeps the token and what the device is.
+pub async fn join(code: &str, name: &str) -> Result<Me, ApiError> {
+    let _ = LocalStorage::delete(TOKEN);
+    let joined = api("POST", "/api/join", Some(serde_json::json!({ "code": code, "name": name }))).await?;
+    let token = joined["token"].as_str().ok_or_else(|| ApiError::Refused("Сервер не выдал ключ".into()))?;
+    let me: Me = serde_json::from_value(joined["me"].clone()).map_err(|e| ApiError::Refused(e.to_string()))?;
+    let _ = LocalStorage::set(TOKEN, token);
+    keep(&me);
+    Ok(me)
+}
+
+/// Asks the server what this device is now, and keeps the answer.
+pub async fn refresh() -> Result<Me, ApiError> {
+    let value = api("GET", "/api/me", None).await?;
+    let me: Me = serde_json::from_value(value).map_err(|e| ApiError::Refused(e.to_string()))?;
+    keep(&me);
+    Ok(me)
+}
+
+/// The invitation code in the address (`#/join/CODE`), if any.
+pub fn code_in_address() -> Option<String> {
+    let hash = web_sys::window()?.location().hash().ok()?;
+    hash.strip_prefix("#/join/").map(str::to_owned).filter(|c| !c.is_empty())
+}

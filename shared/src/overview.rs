@@ -1,0 +1,130 @@
+//! The district head's overview of one school for one academic year,
+//! computed from the school's synced documents on the head's own device:
+//! meetings held against planned, plan completion, overdue decisions,
+//! members whose category or courses fall due, and the копилка's growth.
+
+use crate::date::Date;
+use crate::member::{CATEGORY_WARNING_DAYS, COURSE_INTERVAL_YEARS};
+use crate::plan::WorkKind;
+use crate::{AssociationDoc, LibraryDoc, YearDoc};
+
+/// One school's line in the overview.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SchoolSummary {
+    /// Meetings (заседания МО) in the plan.
+    pub meetings_planned: usize,
+    /// Protocols written, i.e. meetings held.
+    pub meetings_held: usize,
+    /// Plan rows done, in whole percent.
+    pub plan_percent: u32,
+    /// Plan rows in all.
+    pub plan_total: usize,
+    /// Decisions past their deadline and still open.
+    pub overdue_decisions: usize,
+    /// Members on the list.
+    pub members: usize,
+    /// Members whose category has run out or runs out within the warning period.
+    pub categories_due: usize,
+    /// Members with no courses in the last three years (or none recorded).
+    pub courses_due: usize,
+    /// Materials in the копилка.
+    pub materials: usize,
+    /// Of those, put in during this academic year.
+    pub materials_this_year: usize,
+}
+
+impl SchoolSummary {
+    /// The summary of a school from its documents, as of `today`.
+    pub fn of(association: &AssociationDoc, year: &YearDoc, library: &LibraryDoc, today: Date) -> Self {
+        let dashboard = year.dashboard(today);
+        let members = association.active_members();
+        Self {
+            meetings_planned: year.plan_rows().iter().filter(|r| r.kind == WorkKind::Meeting).count(),
+            meetings_held: year.protocol_list().len(),
+            plan_percent: dashboard.plan_percent,
+            plan_total: dashboard.plan_total,
+            overdue_decisions: dashboard.overdue_decisions.len(),
+            members: members.len(),
+            categories_due: members
+                .iter()
+                .filter(|m| m.category_until.is_some_and(|d| d.days() - today.days() <= CATEGORY_WARNING_DAYS))
+                .count(),
+            courses_due: members
+                .iter()
+                .filter(|m| m.course_year.is_none_or(|y| today.year() - y as i32 > COURSE_INTERVAL_YEARS))
+                .count(),
+            materials: library.materials.iter().filter(|m| crate::record::Record::is_active(*m)).count(),
+            materials_this_year: library.materials_added_in(year.academic_year()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::date::AcademicYear;
+    use crate::form::Values;
+    use crate::kopilka::MaterialFields;
+    use crate::member::MemberFields;
+    use crate::plan::PlanFields;
+    use crate::protocol::ProtocolFields;
+    use crate::record::{Document, Edit};
+    use crate::{DocumentId, Member};
+
+    const NOW: i64 = 1_790_000_000_000; // 21.09.2026
+
+    #[test]
+    fn a_schools_summary_counts_what_its_records_say() {
+        let id = DocumentId::random();
+        let year = AcademicYear(2026);
+        let today = Date::new(2026, 11, 22).unwrap();
+        let mut assoc = AssociationDoc::create(&id);
+        let teacher = |name: &str, until: &str, course: &str| {
+            Values::from([
+                ("full_name", name.to_owned()),
+                ("position", "учитель".to_owned()),
+                ("class_led", "5А".to_owned()),
+                ("education", "higher_pedagogical".to_owned()),
+                ("category", "first".to_owned()),
+                ("experience_years", "10".to_owned()),
+                ("category_until", until.to_owned()),
+                ("course_year", course.to_owned()),
+            ])
+        };
+        let due = MemberFields::validate(&teacher("Иванова Анна Петровна", "01.02.2027", "2025")).unwrap();
+        let fine = MemberFields::validate(&teacher("Петров Илья Олегович", "01.02.2030", "")).unwrap();
+        let due_id = AssociationDoc::edit_member(&mut assoc, Edit::Add(due), NOW).unwrap();
+        AssociationDoc::edit_member(&mut assoc, Edit::Add(fine), NOW).unwrap();
+        let records = AssociationDoc::load(&assoc).unwrap();
+        let _: &Member = records.member(due_id).unwrap();
+
+        let mut y = YearDoc::create(&id, year);
+        for (kind, when) in [("meeting", "октябрь"), ("meeting", "январь"), ("seminar", "ноябрь")] {
+            let v = PlanFields::blank().with("kind", kind).with("when", when).with("topic", "Тема");
+            YearDoc::edit_plan_row(&mut y, Edit::Add(PlanFields::validate(&v, year).unwrap()), NOW).unwrap();
+        }
+        let p = ProtocolFields {
+            number: 1,
+            date: Date::new(2026, 10, 20).unwrap(),
+            chair: None,
+            secretary: None,
+            attendance: Default::default(),
+            invited: String::new(),
+            theme: "Первое заседание".into(),
+            completed: false,
+        };
+        YearDoc::edit_protocol(&mut y, Edit::Add(p), NOW).unwrap();
+        let mut lib = LibraryDoc::create(&id);
+        let m =
+            MaterialFields::blank().with("title", "Классный час").with("author", "Иванова").with("kind", "class_hour");
+        LibraryDoc::edit_material(&mut lib, Edit::Add(MaterialFields::validate(&m).unwrap()), NOW).unwrap();
+
+        let s = SchoolSummary::of(&records, &YearDoc::load(&y).unwrap(), &LibraryDoc::load(&lib).unwrap(), today);
+        assert_eq!((s.meetings_planned, s.meetings_held), (2, 1));
+        assert_eq!(s.plan_total, 3);
+        assert_eq!(s.members, 2);
+        assert_eq!(s.categories_due, 1, "one category runs out within the warning period");
+        assert_eq!(s.courses_due, 1, "one member has no courses recorded");
+        assert_eq!((s.materials, s.materials_this_year), (1, 1));
+    }
+}
