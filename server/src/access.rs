@@ -370,7 +370,7 @@ impl Access {
     pub fn devices(&self, by: &Device) -> Vec<Device> {
         let mut devices: Vec<Device> =
             self.dir().devices.values().filter(|d| by.grant.manages(&d.grant)).cloned().collect();
-        devices.sort_by(|a, b| b.created_ms.cmp(&a.created_ms));
+        devices.sort_by_key(|d| std::cmp::Reverse(d.created_ms));
         devices
     }
 
