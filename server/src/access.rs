@@ -164,11 +164,13 @@ fn json<T: Serialize>(value: &T) -> Vec<u8> {
     serde_json::to_vec(value).expect("directory entries always serialize")
 }
 
-fn load<T: for<'de> Deserialize<'de>>(store: &dyn Store, kind: &str) -> Result<Vec<T>, Error> {
+/// The directory entries of `kind` as (key, value); an unreadable one is
+/// logged and skipped rather than keeping the server from starting.
+fn load<T: for<'de> Deserialize<'de>>(store: &dyn Store, kind: &str) -> Result<Vec<(String, T)>, Error> {
     let mut out = Vec::new();
     for (key, bytes) in store.entries(kind)? {
         match serde_json::from_slice(&bytes) {
-            Ok(value) => out.push(value),
+            Ok(value) => out.push((key, value)),
             Err(e) => tracing::error!(kind, key, error = %e, "unreadable directory entry skipped"),
         }
     }
@@ -190,18 +192,14 @@ impl Access {
     /// Reads the directory from `store`.
     pub fn open(store: Arc<dyn Store>) -> Result<Self, Error> {
         let mut dir = Directory::default();
-        for d in load::<District>(store.as_ref(), "district")? {
+        for (_, d) in load::<District>(store.as_ref(), "district")? {
             dir.add_district(d);
         }
-        for s in load::<School>(store.as_ref(), "school")? {
+        for (_, s) in load::<School>(store.as_ref(), "school")? {
             dir.add_school(s);
         }
-        for (key, bytes) in store.entries("invitation")? {
-            if let Ok(inv) = serde_json::from_slice::<Invitation>(&bytes) {
-                dir.invitations.insert(key, inv);
-            }
-        }
-        for d in load::<Device>(store.as_ref(), "device")? {
+        dir.invitations = load::<Invitation>(store.as_ref(), "invitation")?.into_iter().collect();
+        for (_, d) in load::<Device>(store.as_ref(), "device")? {
             dir.add_device(d);
         }
         Ok(Self { store, dir: Mutex::new(dir), revoked: Mutex::new(HashMap::new()) })

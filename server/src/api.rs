@@ -4,7 +4,7 @@
 //! to refusals carry a Russian `error` for the screen.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use serde::{Deserialize, Serialize};
 use shared::{DocumentId, Grant, Role};
@@ -33,21 +33,24 @@ impl IntoResponse for AccessError {
     }
 }
 
-fn unauthorized() -> AccessError {
-    AccessError::Forbidden("устройство не подключено или доступ отозван")
-}
+/// The device making a request, from `Authorization: Bearer …`; a request
+/// without a valid token is answered 401 before its handler runs.
+pub(crate) struct Caller(Device);
 
-/// The token of a request: `Authorization: Bearer …`.
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
-}
+impl axum::extract::FromRequestParts<AppState> for Caller {
+    type Rejection = Response;
 
-/// The device making the request, or a 401 answer.
-fn device(state: &AppState, headers: &HeaderMap) -> Result<Device, Response> {
-    bearer(headers).and_then(|t| state.access.authenticate(t)).ok_or_else(|| {
-        (StatusCode::UNAUTHORIZED, Json(serde_json::json!({ "error": unauthorized().to_string(), "revoked": true })))
-            .into_response()
-    })
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &AppState) -> Result<Self, Response> {
+        let token = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        token
+            .and_then(|t| t.strip_prefix("Bearer "))
+            .and_then(|t| state.access.authenticate(t.trim()))
+            .map(Caller)
+            .ok_or_else(|| {
+                let error = AccessError::Forbidden("устройство не подключено или доступ отозван").to_string();
+                (StatusCode::UNAUTHORIZED, Json(serde_json::json!({ "error": error, "revoked": true }))).into_response()
+            })
+    }
 }
 
 /// Runs a directory write off the async workers (it fsyncs).
@@ -130,11 +133,8 @@ pub(crate) async fn join(State(state): State<AppState>, Json(req): Json<JoinRequ
 }
 
 /// `GET /api/me`: what this device is; 401 once it is revoked.
-pub(crate) async fn whoami(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    match device(&state, &headers) {
-        Ok(d) => me(&state, &d).map(Json).into_response(),
-        Err(r) => r,
-    }
+pub(crate) async fn whoami(State(state): State<AppState>, Caller(device): Caller) -> Response {
+    me(&state, &device).map(Json).into_response()
 }
 
 #[derive(Deserialize)]
@@ -145,13 +145,9 @@ pub(crate) struct NewSchool {
 /// `POST /api/schools`: the district head adds a school.
 pub(crate) async fn create_school(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(device): Caller,
     Json(req): Json<NewSchool>,
 ) -> Response {
-    let device = match device(&state, &headers) {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
     let access = state.access.clone();
     blocking(move || access.create_school(Some(&device.grant), device.grant.district, &req.name, None))
         .await
@@ -181,13 +177,9 @@ struct InvitationView {
 /// `POST /api/invitations`: a head invites someone.
 pub(crate) async fn invite(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(device): Caller,
     Json(req): Json<NewInvitation>,
 ) -> Response {
-    let device = match device(&state, &headers) {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
     let access = state.access.clone();
     let grant = Grant { role: req.role, district: device.grant.district, school: req.school };
     let days = req.days.unwrap_or(DEFAULT_INVITATION_DAYS);
@@ -216,11 +208,7 @@ struct DeviceView {
 }
 
 /// `GET /api/devices`: the devices this head manages.
-pub(crate) async fn devices(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let device = match device(&state, &headers) {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
+pub(crate) async fn devices(State(state): State<AppState>, Caller(device): Caller) -> Response {
     if !matches!(device.grant.role, Role::SchoolHead | Role::DistrictHead) {
         return AccessError::Forbidden("список устройств видят руководители").into_response();
     }
@@ -241,11 +229,7 @@ pub(crate) async fn devices(State(state): State<AppState>, headers: HeaderMap) -
 }
 
 /// `POST /api/devices/{id}/revoke`: takes a device's access away at once.
-pub(crate) async fn revoke(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let device = match device(&state, &headers) {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
+pub(crate) async fn revoke(State(state): State<AppState>, Caller(device): Caller, Path(id): Path<String>) -> Response {
     let access = state.access.clone();
     blocking(move || access.revoke(&device, &id, now_ms()))
         .await

@@ -248,11 +248,3 @@ impl Hub {
         Ok(DocState::Present { doc, chunks: chunks.len() })
     }
 }
-
-/// Writes a whole document to the store if it is not there yet.
-pub fn seed_document(store: &dyn Store, id: &DocumentId, bytes: &[u8]) -> Result<(), Error> {
-    if store.load(id)?.is_none() {
-        store.append(id, bytes)?;
-    }
-    Ok(())
-}

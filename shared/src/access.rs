@@ -8,9 +8,7 @@
 //! owner without reading it: [`school_documents`] and [`district_documents`]
 //! list them for the academic years [`YEARS`].
 
-use std::fmt;
 use std::ops::RangeInclusive;
-use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -21,55 +19,39 @@ use crate::{DocumentId, LibraryDoc, YearDoc};
 /// The academic years (by starting calendar year) whose documents exist.
 pub const YEARS: RangeInclusive<i32> = 2000..=2100;
 
-/// What a device was invited as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// A class teacher: reads and writes their school МО's records.
-    Member,
-    /// The head of a school МО: a member who also invites and removes the
-    /// school's people and devices.
-    SchoolHead,
-    /// The head of the district РМО: writes the РМО's records, reads every
-    /// school's, manages the district's schools, people and devices.
-    DistrictHead,
-    /// An inspector of the education department: reads everything in the
-    /// district, writes nothing.
-    Reader,
+crate::choices! {
+    /// What a device was invited as: a member (reads and writes their
+    /// school МО's records), a school МО's head (also invites and removes the
+    /// school's people and devices), the district РМО's head (writes the
+    /// РМО's records, reads every school's, manages the district), or a
+    /// reader from the education department (reads the district, writes
+    /// nothing).
+    pub enum Role {
+        Member = ("member", "член МО"),
+        SchoolHead = ("school_head", "руководитель МО школы"),
+        DistrictHead = ("district_head", "руководитель РМО"),
+        Reader = ("reader", "наблюдатель (только чтение)"),
+    }
 }
 
 impl Role {
-    /// Every role, in the order a form lists them.
-    pub const ALL: [Role; 4] = [Self::Member, Self::SchoolHead, Self::DistrictHead, Self::Reader];
-
-    /// The Russian name.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Member => "член МО",
-            Self::SchoolHead => "руководитель МО школы",
-            Self::DistrictHead => "руководитель РМО",
-            Self::Reader => "наблюдатель (только чтение)",
-        }
-    }
-
-    /// The key used in forms and the API.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Member => "member",
-            Self::SchoolHead => "school_head",
-            Self::DistrictHead => "district_head",
-            Self::Reader => "reader",
-        }
-    }
-
-    /// The role with this code.
-    pub fn from_code(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.code() == code)
-    }
-
     /// Whether the role belongs to one school.
     pub fn is_school_role(self) -> bool {
         matches!(self, Self::Member | Self::SchoolHead)
+    }
+}
+
+/// In JSON a role is its code (`"school_head"`).
+impl Serialize for Role {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+impl<'de> Deserialize<'de> for Role {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let code = String::deserialize(d)?;
+        Role::from_code(&code).ok_or_else(|| serde::de::Error::custom(format!("unknown role `{code}`")))
     }
 }
 
@@ -171,25 +153,6 @@ pub fn district_documents(district: &DocumentId) -> impl Iterator<Item = Documen
 /// or the id followed by `:` and anything (one per connection or tab).
 pub fn peer_id_belongs(peer_id: &str, device_id: &str) -> bool {
     peer_id == device_id || peer_id.strip_prefix(device_id).is_some_and(|rest| rest.starts_with(':'))
-}
-
-impl Serialize for DocumentId {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for DocumentId {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        DocumentId::from_str(&s).map_err(serde::de::Error::custom)
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
-    }
 }
 
 #[cfg(test)]

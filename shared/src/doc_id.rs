@@ -4,6 +4,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
 use crate::Error;
 
 /// The id of one automerge document, the unit of sync and of access.
@@ -70,6 +72,20 @@ impl FromStr for DocumentId {
             .map_err(|_| Error::InvalidDocumentId(s.chars().take(64).collect()))?;
         let bytes: [u8; 16] = bytes.try_into().map_err(|_| Error::InvalidDocumentId(s.chars().take(64).collect()))?;
         Ok(Self(bytes))
+    }
+}
+
+/// In JSON an id is its base58check string.
+impl Serialize for DocumentId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for DocumentId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        DocumentId::from_str(&s).map_err(serde::de::Error::custom)
     }
 }
 
