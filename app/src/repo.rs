@@ -375,9 +375,9 @@ impl Repo {
         }
     }
 
-    /// Whether nothing of the document is here yet.
-    pub fn is_empty(&self) -> bool {
-        self.doc.borrow_mut().get_heads().is_empty()
+    /// The heads of the document as it is here; none before anything arrived.
+    pub fn heads(&self) -> Vec<ChangeHash> {
+        self.doc.borrow_mut().get_heads()
     }
 
     /// Whether IndexedDB holds everything the document has.
@@ -404,8 +404,7 @@ impl Repo {
     /// The document's records: what arrived, or the empty first version
     /// while nothing has.
     pub fn records<D: Document>(&self) -> Result<D, shared::Error> {
-        let mut doc = self.doc.borrow_mut();
-        if doc.get_heads().is_empty() { D::load_any(&(self.blank)()) } else { D::load_any(&doc) }
+        if self.heads().is_empty() { D::load_any(&(self.blank)()) } else { D::load_any(&self.doc.borrow()) }
     }
 
     fn show<D: Document + Send + Sync + 'static>(&self, signal: RwSignal<Option<D>>) {

@@ -16,7 +16,8 @@ fn invitable(me: &Me) -> (Vec<Role>, Vec<(String, String)>) {
     let schools = me.schools.iter().map(|s| (s.id.to_string(), s.name.clone())).collect();
     let some_school = me.grant.school.or_else(|| me.schools.first().map(|s| s.id));
     let roles = Role::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .filter(|r| me.grant.may_invite(*r, if r.is_school_role() { some_school } else { None }))
         .collect();
     (roles, schools)

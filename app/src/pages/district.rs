@@ -3,24 +3,48 @@
 //! offline with whatever arrived last), each school one click from its
 //! records, read-only.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use automerge::ChangeHash;
 use leptos::prelude::*;
 use shared::overview::SchoolSummary;
 use shared::{AcademicYear, AssociationDoc, Date, DocumentId, LibraryDoc, YearDoc};
 
 use crate::repo::{DocKind, Ui, repo_of, today};
 
-/// A school's summary from its open documents; `None` until they are open.
+/// A school's line on one day of one academic year.
+type SummaryKey = (DocumentId, AcademicYear, Date);
+
+thread_local! {
+    /// Summaries by school, year and day, with the heads of the three
+    /// documents they were computed from: a change to one school's records
+    /// (or any document's arrival, which redraws the overview) re-reads only
+    /// that school.
+    static SUMMARIES: RefCell<HashMap<SummaryKey, (Vec<ChangeHash>, SchoolSummary)>> =
+        RefCell::new(HashMap::new());
+}
+
+/// A school's summary from its open documents, and whether any of them
+/// has arrived; `None` until they are open.
 fn summary_of(school: DocumentId, year: AcademicYear, today: Date) -> Option<(SchoolSummary, bool)> {
     let association = repo_of(DocKind::Association, school)?;
     let year_repo = repo_of(DocKind::Year(year), school)?;
     let library = repo_of(DocKind::Library, school)?;
-    let arrived = !(association.is_empty() && year_repo.is_empty() && library.is_empty());
+    let heads: Vec<ChangeHash> = [&association, &year_repo, &library].iter().flat_map(|r| r.heads()).collect();
+    let arrived = !heads.is_empty();
+    let key = (school, year, today);
+    if let Some(summary) = SUMMARIES.with(|c| c.borrow().get(&key).filter(|(h, _)| *h == heads).map(|(_, s)| s.clone()))
+    {
+        return Some((summary, arrived));
+    }
     let summary = SchoolSummary::of(
         &association.records::<AssociationDoc>().ok()?,
         &year_repo.records::<YearDoc>().ok()?,
         &library.records::<LibraryDoc>().ok()?,
         today,
     );
+    SUMMARIES.with(|c| c.borrow_mut().insert(key, (heads, summary.clone())));
     Some((summary, arrived))
 }
 
