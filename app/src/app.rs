@@ -103,8 +103,8 @@ async fn start(ui: Ui) {
         let store = store.clone();
         leptos::task::spawn_local(async move {
             if me.is_district() {
-                let head = me.grant.role == shared::Role::DistrictHead;
-                open_district_year(ui, store.clone(), me.district.id, year, head).await;
+                let writable = me.may_write(shared::Owner::District(me.district.id));
+                open_district_year(ui, store.clone(), me.district.id, year, writable).await;
             }
             for school in &me.schools {
                 let writable = me.may_write(me.school_owner(school.id));
