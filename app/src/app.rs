@@ -13,10 +13,11 @@ use crate::pages::district::DistrictOverview;
 use crate::pages::join::JoinPage;
 use crate::pages::kopilka::KopilkaPage;
 use crate::pages::members::MembersPage;
-use crate::pages::plan::PlanPage;
+use crate::pages::plan::{DISTRICT_PLAN, SCHOOL_PLAN, plan_page};
 use crate::pages::profile::ProfilePage;
 use crate::pages::protocols::ProtocolsPage;
 use crate::pages::regulations::RegulationsPage;
+use crate::pages::rmo::{ConsultationsPage, ContestsPage, EventsPage, VisitsPage};
 use crate::repo::{Ui, open_district_year, open_school, show_school};
 use crate::storage::{Store, settings};
 use crate::{device, pwa, sync};
@@ -55,12 +56,17 @@ pub fn App() -> impl IntoView {
                 Page::Dashboard => view! { <DashboardPage /> }.into_any(),
                 Page::Profile => view! { <ProfilePage /> }.into_any(),
                 Page::Members => view! { <MembersPage /> }.into_any(),
-                Page::Plan => view! { <PlanPage /> }.into_any(),
+                Page::Plan => plan_page(SCHOOL_PLAN).into_any(),
                 Page::Protocols => view! { <ProtocolsPage /> }.into_any(),
                 Page::Analyses => view! { <AnalysesPage /> }.into_any(),
                 Page::Regulations => view! { <RegulationsPage /> }.into_any(),
                 Page::Kopilka => view! { <KopilkaPage /> }.into_any(),
                 Page::District => view! { <DistrictOverview /> }.into_any(),
+                Page::RmoPlan => plan_page(DISTRICT_PLAN).into_any(),
+                Page::Events => view! { <EventsPage /> }.into_any(),
+                Page::Contests => view! { <ContestsPage /> }.into_any(),
+                Page::Visits => view! { <VisitsPage /> }.into_any(),
+                Page::Consultations => view! { <ConsultationsPage /> }.into_any(),
                 Page::Access => view! { <AccessPage /> }.into_any(),
             }}}
         </main>
@@ -102,10 +108,8 @@ async fn start(ui: Ui) {
         let Some(me) = ui.me.get() else { return };
         let store = store.clone();
         leptos::task::spawn_local(async move {
-            if me.is_district() {
-                let writable = me.may_write(shared::Owner::District(me.district.id));
-                open_district_year(ui, store.clone(), me.district.id, year, writable).await;
-            }
+            let writable = me.may_write(shared::Owner::District(me.district.id));
+            open_district_year(ui, store.clone(), me.district.id, year, writable).await;
             for school in &me.schools {
                 let writable = me.may_write(me.school_owner(school.id));
                 open_school(ui, store.clone(), school.id, year, writable).await;

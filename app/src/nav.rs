@@ -31,6 +31,16 @@ pub enum Page {
     Kopilka,
     /// The district overview (district roles).
     District,
+    /// План работы РМО (read-only for schools).
+    RmoPlan,
+    /// The РМО's seminars and events.
+    Events,
+    /// Contests of professional mastery.
+    Contests,
+    /// Visits to schools.
+    Visits,
+    /// Consultations and mentoring.
+    Consultations,
     /// People and devices: invitations, revocation, schools.
     Access,
 }
@@ -47,8 +57,12 @@ const SCHOOL_PAGES: [Page; 8] = [
     Page::Kopilka,
 ];
 
+/// The district's screens (the РМО plan is also a school's, read-only).
+const DISTRICT_PAGES: [Page; 6] =
+    [Page::District, Page::RmoPlan, Page::Events, Page::Contests, Page::Visits, Page::Consultations];
+
 impl Page {
-    const ALL: [Page; 10] = [
+    const ALL: [Page; 15] = [
         Self::Dashboard,
         Self::Profile,
         Self::Members,
@@ -58,6 +72,11 @@ impl Page {
         Self::Regulations,
         Self::Kopilka,
         Self::District,
+        Self::RmoPlan,
+        Self::Events,
+        Self::Contests,
+        Self::Visits,
+        Self::Consultations,
         Self::Access,
     ];
 
@@ -72,6 +91,11 @@ impl Page {
             Self::Regulations => "regulations",
             Self::Kopilka => "kopilka",
             Self::District => "district",
+            Self::RmoPlan => "rmo-plan",
+            Self::Events => "events",
+            Self::Contests => "contests",
+            Self::Visits => "visits",
+            Self::Consultations => "consultations",
             Self::Access => "access",
         }
     }
@@ -87,6 +111,11 @@ impl Page {
             Self::Regulations => "Документы",
             Self::Kopilka => "Копилка",
             Self::District => "Район",
+            Self::RmoPlan => "План РМО",
+            Self::Events => "Мероприятия",
+            Self::Contests => "Конкурсы",
+            Self::Visits => "Посещения",
+            Self::Consultations => "Консультации",
             Self::Access => "Доступ",
         }
     }
@@ -106,10 +135,15 @@ pub fn school_in_hash() -> Option<DocumentId> {
 }
 
 /// The screen to show for `page`: a district role sees the district's
-/// screens unless it is looking into a school.
+/// screens unless it is looking into a school; a school's people see their
+/// school's screens and the РМО's plan.
 pub fn shown_page(ui: Ui, page: Page) -> Page {
     let district = ui.me.with(|m| m.as_ref().is_some_and(|m| m.is_district()));
-    if district && ui.school.get().is_none() && SCHOOL_PAGES.contains(&page) { Page::District } else { page }
+    match (district, ui.school.get().is_some()) {
+        (true, false) if SCHOOL_PAGES.contains(&page) => Page::District,
+        (false, _) if DISTRICT_PAGES.contains(&page) && page != Page::RmoPlan => Page::Dashboard,
+        _ => page,
+    }
 }
 
 /// Keeps `page` (and, for district roles, the school looked into) in step
@@ -138,11 +172,12 @@ pub fn Nav() -> impl IntoView {
         let Some(me) = ui.me.get() else { return Vec::new() };
         let manages = matches!(me.grant.role, Role::SchoolHead | Role::DistrictHead);
         let (prefix, pages): (String, Vec<Page>) = match (me.is_district(), ui.school.get()) {
-            (false, _) => {
-                (String::new(), SCHOOL_PAGES.iter().copied().chain(manages.then_some(Page::Access)).collect())
-            }
+            (false, _) => (
+                String::new(),
+                SCHOOL_PAGES.iter().copied().chain([Page::RmoPlan]).chain(manages.then_some(Page::Access)).collect(),
+            ),
             (true, None) => {
-                (String::new(), [Page::District].into_iter().chain(manages.then_some(Page::Access)).collect())
+                (String::new(), DISTRICT_PAGES.iter().copied().chain(manages.then_some(Page::Access)).collect())
             }
             (true, Some(school)) => (format!("school/{school}/"), SCHOOL_PAGES.to_vec()),
         };

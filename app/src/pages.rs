@@ -11,8 +11,12 @@ pub mod plan;
 pub mod profile;
 pub mod protocols;
 pub mod regulations;
+pub mod rmo;
+
+use std::rc::Rc;
 
 use leptos::prelude::*;
+use shared::Values;
 use uuid::Uuid;
 
 use crate::repo::{DocKind, Ui};
@@ -27,10 +31,24 @@ pub fn name_of(ui: Ui, id: Option<Uuid>) -> String {
     ui.records.with(|r| r.as_ref().map(|r| r.name_of(id)).unwrap_or_else(|| "—".into()))
 }
 
-/// Ids of `list` read from the year's document, or none before it loads.
-pub fn year_ids(ui: Ui, list: fn(&shared::YearDoc) -> Vec<Uuid>) -> Signal<Vec<Uuid>> {
-    let memo = Memo::new(move |_| ui.year_doc.with(|y| y.as_ref().map(list).unwrap_or_default()));
+/// The chosen year's РМО document.
+pub fn district_kind(ui: Ui) -> DocKind {
+    DocKind::DistrictYear(ui.year.get_untracked())
+}
+
+/// Ids of `list` read from a document's records, or none before it loads.
+pub fn ids_in<D: Send + Sync + 'static>(doc: RwSignal<Option<D>>, list: fn(&D) -> Vec<Uuid>) -> Signal<Vec<Uuid>> {
+    let memo = Memo::new(move |_| doc.with(|d| d.as_ref().map(list).unwrap_or_default()));
     memo.into()
+}
+
+/// A record's form values read from a document's records (`record` finds
+/// it and gives its values), empty when it is gone.
+pub fn values_in<D: Send + Sync + 'static>(
+    doc: RwSignal<Option<D>>,
+    record: fn(&D, Uuid) -> Option<Values>,
+) -> Rc<dyn Fn(Uuid) -> Values> {
+    Rc::new(move |id| doc.with_untracked(|d| d.as_ref().and_then(|d| record(d, id))).unwrap_or_default())
 }
 
 /// A labelled line of a card, left out when empty.

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::date::{AcademicYear, Date};
 use crate::form::{FieldErrors, Values, date_value};
-use crate::plan::{PlanFields, PlanRow};
+use crate::plan::{PlanDoc, PlanRow};
 use crate::record::{Document, Edit, Life, RecordList};
 use crate::{DocumentId, Error};
 
@@ -52,6 +52,25 @@ impl Document for DistrictYearDoc {
 
     fn set_schema_version(&mut self, version: u64) {
         self.schema_version = version;
+    }
+}
+
+/// The РМО's plan rows are fulfilled by its events (seminars, meetings…).
+impl PlanDoc for DistrictYearDoc {
+    fn plan(&self) -> &Vec<PlanRow> {
+        &self.plan
+    }
+
+    fn plan_mut(&mut self) -> &mut Vec<PlanRow> {
+        &mut self.plan
+    }
+
+    fn fulfillers(&self) -> Vec<(Uuid, String)> {
+        self.event_list().iter().map(|e| (e.id, e.title())).collect()
+    }
+
+    fn may_fulfil(&self, id: Uuid) -> bool {
+        self.events.by_id(id).is_some()
     }
 }
 
@@ -106,6 +125,13 @@ pub struct DistrictEventFields {
     pub participants: u32,
     /// итоги
     pub summary: String,
+}
+
+impl DistrictEvent {
+    /// «семинар «Классный час» 14.11.2026».
+    pub fn title(&self) -> String {
+        format!("{} «{}» {}", self.kind.label(), self.topic, self.date)
+    }
 }
 
 crate::record!(DistrictEvent, DistrictEventFields { kind, topic, date, place, host, participants }, text: { summary });
@@ -352,6 +378,11 @@ pub struct ConsultationFields {
 crate::record!(Consultation, ConsultationFields { who, topic, date });
 
 impl ConsultationFields {
+    /// The form's values.
+    pub fn to_values(&self) -> Values {
+        Values::from([("who", self.who.clone()), ("topic", self.topic.clone()), ("date", self.date.to_string())])
+    }
+
     /// Checks a consultation form for `year`.
     pub fn validate(v: &Values, year: AcademicYear) -> Result<Self, FieldErrors> {
         let mut e = FieldErrors::default();
@@ -392,6 +423,15 @@ pub struct MentoringFields {
 crate::record!(MentoringPair, MentoringFields { mentor, mentee, since });
 
 impl MentoringFields {
+    /// The form's values.
+    pub fn to_values(&self) -> Values {
+        Values::from([
+            ("mentor", self.mentor.clone()),
+            ("mentee", self.mentee.clone()),
+            ("since", date_value(self.since)),
+        ])
+    }
+
     /// Checks a mentoring pair form.
     pub fn validate(v: &Values) -> Result<Self, FieldErrors> {
         let mut e = FieldErrors::default();
@@ -426,6 +466,31 @@ impl DistrictYearDoc {
         Self::create_with(&Self::id_for(district, year), &empty)
     }
 
+    /// Events on the list, by date.
+    pub fn event_list(&self) -> Vec<&DistrictEvent> {
+        by_date(self.events.active(), |e| e.date)
+    }
+
+    /// Contests on the list, by date.
+    pub fn contest_list(&self) -> Vec<&Contest> {
+        by_date(self.contests.active(), |c| c.date)
+    }
+
+    /// Visits on the list, by date.
+    pub fn visit_list(&self) -> Vec<&Visit> {
+        by_date(self.visits.active(), |v| v.date)
+    }
+
+    /// Consultations on the list, by date.
+    pub fn consultation_list(&self) -> Vec<&Consultation> {
+        by_date(self.consultations.active(), |c| c.date)
+    }
+
+    /// Mentoring pairs on the list, in the order they were added.
+    pub fn mentoring_list(&self) -> Vec<&MentoringPair> {
+        self.mentoring.active()
+    }
+
     /// Visits whose follow-up date has passed with nothing written about it.
     pub fn visits_awaiting_follow_up(&self, today: Date) -> Vec<&Visit> {
         self.visits
@@ -433,11 +498,6 @@ impl DistrictYearDoc {
             .into_iter()
             .filter(|v| v.follow_up_by.is_some_and(|by| by < today) && v.follow_up.as_str().trim().is_empty())
             .collect()
-    }
-
-    /// Adds, edits or removes a row of the РМО plan.
-    pub fn edit_plan_row(doc: &mut AutoCommit, edit: Edit<PlanFields>, now_ms: i64) -> Result<Uuid, Error> {
-        Self::change(doc, now_ms, |d| edit.apply(&mut d.plan))
     }
 
     /// Adds, edits or removes an event.
@@ -464,6 +524,12 @@ impl DistrictYearDoc {
     pub fn edit_mentoring(doc: &mut AutoCommit, edit: Edit<MentoringFields>, now_ms: i64) -> Result<Uuid, Error> {
         Self::change(doc, now_ms, |d| edit.apply(&mut d.mentoring))
     }
+}
+
+/// `list` ordered by `date`, records of one day in the order they were added.
+fn by_date<R>(mut list: Vec<&R>, date: impl Fn(&R) -> Date) -> Vec<&R> {
+    list.sort_by_key(|r| date(r));
+    list
 }
 
 #[cfg(test)]
@@ -567,6 +633,44 @@ mod tests {
         assert!(visit.recommendations.as_str().ends_with("Провести открытый классный час."));
         assert_eq!(visit.follow_up.as_str(), "План обновлён 15.11.2026.");
         assert!(d.visits_awaiting_follow_up(Date::new(2026, 11, 22).unwrap()).is_empty());
+    }
+
+    #[test]
+    fn a_rmo_plan_row_is_marked_done_by_the_event_that_fulfilled_it() {
+        use crate::plan::{Completion, PlanFields};
+        let (mut a, mut b) = two_devices();
+        let row = PlanFields::validate(
+            &PlanFields::blank()
+                .with("when", "ноябрь")
+                .with("kind", "seminar")
+                .with("topic", "Классный час: формы и методы")
+                .with("responsible_name", "Иванова М. П., руководитель РМО"),
+            Y,
+        )
+        .unwrap();
+        let r = DistrictYearDoc::edit_plan_row(&mut a, Edit::Add(row), 1).unwrap();
+        let event = DistrictEventFields::validate(
+            &Values::default()
+                .with("kind", "seminar")
+                .with("topic", "Классный час: формы и методы")
+                .with("date", "14.11.2026")
+                .with("participants", "18"),
+            Y,
+        )
+        .unwrap();
+        let e = DistrictYearDoc::edit_event(&mut b, Edit::Add(event), 2).unwrap();
+        assert!(
+            DistrictYearDoc::mark_plan_row(&mut a, r, Completion::Done, Some(e), String::new(), 3).is_err(),
+            "a has not seen the event yet"
+        );
+        merge_both(&mut a, &mut b);
+        DistrictYearDoc::mark_plan_row(&mut a, r, Completion::Done, Some(e), String::new(), 4).unwrap();
+        merge_both(&mut a, &mut b);
+        let d = load(&b);
+        let marked = d.plan.by_id(r).unwrap();
+        assert_eq!((marked.completion, marked.fulfilled_by), (Completion::Done, Some(e)));
+        assert_eq!(marked.responsible_name, "Иванова М. П., руководитель РМО");
+        assert_eq!(d.fulfillers(), vec![(e, "семинар «Классный час: формы и методы» 14.11.2026".to_owned())]);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use crate::date::Date;
 use crate::member::{CATEGORY_WARNING_DAYS, COURSE_INTERVAL_YEARS};
-use crate::plan::WorkKind;
+use crate::plan::{PlanDoc, WorkKind};
 use crate::{AssociationDoc, LibraryDoc, YearDoc};
 
 /// One school's line in the overview.

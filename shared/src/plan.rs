@@ -2,12 +2,14 @@
 //! content, responsible and expected result, and a completion mark that can
 //! name the protocol that fulfilled the row.
 
+use automerge::AutoCommit;
 use autosurgeon::{Hydrate, Reconcile};
 use uuid::Uuid;
 
+use crate::Error;
 use crate::date::{AcademicYear, When};
 use crate::form::{FieldErrors, Values, member_value};
-use crate::record::Life;
+use crate::record::{Document, Edit, Life, RecordList};
 
 crate::choices! {
     /// Kind of work in the plan (форма работы).
@@ -51,6 +53,10 @@ pub struct PlanRow {
     pub content: String,
     /// ответственный (a member)
     pub responsible: Option<Uuid>,
+    /// ответственный by name, where there is no member list to pick from
+    /// (the РМО's plan names people of every school)
+    #[autosurgeon(missing = "Default::default")]
+    pub responsible_name: String,
     /// ожидаемый результат
     pub expected_result: String,
     /// отметка о выполнении
@@ -74,11 +80,13 @@ pub struct PlanFields {
     pub content: String,
     /// ответственный
     pub responsible: Option<Uuid>,
+    /// ответственный by name
+    pub responsible_name: String,
     /// ожидаемый результат
     pub expected_result: String,
 }
 
-crate::record!(PlanRow, PlanFields { when, kind, topic, content, responsible, expected_result },
+crate::record!(PlanRow, PlanFields { when, kind, topic, content, responsible, responsible_name, expected_result },
     rest: { completion, fulfilled_by, completion_note });
 
 impl PlanFields {
@@ -95,6 +103,7 @@ impl PlanFields {
             ("topic", self.topic.clone()),
             ("content", self.content.clone()),
             ("responsible", member_value(self.responsible)),
+            ("responsible_name", self.responsible_name.clone()),
             ("expected_result", self.expected_result.clone()),
         ])
     }
@@ -107,6 +116,7 @@ impl PlanFields {
         let topic = e.text(v, "topic", Some("Укажите тему"), 500);
         let content = e.long_text(v, "content", None);
         let responsible = e.member(v, "responsible", None);
+        let responsible_name = e.text(v, "responsible_name", None, 300);
         let expected_result = e.long_text(v, "expected_result", None);
         e.result(|| Self {
             when: when.expect("checked"),
@@ -114,7 +124,62 @@ impl PlanFields {
             topic,
             content,
             responsible,
+            responsible_name,
             expected_result,
+        })
+    }
+}
+
+/// A document with a year plan whose rows its other records fulfil: a
+/// school year's rows by its protocols, the РМО's by its events.
+pub trait PlanDoc: Document {
+    /// The plan's rows, removed ones too.
+    fn plan(&self) -> &Vec<PlanRow>;
+
+    /// The plan's rows, to change.
+    fn plan_mut(&mut self) -> &mut Vec<PlanRow>;
+
+    /// The records a row can be marked as fulfilled by, with their titles.
+    fn fulfillers(&self) -> Vec<(Uuid, String)>;
+
+    /// Whether the record `id` (on its list or removed) can fulfil a row.
+    fn may_fulfil(&self, id: Uuid) -> bool;
+
+    /// Rows on the list, by date (a month after the days within it).
+    fn plan_rows(&self) -> Vec<&PlanRow> {
+        let mut rows = self.plan().active();
+        rows.sort_by_key(|r| (r.when.due(), matches!(r.when, When::Month(_))));
+        rows
+    }
+
+    /// Adds, edits or removes a row; returns its id.
+    fn edit_plan_row(doc: &mut AutoCommit, edit: Edit<PlanFields>, now_ms: i64) -> Result<Uuid, Error> {
+        Self::change(doc, now_ms, |d| edit.apply(d.plan_mut()))
+    }
+
+    /// Marks a row, optionally with the record that fulfilled it.
+    fn mark_plan_row(
+        doc: &mut AutoCommit,
+        id: Uuid,
+        completion: Completion,
+        fulfilled_by: Option<Uuid>,
+        note: String,
+        now_ms: i64,
+    ) -> Result<(), Error> {
+        Self::change(doc, now_ms, |d| {
+            if let Some(p) = fulfilled_by
+                && !d.may_fulfil(p)
+            {
+                return Err(Error::NotFound(p));
+            }
+            let row = d.plan_mut().by_id_mut(id)?;
+            if (row.completion, row.fulfilled_by, &row.completion_note) != (completion, fulfilled_by, &note) {
+                row.completion = completion;
+                row.fulfilled_by = fulfilled_by;
+                row.completion_note = note;
+                row.life.edited();
+            }
+            Ok(())
         })
     }
 }

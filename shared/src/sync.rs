@@ -12,7 +12,7 @@
 //! returning peer's first exchange from Bloom filters over all history down to
 //! a few hundred bytes.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use automerge::sync::{self, SyncDoc};
 use automerge::{AutoCommit, Automerge, AutomergeError, ChangeHash};
@@ -128,6 +128,8 @@ pub struct Session {
     remote: Option<Remote>,
     accepted: bool,
     docs: HashMap<DocumentId, DocState>,
+    /// Documents the peer said it does not have (and may not give us).
+    unavailable: HashSet<DocumentId>,
 }
 
 impl Session {
@@ -148,7 +150,7 @@ impl Session {
     }
 
     fn new(role: Role, local_id: String, local_metadata: PeerMetadata) -> Self {
-        Self { role, local_id, local_metadata, remote: None, accepted: false, docs: HashMap::new() }
+        Self { role, local_id, local_metadata, remote: None, accepted: false, docs: HashMap::new(), unavailable: HashSet::new() }
     }
 
     /// The peer at the other end, once the handshake has begun.
@@ -182,13 +184,16 @@ impl Session {
                 return Err(Error::Protocol(format!("unexpected {} after the handshake", message.kind())));
             }
             Message::Request { document_id, data, .. } => {
+                self.unavailable.remove(&document_id);
                 Event::Sync { document_id, message: sync::Message::decode(&data)?, request: true }
             }
             Message::Sync { document_id, data, .. } => {
+                self.unavailable.remove(&document_id);
                 Event::Sync { document_id, message: sync::Message::decode(&data)?, request: false }
             }
             Message::DocUnavailable { document_id, .. } => {
                 self.docs.remove(&document_id);
+                self.unavailable.insert(document_id);
                 Event::DocUnavailable(document_id)
             }
             Message::Ephemeral { document_id, session_id, count, data, .. } => {
@@ -281,8 +286,12 @@ impl Session {
         })
     }
 
-    /// Whether the peer has told us it has exactly our heads of `document_id`.
+    /// Whether the peer has told us it has exactly our heads of
+    /// `document_id`, or that it has none of a document we have nothing of.
     pub fn is_synced(&self, document_id: &DocumentId, doc: &mut impl SyncTarget) -> bool {
+        if self.unavailable.contains(document_id) {
+            return doc.heads().is_empty();
+        }
         let Some(entry) = self.docs.get(document_id) else { return false };
         let Some(theirs) = &entry.state.their_heads else { return false };
         let mut theirs = theirs.clone();
@@ -458,6 +467,20 @@ mod tests {
         let Event::Sync { request, .. } = server.receive(&first.encode()).unwrap() else { panic!() };
         assert!(request);
         assert_eq!(server.unavailable(id).unwrap().kind(), "doc-unavailable");
+    }
+
+    #[test]
+    fn a_document_neither_end_has_counts_as_synced_until_one_has_it() {
+        let id = DocumentId::random();
+        let (mut client, mut server) = handshake();
+        let mut c = AutoCommit::new();
+        let request = client.generate(id, &mut c).unwrap();
+        server.receive(&request.encode()).unwrap();
+        assert!(!client.is_synced(&id, &mut c), "no answer yet");
+        client.receive(&server.unavailable(id).unwrap().encode()).unwrap();
+        assert!(client.is_synced(&id, &mut c), "the server has none either");
+        c.put(automerge::ROOT, "k", "v").unwrap();
+        assert!(!client.is_synced(&id, &mut c), "now the client has something the server lacks");
     }
 
     #[test]

@@ -11,8 +11,8 @@ use autosurgeon::{Hydrate, Reconcile};
 use uuid::Uuid;
 
 use crate::analysis::{Analysis, AnalysisFields};
-use crate::date::{AcademicYear, Date, When};
-use crate::plan::{Completion, PlanFields, PlanRow};
+use crate::date::{AcademicYear, Date};
+use crate::plan::{Completion, PlanDoc, PlanRow};
 use crate::profile::{Profile, ProfileFields};
 use crate::protocol::{AgendaFields, DecisionFields, DecisionStatus, PROTOCOL_DAYS, Protocol, ProtocolFields};
 use crate::record::{Document, Edit, RecordList, set_text};
@@ -49,6 +49,25 @@ impl Document for YearDoc {
 
     fn set_schema_version(&mut self, version: u64) {
         self.schema_version = version;
+    }
+}
+
+/// A year's plan rows are fulfilled by its meetings' protocols.
+impl PlanDoc for YearDoc {
+    fn plan(&self) -> &Vec<PlanRow> {
+        &self.plan
+    }
+
+    fn plan_mut(&mut self) -> &mut Vec<PlanRow> {
+        &mut self.plan
+    }
+
+    fn fulfillers(&self) -> Vec<(Uuid, String)> {
+        self.protocol_list().iter().map(|p| (p.id, p.title())).collect()
+    }
+
+    fn may_fulfil(&self, id: Uuid) -> bool {
+        self.protocols.by_id(id).is_some()
     }
 }
 
@@ -95,13 +114,6 @@ impl YearDoc {
     /// The academic year.
     pub fn academic_year(&self) -> AcademicYear {
         AcademicYear(i32::try_from(self.year).unwrap_or_default())
-    }
-
-    /// Plan rows on the list, by date.
-    pub fn plan_rows(&self) -> Vec<&PlanRow> {
-        let mut rows = self.plan.active();
-        rows.sort_by_key(|r| (r.when.due(), matches!(r.when, When::Month(_))));
-        rows
     }
 
     /// Protocols on the list, by number then date.
@@ -194,37 +206,6 @@ impl YearDoc {
         })
     }
 
-    /// Adds, edits or removes a plan row; returns its id.
-    pub fn edit_plan_row(doc: &mut AutoCommit, edit: Edit<PlanFields>, now_ms: i64) -> Result<Uuid, Error> {
-        Self::change(doc, now_ms, |y| edit.apply(&mut y.plan))
-    }
-
-    /// Marks a plan row, optionally with the protocol that fulfilled it.
-    pub fn mark_plan_row(
-        doc: &mut AutoCommit,
-        id: Uuid,
-        completion: Completion,
-        fulfilled_by: Option<Uuid>,
-        note: String,
-        now_ms: i64,
-    ) -> Result<(), Error> {
-        Self::change(doc, now_ms, |y| {
-            if let Some(p) = fulfilled_by
-                && y.protocols.by_id(p).is_none()
-            {
-                return Err(Error::NotFound(p));
-            }
-            let row = y.plan.by_id_mut(id)?;
-            if (row.completion, row.fulfilled_by, &row.completion_note) != (completion, fulfilled_by, &note) {
-                row.completion = completion;
-                row.fulfilled_by = fulfilled_by;
-                row.completion_note = note;
-                row.life.edited();
-            }
-            Ok(())
-        })
-    }
-
     /// Adds, edits or removes a protocol; returns its id.
     pub fn edit_protocol(doc: &mut AutoCommit, edit: Edit<ProtocolFields>, now_ms: i64) -> Result<Uuid, Error> {
         Self::change(doc, now_ms, |y| edit.apply(&mut y.protocols))
@@ -291,6 +272,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
+    use crate::plan::PlanFields;
     use crate::protocol::AgendaFields;
     use crate::record::Record;
     use crate::record::tests::merge_both;
@@ -312,6 +294,19 @@ mod tests {
 
     fn row(topic: &str, when: &str) -> PlanFields {
         PlanFields::validate(&PlanFields::blank().with("topic", topic).with("when", when), Y).unwrap()
+    }
+
+    #[test]
+    fn a_plan_row_written_before_responsible_names_existed_still_reads() {
+        use automerge::ReadDoc;
+        use automerge::transaction::Transactable;
+        let (mut a, _) = two_devices();
+        let id = YearDoc::edit_plan_row(&mut a, Edit::Add(row("Заседание 1", "сентябрь")), 1).unwrap();
+        let (_, plan) = a.get(automerge::ROOT, "plan").unwrap().unwrap();
+        let (_, first) = a.get(&plan, 0).unwrap().unwrap();
+        a.delete(&first, "responsible_name").unwrap();
+        a.commit();
+        assert_eq!(load(&a).plan.by_id(id).unwrap().responsible_name, "");
     }
 
     fn protocol(number: u32, date: &str, theme: &str) -> ProtocolFields {

@@ -1,6 +1,8 @@
 //! The district level in the browser: a member writes a protocol offline,
 //! it syncs, and the district head sees it in the overview and opens the
 //! school's records read-only; a member of another school cannot get it.
+//! The district head keeps the РМО's own records, and a school's member
+//! reads the РМО's plan but cannot change it.
 
 #![allow(clippy::unwrap_used)]
 
@@ -10,8 +12,7 @@ use shared::{AcademicYear, Date, YearDoc};
 use tempfile::TempDir;
 
 fn this_year() -> AcademicYear {
-    let ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis();
-    AcademicYear::of(Date::from_unix_ms(i64::try_from(ms).unwrap()))
+    AcademicYear::of(Date::from_unix_ms(now_ms()))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -85,4 +86,126 @@ async fn a_protocol_written_offline_reaches_the_district_overview_and_no_other_s
     assert!(Peer::connect(&server, &district_head).await.fetch(year).await.is_some(), "the district head reads it");
     member.quit().await;
     district.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_district_head_keeps_the_rmo_records_and_schools_read_its_plan() {
+    let _one_browser_at_a_time = exclusive().await;
+    let dir = TempDir::new().unwrap();
+    let server = Server::start(dir.path()).await;
+    let (district_code, school_head_code) = server.first_invitations();
+    let school_head = server.join(&school_head_code, "Руководитель МО школы №1").await;
+    let year = this_year();
+    let first_day = Date::new(year.0, 9, 1).unwrap();
+
+    let district = Browser::launch(&dir.path().join("district")).await;
+    district.join(&server, &district_code, "Петрова Анна Викторовна").await;
+
+    // A plan row, the seminar that fulfils it, and the mark.
+    district.go("rmo-plan").await;
+    district.click_css("[data-testid=plan] [data-testid=add]").await;
+    district
+        .save(
+            "[data-testid=add-form]",
+            &[
+                ("when", "ноябрь"),
+                ("kind", "seminar"),
+                ("topic", "Классный час: формы и методы"),
+                ("responsible_name", "Петрова А. В., руководитель РМО"),
+            ],
+        )
+        .await;
+    district.wait_text("[data-testid=plan-row]", "Петрова А. В., руководитель РМО").await;
+    district.go("events").await;
+    district.click_css("[data-testid=events] [data-testid=add]").await;
+    district
+        .save(
+            "[data-testid=add-form]",
+            &[
+                ("topic", "Классный час: формы и методы"),
+                ("date", &first_day.to_string()),
+                ("place", "МБОУ Школа №1"),
+                ("participants", "18"),
+            ],
+        )
+        .await;
+    district.wait_text("[data-testid=event-topic]", "Классный час").await;
+    district.go("rmo-plan").await;
+    let row = "//li[@data-testid='plan-row'][.//*[@data-testid='plan-topic'][contains(., 'Классный час')]]";
+    district.pick(&format!("{row}//select[@data-testid='completion']"), "выполнено").await;
+    district.pick(&format!("{row}//select[@data-testid='fulfilled-by']"), "семинар «Классный час").await;
+    district.wait_text("[data-testid=fulfilled-title]", "семинар «Классный час: формы и методы»").await;
+
+    // A contest with its participants, a visit, a consultation, a mentoring pair.
+    district.go("contests").await;
+    district.click_css("[data-testid=contests] [data-testid=add]").await;
+    let refused = {
+        district
+            .fill(
+                "[data-testid=add-form]",
+                &[("title", "Самый классный классный"), ("date", &first_day.to_string()), ("participants", "Иванова")],
+            )
+            .await;
+        district.submit("[data-testid=add-form]").await
+    };
+    assert_eq!(refused, [("participants".to_owned(), "Строка 1: «ФИО; школа; результат»".to_owned())]);
+    district
+        .save(
+            "[data-testid=add-form]",
+            &[("participants", "Иванова М. П.; Школа №1; победитель\nОрлова Е. С.; Школа №2; призёр")],
+        )
+        .await;
+    district.wait_text("[data-testid=participant]", "Иванова М. П., Школа №1 — победитель").await;
+    assert_eq!(district.texts("[data-testid=participant]").await.len(), 2);
+    district.go("visits").await;
+    district.click_css("[data-testid=visits] [data-testid=add]").await;
+    district
+        .save(
+            "[data-testid=add-form]",
+            &[
+                ("school", "Школа №1"),
+                ("date", &first_day.to_string()),
+                ("recommendations", "Обновить план воспитательной работы"),
+                ("follow_up_by", &first_day.to_string()),
+            ],
+        )
+        .await;
+    district.wait_text("[data-testid=visit-school]", "Школа №1").await;
+    if Date::from_unix_ms(now_ms()) > first_day {
+        district.wait_text("[data-testid=follow-up-overdue]", "отметки о выполнении нет").await;
+        district.click_css("[data-testid=visits-row] [data-testid=edit]").await;
+        district.save("[data-testid=edit-form]", &[("follow_up", "План обновлён")]).await;
+        district.wait_text("[data-testid=visits-row]", "План обновлён").await;
+        assert!(district.texts("[data-testid=follow-up-overdue]").await.is_empty());
+    }
+    district.go("consultations").await;
+    district.click_css("[data-testid=consultations] [data-testid=add]").await;
+    district
+        .save(
+            "[data-testid=add-form]",
+            &[("who", "Сидорова А. В., Школа №1"), ("topic", "Портфолио класса"), ("date", &first_day.to_string())],
+        )
+        .await;
+    district.click_css("[data-testid=mentoring] [data-testid=add]").await;
+    district.save("[data-testid=add-form]", &[("mentor", "Иванова М. П."), ("mentee", "Кузнецов И. О.")]).await;
+    district.wait_text("[data-testid=mentee]", "Кузнецов И. О.").await;
+    district.wait_text("[data-testid=consultation-topic]", "Портфолио класса").await;
+    district.wait_sync("сохранено на сервере").await;
+
+    // A member of school №1 reads the РМО's plan, marked, and cannot change it.
+    let member = Browser::launch(&dir.path().join("member")).await;
+    member.join_member(&server, &school_head).await;
+    assert!(member.texts("[data-testid=nav-events]").await.is_empty(), "the РМО's records are the district's");
+    member.go("rmo-plan").await;
+    member.wait_text("[data-testid=plan-completion]", "выполнено").await;
+    member.wait_text("[data-testid=fulfilled-title]", "семинар «Классный час: формы и методы»").await;
+    assert!(member.texts("[data-testid=plan] [data-testid=add]").await.is_empty(), "no «Добавить» for a school");
+    assert!(member.texts("[data-testid=plan] [data-testid=edit]").await.is_empty(), "no «Изменить» for a school");
+    member.quit().await;
+    district.quit().await;
+}
+
+fn now_ms() -> i64 {
+    let ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis();
+    i64::try_from(ms).unwrap()
 }

@@ -9,7 +9,7 @@ use shared::record::{Record, RecordList};
 
 use crate::components::form::{area, date, select, text};
 use crate::components::records::{RecordsSpec, list_edits, records};
-use crate::pages::{line, year_ids, year_kind};
+use crate::pages::{ids_in, line, values_in, year_kind};
 use crate::repo::Ui;
 
 /// The year's analyses, newest first.
@@ -27,7 +27,7 @@ pub fn AnalysesPage() -> impl IntoView {
         testid: "analyses",
         empty: "Анализов пока нет.",
         writable: Signal::derive(move || ui.can_edit(year_kind(ui))),
-        ids: year_ids(ui, |y| y.analysis_list().iter().map(|a| a.id).collect()),
+        ids: ids_in(ui.year_doc, |y| y.analysis_list().iter().map(|a| a.id).collect()),
         fields: Rc::new(|| {
             vec![
                 select("kind", "Вид", AnalysisKind::options()),
@@ -40,11 +40,7 @@ pub fn AnalysesPage() -> impl IntoView {
             ]
         }),
         blank: Rc::new(AnalysisFields::blank),
-        values_of: Rc::new(move |id| {
-            ui.year_doc.with_untracked(|y| {
-                y.as_ref().and_then(|y| y.analyses.by_id(id)).map(|a| a.fields().to_values()).unwrap_or_default()
-            })
-        }),
+        values_of: values_in(ui.year_doc, |y, id| y.analyses.by_id(id).map(|a| a.fields().to_values())),
         save,
         remove,
         render: Rc::new(move |id| {

@@ -1,98 +1,130 @@
-//! The year plan (годовой план работы) with completion marks.
+//! A year plan (годовой план работы) with completion marks: the school МО's,
+//! whose rows its meetings' protocols fulfil, and the РМО's, whose rows its
+//! events fulfil. One screen for both; [`PlanOf`] says which.
 
 use std::rc::Rc;
 
 use leptos::prelude::*;
 use shared::YearDoc;
+use shared::district::DistrictYearDoc;
 use shared::form::member_value;
-use shared::plan::{Completion, PlanFields, WorkKind};
+use shared::plan::{Completion, PlanDoc, PlanFields, WorkKind};
 use shared::record::{Record, RecordList};
 use uuid::Uuid;
 
-use crate::components::form::{area, error_line, member, select, text};
+use crate::components::form::{FieldSpec, area, error_line, member, select, text};
 use crate::components::records::{RecordsSpec, list_edits, records};
-use crate::pages::{line, name_of, year_ids, year_kind};
-use crate::repo::{Ui, edit};
+use crate::pages::{district_kind, ids_in, line, name_of, values_in, year_kind};
+use crate::repo::{DocKind, Ui, edit};
+
+/// Which plan a screen shows.
+pub struct PlanOf<D: 'static> {
+    /// The document's records.
+    doc: fn(Ui) -> RwSignal<Option<D>>,
+    /// The document.
+    kind: fn(Ui) -> DocKind,
+    /// The heading.
+    title: &'static str,
+    /// The responsible person's field.
+    responsible: fn() -> FieldSpec,
+    /// The completion select's empty choice («протокол: —»).
+    no_fulfiller: &'static str,
+}
+
+impl<D> Clone for PlanOf<D> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<D> Copy for PlanOf<D> {}
+
+/// The school МО's plan: responsible members, rows fulfilled by protocols.
+pub const SCHOOL_PLAN: PlanOf<YearDoc> = PlanOf {
+    doc: |ui| ui.year_doc,
+    kind: year_kind,
+    title: "План работы",
+    responsible: || member("responsible", "Ответственный"),
+    no_fulfiller: "протокол: —",
+};
+
+/// The РМО's plan: responsible people of any school by name, rows fulfilled
+/// by the РМО's events.
+pub const DISTRICT_PLAN: PlanOf<DistrictYearDoc> = PlanOf {
+    doc: |ui| ui.district_year,
+    kind: district_kind,
+    title: "План работы РМО",
+    responsible: || text("responsible_name", "Ответственные").hint("ФИО, школа"),
+    no_fulfiller: "мероприятие: —",
+};
 
 /// The plan's rows, by date.
-#[component]
-pub fn PlanPage() -> impl IntoView {
+pub fn plan_page<D: PlanDoc + Clone + Send + Sync + 'static>(of: PlanOf<D>) -> impl IntoView {
     let ui = expect_context::<Ui>();
     let (save, remove) = list_edits(
-        move || year_kind(ui),
+        move || (of.kind)(ui),
         move |_, v| PlanFields::validate(v, ui.year.get_untracked()),
-        YearDoc::edit_plan_row,
+        D::edit_plan_row,
     );
     let spec = RecordsSpec {
-        title: "План работы",
+        title: of.title,
         add_label: "Добавить в план",
         testid: "plan",
         empty: "В плане пока ничего нет.",
-        writable: Signal::derive(move || ui.can_edit(year_kind(ui))),
-        ids: year_ids(ui, |y| y.plan_rows().iter().map(|r| r.id).collect()),
-        fields: Rc::new(|| {
+        writable: Signal::derive(move || ui.can_edit((of.kind)(ui))),
+        ids: ids_in((of.doc)(ui), |d| d.plan_rows().iter().map(|r| r.id).collect()),
+        fields: Rc::new(move || {
             vec![
                 text("when", "Срок").hint("месяц или ДД.ММ.ГГГГ"),
                 select("kind", "Форма работы", WorkKind::options()),
                 text("topic", "Тема"),
                 area("content", "Содержание, вопросы"),
-                member("responsible", "Ответственный"),
+                (of.responsible)(),
                 area("expected_result", "Ожидаемый результат"),
             ]
         }),
         blank: Rc::new(PlanFields::blank),
-        values_of: Rc::new(move |id| {
-            ui.year_doc.with_untracked(|y| {
-                y.as_ref().and_then(|y| y.plan.by_id(id)).map(|r| r.fields().to_values()).unwrap_or_default()
-            })
-        }),
+        values_of: values_in((of.doc)(ui), |d, id| d.plan().by_id(id).map(|r| r.fields().to_values())),
         save,
         remove,
-        render: Rc::new(move |id| view! { <PlanRowView id /> }.into_any()),
+        render: Rc::new(move |id| plan_row(of, id).into_any()),
     };
     records(spec)
 }
 
-#[component]
-fn PlanRowView(id: Uuid) -> impl IntoView {
+fn plan_row<D: PlanDoc + Clone + Send + Sync + 'static>(of: PlanOf<D>, id: Uuid) -> impl IntoView {
     let ui = expect_context::<Ui>();
-    let row = Memo::new(move |_| ui.year_doc.with(|y| y.as_ref().and_then(|y| y.plan.by_id(id).cloned())));
-    let protocols = Memo::new(move |_| {
-        ui.year_doc.with(|y| {
-            y.as_ref()
-                .map(|y| y.protocol_list().iter().map(|p| (p.id, p.title())).collect::<Vec<_>>())
-                .unwrap_or_default()
-        })
-    });
+    let doc = (of.doc)(ui);
+    let row = Memo::new(move |_| doc.with(|d| d.as_ref().and_then(|d| d.plan().by_id(id).cloned())));
+    let fulfillers = Memo::new(move |_| doc.with(|d| d.as_ref().map(PlanDoc::fulfillers).unwrap_or_default()));
     let error = RwSignal::new(None::<String>);
     let mark = move |completion: Completion, fulfilled_by: Option<Uuid>, note: Option<String>| {
         let kept = row.with_untracked(|r| r.as_ref().map(|r| r.completion_note.clone()).unwrap_or_default());
         let note = note.map_or(kept, |n| n.trim().to_owned());
-        error.set(
-            edit(year_kind(ui), |doc, now| YearDoc::mark_plan_row(doc, id, completion, fulfilled_by, note, now)).err(),
-        );
+        error.set(edit((of.kind)(ui), |doc, now| D::mark_plan_row(doc, id, completion, fulfilled_by, note, now)).err());
     };
     move || {
         let Some(r) = row.get() else { return ().into_any() };
         let fulfilled = r.fulfilled_by;
         let completion = r.completion;
-        let fulfilled_title =
-            fulfilled.and_then(|p| protocols.with(|list| list.iter().find(|(id, _)| *id == p).map(|(_, t)| t.clone())));
+        let fulfilled_title = fulfilled
+            .and_then(|p| fulfillers.with(|list| list.iter().find(|(id, _)| *id == p).map(|(_, t)| t.clone())));
+        let responsible = if r.responsible.is_some() { name_of(ui, r.responsible) } else { r.responsible_name.clone() };
         view! {
             <div class="plan-row" class:done=completion == Completion::Done>
                 <div class="when" data-testid="plan-when">{r.when.label()}</div>
                 <div class="name" data-testid="plan-topic">{r.topic.clone()}</div>
                 <div class="details">{r.kind.label()}</div>
                 {line("Содержание", r.content.clone())}
-                {line("Ответственный", if r.responsible.is_some() { name_of(ui, r.responsible) } else { String::new() })}
+                {line("Ответственный", responsible)}
                 {line("Ожидаемый результат", r.expected_result.clone())}
                 <div class="line">
                     <span class="label">"Отметка: "</span>
                     <span class="value" data-testid="plan-completion">{completion.label()}</span>
-                    {fulfilled_title.map(|t| view! { <span class="value">" — "{t}</span> })}
+                    {fulfilled_title.map(|t| view! { <span class="value" data-testid="fulfilled-title">" — "{t}</span> })}
                     {(!r.completion_note.is_empty()).then(|| view! { <span class="value">" ("{r.completion_note.clone()}")"</span> })}
                 </div>
-                <Show when=move || ui.can_edit(year_kind(ui))>
+                <Show when=move || ui.can_edit((of.kind)(ui))>
                     <div class="actions">
                         <select
                             data-testid="completion"
@@ -111,8 +143,8 @@ fn PlanRowView(id: Uuid) -> impl IntoView {
                             data-testid="fulfilled-by"
                             on:change=move |ev| mark(completion, event_target_value(&ev).parse().ok(), None)
                         >
-                            <option value="" selected=fulfilled.is_none()>"протокол: —"</option>
-                            {protocols
+                            <option value="" selected=fulfilled.is_none()>{of.no_fulfiller}</option>
+                            {fulfillers
                                 .get()
                                 .into_iter()
                                 .map(|(pid, title)| {

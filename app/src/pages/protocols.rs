@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::components::form::{FieldSpec, area, check, date, member, select, text};
 use crate::components::records::{RecordsSpec, list_edits, records};
-use crate::pages::{line, name_of, year_ids, year_kind};
+use crate::pages::{ids_in, line, name_of, values_in, year_kind};
 use crate::repo::{Ui, edit, today};
 
 /// The year's protocols, by number.
@@ -27,14 +27,10 @@ pub fn ProtocolsPage() -> impl IntoView {
         testid: "protocols",
         empty: "Протоколов пока нет.",
         writable: Signal::derive(move || ui.can_edit(year_kind(ui))),
-        ids: year_ids(ui, |y| y.protocol_list().iter().map(|p| p.id).collect()),
+        ids: ids_in(ui.year_doc, |y| y.protocol_list().iter().map(|p| p.id).collect()),
         fields: Rc::new(move || header_fields(ui)),
         blank: Rc::new(move || blank(ui)),
-        values_of: Rc::new(move |id| {
-            ui.year_doc.with_untracked(|y| {
-                y.as_ref().and_then(|y| y.protocols.by_id(id)).map(|p| p.fields().to_values()).unwrap_or_default()
-            })
-        }),
+        values_of: values_in(ui.year_doc, |y, id| y.protocols.by_id(id).map(|p| p.fields().to_values())),
         save,
         remove,
         render: Rc::new(move |id| view! { <ProtocolView id /> }.into_any()),

@@ -1,0 +1,263 @@
+//! The district РМО's own records for the chosen year: seminars and open
+//! events, contests of professional mastery, visits to schools with the
+//! recommendations given and their follow-up, consultations and mentoring
+//! pairs. The РМО's plan is [`crate::pages::plan::DISTRICT_PLAN`].
+
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use shared::AcademicYear;
+use shared::district::{
+    ConsultationFields, ContestFields, DistrictEventFields, DistrictYearDoc, EventKind, MentoringFields, VisitFields,
+    VisitKind,
+};
+use shared::record::{Edit, Record, RecordList};
+use shared::{FieldErrors, Values};
+use uuid::Uuid;
+
+use crate::components::form::{FieldSpec, area, date, select, text};
+use crate::components::records::{RecordsSpec, list_edits, records};
+use crate::pages::{district_kind, ids_in, line, values_in};
+use crate::repo::{Ui, today};
+
+type Apply<F> = fn(&mut automerge::AutoCommit, Edit<F>, i64) -> Result<Uuid, shared::Error>;
+
+/// A list of the РМО document's records of one kind, as its screen shows it.
+struct RmoList<F> {
+    title: &'static str,
+    add_label: &'static str,
+    testid: &'static str,
+    empty: &'static str,
+    fields: fn() -> Vec<FieldSpec>,
+    blank: fn() -> Values,
+    /// The records' ids in the order shown.
+    ids: fn(&DistrictYearDoc) -> Vec<Uuid>,
+    /// A record's form values.
+    values: fn(&DistrictYearDoc, Uuid) -> Option<Values>,
+    validate: fn(&Values, AcademicYear) -> Result<F, FieldErrors>,
+    /// The document's operation on the list.
+    apply: Apply<F>,
+    /// A record's card.
+    render: fn(&DistrictYearDoc, Uuid) -> Option<AnyView>,
+}
+
+impl<F: 'static> RmoList<F> {
+    fn view(self) -> impl IntoView {
+        let ui = expect_context::<Ui>();
+        let validate = self.validate;
+        let (save, remove) =
+            list_edits(move || district_kind(ui), move |_, v| validate(v, ui.year.get_untracked()), self.apply);
+        let render = self.render;
+        records(RecordsSpec {
+            title: self.title,
+            add_label: self.add_label,
+            testid: self.testid,
+            empty: self.empty,
+            writable: Signal::derive(move || ui.can_edit(district_kind(ui))),
+            ids: ids_in(ui.district_year, self.ids),
+            fields: Rc::new(self.fields),
+            blank: Rc::new(self.blank),
+            values_of: values_in(ui.district_year, self.values),
+            save,
+            remove,
+            render: Rc::new(move |id| {
+                ui.district_year.with(|d| d.as_ref().and_then(|d| render(d, id))).unwrap_or_else(|| ().into_any())
+            }),
+        })
+    }
+}
+
+/// «Мероприятия РМО»: seminars, workshops, open events, meetings.
+#[component]
+pub fn EventsPage() -> impl IntoView {
+    RmoList {
+        title: "Семинары и мероприятия РМО",
+        add_label: "Добавить мероприятие",
+        testid: "events",
+        empty: "Мероприятий пока нет.",
+        fields: || {
+            vec![
+                select("kind", "Вид", EventKind::options()),
+                text("topic", "Тема"),
+                date("date", "Дата"),
+                text("place", "Место проведения (школа)"),
+                text("host", "Кто проводил"),
+                text("participants", "Участников"),
+                area("summary", "Итоги"),
+            ]
+        },
+        blank: || Values::default().with("kind", EventKind::Seminar.code()),
+        ids: |d| d.event_list().iter().map(|e| e.id).collect(),
+        values: |d, id| d.events.by_id(id).map(|e| e.fields().to_values()),
+        validate: DistrictEventFields::validate,
+        apply: DistrictYearDoc::edit_event,
+        render: |d, id| {
+            let e = d.events.by_id(id)?;
+            Some(
+                view! {
+                    <div class="name" data-testid="event-topic">{e.topic.clone()}</div>
+                    <div class="details">{format!("{} · {}", e.date, e.kind.label())}</div>
+                    {line("Место", e.place.clone())}
+                    {line("Проводил", e.host.clone())}
+                    {line("Участников", if e.participants > 0 { e.participants.to_string() } else { String::new() })}
+                    {line("Итоги", e.summary.as_str().to_owned())}
+                }
+                .into_any(),
+            )
+        },
+    }
+    .view()
+}
+
+/// «Конкурсы»: contests of professional mastery with participants and results.
+#[component]
+pub fn ContestsPage() -> impl IntoView {
+    RmoList {
+        title: "Конкурсы профессионального мастерства",
+        add_label: "Добавить конкурс",
+        testid: "contests",
+        empty: "Конкурсов пока нет.",
+        fields: || {
+            vec![
+                text("title", "Название"),
+                text("level", "Уровень").hint("муниципальный, региональный…"),
+                date("date", "Дата (начало)"),
+                area("participants", "Участники и результаты").hint("по одному в строке: ФИО; школа; результат"),
+            ]
+        },
+        blank: || Values::default().with("level", "муниципальный"),
+        ids: |d| d.contest_list().iter().map(|c| c.id).collect(),
+        values: |d, id| d.contests.by_id(id).map(|c| c.fields().to_values()),
+        validate: ContestFields::validate,
+        apply: DistrictYearDoc::edit_contest,
+        render: |d, id| {
+            let c = d.contests.by_id(id)?;
+            let people = c
+                .participants
+                .iter()
+                .map(|p| {
+                    let result = if p.result.is_empty() { String::new() } else { format!(" — {}", p.result) };
+                    view! { <li data-testid="participant">{format!("{}, {}{result}", p.name, p.school)}</li> }
+                })
+                .collect_view();
+            Some(
+                view! {
+                    <div class="name" data-testid="contest-title">{c.title.clone()}</div>
+                    <div class="details">{format!("{} · {}", c.date, c.level)}</div>
+                    <div class="line"><span class="label">{format!("Участников: {}", c.participants.len())}</span></div>
+                    <ul class="participants">{people}</ul>
+                }
+                .into_any(),
+            )
+        },
+    }
+    .view()
+}
+
+/// «Посещения»: visits to school МО and events, the recommendations given
+/// and whether they were carried out; overdue follow-ups stand out.
+#[component]
+pub fn VisitsPage() -> impl IntoView {
+    RmoList {
+        title: "Посещения школ",
+        add_label: "Добавить посещение",
+        testid: "visits",
+        empty: "Посещений пока нет.",
+        fields: || {
+            vec![
+                text("school", "Школа"),
+                select("kind", "Что посещено", VisitKind::options()),
+                date("date", "Дата"),
+                area("recommendations", "Рекомендации"),
+                date("follow_up_by", "Срок исполнения рекомендаций"),
+                area("follow_up", "Как выполнены"),
+            ]
+        },
+        blank: || Values::default().with("kind", VisitKind::Meeting.code()),
+        ids: |d| d.visit_list().iter().map(|v| v.id).collect(),
+        values: |d, id| d.visits.by_id(id).map(|v| v.fields().to_values()),
+        validate: VisitFields::validate,
+        apply: DistrictYearDoc::edit_visit,
+        render: |d, id| {
+            let v = d.visits.by_id(id)?;
+            let awaiting = d.visits_awaiting_follow_up(today()).iter().any(|a| a.id == id);
+            let by = v.follow_up_by.map(|d| d.to_string()).unwrap_or_default();
+            Some(
+                view! {
+                    <div class="name" data-testid="visit-school">{v.school.clone()}</div>
+                    <div class="details">{format!("{} · {}", v.date, v.kind.label())}</div>
+                    {line("Рекомендации", v.recommendations.as_str().to_owned())}
+                    {line("Срок исполнения", by)}
+                    {line("Выполнение", v.follow_up.as_str().to_owned())}
+                    {awaiting.then(|| view! {
+                        <p class="alert" data-testid="follow-up-overdue">"Срок прошёл, отметки о выполнении нет"</p>
+                    })}
+                }
+                .into_any(),
+            )
+        },
+    }
+    .view()
+}
+
+/// «Консультации»: consultations given, and the mentoring pairs of young
+/// specialists.
+#[component]
+pub fn ConsultationsPage() -> impl IntoView {
+    let consultations = RmoList {
+        title: "Консультации",
+        add_label: "Добавить консультацию",
+        testid: "consultations",
+        empty: "Консультаций пока нет.",
+        fields: || {
+            vec![text("who", "Кого консультировали").hint("ФИО, школа"), text("topic", "Тема"), date("date", "Дата")]
+        },
+        blank: Values::default,
+        ids: |d| d.consultation_list().iter().map(|c| c.id).collect(),
+        values: |d, id| d.consultations.by_id(id).map(|c| c.fields().to_values()),
+        validate: ConsultationFields::validate,
+        apply: DistrictYearDoc::edit_consultation,
+        render: |d, id| {
+            let c = d.consultations.by_id(id)?;
+            Some(
+                view! {
+                    <div class="name" data-testid="consultation-topic">{c.topic.clone()}</div>
+                    <div class="details">{format!("{} · {}", c.date, c.who)}</div>
+                }
+                .into_any(),
+            )
+        },
+    }
+    .view();
+    let mentoring = RmoList {
+        title: "Наставничество",
+        add_label: "Добавить пару",
+        testid: "mentoring",
+        empty: "Наставнических пар пока нет.",
+        fields: || {
+            vec![
+                text("mentor", "Наставник").hint("ФИО, школа"),
+                text("mentee", "Молодой специалист").hint("ФИО, школа"),
+                date("since", "С какого дня"),
+            ]
+        },
+        blank: Values::default,
+        ids: |d| d.mentoring_list().iter().map(|m| m.id).collect(),
+        values: |d, id| d.mentoring.by_id(id).map(|m| m.fields().to_values()),
+        validate: |v, _| MentoringFields::validate(v),
+        apply: DistrictYearDoc::edit_mentoring,
+        render: |d, id| {
+            let m = d.mentoring.by_id(id)?;
+            let since = m.since.map(|d| format!("с {d}")).unwrap_or_default();
+            Some(
+                view! {
+                    <div class="name" data-testid="mentee">{m.mentee.clone()}</div>
+                    <div class="details">{format!("наставник: {} {since}", m.mentor)}</div>
+                }
+                .into_any(),
+            )
+        },
+    }
+    .view();
+    view! { {consultations} {mentoring} }
+}
