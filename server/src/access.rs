@@ -60,6 +60,41 @@ pub struct Invitation {
     pub created_by: Option<String>,
     /// Whom it is for, as its author wrote it.
     pub note: String,
+    /// When it was made (ms since the epoch); absent in early entries.
+    #[serde(default)]
+    pub created_ms: Option<i64>,
+    /// The device it was spent on.
+    #[serde(default)]
+    pub used_by: Option<String>,
+    /// When its author cancelled it, if they did.
+    #[serde(default)]
+    pub cancelled_ms: Option<i64>,
+}
+
+/// Where an invitation stands, as its author sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvitationState {
+    /// Waiting to be opened.
+    Pending,
+    /// Spent on a device.
+    Used,
+    /// Past its date, never used.
+    Expired,
+    /// Cancelled by its author.
+    Cancelled,
+}
+
+impl Invitation {
+    /// Where it stands at `now_ms`.
+    pub fn state(&self, now_ms: i64) -> InvitationState {
+        match (self.used_ms, self.cancelled_ms) {
+            (Some(_), _) => InvitationState::Used,
+            (None, Some(_)) => InvitationState::Cancelled,
+            (None, None) if self.expires_ms <= now_ms => InvitationState::Expired,
+            (None, None) => InvitationState::Pending,
+        }
+    }
 }
 
 /// A registered device.
@@ -91,6 +126,9 @@ pub enum AccessError {
     /// The code is past its date.
     #[error("Срок действия приглашения истёк: попросите руководителя создать новое")]
     ExpiredInvitation,
+    /// The code's author cancelled it.
+    #[error("Это приглашение отменено: попросите руководителя создать новое")]
+    CancelledInvitation,
     /// The device may not do this.
     #[error("Недостаточно прав: {0}")]
     Forbidden(&'static str),
@@ -147,6 +185,11 @@ pub struct Access {
     store: Arc<dyn Store>,
     dir: Mutex<Directory>,
     revoked: Mutex<HashMap<String, watch::Sender<bool>>>,
+}
+
+/// An invitation's public id: the first 16 hex digits of its code's hash.
+fn invitation_id(key: &str) -> String {
+    key.chars().take(16).collect()
 }
 
 fn hash(secret: &str) -> String {
@@ -249,18 +292,32 @@ impl Access {
         name: &str,
         id: Option<DocumentId>,
     ) -> Result<School, AccessError> {
-        if by.is_some_and(|g| g.role != Role::DistrictHead || g.district != district) {
-            return Err(AccessError::Forbidden("школы добавляет руководитель РМО"));
+        let school = School { id: id.unwrap_or_else(DocumentId::random), district, name: String::new() };
+        self.put_school(by, school, name)
+    }
+
+    /// Renames a school (the district head, or the administrator when `by`
+    /// is `None`).
+    pub fn rename_school(&self, by: Option<&Grant>, id: DocumentId, name: &str) -> Result<School, AccessError> {
+        let school = self.school(&id).ok_or(AccessError::NotFound("Такой школы нет"))?;
+        self.put_school(by, school, name)
+    }
+
+    /// Writes `school` under the name `name`, checked: a district head of
+    /// its district, an existing district, no other school of that name.
+    fn put_school(&self, by: Option<&Grant>, school: School, name: &str) -> Result<School, AccessError> {
+        if by.is_some_and(|g| g.role != Role::DistrictHead || g.district != school.district) {
+            return Err(AccessError::Forbidden("школы района ведёт руководитель РМО"));
         }
         let name = checked_name(name, "название школы")?;
         let mut dir = self.dir();
-        if !dir.districts.contains_key(&district) {
+        if !dir.districts.contains_key(&school.district) {
             return Err(AccessError::NotFound("Такого района нет"));
         }
-        if dir.schools.values().any(|s| s.district == district && s.name == name) {
+        if dir.schools.values().any(|s| s.district == school.district && s.name == name && s.id != school.id) {
             return Err(AccessError::Invalid(format!("Школа «{name}» в районе уже есть")));
         }
-        let school = School { id: id.unwrap_or_else(DocumentId::random), district, name };
+        let school = School { name, ..school };
         self.store.put_entries(&[("school", &school.id.to_string(), json(&school))])?;
         dir.add_school(school.clone());
         Ok(school)
@@ -327,6 +384,9 @@ impl Access {
             used_ms: None,
             created_by: by.map(|d| d.id.clone()),
             note,
+            created_ms: Some(now_ms),
+            used_by: None,
+            cancelled_ms: None,
         };
         let key = hash(&code);
         self.store.put_entries(&[("invitation", &key, json(&invitation))])?;
@@ -342,26 +402,62 @@ impl Access {
         let key = hash(code.trim());
         let mut dir = self.dir();
         let invitation = dir.invitations.get(&key).ok_or(AccessError::UnknownInvitation)?;
-        if invitation.used_ms.is_some() {
-            return Err(AccessError::UsedInvitation);
+        match invitation.state(now_ms) {
+            InvitationState::Pending => {}
+            InvitationState::Used => return Err(AccessError::UsedInvitation),
+            InvitationState::Expired => return Err(AccessError::ExpiredInvitation),
+            InvitationState::Cancelled => return Err(AccessError::CancelledInvitation),
         }
-        if invitation.expires_ms <= now_ms {
-            return Err(AccessError::ExpiredInvitation);
-        }
-        let used = Invitation { used_ms: Some(now_ms), ..invitation.clone() };
         let token = secret();
         let device = Device {
             id: format!("d{}", &uuid::Uuid::new_v4().simple().to_string()[..16]),
             token_hash: hash(&token),
-            grant: used.grant,
+            grant: invitation.grant,
             name,
             created_ms: now_ms,
             revoked_ms: None,
         };
+        let used = Invitation { used_ms: Some(now_ms), used_by: Some(device.id.clone()), ..invitation.clone() };
         self.store.put_entries(&[("invitation", &key, json(&used)), ("device", &device.id, json(&device))])?;
         dir.invitations.insert(key, used);
         dir.add_device(device.clone());
         Ok((token, device))
+    }
+
+    /// The invitations `by` made or manages, newest first, each with its id
+    /// (the start of its code's hash: it names the invitation without
+    /// giving the code away).
+    pub fn invitations(&self, by: &Device) -> Vec<(String, Invitation)> {
+        let mut list: Vec<(String, Invitation)> = self
+            .dir()
+            .invitations
+            .iter()
+            .filter(|(_, i)| by.grant.manages(&i.grant) || i.created_by.as_ref() == Some(&by.id))
+            .map(|(key, i)| (invitation_id(key), i.clone()))
+            .collect();
+        list.sort_by_key(|(_, i)| std::cmp::Reverse((i.created_ms, i.expires_ms)));
+        list
+    }
+
+    /// Cancels a pending invitation, so its link no longer works.
+    pub fn cancel_invitation(&self, by: &Device, id: &str, now_ms: i64) -> Result<(), AccessError> {
+        let mut dir = self.dir();
+        let (key, invitation) = dir
+            .invitations
+            .iter()
+            .find(|(key, _)| invitation_id(key) == id)
+            .map(|(k, i)| (k.clone(), i.clone()))
+            .ok_or(AccessError::NotFound("Такого приглашения нет"))?;
+        if !by.grant.manages(&invitation.grant) && invitation.created_by.as_ref() != Some(&by.id) {
+            return Err(AccessError::Forbidden("это приглашение не в вашем ведении"));
+        }
+        if invitation.state(now_ms) != InvitationState::Pending {
+            return Err(AccessError::Invalid("Отменить можно только ещё не использованное приглашение".into()));
+        }
+        let cancelled = Invitation { cancelled_ms: Some(now_ms), ..invitation };
+        self.store.put_entries(&[("invitation", &key, json(&cancelled))])?;
+        dir.invitations.insert(key, cancelled);
+        Ok(())
     }
 
     /// The devices `by` manages, newest first.
@@ -478,5 +574,50 @@ mod tests {
         let (_, h) = access.redeem(&code, "Руководитель", NOW).unwrap();
         assert!(access.invite(Some(&h), member(&d, &other), 7, "", NOW).is_err());
         assert!(access.revoke(&m, &h.id, NOW).is_err());
+    }
+
+    #[test]
+    fn a_head_lists_their_invitations_and_cancels_a_pending_one_for_good() {
+        let (_dir, access, d, s) = setup();
+        let other = access.create_school(None, d.id, "Школа №2", None).unwrap();
+        let head = Grant { role: Role::SchoolHead, district: d.id, school: Some(s.id) };
+        let (code, _) = access.invite(None, head, 7, "", NOW).unwrap();
+        let (_, h) = access.redeem(&code, "Руководитель", NOW).unwrap();
+        let (used, _) = access.invite(Some(&h), member(&d, &s), 7, "Иванова", NOW + 1).unwrap();
+        let (_, device) = access.redeem(&used, "Иванова И. И.", NOW + 2).unwrap();
+        let (waiting, _) = access.invite(Some(&h), member(&d, &s), 7, "Петров", NOW + 3).unwrap();
+        access.invite(None, member(&d, &other), 7, "Чужой", NOW + 4).unwrap();
+
+        let list = access.invitations(&h);
+        let seen: Vec<(&str, InvitationState)> =
+            list.iter().map(|(_, i)| (i.note.as_str(), i.state(NOW + 5))).collect();
+        assert_eq!(
+            seen,
+            [("Петров", InvitationState::Pending), ("Иванова", InvitationState::Used), ("", InvitationState::Used)]
+        );
+        assert_eq!(list[1].1.used_by.as_deref(), Some(device.id.as_str()));
+        assert!(list.iter().all(|(id, _)| id.len() == 16 && !waiting.starts_with(id.as_str())), "ids are not codes");
+
+        let (id, _) = &list[0];
+        assert!(access.cancel_invitation(&device, id, NOW + 5).is_err(), "a member cancels nothing");
+        access.cancel_invitation(&h, id, NOW + 5).unwrap();
+        assert!(matches!(access.redeem(&waiting, "Петров", NOW + 6), Err(AccessError::CancelledInvitation)));
+        assert!(access.cancel_invitation(&h, &list[1].0, NOW + 6).is_err(), "a used one stays used");
+    }
+
+    #[test]
+    fn the_district_head_renames_a_school_and_nobody_else_does() {
+        let (dir, access, d, s) = setup();
+        let head = Grant { role: Role::DistrictHead, district: d.id, school: None };
+        let school_head = Grant { role: Role::SchoolHead, district: d.id, school: Some(s.id) };
+        assert!(matches!(access.rename_school(Some(&school_head), s.id, "Другая"), Err(AccessError::Forbidden(_))));
+        access.create_school(None, d.id, "Школа №2", None).unwrap();
+        assert!(matches!(access.rename_school(Some(&head), s.id, "Школа №2"), Err(AccessError::Invalid(_))));
+        access.rename_school(Some(&head), s.id, "МБОУ Печерская СШ").unwrap();
+        access.rename_school(Some(&head), s.id, "МБОУ Печерская СШ").unwrap();
+        drop(access);
+        let reopened = Access::open(Arc::new(RedbStore::open(dir.path()).unwrap())).unwrap();
+        assert_eq!(reopened.school(&s.id).unwrap().name, "МБОУ Печерская СШ");
+        assert_eq!(reopened.schools(&d.id).len(), 2);
     }
 }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use shared::{DocumentId, Grant, Role};
 
 use crate::AppState;
-use crate::access::{AccessError, DEFAULT_INVITATION_DAYS, Device, District, School};
+use crate::access::{AccessError, DEFAULT_INVITATION_DAYS, Device, District, InvitationState, School};
 
 /// Milliseconds since the epoch.
 pub fn now_ms() -> i64 {
@@ -21,7 +21,9 @@ impl IntoResponse for AccessError {
     fn into_response(self) -> Response {
         let status = match &self {
             AccessError::UnknownInvitation | AccessError::NotFound(_) => StatusCode::NOT_FOUND,
-            AccessError::UsedInvitation | AccessError::ExpiredInvitation => StatusCode::GONE,
+            AccessError::UsedInvitation | AccessError::ExpiredInvitation | AccessError::CancelledInvitation => {
+                StatusCode::GONE
+            }
             AccessError::Forbidden(_) => StatusCode::FORBIDDEN,
             AccessError::Invalid(_) => StatusCode::BAD_REQUEST,
             AccessError::Storage(e) => {
@@ -155,6 +157,20 @@ pub(crate) async fn create_school(
         .into_response()
 }
 
+/// `POST /api/schools/{id}`: the district head renames a school.
+pub(crate) async fn rename_school(
+    State(state): State<AppState>,
+    Caller(device): Caller,
+    Path(id): Path<DocumentId>,
+    Json(req): Json<NewSchool>,
+) -> Response {
+    let access = state.access.clone();
+    blocking(move || access.rename_school(Some(&device.grant), id, &req.name))
+        .await
+        .map(|s| Json(SchoolView::from(s)))
+        .into_response()
+}
+
 #[derive(Deserialize)]
 pub(crate) struct NewInvitation {
     role: Role,
@@ -197,6 +213,68 @@ pub(crate) async fn invite(
         .into_response()
 }
 
+/// An invitation in a head's list (without its code).
+#[derive(Serialize)]
+struct InvitationEntry {
+    id: String,
+    role: Role,
+    school: Option<DocumentId>,
+    note: String,
+    state: InvitationState,
+    created_ms: Option<i64>,
+    expires_ms: i64,
+    used_ms: Option<i64>,
+    /// The name of the device it was spent on.
+    used_by: Option<String>,
+}
+
+/// Only heads see and manage people.
+fn require_head(device: &Device) -> Result<(), AccessError> {
+    match device.grant.role {
+        Role::SchoolHead | Role::DistrictHead => Ok(()),
+        Role::Member | Role::Reader => Err(AccessError::Forbidden("приглашения и устройства видят руководители")),
+    }
+}
+
+/// `GET /api/invitations`: the invitations this head made or manages.
+pub(crate) async fn invitations(State(state): State<AppState>, Caller(device): Caller) -> Response {
+    if let Err(e) = require_head(&device) {
+        return e.into_response();
+    }
+    let now = now_ms();
+    let devices = state.access.devices(&device);
+    let list: Vec<InvitationEntry> = state
+        .access
+        .invitations(&device)
+        .into_iter()
+        .map(|(id, i)| InvitationEntry {
+            id,
+            role: i.grant.role,
+            school: i.grant.school,
+            state: i.state(now),
+            created_ms: i.created_ms,
+            expires_ms: i.expires_ms,
+            used_ms: i.used_ms,
+            used_by: i.used_by.and_then(|d| devices.iter().find(|x| x.id == d).map(|x| x.name.clone())),
+            note: i.note,
+        })
+        .collect();
+    Json(list).into_response()
+}
+
+/// `POST /api/invitations/{id}/cancel`: the link stops working.
+pub(crate) async fn cancel_invitation(
+    State(state): State<AppState>,
+    Caller(device): Caller,
+    Path(id): Path<String>,
+) -> Response {
+    let access = state.access.clone();
+    blocking(move || access.cancel_invitation(&device, &id, now_ms()))
+        .await
+        .map(|()| Json(serde_json::json!({ "cancelled": true })))
+        .into_response()
+}
+
 #[derive(Serialize)]
 struct DeviceView {
     id: String,
@@ -209,8 +287,8 @@ struct DeviceView {
 
 /// `GET /api/devices`: the devices this head manages.
 pub(crate) async fn devices(State(state): State<AppState>, Caller(device): Caller) -> Response {
-    if !matches!(device.grant.role, Role::SchoolHead | Role::DistrictHead) {
-        return AccessError::Forbidden("список устройств видят руководители").into_response();
+    if let Err(e) = require_head(&device) {
+        return e.into_response();
     }
     let list: Vec<DeviceView> = state
         .access

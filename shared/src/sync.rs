@@ -150,7 +150,15 @@ impl Session {
     }
 
     fn new(role: Role, local_id: String, local_metadata: PeerMetadata) -> Self {
-        Self { role, local_id, local_metadata, remote: None, accepted: false, docs: HashMap::new(), unavailable: HashSet::new() }
+        Self {
+            role,
+            local_id,
+            local_metadata,
+            remote: None,
+            accepted: false,
+            docs: HashMap::new(),
+            unavailable: HashSet::new(),
+        }
     }
 
     /// The peer at the other end, once the handshake has begun.

@@ -195,3 +195,58 @@ async fn a_revoked_device_is_cut_off_on_its_open_connection() {
     let listed = devices.as_array().unwrap().iter().find(|d| d["id"] == member.id.as_str()).unwrap();
     assert!(listed["revoked_ms"].is_i64(), "the head sees it revoked: {listed}");
 }
+
+/// A school head in the app: invites a teacher by link, sees the invitation
+/// spent on the teacher's device, cancels a second one (its link then
+/// refuses), and revokes the teacher's device with a click — the teacher's
+/// open app says so at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_head_invites_cancels_and_revokes_from_the_access_screen() {
+    use e2e::{Browser, eventually, exclusive};
+    let _one_browser_at_a_time = exclusive().await;
+    let dir = TempDir::new().unwrap();
+    let server = Server::start(dir.path()).await;
+    let (_, school_head_code) = server.first_invitations();
+    let head = Browser::launch(&dir.path().join("head")).await;
+    head.join(&server, &school_head_code, "Руководитель МО школы №1").await;
+    head.go("access").await;
+
+    let invite = |note: &'static str| {
+        let head = &head;
+        async move {
+            head.fill("[data-testid=invite-form]", &[("role", "member"), ("note", note)]).await;
+            assert!(head.submit("[data-testid=invite-form]").await.is_empty());
+            let link = head.wait_text("[data-testid=invitation-link]", "/#/join/").await;
+            head.wait_text("[data-testid=invitation-row][data-state=pending]", note).await;
+            link
+        }
+    };
+    let first = invite("Иванова М. П.").await;
+    let teacher = Browser::launch(&dir.path().join("teacher")).await;
+    let code = first.rsplit('/').next().unwrap();
+    teacher.join(&server, code, "Иванова Мария Петровна").await;
+
+    head.reload_page().await;
+    head.wait_text("[data-testid=invitation-row][data-state=used]", "Иванова Мария Петровна").await;
+    let second = invite("Петров С. И.").await;
+    head.click_css("[data-testid=invitation-row][data-state=pending] [data-testid=cancel-invitation]").await;
+    head.wait_text("[data-testid=invitation-row][data-state=cancelled]", "Петров С. И.").await;
+    let stranger = Browser::launch(&dir.path().join("stranger")).await;
+    stranger.client().goto(&format!("{}/#/join/{}", server.url(), second.rsplit('/').next().unwrap())).await.unwrap();
+    stranger.fill("[data-testid=join-form]", &[("name", "Петров")]).await;
+    stranger.submit("[data-testid=join-form]").await;
+    stranger.wait_text("[data-testid=join-error]", "отменено").await;
+
+    teacher.wait_sync("сохранено на сервере").await;
+    let row = "//li[@data-testid='device-row'][contains(., 'Иванова Мария Петровна')]";
+    head.click_xpath(&format!("{row}//button[@data-testid='revoke']")).await;
+    head.wait_text("[data-testid=device-row]", "доступ отозван").await;
+    teacher.wait_text("[data-testid=revoked]", "отозван руководителем").await;
+    eventually("the teacher offline for good", || async {
+        (teacher.sync_status().await == "нет связи").then_some(())
+    })
+    .await;
+    for browser in [head, teacher, stranger] {
+        browser.quit().await;
+    }
+}

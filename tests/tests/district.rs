@@ -32,6 +32,12 @@ async fn a_protocol_written_offline_reaches_the_district_overview_and_no_other_s
     district.fill("[data-testid=school-form]", &[("name", "Школа №2")]).await;
     assert!(district.submit("[data-testid=school-form]").await.is_empty());
     district.wait_text("[data-testid=school-row]", "Школа №2").await;
+    district
+        .click_xpath("//li[@data-testid='school-row'][contains(., 'Школа №2')]//button[@data-testid='rename-school']")
+        .await;
+    district.save("[data-testid=rename-form]", &[("name", "МБОУ Печерская СШ")]).await;
+    district.wait_text("[data-testid=school-row]", "МБОУ Печерская СШ").await;
+    assert!(!district.texts("[data-testid=school-row]").await.iter().any(|t| t.contains("Школа №2")));
 
     // A member of school №1 opens the app online, then writes a protocol with the server down.
     let code = school_head.invite(&server, "member", Some(school)).await;
@@ -65,7 +71,7 @@ async fn a_protocol_written_offline_reaches_the_district_overview_and_no_other_s
     district.wait_text("[data-testid=protocol-theme]", "Планирование работы на год").await;
     assert!(district.texts("[data-testid=protocols] [data-testid=add]").await.is_empty(), "no «Добавить» for a reader");
 
-    // A member of school №2 cannot get school №1's year.
+    // A member of the other school cannot get school №1's year.
     let token = district.script("return localStorage.getItem('mo.token')").await;
     // gloo-storage keeps values as JSON.
     let token: String = serde_json::from_str(token.as_str().unwrap()).unwrap();
@@ -74,10 +80,10 @@ async fn a_protocol_written_offline_reaches_the_district_overview_and_no_other_s
         .as_array()
         .unwrap()
         .iter()
-        .find(|s| s["name"] == "Школа №2")
+        .find(|s| s["name"] == "МБОУ Печерская СШ")
         .map(|s| s["id"].as_str().unwrap().parse().unwrap())
-        .expect("school №2 exists");
-    let stranger = district_head.add_device(&server, "member", Some(other_school), "Учитель школы №2").await;
+        .expect("the renamed school exists");
+    let stranger = district_head.add_device(&server, "member", Some(other_school), "Учитель Печерской СШ").await;
     let year = YearDoc::id_for(&school, this_year());
     assert!(
         Peer::connect(&server, &stranger).await.fetch(year).await.is_none(),

@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 use serde_json::{Value, json};
-use shared::{FieldErrors, Role, Values};
+use shared::{Date, DocumentId, FieldErrors, Role, Values};
 
 use crate::components::form::{RecordForm, choice, form_error, text};
 use crate::device::{self, Me};
@@ -29,20 +29,32 @@ pub fn AccessPage() -> impl IntoView {
     let ui = expect_context::<Ui>();
     let link = RwSignal::new(None::<String>);
     let devices = RwSignal::new(Vec::<Value>::new());
+    let invitations = RwSignal::new(Vec::<Value>::new());
     let problem = RwSignal::new(None::<String>);
     let reload = move || {
         leptos::task::spawn_local(async move {
-            match device::api("GET", "/api/devices", None).await {
-                Ok(Value::Array(list)) => {
-                    devices.set(list);
-                    problem.set(None);
+            for (path, list) in [("/api/devices", devices), ("/api/invitations", invitations)] {
+                match device::api("GET", path, None).await {
+                    Ok(Value::Array(items)) => {
+                        list.set(items);
+                        problem.set(None);
+                    }
+                    Ok(_) => {}
+                    Err(e) => problem.set(Some(e.message())),
                 }
-                Ok(_) => {}
-                Err(e) => problem.set(Some(e.message())),
             }
         });
     };
     reload();
+    // A head's action on a person or an invitation, then the lists again.
+    let act = move |path: String| {
+        leptos::task::spawn_local(async move {
+            match device::api("POST", &path, None).await {
+                Ok(_) => reload(),
+                Err(e) => problem.set(Some(e.message())),
+            }
+        });
+    };
 
     let invite = Callback::new(move |v: Values| {
         let role = Role::from_code(v.get("role")).ok_or_else(|| form_error("Выберите роль".into()))?;
@@ -58,38 +70,36 @@ pub fn AccessPage() -> impl IntoView {
                 Ok(answer) => {
                     let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
                     link.set(answer["code"].as_str().map(|c| format!("{origin}/#/join/{c}")));
-                    problem.set(None);
+                    reload();
                 }
                 Err(e) => problem.set(Some(e.message())),
             }
         });
         Ok(())
     });
-    let add_school = Callback::new(move |v: Values| {
+    let renaming = RwSignal::new(None::<DocumentId>);
+    // Adds a school (`None`) or renames one, then reloads the district's list.
+    let put_school = move |school: Option<DocumentId>, v: Values| {
         let name = v.get("name").trim().to_owned();
         if name.is_empty() {
             let mut e = FieldErrors::default();
             e.add("name", "Укажите название школы");
             return Err(e);
         }
+        let path = school.map_or_else(|| "/api/schools".to_owned(), |id| format!("/api/schools/{id}"));
         leptos::task::spawn_local(async move {
-            match device::api("POST", "/api/schools", Some(json!({ "name": name }))).await {
+            match device::api("POST", &path, Some(json!({ "name": name }))).await {
                 Ok(_) => match device::refresh().await {
-                    Ok(me) => ui.me.set(Some(me)),
+                    Ok(me) => {
+                        renaming.set(None);
+                        ui.me.set(Some(me));
+                    }
                     Err(e) => problem.set(Some(e.message())),
                 },
                 Err(e) => problem.set(Some(e.message())),
             }
         });
         Ok(())
-    });
-    let revoke = move |id: String| {
-        leptos::task::spawn_local(async move {
-            match device::api("POST", &format!("/api/devices/{id}/revoke"), None).await {
-                Ok(_) => reload(),
-                Err(e) => problem.set(Some(e.message())),
-            }
-        });
     };
 
     move || {
@@ -102,6 +112,7 @@ pub fn AccessPage() -> impl IntoView {
         let initial = Values::default().with("role", first_role).with("school", first_school).with("note", "");
         let district_head = me.grant.role == Role::DistrictHead;
         let me_for_rows = me.clone();
+        let me_for_invitations = me.clone();
         view! {
             <section class="access">
                 <h2>"Пригласить"</h2>
@@ -123,18 +134,49 @@ pub fn AccessPage() -> impl IntoView {
                 {move || link.get().map(|l| view! {
                     <p class="invitation">"Ссылка-приглашение: "<code data-testid="invitation-link">{l}</code></p>
                 })}
+                <h2>"Приглашения"</h2>
+                <ul class="invitations" data-testid="invitations">
+                    {move || {
+                        let me = me_for_invitations.clone();
+                        invitations.get().into_iter().map(|i| invitation_row(&me, &i, act)).collect_view()
+                    }}
+                </ul>
                 <Show when=move || problem.with(Option::is_some)>
                     <p class="field-error" role="alert" data-testid="access-error">{move || problem.get()}</p>
                 </Show>
                 {district_head.then(|| view! {
                     <h2>"Школы района"</h2>
                     <ul data-testid="schools">
-                        {me.schools.iter().map(|s| view! { <li data-testid="school-row">{s.name.clone()}</li> }).collect_view()}
+                        {me.schools.iter().map(|s| {
+                            let (id, name) = (s.id, s.name.clone());
+                            view! {
+                                <li data-testid="school-row">
+                                    <Show
+                                        when=move || renaming.get() == Some(id)
+                                        fallback={
+                                            let name = name.clone();
+                                            move || view! {
+                                                <span class="name">{name.clone()}</span>
+                                                <button data-testid="rename-school" on:click=move |_| renaming.set(Some(id))>"Переименовать"</button>
+                                            }
+                                        }
+                                    >
+                                        <RecordForm
+                                            fields=vec![text("name", "Название школы")]
+                                            initial=Values::default().with("name", name.clone())
+                                            on_save=Callback::new(move |v| put_school(Some(id), v))
+                                            on_cancel=Callback::new(move |()| renaming.set(None))
+                                            testid="rename-form"
+                                        />
+                                    </Show>
+                                </li>
+                            }
+                        }).collect_view()}
                     </ul>
                     <RecordForm
                         fields=vec![text("name", "Новая школа")]
                         initial=Values::default().with("name", "")
-                        on_save=add_school
+                        on_save=Callback::new(move |v| put_school(None, v))
                         on_cancel=Callback::new(|()| {})
                         testid="school-form"
                     />
@@ -161,7 +203,7 @@ pub fn AccessPage() -> impl IntoView {
                                         {(!revoked && !own).then(|| {
                                             let id = id.clone();
                                             view! {
-                                                <button data-testid="revoke" on:click=move |_| revoke(id.clone())>"Отозвать доступ"</button>
+                                                <button data-testid="revoke" on:click=move |_| act(format!("/api/devices/{id}/revoke"))>"Отозвать доступ"</button>
                                             }
                                         })}
                                     </li>
@@ -174,4 +216,42 @@ pub fn AccessPage() -> impl IntoView {
         }
         .into_any()
     }
+}
+
+/// A day from milliseconds since the epoch, «ДД.ММ.ГГГГ».
+fn day(ms: &Value) -> String {
+    ms.as_i64().map(|ms| Date::from_unix_ms(ms).to_string()).unwrap_or_default()
+}
+
+/// An invitation: for whom, as what, and where it stands; a pending one
+/// can be cancelled.
+fn invitation_row(me: &Me, i: &Value, act: impl Fn(String) + Copy + 'static) -> AnyView {
+    let id = i["id"].as_str().unwrap_or_default().to_owned();
+    let role = i["role"].as_str().and_then(Role::from_code).map(Role::label).unwrap_or_default();
+    let school = i["school"].as_str().and_then(|s| s.parse().ok()).map(|s| format!(" · {}", me.school_name(s)));
+    let note = i["note"].as_str().filter(|n| !n.is_empty()).unwrap_or("без пометки").to_owned();
+    let state = i["state"].as_str().unwrap_or_default();
+    let status = match state {
+        "pending" => format!("ждёт до {}", day(&i["expires_ms"])),
+        "used" => format!(
+            "использовано {}{}",
+            day(&i["used_ms"]),
+            i["used_by"].as_str().map(|n| format!(" — {n}")).unwrap_or_default()
+        ),
+        "expired" => format!("истекло {}", day(&i["expires_ms"])),
+        _ => "отменено".to_owned(),
+    };
+    view! {
+        <li data-testid="invitation-row" data-state=state.to_owned()>
+            <span class="name">{note}</span>
+            " · "{role}{school}" · "
+            <span data-testid="invitation-state">{status}</span>
+            {(state == "pending").then(|| view! {
+                <button data-testid="cancel-invitation" on:click=move |_| act(format!("/api/invitations/{id}/cancel"))>
+                    "Отменить"
+                </button>
+            })}
+        </li>
+    }
+    .into_any()
 }
