@@ -30,6 +30,9 @@ pub enum Error {
     /// A document whose contents do not have the expected shape.
     #[error("document shape: {0}")]
     Hydrate(#[from] autosurgeon::HydrateError),
+    /// A printable document could not be written as a file.
+    #[error("Не удалось сформировать документ: {0}")]
+    Document(String),
     /// Writing records into a document failed.
     #[error("writing the document: {0}")]
     Reconcile(#[from] autosurgeon::ReconcileError),
@@ -41,6 +44,9 @@ pub enum Error {
         /// The newest version this build understands.
         supported: u64,
     },
+    /// A text longer than a record may hold.
+    #[error("Слишком длинный текст (не больше {0} знаков)")]
+    TooLong(usize),
     /// A record with that id is not in the document.
     #[error("no record with id {0}")]
     NotFound(uuid::Uuid),

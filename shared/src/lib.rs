@@ -22,6 +22,9 @@
 //!   visits with follow-up, consultations, mentoring pairs.
 //! - [`access`]: roles, document owners, and who may read or write what.
 //! - [`overview`]: a school's line in the district head's overview.
+//! - [`paper`]: a printable document and its DOCX form; [`papers`]: the
+//!   documents people print and sign, built from the records; [`report`]:
+//!   the yearly analysis's numbers.
 //! - [`error`]: the crate's error type.
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
@@ -33,17 +36,22 @@ pub mod date;
 pub mod district;
 pub mod doc_id;
 pub mod error;
+#[cfg(any(test, feature = "fixture"))]
+pub mod fixture;
 pub mod form;
 pub mod kopilka;
 mod lenient;
 pub mod library;
 pub mod member;
 pub mod overview;
+pub mod paper;
+pub mod papers;
 pub mod plan;
 pub mod profile;
 pub mod protocol;
 pub mod record;
 pub mod regulation;
+pub mod report;
 pub mod sync;
 pub mod wire;
 pub mod year;

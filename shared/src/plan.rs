@@ -183,3 +183,33 @@ pub trait PlanDoc: Document {
         })
     }
 }
+
+/// How a plan's rows stand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PlanTally {
+    /// Rows on the list.
+    pub total: usize,
+    /// Marked done.
+    pub done: usize,
+    /// Marked postponed.
+    pub postponed: usize,
+    /// Marked not done.
+    pub not_done: usize,
+    /// Done, in whole percent of all rows (0 for an empty plan).
+    pub percent: u32,
+}
+
+impl PlanTally {
+    /// Counts `rows`.
+    pub fn of(rows: &[&PlanRow]) -> Self {
+        let count = |c: Completion| rows.iter().filter(|r| r.completion == c).count();
+        let done = count(Completion::Done);
+        Self {
+            total: rows.len(),
+            done,
+            postponed: count(Completion::Postponed),
+            not_done: count(Completion::NotDone),
+            percent: if rows.is_empty() { 0 } else { (done * 100 / rows.len()) as u32 },
+        }
+    }
+}

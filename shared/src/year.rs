@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::analysis::{Analysis, AnalysisFields};
 use crate::date::{AcademicYear, Date};
-use crate::plan::{Completion, PlanDoc, PlanRow};
+use crate::plan::{Completion, PlanDoc, PlanRow, PlanTally};
 use crate::profile::{Profile, ProfileFields};
 use crate::protocol::{AgendaFields, DecisionFields, DecisionStatus, PROTOCOL_DAYS, Protocol, ProtocolFields};
 use crate::record::{Document, Edit, RecordList, set_text};
@@ -158,8 +158,7 @@ impl YearDoc {
     /// What the dashboard shows on `today`.
     pub fn dashboard(&self, today: Date) -> Dashboard {
         let rows = self.plan_rows();
-        let plan_done = rows.iter().filter(|r| r.completion == Completion::Done).count();
-        let percent = if rows.is_empty() { 0 } else { (plan_done * 100 / rows.len()) as u32 };
+        let tally = PlanTally::of(&rows);
         let overdue_rows =
             rows.iter().filter(|r| r.completion == Completion::Planned && r.when.due() < today).map(|r| r.id).collect();
         let upcoming_rows = rows
@@ -183,9 +182,9 @@ impl YearDoc {
             .map(|p| p.id)
             .collect();
         Dashboard {
-            plan_total: rows.len(),
-            plan_done,
-            plan_percent: percent,
+            plan_total: tally.total,
+            plan_done: tally.done,
+            plan_percent: tally.percent,
             overdue_rows,
             upcoming_rows,
             overdue_decisions,

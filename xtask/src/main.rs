@@ -153,6 +153,11 @@ fn setup_test_tools() -> Result {
     if !works("faketime", &["--version"]) {
         apt_install(&["faketime"])?;
     }
+    // Documents are checked by opening them as LibreOffice would and by
+    // reading the text of the PDFs printed from the app.
+    if !works("soffice", &["--version"]) || !works("pdftotext", &["-v"]) {
+        apt_install(&["libreoffice-writer-nogui", "poppler-utils"])?;
+    }
     npm_install(&root().join("tests").join("interop"))
 }
 

@@ -1,0 +1,273 @@
+//! The yearly analysis (анализ работы МО / РМО за учебный год): sections of
+//! numbers taken from the records ([`crate::report`]), each followed by what
+//! the head wrote about it, then the head's conclusions and the tasks for
+//! next year.
+
+use std::collections::BTreeMap;
+
+use crate::paper::{Align, Block, Cell, Paper, Para};
+use crate::papers::{Letterhead, ruled};
+use crate::report::{Counts, DistrictReport, YearReport};
+
+/// A part of the analysis: what the records say, under a heading; the head
+/// adds their words under the same key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    /// Where the head's words for it are kept.
+    pub key: &'static str,
+    /// «Кадровый состав».
+    pub title: &'static str,
+    /// What the records say.
+    pub blocks: Vec<Block>,
+}
+
+/// The sections that are the head's words only.
+const CLOSING: [(&str, &str); 2] = [("conclusions", "Выводы"), ("tasks", "Задачи на следующий учебный год")];
+
+fn section(key: &'static str, title: &'static str, paras: Vec<Para>) -> Section {
+    Section { key, title, blocks: paras.into_iter().map(|p| Block::Para(p.indented())).collect() }
+}
+
+/// «высшая — 3, первая — 5».
+fn listed(counts: &Counts) -> String {
+    if counts.is_empty() {
+        return "нет сведений".to_owned();
+    }
+    counts.iter().map(|(label, n)| format!("{label} — {n}")).collect::<Vec<_>>().join(", ")
+}
+
+fn percent(part: usize, whole: usize) -> String {
+    (part * 100).checked_div(whole).map_or_else(|| "—".to_owned(), |p| format!("{p}%"))
+}
+
+/// A school МО's sections.
+pub fn school_sections(r: &YearReport) -> Vec<Section> {
+    let mut general =
+        vec![Para::labelled("Методическая тема:", or_dash(&r.theme)), Para::labelled("Цель:", or_dash(&r.goal))];
+    general.extend(r.tasks.iter().enumerate().map(|(n, t)| Para::new(format!("Задача {}: {t}", n + 1))));
+    let staff = vec![
+        Para::new(format!("В состав МО входят классных руководителей: {}.", r.members)),
+        Para::new(format!("Образование: {}.", listed(&r.education))),
+        Para::new(format!("Квалификационные категории: {}.", listed(&r.categories))),
+        Para::new(format!("Педагогический стаж: {}.", listed(&r.experience))),
+        Para::new(format!(
+            "Молодых специалистов: {}, из них закреплены за наставниками: {}.",
+            r.young_specialists, r.mentored
+        )),
+    ];
+    let mut meetings = section(
+        "meetings",
+        "Заседания МО",
+        vec![Para::new(format!("Запланировано заседаний: {}, проведено: {}.", r.meetings_planned, r.meetings_held()))],
+    );
+    if !r.protocols.is_empty() {
+        let rows = r
+            .protocols
+            .iter()
+            .map(|(n, d, theme)| vec![Cell::new(n.to_string()), Cell::new(d.to_string()), Cell::new(theme)])
+            .collect();
+        meetings.blocks.push(Block::Table(ruled(vec![2, 3, 14], &["№ протокола", "Дата", "Тема"], rows)));
+    }
+    let mut plan = vec![Para::new(format!(
+        "В плане работы мероприятий: {}; выполнено: {} ({}), перенесено: {}, не выполнено: {}.",
+        r.plan.total,
+        r.plan.done,
+        percent(r.plan.done, r.plan.total),
+        r.plan.postponed,
+        r.plan.not_done
+    ))];
+    plan.extend(r.plan_missed.iter().map(|(when, topic, mark)| Para::new(format!("{when}: «{topic}» — {mark}."))));
+    let mut events = vec![Para::new(format!("Проведено мероприятий (кроме заседаний): {}.", r.events_held.len()))];
+    events.extend(r.events_held.iter().map(|(kind, topic, when)| Para::new(format!("{when}: {kind} «{topic}»."))));
+    events.push(Para::new(format!("Подготовлено аналитических материалов: {}.", r.analyses)));
+    let mut courses = vec![Para::new(format!(
+        "Курсы повышения квалификации в {} учебном году прошли: {}.",
+        r.year,
+        r.courses_this_year.len()
+    ))];
+    courses.extend(r.courses_this_year.iter().map(|(name, topic, hours)| {
+        let hours = hours.map(|h| format!(", {h} ч.")).unwrap_or_default();
+        Para::new(format!("{name}: {}{hours}.", or_dash(topic)))
+    }));
+    courses.push(Para::new(format!("Курсы более трёх лет назад или нет сведений: {}.", r.courses_due)));
+    let kopilka = vec![
+        Para::new(format!(
+            "В методической копилке материалов: {}, за год добавлено: {}.",
+            r.materials, r.materials_added
+        )),
+        Para::new(format!("Добавлено по видам: {}.", listed(&r.materials_by_kind))),
+    ];
+    let mut decisions = section(
+        "decisions",
+        "Исполнение решений",
+        vec![Para::new(format!(
+            "Принято решений: {}, выполнено: {}, не выполнено или в работе: {}.",
+            r.decisions,
+            r.decisions_done,
+            r.decisions_open.len()
+        ))],
+    );
+    if !r.decisions_open.is_empty() {
+        let rows = r
+            .decisions_open
+            .iter()
+            .map(|(text, who, by)| {
+                vec![Cell::new(text), Cell::new(who), Cell::new(by.map(|d| d.to_string()).unwrap_or_default())]
+            })
+            .collect();
+        decisions.blocks.push(Block::Table(ruled(vec![12, 5, 3], &["Решение", "Ответственный", "Срок"], rows)));
+    }
+    vec![
+        section("general", "Методическая тема, цель и задачи", general),
+        section("staff", "Кадровый состав", staff),
+        meetings,
+        section("plan", "Выполнение плана работы", plan),
+        section("events", "Мероприятия", events),
+        section("courses", "Повышение квалификации", courses),
+        section("kopilka", "Методическая копилка", kopilka),
+        decisions,
+    ]
+}
+
+/// The district РМО's sections.
+pub fn district_sections(r: &DistrictReport) -> Vec<Section> {
+    let mut schools = section(
+        "schools",
+        "Школы района",
+        vec![Para::new(format!(
+            "В РМО входят МО классных руководителей школ: {}; классных руководителей в них: {}.",
+            r.schools.len(),
+            r.members
+        ))],
+    );
+    let rows = r
+        .schools
+        .iter()
+        .map(|(name, s)| {
+            vec![
+                Cell::new(name),
+                Cell::new(s.members.to_string()),
+                Cell::new(format!("{} из {}", s.meetings_held, s.meetings_planned)),
+                Cell::new(format!("{}%", s.plan_percent)),
+                Cell::new(s.overdue_decisions.to_string()),
+                Cell::new(format!("{} (+{})", s.materials, s.materials_this_year)),
+            ]
+        })
+        .collect();
+    schools.blocks.push(Block::Table(ruled(
+        vec![8, 3, 4, 3, 4, 4],
+        &[
+            "Школа",
+            "Членов МО",
+            "Заседания: проведено из запланированных",
+            "План выполнен",
+            "Просроченные решения",
+            "Копилка (+ за год)",
+        ],
+        rows,
+    )));
+    let mut plan = vec![Para::new(format!(
+        "В плане работы РМО мероприятий: {}; выполнено: {} ({}), перенесено: {}, не выполнено: {}.",
+        r.plan.total,
+        r.plan.done,
+        percent(r.plan.done, r.plan.total),
+        r.plan.postponed,
+        r.plan.not_done
+    ))];
+    plan.extend(r.plan_missed.iter().map(|(when, topic, mark)| Para::new(format!("{when}: «{topic}» — {mark}."))));
+    let participants: u32 = r.events.iter().map(|e| e.3).sum();
+    let mut events = section(
+        "events",
+        "Семинары и мероприятия",
+        vec![Para::new(format!("Проведено мероприятий: {}, участников всего: {participants}.", r.events.len()))],
+    );
+    if !r.events.is_empty() {
+        let rows = r
+            .events
+            .iter()
+            .map(|(kind, topic, date, n)| {
+                vec![Cell::new(date.to_string()), Cell::new(*kind), Cell::new(topic), Cell::new(n.to_string())]
+            })
+            .collect();
+        events.blocks.push(Block::Table(ruled(vec![3, 4, 12, 3], &["Дата", "Вид", "Тема", "Участников"], rows)));
+    }
+    let mut contests = section(
+        "contests",
+        "Конкурсы профессионального мастерства",
+        vec![Para::new(format!(
+            "Проведено конкурсов: {}, участников: {}, победителей и призёров: {}.",
+            r.contests.len(),
+            r.contests.iter().map(|c| c.2).sum::<usize>(),
+            r.contests.iter().map(|c| c.3).sum::<usize>()
+        ))],
+    );
+    if !r.contests.is_empty() {
+        let rows = r
+            .contests
+            .iter()
+            .map(|(title, level, n, placed)| {
+                vec![Cell::new(title), Cell::new(level), Cell::new(n.to_string()), Cell::new(placed.to_string())]
+            })
+            .collect();
+        contests.blocks.push(Block::Table(ruled(
+            vec![10, 4, 3, 4],
+            &["Конкурс", "Уровень", "Участников", "Победителей и призёров"],
+            rows,
+        )));
+    }
+    let visits = vec![Para::new(format!(
+        "Посещено заседаний МО и мероприятий в школах: {}; рекомендации выполнены: {}; срок исполнения прошёл без отметки: {}.",
+        r.visits, r.visits_followed_up, r.visits_awaiting
+    ))];
+    let support = vec![
+        Para::new(format!("Проведено консультаций: {}.", r.consultations)),
+        Para::new(format!("Наставнических пар молодых специалистов: {}.", r.mentoring_pairs)),
+    ];
+    vec![
+        schools,
+        section("plan", "Выполнение плана работы РМО", plan),
+        events,
+        contests,
+        section("visits", "Посещения школ", visits),
+        section("support", "Консультации и наставничество", support),
+    ]
+}
+
+fn or_dash(s: &str) -> String {
+    if s.trim().is_empty() { "—".to_owned() } else { s.trim().to_owned() }
+}
+
+/// The sections the head writes without numbers.
+pub fn closing_sections() -> Vec<Section> {
+    CLOSING.iter().map(|(key, title)| Section { key, title, blocks: Vec::new() }).collect()
+}
+
+/// The analysis as a document: every section numbered, with the head's
+/// words (`notes`, by section key) after its numbers.
+pub fn analysis(
+    head: &Letterhead,
+    year: crate::AcademicYear,
+    sections: &[Section],
+    notes: &BTreeMap<String, String>,
+) -> Paper {
+    let mut paper = Paper::new(
+        format!("Анализ работы {} за {year} учебный год", head.abbreviation()),
+        &format!("Анализ работы {} за {}-{} учебный год", head.abbreviation(), year.0, year.0 + 1),
+    );
+    head.put(&mut paper);
+    paper.gap();
+    paper.para(Para::title("АНАЛИЗ РАБОТЫ"));
+    paper.para(Para::title(head.body()));
+    paper.para(Para::title(format!("за {year} учебный год")));
+    for (n, s) in sections.iter().chain(closing_sections().iter()).enumerate() {
+        paper.gap();
+        paper.para(Para::title(format!("{}. {}", n + 1, s.title)).align(Align::Left));
+        paper.blocks.extend(s.blocks.iter().cloned());
+        if let Some(note) = notes.get(s.key) {
+            paper.text(note);
+        }
+    }
+    paper.gap();
+    paper.para(Para::new(format!("Руководитель {} ____________________ /____________/", head.abbreviation())));
+    paper
+}

@@ -1,0 +1,152 @@
+//! The protocol of a meeting in the standard form, and the extract of its
+//! decisions (выписка из протокола) for those responsible.
+
+use crate::AssociationDoc;
+use crate::paper::{Align, Cell, Paper, Para};
+use crate::papers::{Letterhead, ruled, signature};
+use crate::protocol::Protocol;
+
+/// Above this many present, the protocol gives only the count and attaches
+/// the list (as office practice has it).
+pub const LIST_IN_TEXT_UP_TO: usize = 15;
+
+/// «Протокол № 3 от 14.11.2026».
+fn heading(paper: &mut Paper, head: &Letterhead, title: &str, p: &Protocol) {
+    head.put(paper);
+    paper.gap();
+    paper.para(Para::title(format!("{title} № {}", p.number)));
+    paper.para(Para::title(format!("заседания {}", head.body())));
+    paper.para(Para::new(format!("от {}", p.date)).align(Align::Center));
+    paper.gap();
+}
+
+/// ФИО of the members whose ids are `ids`, alphabetically.
+fn names(members: &AssociationDoc, ids: &[uuid::Uuid]) -> Vec<String> {
+    let mut list: Vec<String> = ids.iter().map(|id| members.name_of(Some(*id))).collect();
+    list.sort_by_key(|n| n.to_lowercase().replace('ё', "е"));
+    list
+}
+
+/// The whole protocol.
+pub fn protocol(head: &Letterhead, members: &AssociationDoc, p: &Protocol) -> Paper {
+    let mut paper = Paper::new(p.title(), &format!("Протокол №{} от {}", p.number, p.date));
+    heading(&mut paper, head, "ПРОТОКОЛ", p);
+    paper.para(Para::labelled("Председатель:", members.name_of(p.chair)));
+    paper.para(Para::labelled("Секретарь:", members.name_of(p.secretary)));
+    let present = p.present();
+    let absent: Vec<uuid::Uuid> =
+        p.attendance.iter().filter(|(_, here)| !**here).filter_map(|(id, _)| id.parse().ok()).collect();
+    paper
+        .para(Para::labelled("Всего членов МО:", format!("{}, присутствовали: {}", p.attendance.len(), present.len())));
+    let attached = present.len() > LIST_IN_TEXT_UP_TO;
+    if attached {
+        paper.para(Para::new("Список присутствовавших прилагается."));
+    } else if !present.is_empty() {
+        paper.para(Para::labelled("Присутствовали:", names(members, &present).join(", ")));
+    }
+    if !absent.is_empty() {
+        paper.para(Para::labelled("Отсутствовали:", names(members, &absent).join(", ")));
+    }
+    if !p.invited.trim().is_empty() {
+        paper.para(Para::labelled("Приглашённые:", p.invited.trim()));
+    }
+    paper.gap();
+    paper.para(Para::labelled("Тема:", p.theme.as_str().trim()));
+    paper.gap();
+    let items = p.agenda_items();
+    paper.para(Para::title("Повестка дня:").align(Align::Left));
+    for (n, item) in items.iter().enumerate() {
+        let speaker =
+            if item.speaker.trim().is_empty() { String::new() } else { format!(" ({})", item.speaker.trim()) };
+        paper.para(Para::new(format!("{}. {}{speaker}", n + 1, item.topic.as_str().trim())).indented());
+    }
+    for (n, item) in items.iter().enumerate() {
+        paper.gap();
+        paper.para(Para { keep_with_next: true, ..Para::bold(format!("{}. {}", n + 1, item.topic.as_str().trim())) });
+        let heard = match item.speaker.trim() {
+            "" => item.heard.as_str().trim().to_owned(),
+            speaker => format!("{speaker}. {}", item.heard.as_str().trim()),
+        };
+        paper.labelled_text("СЛУШАЛИ:", &heard);
+        paper.labelled_text("ВЫСТУПИЛИ:", item.spoke.as_str());
+        paper.labelled_text("РЕШИЛИ:", item.decided.as_str());
+    }
+    let decisions = p.decision_list();
+    if !decisions.is_empty() {
+        paper.gap();
+        paper.para(Para { keep_with_next: true, ..Para::bold("ПОСТАНОВИЛИ:") });
+        for (n, d) in decisions.iter().enumerate() {
+            let mut line = Para::new(format!("{}. {}", n + 1, d.text.as_str().trim())).indented();
+            if d.responsible.is_some() {
+                line = line.add_plain(" Ответственный: ").add_italic(members.name_of(d.responsible)).add_plain(".");
+            }
+            if let Some(deadline) = d.deadline {
+                line = line.add_plain(" Срок: ").add_italic(deadline.to_string()).add_plain(".");
+            }
+            paper.para(line);
+        }
+    }
+    paper.gap();
+    paper.gap();
+    paper.para(signature("Председатель", &members.initials_of(p.chair)));
+    paper.gap();
+    paper.para(signature("Секретарь", &members.initials_of(p.secretary)));
+    if attached {
+        paper.page_break();
+        paper.para(Para::new(format!("Приложение к протоколу № {} от {}", p.number, p.date)).align(Align::Right));
+        paper.gap();
+        paper.para(Para::title("Список присутствовавших на заседании"));
+        paper.gap();
+        let rows = present_rows(members, &present);
+        paper.table(ruled(vec![1, 6, 5, 3], &["№", "ФИО", "Должность", "Подпись"], rows));
+    }
+    paper
+}
+
+fn present_rows(members: &AssociationDoc, present: &[uuid::Uuid]) -> Vec<Vec<Cell>> {
+    let mut people: Vec<(String, String)> = present
+        .iter()
+        .map(|id| (members.name_of(Some(*id)), members.member(*id).map(|m| m.position.clone()).unwrap_or_default()))
+        .collect();
+    people.sort_by_key(|(n, _)| n.to_lowercase().replace('ё', "е"));
+    people
+        .into_iter()
+        .enumerate()
+        .map(|(n, (name, position))| {
+            vec![Cell::new((n + 1).to_string()), Cell::new(name), Cell::new(position), Cell::new("")]
+        })
+        .collect()
+}
+
+/// «Выписка из протокола»: the theme and the decisions with who carries
+/// them out and by when, certified by the secretary.
+pub fn extract(head: &Letterhead, members: &AssociationDoc, p: &Protocol) -> Paper {
+    let mut paper = Paper::new(
+        format!("Выписка из протокола № {} от {}", p.number, p.date),
+        &format!("Выписка из протокола №{} от {}", p.number, p.date),
+    );
+    heading(&mut paper, head, "ВЫПИСКА ИЗ ПРОТОКОЛА", p);
+    paper.para(Para::labelled("Присутствовали:", format!("{} из {}", p.present().len(), p.attendance.len())));
+    paper.para(Para::labelled("Тема:", p.theme.as_str().trim()));
+    paper.gap();
+    paper.para(Para { keep_with_next: true, ..Para::bold("ПОСТАНОВИЛИ:") });
+    let rows = p
+        .decision_list()
+        .iter()
+        .enumerate()
+        .map(|(n, d)| {
+            vec![
+                Cell::new((n + 1).to_string()),
+                Cell::new(d.text.as_str()),
+                Cell::new(if d.responsible.is_some() { members.name_of(d.responsible) } else { String::new() }),
+                Cell::new(d.deadline.map(|d| d.to_string()).unwrap_or_default()),
+            ]
+        })
+        .collect();
+    paper.table(ruled(vec![1, 9, 4, 3], &["№", "Решение", "Ответственный", "Срок"], rows));
+    paper.gap();
+    paper.para(Para::new("Выписка верна."));
+    paper.para(signature("Секретарь", &members.initials_of(p.secretary)));
+    paper.para(Para::new("Дата выдачи: ____________"));
+    paper
+}

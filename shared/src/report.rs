@@ -1,0 +1,277 @@
+//! The numbers of a yearly analysis (анализ работы МО / РМО за год), taken
+//! from the records and nowhere else, so the printed analysis says what the
+//! records say. [`crate::papers::analysis`] puts them into words.
+
+use std::collections::BTreeMap;
+
+use automerge::transaction::CommitOptions;
+use automerge::{AutoCommit, ROOT, ReadDoc};
+use autosurgeon::Text;
+
+use crate::date::{AcademicYear, Date};
+use crate::district::DistrictYearDoc;
+use crate::kopilka::MaterialKind;
+use crate::member::{COURSE_INTERVAL_YEARS, Category, Education};
+use crate::overview::SchoolSummary;
+use crate::plan::{Completion, PlanDoc, PlanTally, WorkKind};
+use crate::protocol::DecisionStatus;
+use crate::record::{RecordList, set_text};
+use crate::{AssociationDoc, LibraryDoc, YearDoc};
+
+/// Counts by label, only those above zero, in the labels' own order.
+pub type Counts = Vec<(&'static str, usize)>;
+
+/// A school МО's year in numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YearReport {
+    /// The academic year.
+    pub year: AcademicYear,
+    /// Methodical theme, goal and tasks.
+    pub theme: String,
+    /// цель
+    pub goal: String,
+    /// задачи
+    pub tasks: Vec<String>,
+    /// Members on the list.
+    pub members: usize,
+    /// By education.
+    pub education: Counts,
+    /// By qualification category.
+    pub categories: Counts,
+    /// By teaching experience: до 5 лет, 5–10, 10–20, свыше 20.
+    pub experience: Counts,
+    /// Young specialists.
+    pub young_specialists: usize,
+    /// Of those, with a mentor.
+    pub mentored: usize,
+    /// Members whose last course falls in this academic year: ФИО, topic, hours.
+    pub courses_this_year: Vec<(String, String, Option<u32>)>,
+    /// Members with no course in the last three years (or none recorded).
+    pub courses_due: usize,
+    /// Meetings in the plan.
+    pub meetings_planned: usize,
+    /// Protocols: number, date, theme.
+    pub protocols: Vec<(u32, Date, String)>,
+    /// The plan's rows.
+    pub plan: PlanTally,
+    /// Rows not done or postponed: when, topic, mark.
+    pub plan_missed: Vec<(String, String, &'static str)>,
+    /// Events other than meetings marked done: kind, topic, when.
+    pub events_held: Vec<(&'static str, String, String)>,
+    /// Analyses written after events and checks.
+    pub analyses: usize,
+    /// Decisions taken at the year's meetings.
+    pub decisions: usize,
+    /// Of those, carried out.
+    pub decisions_done: usize,
+    /// Still open: text, responsible, deadline.
+    pub decisions_open: Vec<(String, String, Option<Date>)>,
+    /// Materials in the копилка.
+    pub materials: usize,
+    /// Of those, added this year.
+    pub materials_added: usize,
+    /// Materials added this year, by kind.
+    pub materials_by_kind: Counts,
+}
+
+fn counts<T: Copy + PartialEq>(all: &[T], label: fn(T) -> &'static str, items: &[T]) -> Counts {
+    all.iter().map(|k| (label(*k), items.iter().filter(|i| *i == k).count())).filter(|(_, n)| *n > 0).collect()
+}
+
+impl YearReport {
+    /// The numbers of `year` from the school's documents.
+    pub fn of(association: &AssociationDoc, year: &YearDoc, library: &LibraryDoc) -> Self {
+        let academic = year.academic_year();
+        let members = association.active_members();
+        let end = academic.last_day();
+        let experience = [
+            ("до 5 лет", 0..5),
+            ("от 5 до 10 лет", 5..10),
+            ("от 10 до 20 лет", 10..20),
+            ("свыше 20 лет", 20..u32::MAX),
+        ]
+        .into_iter()
+        .map(|(label, range)| (label, members.iter().filter(|m| range.contains(&m.experience_years)).count()))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+        let rows = year.plan_rows();
+        let protocols = year.protocol_list();
+        let decisions: Vec<_> = protocols.iter().flat_map(|p| p.decision_list()).collect();
+        let added: Vec<MaterialKind> = library
+            .materials
+            .active()
+            .iter()
+            .filter(|m| m.added.is_some_and(|d| AcademicYear::of(d) == academic))
+            .map(|m| m.kind)
+            .collect();
+        Self {
+            year: academic,
+            theme: year.profile.theme.as_str().trim().to_owned(),
+            goal: year.profile.goal.as_str().trim().to_owned(),
+            tasks: year.profile.task_list(),
+            members: members.len(),
+            education: counts(
+                Education::ALL,
+                Education::label,
+                &members.iter().map(|m| m.education).collect::<Vec<_>>(),
+            ),
+            categories: counts(Category::ALL, Category::label, &members.iter().map(|m| m.category).collect::<Vec<_>>()),
+            experience,
+            young_specialists: members.iter().filter(|m| m.young_specialist).count(),
+            mentored: members.iter().filter(|m| m.young_specialist && m.mentor.is_some()).count(),
+            courses_this_year: members
+                .iter()
+                .filter(|m| m.course_year.is_some_and(|y| y as i32 == academic.0 || y as i32 == academic.0 + 1))
+                .map(|m| (m.full_name.clone(), m.course_topic.clone(), m.course_hours))
+                .collect(),
+            courses_due: members
+                .iter()
+                .filter(|m| m.course_year.is_none_or(|y| end.year() - y as i32 > COURSE_INTERVAL_YEARS))
+                .count(),
+            meetings_planned: rows.iter().filter(|r| r.kind == WorkKind::Meeting).count(),
+            protocols: protocols.iter().map(|p| (p.number, p.date, p.theme.as_str().trim().to_owned())).collect(),
+            plan: PlanTally::of(&rows),
+            plan_missed: rows
+                .iter()
+                .filter(|r| matches!(r.completion, Completion::NotDone | Completion::Postponed))
+                .map(|r| (r.when.label(), r.topic.clone(), r.completion.label()))
+                .collect(),
+            events_held: rows
+                .iter()
+                .filter(|r| r.kind != WorkKind::Meeting && r.completion == Completion::Done)
+                .map(|r| (r.kind.label(), r.topic.clone(), r.when.label()))
+                .collect(),
+            analyses: year.analysis_list().len(),
+            decisions: decisions.len(),
+            decisions_done: decisions.iter().filter(|d| d.status == DecisionStatus::Done).count(),
+            decisions_open: decisions
+                .iter()
+                .filter(|d| d.status != DecisionStatus::Done)
+                .map(|d| (d.text.as_str().trim().to_owned(), association.name_of(d.responsible), d.deadline))
+                .collect(),
+            materials: library.materials.active().len(),
+            materials_added: added.len(),
+            materials_by_kind: counts(MaterialKind::ALL, MaterialKind::label, &added),
+        }
+    }
+
+    /// Meetings held: protocols written.
+    pub fn meetings_held(&self) -> usize {
+        self.protocols.len()
+    }
+}
+
+/// A district РМО's year in numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DistrictReport {
+    /// The academic year.
+    pub year: AcademicYear,
+    /// Each school's line, by name.
+    pub schools: Vec<(String, SchoolSummary)>,
+    /// Class teachers in the district's МО (sum of the schools').
+    pub members: usize,
+    /// The РМО plan's rows.
+    pub plan: PlanTally,
+    /// Rows not done or postponed: when, topic, mark.
+    pub plan_missed: Vec<(String, String, &'static str)>,
+    /// Events: kind, topic, date, participants.
+    pub events: Vec<(&'static str, String, Date, u32)>,
+    /// Contests: title, level, participants, winners and prize-winners.
+    pub contests: Vec<(String, String, usize, usize)>,
+    /// Visits to schools.
+    pub visits: usize,
+    /// Of those with a follow-up date, carried out (follow-up written).
+    pub visits_followed_up: usize,
+    /// With a follow-up date passed and nothing written.
+    pub visits_awaiting: usize,
+    /// Consultations given.
+    pub consultations: usize,
+    /// Mentoring pairs.
+    pub mentoring_pairs: usize,
+}
+
+impl DistrictReport {
+    /// The numbers of the РМО's `doc` and its schools' summaries, as of `today`.
+    pub fn of(doc: &DistrictYearDoc, schools: Vec<(String, SchoolSummary)>, today: Date) -> Self {
+        let rows = doc.plan_rows();
+        let visits = doc.visit_list();
+        Self {
+            year: AcademicYear(i32::try_from(doc.year).unwrap_or_default()),
+            members: schools.iter().map(|(_, s)| s.members).sum(),
+            schools,
+            plan: PlanTally::of(&rows),
+            plan_missed: rows
+                .iter()
+                .filter(|r| matches!(r.completion, Completion::NotDone | Completion::Postponed))
+                .map(|r| (r.when.label(), r.topic.clone(), r.completion.label()))
+                .collect(),
+            events: doc
+                .event_list()
+                .iter()
+                .map(|e| (e.kind.label(), e.topic.clone(), e.date, e.participants))
+                .collect(),
+            contests: doc
+                .contest_list()
+                .iter()
+                .map(|c| {
+                    let placed = c.participants.iter().filter(|p| is_placed(&p.result)).count();
+                    (c.title.clone(), c.level.clone(), c.participants.len(), placed)
+                })
+                .collect(),
+            visits: visits.len(),
+            visits_followed_up: visits.iter().filter(|v| !v.follow_up.as_str().trim().is_empty()).count(),
+            visits_awaiting: doc.visits_awaiting_follow_up(today).len(),
+            consultations: doc.consultation_list().len(),
+            mentoring_pairs: doc.mentoring_list().len(),
+        }
+    }
+}
+
+/// Whether a contest result is a win or a prize («победитель», «призёр»,
+/// «лауреат», «1 место»…).
+fn is_placed(result: &str) -> bool {
+    let r = result.to_lowercase();
+    ["побед", "призёр", "призер", "лауреат", "место"].iter().any(|w| r.contains(w))
+}
+
+/// Where a document keeps the head's words for one section of its yearly
+/// analysis: a text at the document's root beside the records, so documents
+/// made before analyses existed keep their identical first change, and two
+/// people writing different sections offline never touch the same object.
+const NOTE_PREFIX: &str = "analysis_note:";
+
+/// The head's words in the yearly analysis, by section key.
+pub fn analysis_notes(doc: &AutoCommit) -> BTreeMap<String, String> {
+    doc.keys(ROOT)
+        .filter_map(|key| {
+            let section = key.strip_prefix(NOTE_PREFIX)?.to_owned();
+            let text: Text = autosurgeon::hydrate_prop(doc, ROOT, key.as_str()).ok()?;
+            Some((section, text.as_str().to_owned()))
+        })
+        .collect()
+}
+
+/// Keeps `text` as the head's words for `section`, splicing only what
+/// changed so words typed on another device meanwhile survive; one commit
+/// stamped `now_ms`, nothing written when nothing changed.
+pub fn set_analysis_note(doc: &mut AutoCommit, section: &str, text: &str, now_ms: i64) -> Result<(), crate::Error> {
+    let key = format!("{NOTE_PREFIX}{section}");
+    if text.chars().count() > crate::form::MAX_LONG_TEXT {
+        return Err(crate::Error::TooLong(crate::form::MAX_LONG_TEXT));
+    }
+    let mut note: Text = match doc.get(ROOT, key.as_str())? {
+        Some(_) => autosurgeon::hydrate_prop(doc, ROOT, key.as_str())?,
+        None if text.trim().is_empty() => return Ok(()),
+        None => Text::with_value(""),
+    };
+    if note.as_str() == text {
+        return Ok(());
+    }
+    set_text(&mut note, text);
+    if let Err(e) = autosurgeon::reconcile_prop(doc, ROOT, key.as_str(), &note) {
+        doc.rollback();
+        return Err(e.into());
+    }
+    doc.commit_with(CommitOptions::default().with_time(now_ms));
+    Ok(())
+}
