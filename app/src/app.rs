@@ -17,7 +17,9 @@ use crate::pages::plan::{DISTRICT_PLAN, SCHOOL_PLAN, plan_page};
 use crate::pages::profile::ProfilePage;
 use crate::pages::protocols::ProtocolsPage;
 use crate::pages::regulations::RegulationsPage;
+use crate::pages::report::{DistrictReportPage, SchoolReportPage};
 use crate::pages::rmo::{ConsultationsPage, ContestsPage, EventsPage, VisitsPage};
+use crate::print::{PrintView, Printing};
 use crate::repo::{Ui, open_district_year, open_school, show_school};
 use crate::storage::{Store, settings};
 use crate::{device, pwa, sync};
@@ -29,6 +31,13 @@ pub fn App() -> impl IntoView {
     provide_context(ui);
     let page = RwSignal::new(Page::from_hash());
     provide_context(page);
+    let printing = Printing(RwSignal::new(None));
+    provide_context(printing);
+    // Another screen closes the print view.
+    Effect::new(move |_| {
+        page.track();
+        printing.0.set(None);
+    });
     nav::follow_hash(ui, page);
     leptos::task::spawn_local(start(ui));
 
@@ -52,6 +61,8 @@ pub fn App() -> impl IntoView {
         <main>
             {move || if ui.me.with(Option::is_none) {
                 view! { <JoinPage /> }.into_any()
+            } else if printing.0.with(Option::is_some) {
+                view! { <PrintView /> }.into_any()
             } else { match nav::shown_page(ui, page.get()) {
                 Page::Dashboard => view! { <DashboardPage /> }.into_any(),
                 Page::Profile => view! { <ProfilePage /> }.into_any(),
@@ -61,6 +72,8 @@ pub fn App() -> impl IntoView {
                 Page::Analyses => view! { <AnalysesPage /> }.into_any(),
                 Page::Regulations => view! { <RegulationsPage /> }.into_any(),
                 Page::Kopilka => view! { <KopilkaPage /> }.into_any(),
+                Page::Report => view! { <SchoolReportPage /> }.into_any(),
+                Page::DistrictReport => view! { <DistrictReportPage /> }.into_any(),
                 Page::District => view! { <DistrictOverview /> }.into_any(),
                 Page::RmoPlan => plan_page(DISTRICT_PLAN).into_any(),
                 Page::Events => view! { <EventsPage /> }.into_any(),

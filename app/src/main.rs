@@ -11,6 +11,7 @@ mod components;
 mod device;
 mod nav;
 mod pages;
+mod print;
 mod pwa;
 mod repo;
 mod storage;

@@ -29,6 +29,8 @@ pub enum Page {
     Regulations,
     /// Копилка.
     Kopilka,
+    /// Итоги года: the school's yearly analysis.
+    Report,
     /// The district overview (district roles).
     District,
     /// План работы РМО (read-only for schools).
@@ -41,12 +43,14 @@ pub enum Page {
     Visits,
     /// Consultations and mentoring.
     Consultations,
+    /// Итоги года: the РМО's yearly analysis.
+    DistrictReport,
     /// People and devices: invitations, revocation, schools.
     Access,
 }
 
 /// A school's screens.
-const SCHOOL_PAGES: [Page; 8] = [
+const SCHOOL_PAGES: [Page; 9] = [
     Page::Dashboard,
     Page::Profile,
     Page::Members,
@@ -55,14 +59,22 @@ const SCHOOL_PAGES: [Page; 8] = [
     Page::Analyses,
     Page::Regulations,
     Page::Kopilka,
+    Page::Report,
 ];
 
 /// The district's screens (the РМО plan is also a school's, read-only).
-const DISTRICT_PAGES: [Page; 6] =
-    [Page::District, Page::RmoPlan, Page::Events, Page::Contests, Page::Visits, Page::Consultations];
+const DISTRICT_PAGES: [Page; 7] = [
+    Page::District,
+    Page::RmoPlan,
+    Page::Events,
+    Page::Contests,
+    Page::Visits,
+    Page::Consultations,
+    Page::DistrictReport,
+];
 
 impl Page {
-    const ALL: [Page; 15] = [
+    const ALL: [Page; 17] = [
         Self::Dashboard,
         Self::Profile,
         Self::Members,
@@ -71,12 +83,14 @@ impl Page {
         Self::Analyses,
         Self::Regulations,
         Self::Kopilka,
+        Self::Report,
         Self::District,
         Self::RmoPlan,
         Self::Events,
         Self::Contests,
         Self::Visits,
         Self::Consultations,
+        Self::DistrictReport,
         Self::Access,
     ];
 
@@ -90,12 +104,14 @@ impl Page {
             Self::Analyses => "analyses",
             Self::Regulations => "regulations",
             Self::Kopilka => "kopilka",
+            Self::Report => "report",
             Self::District => "district",
             Self::RmoPlan => "rmo-plan",
             Self::Events => "events",
             Self::Contests => "contests",
             Self::Visits => "visits",
             Self::Consultations => "consultations",
+            Self::DistrictReport => "rmo-report",
             Self::Access => "access",
         }
     }
@@ -110,12 +126,14 @@ impl Page {
             Self::Analyses => "Анализ",
             Self::Regulations => "Документы",
             Self::Kopilka => "Копилка",
+            Self::Report => "Итоги года",
             Self::District => "Район",
             Self::RmoPlan => "План РМО",
             Self::Events => "Мероприятия",
             Self::Contests => "Конкурсы",
             Self::Visits => "Посещения",
             Self::Consultations => "Консультации",
+            Self::DistrictReport => "Итоги года",
             Self::Access => "Доступ",
         }
     }

@@ -11,14 +11,18 @@ pub mod plan;
 pub mod profile;
 pub mod protocols;
 pub mod regulations;
+pub mod report;
 pub mod rmo;
 
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use shared::Values;
+use shared::paper::Paper;
+use shared::papers::Letterhead;
+use shared::{AssociationDoc, Values, YearDoc};
 use uuid::Uuid;
 
+use crate::print::MakePaper;
 use crate::repo::{DocKind, Ui};
 
 /// The chosen year's document.
@@ -60,5 +64,35 @@ pub fn line(label: &'static str, value: String) -> impl IntoView {
                 <span class="value">{value}</span>
             </div>
         }
+    })
+}
+
+/// The school shown, as its documents name it at the top.
+pub fn school_letterhead(ui: Ui) -> Letterhead {
+    let name = ui.me.with_untracked(|m| {
+        m.as_ref().zip(ui.school.get_untracked()).map(|(m, s)| m.school_name(s)).unwrap_or_default()
+    });
+    Letterhead::school(&name)
+}
+
+/// The district, as the РМО's documents name it at the top.
+pub fn district_letterhead(ui: Ui) -> Letterhead {
+    Letterhead::district(&ui.me.with_untracked(|m| m.as_ref().map(|m| m.district.name.clone()).unwrap_or_default()))
+}
+
+/// Makes a document from the shown school's members and chosen year, or
+/// says they have not loaded yet.
+pub fn school_paper(
+    ui: Ui,
+    make: impl Fn(&Letterhead, &AssociationDoc, &YearDoc) -> Option<Paper> + 'static,
+) -> MakePaper {
+    Rc::new(move || {
+        let head = school_letterhead(ui);
+        ui.records.with_untracked(|a| {
+            ui.year_doc.with_untracked(|y| match (a, y) {
+                (Some(a), Some(y)) => make(&head, a, y).ok_or_else(|| "Запись не найдена".to_owned()),
+                _ => Err("Записи ещё загружаются".to_owned()),
+            })
+        })
     })
 }

@@ -130,11 +130,11 @@ pub fn build() -> Fixture {
             tasks: "Внедрять новые формы работы с родителями\nОбобщать опыт классных руководителей\nПоддерживать молодых специалистов".into(),
             head: m("Иванова Мария Петровна"),
         },
-        noon("28.08.2025"),
+        noon("02.09.2025"),
     )
     .unwrap();
     let plan = [
-        ("август", "meeting", "Планирование работы на 2025/2026 учебный год", Completion::Done),
+        ("сентябрь", "meeting", "Планирование работы на 2025/2026 учебный год", Completion::Done),
         ("сентябрь", "consultation", "Консультация для молодых специалистов", Completion::Done),
         ("ноябрь", "meeting", "Классный час: формы и методы", Completion::Done),
         ("ноябрь", "seminar", "Семинар «Профилактика буллинга»", Completion::Done),
@@ -151,14 +151,15 @@ pub fn build() -> Fixture {
             .with("when", when)
             .with("kind", kind)
             .with("topic", topic)
+            .with("responsible", crate::form::member_value(m("Иванова Мария Петровна")))
             .with("expected_result", "Протокол, методические материалы");
         let row = PlanFields::validate(&v, YEAR).unwrap();
-        rows.push(YearDoc::edit_plan_row(&mut year, Edit::Add(row), noon("28.08.2025")).unwrap());
+        rows.push(YearDoc::edit_plan_row(&mut year, Edit::Add(row), noon("02.09.2025")).unwrap());
     }
     let chair = m("Иванова Мария Петровна");
     let secretary = m("Петрова Анна Викторовна");
     let meetings = [
-        ("28.08.2025", "Планирование работы МО на 2025/2026 учебный год", 18),
+        ("02.09.2025", "Планирование работы МО на 2025/2026 учебный год", 18),
         ("12.11.2025", "Классный час: формы и методы проведения", 16),
         ("21.01.2026", "Работа классного руководителя с родителями", 14),
         ("20.05.2026", "Итоги работы МО за 2025/2026 учебный год", 17),

@@ -83,6 +83,10 @@ impl Browser {
                     "--disable-dev-shm-usage", "--window-size=1024,900",
                     format!("--user-data-dir={}", profile.display()),
                 ],
+                "prefs": {
+                    "download.default_directory": profile.join("downloads").display().to_string(),
+                    "download.prompt_for_download": false,
+                },
             }),
         );
         let url = format!("http://127.0.0.1:{port}");
@@ -92,6 +96,32 @@ impl Browser {
         })
         .await;
         Self { client, driver, profile: profile.to_path_buf() }
+    }
+
+    /// Types `text` into the element matching `css` (waiting for it), as a
+    /// person would; the field keeps it until it loses focus.
+    pub async fn type_into(&self, css: &str, text: &str) {
+        self.find(css).await.send_keys(text).await.unwrap_or_else(|e| panic!("type into {css}: {e}"));
+    }
+
+    /// Where the files this browser downloads go.
+    pub fn downloads(&self) -> PathBuf {
+        self.profile.join("downloads")
+    }
+
+    /// Waits for the file `name` to finish downloading; returns its path.
+    pub async fn downloaded(&self, name: &str) -> PathBuf {
+        let path = self.downloads().join(name);
+        eventually(&format!("the download {name}"), || async {
+            let partial = self.downloads().join(format!("{name}.crdownload"));
+            (path.is_file() && !partial.exists()).then(|| path.clone())
+        })
+        .await
+    }
+
+    /// The page as Chromium prints it (print media), as PDF bytes.
+    pub async fn print_pdf(&self) -> Vec<u8> {
+        self.client.print(fantoccini::wd::PrintConfiguration::default()).await.expect("print the page")
     }
 
     /// Quits Chromium (its profile stays on disk) and returns the profile path.

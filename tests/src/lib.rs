@@ -8,6 +8,7 @@
 
 pub mod browser;
 pub mod js;
+pub mod office;
 pub mod peer;
 pub mod server;
 

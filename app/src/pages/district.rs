@@ -27,7 +27,7 @@ thread_local! {
 
 /// A school's summary from its open documents, and whether any of them
 /// has arrived; `None` until they are open.
-fn summary_of(school: DocumentId, year: AcademicYear, today: Date) -> Option<(SchoolSummary, bool)> {
+pub fn summary_of(school: DocumentId, year: AcademicYear, today: Date) -> Option<(SchoolSummary, bool)> {
     let association = repo_of(DocKind::Association, school)?;
     let year_repo = repo_of(DocKind::Year(year), school)?;
     let library = repo_of(DocKind::Library, school)?;

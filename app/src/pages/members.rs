@@ -6,6 +6,8 @@ use shared::{AssociationDoc, Category, Education, MemberFields, Values};
 
 use crate::components::form::{FieldSpec, RecordForm, check, date, form_error, member, select, text};
 use crate::components::member_card::MemberCard;
+use crate::pages::school_paper;
+use crate::print::PaperActions;
 use crate::repo::{DocKind, Ui, edit};
 
 /// The fields of a member's form.
@@ -59,6 +61,11 @@ pub fn MembersPage() -> impl IntoView {
             <div class="section-head">
                 <h1>"Члены МО"</h1>
                 <span class="count" data-testid="member-count">{move || ids.with(Vec::len)}</span>
+                <PaperActions
+                    make=school_paper(ui, |head, a, y| Some(shared::papers::lists::member_list(head, a, y.academic_year())))
+                    what="списка"
+                    testid="members"
+                />
                 <Show when=move || writable() && !adding.get()>
                     <button class="primary" data-testid="add-member" on:click=move |_| adding.set(true)>"Добавить члена МО"</button>
                 </Show>

@@ -5,16 +5,18 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use shared::YearDoc;
 use shared::district::DistrictYearDoc;
 use shared::form::member_value;
+use shared::papers::plan::PlanHeader;
 use shared::plan::{Completion, PlanDoc, PlanFields, WorkKind};
 use shared::record::{Record, RecordList};
+use shared::{YearDoc, papers};
 use uuid::Uuid;
 
 use crate::components::form::{FieldSpec, area, error_line, member, select, text};
 use crate::components::records::{RecordsSpec, list_edits, records};
-use crate::pages::{district_kind, ids_in, line, name_of, values_in, year_kind};
+use crate::pages::{district_kind, district_letterhead, ids_in, line, name_of, school_paper, values_in, year_kind};
+use crate::print::{MakePaper, PaperActions};
 use crate::repo::{DocKind, Ui, edit};
 
 /// Which plan a screen shows.
@@ -29,6 +31,8 @@ pub struct PlanOf<D: 'static> {
     responsible: fn() -> FieldSpec,
     /// The completion select's empty choice («протокол: —»).
     no_fulfiller: &'static str,
+    /// The plan as a document to print.
+    paper: fn(Ui) -> MakePaper,
 }
 
 impl<D> Clone for PlanOf<D> {
@@ -46,6 +50,17 @@ pub const SCHOOL_PLAN: PlanOf<YearDoc> = PlanOf {
     title: "План работы",
     responsible: || member("responsible", "Ответственный"),
     no_fulfiller: "протокол: —",
+    paper: |ui| {
+        school_paper(ui, |head, a, y| {
+            let header = PlanHeader {
+                considered_at: y.protocol_list().first().copied(),
+                theme: y.profile.theme.as_str().trim().to_owned(),
+                goal: y.profile.goal.as_str().trim().to_owned(),
+                tasks: y.profile.task_list(),
+            };
+            Some(papers::plan::plan(head, y.academic_year(), &header, &y.plan_rows(), |r| a.name_of(r.responsible)))
+        })
+    },
 };
 
 /// The РМО's plan: responsible people of any school by name, rows fulfilled
@@ -56,6 +71,18 @@ pub const DISTRICT_PLAN: PlanOf<DistrictYearDoc> = PlanOf {
     title: "План работы РМО",
     responsible: || text("responsible_name", "Ответственные").hint("ФИО, школа"),
     no_fulfiller: "мероприятие: —",
+    paper: |ui| {
+        Rc::new(move || {
+            let head = district_letterhead(ui);
+            ui.district_year.with_untracked(|d| {
+                let d = d.as_ref().ok_or("Записи РМО ещё загружаются")?;
+                let year = shared::AcademicYear(i32::try_from(d.year).unwrap_or_default());
+                Ok(papers::plan::plan(&head, year, &PlanHeader::default(), &d.plan_rows(), |r| {
+                    r.responsible_name.clone()
+                }))
+            })
+        })
+    },
 };
 
 /// The plan's rows, by date.
@@ -89,7 +116,12 @@ pub fn plan_page<D: PlanDoc + Clone + Send + Sync + 'static>(of: PlanOf<D>) -> i
         remove,
         render: Rc::new(move |id| plan_row(of, id).into_any()),
     };
-    records(spec)
+    view! {
+        <div class="actions no-print">
+            <PaperActions make=(of.paper)(ui) what="плана" testid="plan" />
+        </div>
+        {records(spec)}
+    }
 }
 
 fn plan_row<D: PlanDoc + Clone + Send + Sync + 'static>(of: PlanOf<D>, id: Uuid) -> impl IntoView {

@@ -7,12 +7,13 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use shared::protocol::{AgendaFields, DecisionFields, DecisionStatus, ProtocolFields};
 use shared::record::{Record, RecordList};
-use shared::{FieldErrors, Values, YearDoc};
+use shared::{FieldErrors, Values, YearDoc, papers};
 use uuid::Uuid;
 
 use crate::components::form::{FieldSpec, area, check, date, member, select, text};
 use crate::components::records::{RecordsSpec, list_edits, records};
-use crate::pages::{ids_in, line, name_of, values_in, year_kind};
+use crate::pages::{ids_in, line, name_of, school_paper, values_in, year_kind};
+use crate::print::PaperActions;
 use crate::repo::{Ui, edit, today};
 
 /// The year's protocols, by number.
@@ -109,6 +110,18 @@ fn ProtocolView(id: Uuid) -> impl IntoView {
             .collect();
         view! {
             <div class="name" data-testid="protocol-title">{p.title()}</div>
+            <div class="actions">
+                <PaperActions
+                    make=school_paper(ui, move |head, a, y| y.protocol(id).map(|p| papers::protocol::protocol(head, a, p)))
+                    what="протокола"
+                    testid="protocol"
+                />
+                <PaperActions
+                    make=school_paper(ui, move |head, a, y| y.protocol(id).map(|p| papers::protocol::extract(head, a, p)))
+                    what="выписки"
+                    testid="extract"
+                />
+            </div>
             <Show when=move || duplicate.get()>
                 <div class="banner warn" data-testid="duplicate-number">
                     "После синхронизации этот номер оказался и у другого протокола. "

@@ -10,7 +10,8 @@ use uuid::Uuid;
 
 use crate::components::form::{area, date, error_line, select, text};
 use crate::components::records::{RecordsSpec, list_edits, records};
-use crate::pages::line;
+use crate::pages::{line, school_letterhead};
+use crate::print::{MakePaper, PaperActions};
 use crate::repo::{DocKind, Ui, edit, today};
 use crate::storage::settings;
 
@@ -104,6 +105,9 @@ fn RegulationView(id: Uuid) -> impl IntoView {
         view! {
             <div class="name" data-testid="regulation-title">{r.title.clone()}</div>
             <div class="details">{r.reference()}</div>
+            <div class="actions">
+                <PaperActions make=acknowledgement_paper(ui, id) what="листа ознакомления" testid="sheet" />
+            </div>
             <p class="prose">{r.text.as_str().to_owned()}</p>
             {(!link.is_empty()).then(|| view! { <a href=link.clone() target="_blank" rel="noopener">{link.clone()}</a> })}
             {line("Не ознакомлены", if missing == 0 { String::new() } else { missing.to_string() })}
@@ -149,4 +153,20 @@ fn RegulationView(id: Uuid) -> impl IntoView {
         }
         .into_any()
     }
+}
+
+/// The regulation's acknowledgement sheet, with the days already marked.
+fn acknowledgement_paper(ui: Ui, id: Uuid) -> MakePaper {
+    Rc::new(move || {
+        let head = school_letterhead(ui);
+        ui.records.with_untracked(|a| {
+            ui.library.with_untracked(|l| {
+                let (Some(a), Some(l)) = (a, l) else {
+                    return Err("Записи ещё загружаются".to_owned());
+                };
+                let r = l.regulations.by_id(id).ok_or("Документ не найден")?;
+                Ok(shared::papers::lists::acknowledgement_sheet(&head, a, r))
+            })
+        })
+    })
 }

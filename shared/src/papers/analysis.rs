@@ -76,9 +76,13 @@ pub fn school_sections(r: &YearReport) -> Vec<Section> {
         r.plan.postponed,
         r.plan.not_done
     ))];
-    plan.extend(r.plan_missed.iter().map(|(when, topic, mark)| Para::new(format!("{when}: «{topic}» — {mark}."))));
+    plan.extend(
+        r.plan_missed.iter().map(|(when, topic, mark)| Para::new(format!("{when}: {} — {mark}.", quoted(topic)))),
+    );
     let mut events = vec![Para::new(format!("Проведено мероприятий (кроме заседаний): {}.", r.events_held.len()))];
-    events.extend(r.events_held.iter().map(|(kind, topic, when)| Para::new(format!("{when}: {kind} «{topic}»."))));
+    events.extend(
+        r.events_held.iter().map(|(kind, topic, when)| Para::new(format!("{when}: {kind} {}.", quoted(topic)))),
+    );
     events.push(Para::new(format!("Подготовлено аналитических материалов: {}.", r.analyses)));
     let mut courses = vec![Para::new(format!(
         "Курсы повышения квалификации в {} учебном году прошли: {}.",
@@ -174,7 +178,9 @@ pub fn district_sections(r: &DistrictReport) -> Vec<Section> {
         r.plan.postponed,
         r.plan.not_done
     ))];
-    plan.extend(r.plan_missed.iter().map(|(when, topic, mark)| Para::new(format!("{when}: «{topic}» — {mark}."))));
+    plan.extend(
+        r.plan_missed.iter().map(|(when, topic, mark)| Para::new(format!("{when}: {} — {mark}.", quoted(topic)))),
+    );
     let participants: u32 = r.events.iter().map(|e| e.3).sum();
     let mut events = section(
         "events",
@@ -231,6 +237,11 @@ pub fn district_sections(r: &DistrictReport) -> Vec<Section> {
         section("visits", "Посещения школ", visits),
         section("support", "Консультации и наставничество", support),
     ]
+}
+
+/// «topic», unless it is quoted already («Семинар «Буллинг»» reads badly).
+fn quoted(topic: &str) -> String {
+    if topic.contains('«') { topic.to_owned() } else { format!("«{topic}»") }
 }
 
 fn or_dash(s: &str) -> String {

@@ -63,7 +63,7 @@ pub fn protocol(head: &Letterhead, members: &AssociationDoc, p: &Protocol) -> Pa
     for (n, item) in items.iter().enumerate() {
         paper.gap();
         paper.para(Para { keep_with_next: true, ..Para::bold(format!("{}. {}", n + 1, item.topic.as_str().trim())) });
-        let heard = match item.speaker.trim() {
+        let heard = match item.speaker.trim().trim_end_matches('.') {
             "" => item.heard.as_str().trim().to_owned(),
             speaker => format!("{speaker}. {}", item.heard.as_str().trim()),
         };
@@ -76,7 +76,7 @@ pub fn protocol(head: &Letterhead, members: &AssociationDoc, p: &Protocol) -> Pa
         paper.gap();
         paper.para(Para { keep_with_next: true, ..Para::bold("ПОСТАНОВИЛИ:") });
         for (n, d) in decisions.iter().enumerate() {
-            let mut line = Para::new(format!("{}. {}", n + 1, d.text.as_str().trim())).indented();
+            let mut line = Para::new(format!("{}. {}", n + 1, sentence(d.text.as_str()))).indented();
             if d.responsible.is_some() {
                 line = line.add_plain(" Ответственный: ").add_italic(members.name_of(d.responsible)).add_plain(".");
             }
@@ -149,4 +149,10 @@ pub fn extract(head: &Letterhead, members: &AssociationDoc, p: &Protocol) -> Pap
     paper.para(signature("Секретарь", &members.initials_of(p.secretary)));
     paper.para(Para::new("Дата выдачи: ____________"));
     paper
+}
+
+/// A decision's text ending as a sentence does, so what follows reads apart.
+fn sentence(text: &str) -> String {
+    let text = text.trim();
+    if text.ends_with(['.', '!', '?', '…']) || text.is_empty() { text.to_owned() } else { format!("{text}.") }
 }

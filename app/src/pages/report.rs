@@ -1,0 +1,141 @@
+//! «Итоги года»: the yearly analysis of the school МО (or of the district
+//! РМО), its numbers taken from the records as they are now, each section
+//! with the head's own words under it, ready to print or save as DOCX.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use shared::AcademicYear;
+use shared::papers::Letterhead;
+use shared::papers::analysis::{Section, analysis, closing_sections, district_sections, school_sections};
+use shared::report::{DistrictReport, YearReport, analysis_notes, set_analysis_note};
+
+use crate::components::form::error_line;
+use crate::pages::district::summary_of;
+use crate::pages::{district_kind, district_letterhead, school_letterhead, year_kind};
+use crate::print::{PaperActions, blocks_view};
+use crate::repo::{DocKind, Ui, edit, repo, today};
+
+/// What a yearly analysis screen is about.
+#[derive(Clone, Copy)]
+struct ReportOf {
+    /// The document that keeps the head's words.
+    kind: fn(Ui) -> DocKind,
+    /// The letterhead.
+    head: fn(Ui) -> Letterhead,
+    /// The year and the sections computed from the records, once loaded.
+    sections: fn(Ui) -> Option<(AcademicYear, Vec<Section>)>,
+    /// The heading.
+    title: &'static str,
+}
+
+/// The school МО's analysis.
+#[component]
+pub fn SchoolReportPage() -> impl IntoView {
+    report_page(ReportOf {
+        kind: year_kind,
+        head: school_letterhead,
+        sections: |ui| {
+            let a = ui.records.get()?;
+            let l = ui.library.get()?;
+            ui.year_doc.with(|y| {
+                let report = YearReport::of(&a, y.as_ref()?, &l);
+                Some((report.year, school_sections(&report)))
+            })
+        },
+        title: "Анализ работы МО за учебный год",
+    })
+}
+
+/// The district РМО's analysis, with every school's line.
+#[component]
+pub fn DistrictReportPage() -> impl IntoView {
+    report_page(ReportOf {
+        kind: district_kind,
+        head: district_letterhead,
+        sections: |ui| {
+            ui.tick.track();
+            let me = ui.me.get()?;
+            let year = ui.year.get();
+            let today = today();
+            let schools = me
+                .schools
+                .iter()
+                .map(|s| {
+                    (s.name.clone(), summary_of(s.id, year, today).map(|(summary, _)| summary).unwrap_or_default())
+                })
+                .collect();
+            ui.district_year.with(|d| {
+                let report = DistrictReport::of(d.as_ref()?, schools, today);
+                Some((report.year, district_sections(&report)))
+            })
+        },
+        title: "Анализ работы РМО за учебный год",
+    })
+}
+
+fn report_page(of: ReportOf) -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let computed = Memo::new(move |_| (of.sections)(ui));
+    let notes = Memo::new(move |_| {
+        ui.tick.track();
+        repo((of.kind)(ui)).map(|r| r.with_doc(|doc| analysis_notes(doc))).unwrap_or_default()
+    });
+    let make = Rc::new(move || {
+        let (year, sections) = computed.get_untracked().ok_or("Записи ещё загружаются")?;
+        Ok(analysis(&(of.head)(ui), year, &sections, &notes.get_untracked()))
+    });
+    let writable = Signal::derive(move || ui.can_edit((of.kind)(ui)));
+    view! {
+        <section class="report" data-testid="report">
+            <div class="section-head">
+                <h1>{of.title}</h1>
+                <PaperActions make=make what="анализа" testid="report" />
+            </div>
+            <p class="muted no-print">
+                "Цифры взяты из записей и пересчитываются при каждом изменении. Под каждым разделом — \
+                 ваш текст: он войдёт в документ после цифр."
+            </p>
+            {move || match computed.get() {
+                None => view! { <p class="muted">"Загрузка…"</p> }.into_any(),
+                Some((_, sections)) => sections
+                    .into_iter()
+                    .chain(closing_sections())
+                    .enumerate()
+                    .map(|(n, s)| section_view(ui, of, n + 1, s, notes, writable))
+                    .collect_view()
+                    .into_any(),
+            }}
+        </section>
+    }
+}
+
+fn section_view(
+    ui: Ui,
+    of: ReportOf,
+    number: usize,
+    section: Section,
+    notes: Memo<BTreeMap<String, String>>,
+    writable: Signal<bool>,
+) -> impl IntoView {
+    let key = section.key;
+    let error = RwSignal::new(None::<String>);
+    let save = move |text: String| {
+        error.set(edit((of.kind)(ui), |doc, now| set_analysis_note(doc, key, &text, now)).err());
+    };
+    view! {
+        <div class="report-section" data-testid=format!("section-{key}")>
+            <h2>{format!("{number}. {}", section.title)}</h2>
+            <div class="sheet-part" data-testid="section-numbers">{blocks_view(&section.blocks)}</div>
+            <textarea
+                data-testid=format!("note-{key}")
+                placeholder="Ваш текст к этому разделу"
+                prop:value=move || notes.with(|n| n.get(key).cloned().unwrap_or_default())
+                prop:disabled=move || !writable.get()
+                on:change=move |ev| save(event_target_value(&ev))
+            ></textarea>
+            {error_line(error)}
+        </div>
+    }
+}

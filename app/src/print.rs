@@ -1,0 +1,167 @@
+//! Documents out of the app, with no network: a [`Paper`] shown as an A4
+//! print view (the app's bars hidden, print CSS with page breaks) and saved
+//! as a DOCX file made in the browser.
+
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use shared::paper::{Block, Cell, Paper, Para, Table};
+use wasm_bindgen::{JsCast, JsValue};
+
+/// The document in the print view, if one is open.
+#[derive(Clone, Copy)]
+pub struct Printing(pub RwSignal<Option<Paper>>);
+
+/// Makes a document from the records, or says why it cannot.
+pub type MakePaper = Rc<dyn Fn() -> Result<Paper, String>>;
+
+/// Saves `paper` as a DOCX file through the browser's download.
+pub fn download(paper: &Paper) -> Result<(), String> {
+    let bytes = shared::paper::docx::to_docx(paper).map_err(|e| e.to_string())?;
+    save_file(&paper.file_name, &bytes).map_err(|e| format!("Браузер не сохранил файл: {e:?}"))
+}
+
+fn save_file(name: &str, bytes: &[u8]) -> Result<(), JsValue> {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/vnd.openxmlformats-officedocument.wordprocessingml.document");
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let link: web_sys::HtmlAnchorElement = document.create_element("a")?.dyn_into()?;
+    link.set_href(&url);
+    link.set_download(name);
+    link.click();
+    // The download has its own reference to the blob by now.
+    web_sys::Url::revoke_object_url(&url)?;
+    Ok(())
+}
+
+/// «Печать» and «Скачать DOCX» for a document made by `make`.
+#[component]
+pub fn PaperActions(
+    /// Makes the document.
+    make: MakePaper,
+    /// What the document is, on the buttons («протокол», «выписку»).
+    #[prop(default = "")]
+    what: &'static str,
+    /// Test id prefix: `{testid}-print`, `{testid}-docx`.
+    #[prop(default = "paper")]
+    testid: &'static str,
+) -> impl IntoView {
+    let printing = expect_context::<Printing>();
+    let error = RwSignal::new(None::<String>);
+    let make = StoredValue::new_local(make);
+    let suffix = if what.is_empty() { String::new() } else { format!(" {what}") };
+    let print = move |_| match make.with_value(|m| m()) {
+        Ok(paper) => {
+            error.set(None);
+            printing.0.set(Some(paper));
+        }
+        Err(e) => error.set(Some(e)),
+    };
+    let save = move |_| error.set(make.with_value(|m| m()).and_then(|paper| download(&paper)).err());
+    view! {
+        <span class="paper-actions">
+            <button data-testid=format!("{testid}-print") on:click=print>{format!("Печать{suffix}")}</button>
+            <button data-testid=format!("{testid}-docx") on:click=save>{format!("DOCX{suffix}")}</button>
+            {move || error.get().map(|e| view! { <span class="field-error" role="alert">{e}</span> })}
+        </span>
+    }
+}
+
+/// The open document on A4 sheets, with «Печать», «Скачать DOCX» and
+/// «Закрыть» above it (not printed).
+#[component]
+pub fn PrintView() -> impl IntoView {
+    let printing = expect_context::<Printing>();
+    let error = RwSignal::new(None::<String>);
+    move || {
+        printing.0.get().map(|paper| {
+            let for_docx = paper.clone();
+            view! {
+                <div class="print-view" data-testid="print-view">
+                    <div class="print-bar no-print">
+                        <button class="primary" data-testid="print-now" on:click=move |_| print_page()>"Печать"</button>
+                        <button data-testid="print-docx" on:click=move |_| error.set(download(&for_docx).err())>"Скачать DOCX"</button>
+                        <button data-testid="print-close" on:click=move |_| printing.0.set(None)>"Закрыть"</button>
+                        <span class="muted">{paper.file_name.clone()}</span>
+                        {move || error.get().map(|e| view! { <span class="field-error" role="alert">{e}</span> })}
+                    </div>
+                    <article class="a4" class:landscape=paper.landscape data-testid="sheet">{paper_view(&paper)}</article>
+                </div>
+            }
+        })
+    }
+}
+
+fn print_page() {
+    if let Some(w) = web_sys::window() {
+        let _ = w.print();
+    }
+}
+
+/// A document's blocks as HTML.
+pub fn paper_view(paper: &Paper) -> impl IntoView + use<> {
+    blocks_view(&paper.blocks)
+}
+
+/// Blocks as HTML (a whole document, or a section of one).
+pub fn blocks_view(blocks: &[Block]) -> impl IntoView + use<> {
+    blocks
+        .iter()
+        .map(|b| match b {
+            Block::Para(p) => para_view(p).into_any(),
+            Block::Table(t) => table_view(t).into_any(),
+            Block::Gap => view! { <p class="gap">" "</p> }.into_any(),
+            Block::PageBreak => view! { <div class="page-break"></div> }.into_any(),
+        })
+        .collect_view()
+}
+
+fn para_view(p: &Para) -> impl IntoView + use<> {
+    let spans = p
+        .spans
+        .iter()
+        .map(|s| {
+            let text = s.text.clone();
+            match (s.bold, s.italic) {
+                (true, _) => view! { <b>{text}</b> }.into_any(),
+                (false, true) => view! { <i>{text}</i> }.into_any(),
+                (false, false) => text.into_any(),
+            }
+        })
+        .collect_view();
+    view! {
+        <p class:indent=p.indent class:keep=p.keep_with_next style=format!("text-align: {}", p.align.css())>{spans}</p>
+    }
+}
+
+fn table_view(t: &Table) -> impl IntoView + use<> {
+    let total: u32 = t.widths.iter().sum::<u32>().max(1);
+    let cols = t.widths.iter().map(|w| view! { <col style=format!("width: {}%", w * 100 / total) /> }).collect_view();
+    let header_rows = t.header_rows;
+    let row = |row: &Vec<Cell>, head: bool| {
+        let cells = row
+            .iter()
+            .map(|c| {
+                let paras = c.paras.iter().map(para_view).collect_view();
+                if head {
+                    view! { <th colspan=c.span>{paras}</th> }.into_any()
+                } else {
+                    view! { <td colspan=c.span>{paras}</td> }.into_any()
+                }
+            })
+            .collect_view();
+        view! { <tr>{cells}</tr> }
+    };
+    let head = t.rows.iter().take(header_rows).map(|r| row(r, true)).collect_view();
+    let body = t.rows.iter().skip(header_rows).map(|r| row(r, false)).collect_view();
+    view! {
+        <table class:ruled=t.ruled class:layout=!t.ruled>
+            <colgroup>{cols}</colgroup>
+            <thead>{head}</thead>
+            <tbody>{body}</tbody>
+        </table>
+    }
+}
