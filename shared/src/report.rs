@@ -13,7 +13,7 @@ use crate::district::DistrictYearDoc;
 use crate::kopilka::MaterialKind;
 use crate::member::{COURSE_INTERVAL_YEARS, Category, Education};
 use crate::overview::SchoolSummary;
-use crate::plan::{Completion, PlanDoc, PlanTally, WorkKind};
+use crate::plan::{Completion, PlanDoc, PlanRow, PlanTally, WorkKind};
 use crate::protocol::DecisionStatus;
 use crate::record::{RecordList, set_text};
 use crate::{AssociationDoc, LibraryDoc, YearDoc};
@@ -131,11 +131,7 @@ impl YearReport {
             meetings_planned: rows.iter().filter(|r| r.kind == WorkKind::Meeting).count(),
             protocols: protocols.iter().map(|p| (p.number, p.date, p.theme.as_str().trim().to_owned())).collect(),
             plan: PlanTally::of(&rows),
-            plan_missed: rows
-                .iter()
-                .filter(|r| matches!(r.completion, Completion::NotDone | Completion::Postponed))
-                .map(|r| (r.when.label(), r.topic.clone(), r.completion.label()))
-                .collect(),
+            plan_missed: missed(&rows),
             events_held: rows
                 .iter()
                 .filter(|r| r.kind != WorkKind::Meeting && r.completion == Completion::Done)
@@ -200,11 +196,7 @@ impl DistrictReport {
             members: schools.iter().map(|(_, s)| s.members).sum(),
             schools,
             plan: PlanTally::of(&rows),
-            plan_missed: rows
-                .iter()
-                .filter(|r| matches!(r.completion, Completion::NotDone | Completion::Postponed))
-                .map(|r| (r.when.label(), r.topic.clone(), r.completion.label()))
-                .collect(),
+            plan_missed: missed(&rows),
             events: doc
                 .event_list()
                 .iter()
@@ -225,6 +217,14 @@ impl DistrictReport {
             mentoring_pairs: doc.mentoring_list().len(),
         }
     }
+}
+
+/// Rows not done or postponed: when, topic, mark.
+fn missed(rows: &[&PlanRow]) -> Vec<(String, String, &'static str)> {
+    rows.iter()
+        .filter(|r| matches!(r.completion, Completion::NotDone | Completion::Postponed))
+        .map(|r| (r.when.label(), r.topic.clone(), r.completion.label()))
+        .collect()
 }
 
 /// Whether a contest result is a win or a prize («победитель», «призёр»,

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::paper::{Align, Block, Cell, Paper, Para};
 use crate::papers::{Letterhead, ruled};
+use crate::plan::PlanTally;
 use crate::report::{Counts, DistrictReport, YearReport};
 
 /// A part of the analysis: what the records say, under a heading; the head
@@ -68,17 +69,7 @@ pub fn school_sections(r: &YearReport) -> Vec<Section> {
             .collect();
         meetings.blocks.push(Block::Table(ruled(vec![2, 3, 14], &["№ протокола", "Дата", "Тема"], rows)));
     }
-    let mut plan = vec![Para::new(format!(
-        "В плане работы мероприятий: {}; выполнено: {} ({}), перенесено: {}, не выполнено: {}.",
-        r.plan.total,
-        r.plan.done,
-        percent(r.plan.done, r.plan.total),
-        r.plan.postponed,
-        r.plan.not_done
-    ))];
-    plan.extend(
-        r.plan_missed.iter().map(|(when, topic, mark)| Para::new(format!("{when}: {} — {mark}.", quoted(topic)))),
-    );
+    let plan = plan_paras("В плане работы мероприятий", &r.plan, &r.plan_missed);
     let mut events = vec![Para::new(format!("Проведено мероприятий (кроме заседаний): {}.", r.events_held.len()))];
     events.extend(
         r.events_held.iter().map(|(kind, topic, when)| Para::new(format!("{when}: {kind} {}.", quoted(topic)))),
@@ -170,17 +161,7 @@ pub fn district_sections(r: &DistrictReport) -> Vec<Section> {
         ],
         rows,
     )));
-    let mut plan = vec![Para::new(format!(
-        "В плане работы РМО мероприятий: {}; выполнено: {} ({}), перенесено: {}, не выполнено: {}.",
-        r.plan.total,
-        r.plan.done,
-        percent(r.plan.done, r.plan.total),
-        r.plan.postponed,
-        r.plan.not_done
-    ))];
-    plan.extend(
-        r.plan_missed.iter().map(|(when, topic, mark)| Para::new(format!("{when}: {} — {mark}.", quoted(topic)))),
-    );
+    let plan = plan_paras("В плане работы РМО мероприятий", &r.plan, &r.plan_missed);
     let participants: u32 = r.events.iter().map(|e| e.3).sum();
     let mut events = section(
         "events",
@@ -237,6 +218,21 @@ pub fn district_sections(r: &DistrictReport) -> Vec<Section> {
         section("visits", "Посещения школ", visits),
         section("support", "Консультации и наставничество", support),
     ]
+}
+
+/// The plan's tally as a sentence beginning with `lead`, then each row
+/// missed.
+fn plan_paras(lead: &str, plan: &PlanTally, missed: &[(String, String, &'static str)]) -> Vec<Para> {
+    let mut paras = vec![Para::new(format!(
+        "{lead}: {}; выполнено: {} ({}), перенесено: {}, не выполнено: {}.",
+        plan.total,
+        plan.done,
+        percent(plan.done, plan.total),
+        plan.postponed,
+        plan.not_done
+    ))];
+    paras.extend(missed.iter().map(|(when, topic, mark)| Para::new(format!("{when}: {} — {mark}.", quoted(topic)))));
+    paras
 }
 
 /// «topic», unless it is quoted already («Семинар «Буллинг»» reads badly).
