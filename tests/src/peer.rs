@@ -104,6 +104,36 @@ impl Peer {
         assert!(self.sync(id, doc).await, "the server refused document {id}");
     }
 
+    /// Like [`Self::push`], but an `Err` when the connection breaks or the
+    /// server stays silent for `patience`, as when it is killed mid-way.
+    pub async fn try_push(&mut self, id: DocumentId, doc: &mut Automerge, patience: Duration) -> Result<(), String> {
+        if let Some(m) = self.session.generate(id, doc) {
+            self.socket.send(WsMessage::Binary(m.encode().into())).await.map_err(|e| e.to_string())?;
+        }
+        loop {
+            let frame = tokio::time::timeout(patience, self.socket.next())
+                .await
+                .map_err(|_| "the server went silent".to_owned())?
+                .ok_or("the connection closed")?
+                .map_err(|e| e.to_string())?;
+            let WsMessage::Binary(bytes) = frame else { continue };
+            match self.session.receive(&bytes).map_err(|e| e.to_string())? {
+                Event::Sync { document_id, message, .. } if document_id == id => {
+                    self.session.receive_sync(id, doc, message).map_err(|e| e.to_string())?;
+                    if let Some(m) = self.session.generate(id, doc) {
+                        self.socket.send(WsMessage::Binary(m.encode().into())).await.map_err(|e| e.to_string())?;
+                    }
+                    if self.session.is_synced(&id, doc) {
+                        return Ok(());
+                    }
+                }
+                Event::DocUnavailable(document_id) if document_id == id => return Err("unavailable".into()),
+                Event::RemoteError(reason) => return Err(reason),
+                _ => {}
+            }
+        }
+    }
+
     /// Runs the sync protocol for `id` until it settles. Returns false if
     /// the server reported the document unavailable.
     async fn sync(&mut self, id: DocumentId, doc: &mut Automerge) -> bool {
