@@ -9,6 +9,7 @@
 //! - [`api`]: the JSON API for joining and for managing people and devices.
 //! - [`hub`]: documents in memory, their subscribers, and durable apply.
 //! - [`connection`]: one WebSocket connection driving a `shared::Session`.
+//! - [`admin`]: the administrator's socket (a backup of the live store).
 //! - [`error`]: the server's error type.
 //!
 //! [`app`] builds the router (tests call it without a socket); [`run`] serves
@@ -17,6 +18,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod access;
+pub mod admin;
 pub mod api;
 mod connection;
 pub mod error;
@@ -203,12 +205,15 @@ pub async fn run(
     stop: watch::Sender<bool>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
+    let admin = tokio::spawn(admin::serve(state.config.data_dir.clone(), state.hub.store().clone()));
     let router = app(state);
-    axum::serve(listener, router)
+    let served = axum::serve(listener, router)
         .with_graceful_shutdown(async move {
             shutdown.await;
             let _ = stop.send(true);
         })
-        .await?;
+        .await;
+    admin.abort();
+    served?;
     Ok(())
 }

@@ -73,6 +73,20 @@ enum Admin {
     },
     /// Lists districts and their schools with ids.
     List,
+    /// Writes a consistent copy of the store to a file; works while the
+    /// server runs (it makes the copy) and while it is stopped.
+    Backup {
+        /// The file to write, e.g. /var/backups/mo-2026-11-22.redb.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Replaces the store with a backup (server stopped); the replaced
+    /// store is kept as documents.redb.before-restore.
+    Restore {
+        /// The backup file.
+        #[arg(long)]
+        from: PathBuf,
+    },
 }
 
 #[tokio::main]
@@ -119,6 +133,30 @@ fn admin(data_dir: &std::path::Path, public_url: &str, task: Admin) -> anyhow::R
     use server::access::Access;
     use shared::{Grant, Role};
 
+    match &task {
+        Admin::Backup { out } => {
+            let out = std::path::absolute(out)?;
+            let summary = match server::admin::request_backup(data_dir, &out) {
+                Some(answer) => answer.map_err(|e| anyhow::anyhow!("the running server could not back up: {e}"))?,
+                None => {
+                    use server::store::Store;
+                    let store = server::store::RedbStore::open(data_dir)
+                        .with_context(|| format!("opening {}", data_dir.display()))?;
+                    store.backup_to(&out)?.to_string()
+                }
+            };
+            println!("backup written to {}: {summary}", out.display());
+            return Ok(());
+        }
+        Admin::Restore { from } => {
+            let summary = server::store::restore(data_dir, from).with_context(|| {
+                format!("restoring {} into {} (stop the server first)", from.display(), data_dir.display())
+            })?;
+            println!("restored {} into {}: {summary}", from.display(), data_dir.display());
+            return Ok(());
+        }
+        _ => {}
+    }
     let store = server::store::RedbStore::open(data_dir).with_context(|| {
         format!("opening {} (stop the server first: the store admits one process at a time)", data_dir.display())
     })?;
@@ -144,6 +182,7 @@ fn admin(data_dir: &std::path::Path, public_url: &str, task: Admin) -> anyhow::R
             let (code, invitation) = access.invite(None, Grant { role, district, school }, days, "", now)?;
             println!("{} invitation, valid {days} days: {}", invitation.grant.role.code(), link(&code));
         }
+        Admin::Backup { .. } | Admin::Restore { .. } => unreachable!("handled above"),
         Admin::List => {
             for district in access.districts() {
                 println!("district {} «{}»", district.id, district.name);

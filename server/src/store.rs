@@ -37,7 +37,30 @@ pub trait Store: Send + Sync + 'static {
     fn entries(&self, kind: &str) -> Result<Vec<(String, Vec<u8>)>, Error>;
     /// Writes directory entries `(kind, key, value)`, all or none.
     fn put_entries(&self, entries: &[(&str, &str, Vec<u8>)]) -> Result<(), Error>;
+    /// Writes a consistent copy of everything, as of one moment, to the
+    /// file `out` (written beside it first, then renamed into place).
+    fn backup_to(&self, out: &Path) -> Result<BackupSummary, Error>;
 }
+
+/// What a backup holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BackupSummary {
+    /// Documents.
+    pub documents: usize,
+    /// Their stored chunks.
+    pub chunks: usize,
+    /// Districts, schools, invitations and devices.
+    pub directory_entries: usize,
+}
+
+impl std::fmt::Display for BackupSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} documents ({} chunks), {} directory entries", self.documents, self.chunks, self.directory_entries)
+    }
+}
+
+/// The store's file in a data directory.
+pub const STORE_FILE: &str = "documents.redb";
 
 /// The embedded store: one redb file, fsynced on every commit.
 pub struct RedbStore {
@@ -48,7 +71,7 @@ impl RedbStore {
     /// Opens (or creates) the store in `dir`.
     pub fn open(dir: &Path) -> Result<Self, Error> {
         std::fs::create_dir_all(dir)?;
-        let db = Database::create(dir.join("documents.redb"))?;
+        let db = Database::create(dir.join(STORE_FILE))?;
         let txn = db.begin_write()?;
         txn.open_table(CHUNKS)?;
         txn.open_table(META)?;
@@ -146,6 +169,85 @@ impl Store for RedbStore {
         txn.commit()?;
         Ok(())
     }
+
+    fn backup_to(&self, out: &Path) -> Result<BackupSummary, Error> {
+        // One read transaction: the copy is the store as of one moment,
+        // however many writes the server makes meanwhile.
+        let txn = self.db.begin_read()?;
+        let partial = out.with_extension("partial");
+        let _ = std::fs::remove_file(&partial);
+        let copy = Database::create(&partial)?;
+        let mut summary = BackupSummary { documents: 0, chunks: 0, directory_entries: 0 };
+        let write = copy.begin_write()?;
+        {
+            let mut chunks = write.open_table(CHUNKS)?;
+            let mut last: Option<Vec<u8>> = None;
+            for entry in txn.open_table(CHUNKS)?.iter()? {
+                let (key, value) = entry?;
+                let (id, seq) = key.value();
+                if last.as_deref() != Some(id) {
+                    summary.documents += 1;
+                    last = Some(id.to_vec());
+                }
+                summary.chunks += 1;
+                chunks.insert((id, seq), value.value())?;
+            }
+            let mut meta = write.open_table(META)?;
+            for entry in txn.open_table(META)?.iter()? {
+                let (key, value) = entry?;
+                meta.insert(key.value(), value.value())?;
+            }
+            let mut directory = write.open_table(DIRECTORY)?;
+            for entry in txn.open_table(DIRECTORY)?.iter()? {
+                let (key, value) = entry?;
+                summary.directory_entries += 1;
+                directory.insert(key.value(), value.value())?;
+            }
+        }
+        write.commit()?;
+        drop(copy);
+        std::fs::File::open(&partial)?.sync_all()?;
+        std::fs::rename(&partial, out)?;
+        sync_dir(out)?;
+        Ok(summary)
+    }
+}
+
+/// Replaces the store in `dir` with the backup `from`, which is checked
+/// first by opening it and counting what it holds. The store being
+/// replaced is kept beside it as `documents.redb.before-restore`. Fails,
+/// changing nothing, while a server has the store open.
+pub fn restore(dir: &Path, from: &Path) -> Result<BackupSummary, Error> {
+    std::fs::create_dir_all(dir)?;
+    let summary = {
+        let backup = RedbStore { db: Database::open(from)? };
+        let check = dir.join("restore-check.redb");
+        let summary = backup.backup_to(&check)?;
+        std::fs::remove_file(&check)?;
+        summary
+    };
+    let current = dir.join(STORE_FILE);
+    if current.exists() {
+        // Opening it takes the store's lock: a running server refuses it.
+        drop(Database::open(&current)?);
+    }
+    let incoming = dir.join("documents.redb.restoring");
+    std::fs::copy(from, &incoming)?;
+    std::fs::File::open(&incoming)?.sync_all()?;
+    if current.exists() {
+        std::fs::rename(&current, dir.join("documents.redb.before-restore"))?;
+    }
+    std::fs::rename(&incoming, &current)?;
+    sync_dir(&current)?;
+    Ok(summary)
+}
+
+/// Makes a rename in `file`'s directory durable.
+fn sync_dir(file: &Path) -> Result<(), Error> {
+    if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -195,5 +297,35 @@ mod tests {
         store.compact(&id, b"ab").unwrap();
         assert_eq!(store.append(&id, b"c").unwrap(), 2);
         assert_eq!(store.load(&id).unwrap().unwrap(), vec![b"ab".to_vec(), b"c".to_vec()]);
+    }
+
+    #[test]
+    fn a_backup_restores_into_another_directory_with_everything() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = DocumentId::random();
+        let out = dir.path().join("backup.redb");
+        {
+            let store = RedbStore::open(&dir.path().join("live")).unwrap();
+            store.append(&id, b"one").unwrap();
+            store.append(&id, b"two").unwrap();
+            store.set_meta("storage_id", b"s").unwrap();
+            store.put_entries(&[("device", "a", b"1".to_vec())]).unwrap();
+            let summary = store.backup_to(&out).unwrap();
+            assert_eq!(summary, BackupSummary { documents: 1, chunks: 2, directory_entries: 1 });
+            store.append(&id, b"after the backup").unwrap();
+            // The live store is locked: restoring over it is refused.
+            assert!(restore(&dir.path().join("live"), &out).is_err());
+        }
+        let fresh = dir.path().join("fresh");
+        restore(&fresh, &out).unwrap();
+        let store = RedbStore::open(&fresh).unwrap();
+        assert_eq!(store.load(&id).unwrap().unwrap(), vec![b"one".to_vec(), b"two".to_vec()]);
+        assert_eq!(store.meta("storage_id").unwrap().unwrap(), b"s");
+        assert_eq!(store.entries("device").unwrap().len(), 1);
+        drop(store);
+        let not_a_backup = dir.path().join("junk.redb");
+        std::fs::write(&not_a_backup, b"not a database").unwrap();
+        assert!(restore(&fresh, &not_a_backup).is_err(), "a file that is not a backup is refused");
+        assert!(RedbStore::open(&fresh).unwrap().load(&id).unwrap().is_some(), "and nothing changed");
     }
 }

@@ -41,6 +41,12 @@ impl Server {
         self.dir.join("data")
     }
 
+    /// Runs an administrator's command (`backup --out …`) on this server's
+    /// data directory, running or not; returns (success, what it printed).
+    pub fn admin(&self, args: &[&str]) -> (bool, String) {
+        admin_in(&self.data_dir(), args)
+    }
+
     /// What the server logged so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default()
@@ -63,6 +69,7 @@ impl Server {
     /// (faketime's syntax, e.g. `+15d`) when given.
     pub async fn resume_at(&mut self, shift: Option<&str>) {
         assert!(self.child.is_none(), "the server is already running");
+        std::fs::create_dir_all(&self.dir).expect("create the server's directory");
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -235,6 +242,20 @@ fn env_path(name: &str) -> Option<PathBuf> {
 
 fn target_dir() -> PathBuf {
     env_path("CARGO_TARGET_DIR").unwrap_or_else(|| crate::root().join("target"))
+}
+
+/// Runs an administrator's command on the data directory `data_dir`;
+/// returns (success, what it printed).
+pub fn admin_in(data_dir: &Path, args: &[&str]) -> (bool, String) {
+    let output = std::process::Command::new(binary())
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run the server's administrator command");
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    (output.status.success(), text)
 }
 
 /// The server binary `cargo xtask test` built (`MO_SERVER_BIN` overrides).

@@ -13,6 +13,7 @@ use std::time::Duration;
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ChangeHash, ROOT, ReadDoc};
 use e2e::peer::Peer;
+use e2e::server::admin_in;
 use e2e::{Device, Server};
 use shared::{AcademicYear, DocumentId, YearDoc};
 use tempfile::TempDir;
@@ -128,4 +129,62 @@ async fn every_change_the_server_acknowledged_survives_sigkill_and_clients_conve
         let stored = Peer::connect(&server, device).await.fetch(*id).await.unwrap();
         assert_eq!(stored.get_heads(), local.get_heads(), "writer {i} and the server converge");
     }
+}
+
+/// A backup taken from the live server while a client writes, restored
+/// into a fresh server: the client syncs with it and nothing is lost or
+/// doubled; restoring over a running server is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_backup_restores_into_a_fresh_server_that_clients_sync_with() {
+    let dir = TempDir::new().unwrap();
+    let mut live = Server::start(&dir.path().join("live")).await;
+    let (_, head) = live.heads().await;
+    let id = YearDoc::id_for(&head.school(), AcademicYear(2026));
+    let mut doc = Automerge::new();
+    let write = |doc: &mut Automerge, n: u32| {
+        let mut tx = doc.transaction();
+        tx.put(ROOT, format!("record-{n}"), n).unwrap();
+        tx.commit();
+    };
+    let mut peer = Peer::connect(&live, &head).await;
+    for n in 0..20 {
+        write(&mut doc, n);
+        peer.push(id, &mut doc).await;
+    }
+    let before_backup = doc.get_heads();
+
+    // The backup is taken while the client keeps writing.
+    let out = dir.path().join("backup.redb");
+    let out_arg = out.display().to_string();
+    let backup = {
+        let (data, out_arg) = (live.data_dir(), out_arg.clone());
+        tokio::task::spawn_blocking(move || admin_in(&data, &["backup", "--out", &out_arg]))
+    };
+    for n in 20..40 {
+        write(&mut doc, n);
+        peer.push(id, &mut doc).await;
+    }
+    let (ok, said) = backup.await.unwrap();
+    assert!(ok, "backup failed: {said}");
+    assert!(said.contains("backup written") && said.contains("documents"), "{said}");
+    assert!(live.log().contains("administrator's request"), "the running server made the copy");
+
+    let (ok, said) = live.admin(&["restore", "--from", &out_arg]);
+    assert!(!ok && said.contains("stop the server first"), "restoring over a running server is refused: {said}");
+    live.stop().await;
+
+    // A fresh server from the backup: the same device token works there.
+    let (ok, said) = admin_in(&dir.path().join("fresh").join("data"), &["restore", "--from", &out_arg]);
+    assert!(ok, "restore failed: {said}");
+    let fresh = Server::start(&dir.path().join("fresh")).await;
+    let restored = Peer::connect(&fresh, &head).await.fetch(id).await.expect("the document is in the backup");
+    for hash in &before_backup {
+        assert!(restored.get_change_by_hash(hash).is_some(), "a change from before the backup is in it");
+    }
+    // The client's later changes go to the restored server once, and both agree.
+    Peer::connect(&fresh, &head).await.push(id, &mut doc).await;
+    let merged = Peer::connect(&fresh, &head).await.fetch(id).await.unwrap();
+    assert_eq!(merged.get_heads(), doc.get_heads());
+    assert_eq!(merged.get_changes(&[]).len(), 40, "every change once");
+    assert_eq!(automerge::ReadDoc::keys(&merged, ROOT).count(), 40);
 }
