@@ -110,6 +110,12 @@ pub(crate) async fn serve(mut socket: WebSocket, state: AppState, device: Device
                         reason: format!("message of {} bytes is over the limit of {limit} bytes", bytes.len()),
                     })
                 } else {
+                    // A flood waits for its budget; the device's other
+                    // messages wait with it, nobody else's.
+                    let wait = state.meter.delay(&conn.device.id, state.config.limits.messages_per_second);
+                    if !wait.is_zero() {
+                        tokio::time::sleep(wait).await;
+                    }
                     conn.handle(&bytes).await
                 }
             }
@@ -161,10 +167,17 @@ fn truncate(s: &str, max: usize) -> String {
 impl Connection {
     /// The document's slot, subscribing on first use, if the device may
     /// read it; with its access.
-    fn slot(&mut self, id: DocumentId) -> Option<(Arc<Slot>, Access)> {
+    fn slot(&mut self, id: DocumentId) -> Result<Option<(Arc<Slot>, Access)>, Close> {
         let access = self.state.access.access(&self.device.grant, &id);
         if access == Access::None {
-            return None;
+            return Ok(None);
+        }
+        let max = self.state.config.limits.documents_per_connection;
+        if !self.slots.contains_key(&id) && self.slots.len() >= max {
+            return Err(Close {
+                code: close_code::POLICY,
+                reason: format!("more than {max} documents on one connection; open another connection"),
+            });
         }
         let (hub, conn, outbox, session) = (&self.state.hub, self.id, &self.outbox, &mut self.session);
         let slot = self
@@ -177,7 +190,7 @@ impl Connection {
                 hub.subscribe(id, conn, outbox)
             })
             .clone();
-        Some((slot, access))
+        Ok(Some((slot, access)))
     }
 
     async fn handle(&mut self, bytes: &[u8]) -> Result<Vec<Message>, Close> {
@@ -200,7 +213,7 @@ impl Connection {
             }
             Event::Connected(_) => Err(Close::protocol("a server does not accept peer messages")),
             Event::Sync { document_id, message, request } => {
-                let Some((slot, access)) = self.slot(document_id) else {
+                let Some((slot, access)) = self.slot(document_id)? else {
                     return Ok(self.session.unavailable(document_id).into_iter().collect());
                 };
                 if access == Access::Read && !message.changes.is_empty() {
@@ -230,7 +243,7 @@ impl Connection {
                 }
             }
             Event::Ephemeral { document_id, session_id, count, data } => {
-                let Some((slot, _)) = self.slot(document_id) else { return Ok(vec![]) };
+                let Some((slot, _)) = self.slot(document_id)? else { return Ok(vec![]) };
                 let sender_id = self.session.remote().map(|r| r.peer_id.clone()).unwrap_or_default();
                 self.state.hub.relay_ephemeral(
                     &slot,

@@ -8,6 +8,8 @@
 //!   or write which document.
 //! - [`api`]: the JSON API for joining and for managing people and devices.
 //! - [`hub`]: documents in memory, their subscribers, and durable apply.
+//! - [`limits`]: what one device may ask: connections, messages per second,
+//!   documents per connection.
 //! - [`connection`]: one WebSocket connection driving a `shared::Session`.
 //! - [`admin`]: the administrator's socket (a backup of the live store).
 //! - [`error`]: the server's error type.
@@ -23,6 +25,7 @@ pub mod api;
 mod connection;
 pub mod error;
 pub mod hub;
+pub mod limits;
 pub mod store;
 
 use std::future::Future;
@@ -55,6 +58,8 @@ pub struct Config {
     pub app_dir: PathBuf,
     /// The largest WebSocket message a client may send.
     pub max_message_bytes: usize,
+    /// Connections, message rate and documents per device.
+    pub limits: limits::Limits,
 }
 
 /// Who this server is, stable across restarts.
@@ -86,6 +91,8 @@ pub struct AppState {
     pub identity: Arc<Identity>,
     /// Becomes `true` when the server is shutting down.
     pub shutdown: watch::Receiver<bool>,
+    /// The devices' connections and message budgets.
+    pub meter: Arc<limits::Meter>,
 }
 
 /// Opens the data directory and returns the state to serve with, plus the
@@ -101,6 +108,7 @@ pub fn open(config: Config) -> Result<(AppState, watch::Sender<bool>), Error> {
         config: Arc::new(config),
         identity: Arc::new(identity),
         shutdown: rx,
+        meter: Arc::default(),
     };
     Ok((state, tx))
 }
@@ -188,12 +196,21 @@ async fn sync(
     let Some(device) = query.token.as_deref().and_then(|t| state.access.authenticate(t)) else {
         return (axum::http::StatusCode::UNAUTHORIZED, "unknown or revoked device token").into_response();
     };
+    let max = state.config.limits.connections_per_device;
+    let Some(counted) = state.meter.open(&device.id, max) else {
+        tracing::warn!(device = %device.id, max, "too many connections from one device");
+        let text = format!("this device already has {max} connections open (the limit); close some and retry");
+        return (axum::http::StatusCode::TOO_MANY_REQUESTS, text).into_response();
+    };
     // Let frames somewhat over the limit through, so the client gets a
     // readable `error` instead of a bare transport failure.
     let hard_limit = state.config.max_message_bytes.saturating_mul(2).saturating_add(64 * 1024);
     ws.max_message_size(hard_limit)
         .max_frame_size(hard_limit)
-        .on_upgrade(move |socket| connection::serve(socket, state, device))
+        .on_upgrade(move |socket| async move {
+            connection::serve(socket, state, device).await;
+            drop(counted);
+        })
         .into_response()
 }
 

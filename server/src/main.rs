@@ -29,6 +29,16 @@ struct Args {
     /// Largest WebSocket message a client may send, in bytes.
     #[arg(long, env = "MO_MAX_MESSAGE_BYTES", default_value_t = 16 * 1024 * 1024)]
     max_message_bytes: usize,
+    /// Connections one device may hold open at once (more get HTTP 429).
+    #[arg(long, env = "MO_MAX_CONNECTIONS_PER_DEVICE", default_value_t = 16)]
+    max_connections_per_device: usize,
+    /// Messages per second one device may send over all its connections,
+    /// with a burst of twice as many; a faster sender is slowed, not cut.
+    #[arg(long, env = "MO_MAX_MESSAGES_PER_SECOND", default_value_t = 500)]
+    max_messages_per_second: u32,
+    /// Documents one connection may have open (more close it with a reason).
+    #[arg(long, env = "MO_MAX_DOCUMENTS_PER_CONNECTION", default_value_t = 5_000)]
+    max_documents_per_connection: usize,
     /// The address people open the app at, for invitation links
     /// (default: http://localhost:PORT).
     #[arg(long, env = "MO_PUBLIC_URL")]
@@ -108,6 +118,11 @@ async fn main() -> anyhow::Result<()> {
         data_dir: args.data_dir.clone(),
         app_dir: args.app_dir,
         max_message_bytes: args.max_message_bytes,
+        limits: server::limits::Limits {
+            connections_per_device: args.max_connections_per_device,
+            messages_per_second: args.max_messages_per_second,
+            documents_per_connection: args.max_documents_per_connection,
+        },
     };
     let (state, stop) = server::open(config).with_context(|| format!("opening {}", args.data_dir.display()))?;
     let addr = SocketAddr::new(args.host, args.port);

@@ -39,6 +39,8 @@ pub mod error;
 #[cfg(any(test, feature = "fixture"))]
 pub mod fixture;
 pub mod form;
+#[cfg(test)]
+mod fuzz;
 pub mod kopilka;
 mod lenient;
 pub mod library;

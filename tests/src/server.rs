@@ -15,13 +15,20 @@ pub struct Server {
     port: u16,
     dir: PathBuf,
     child: Option<Child>,
+    env: Vec<(String, String)>,
 }
 
 impl Server {
     /// Starts a server keeping its data in `dir/data` and its log in
     /// `dir/server.log`.
     pub async fn start(dir: &Path) -> Self {
-        let mut server = Self { port: crate::free_port(), dir: dir.to_path_buf(), child: None };
+        Self::start_with(dir, &[]).await
+    }
+
+    /// Like [`Self::start`], with environment settings (`MO_MAX_…` limits).
+    pub async fn start_with(dir: &Path, env: &[(&str, &str)]) -> Self {
+        let env = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let mut server = Self { port: crate::free_port(), dir: dir.to_path_buf(), child: None, env };
         server.resume().await;
         server
     }
@@ -93,6 +100,7 @@ impl Server {
             .arg(app_dir())
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::from(log.try_clone().expect("clone the log handle")))
             .stderr(Stdio::from(log))
             .kill_on_drop(true)
