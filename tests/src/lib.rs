@@ -59,3 +59,27 @@ where
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// A small deterministic generator (xorshift64*), so a failing schedule can
+/// be replayed from its seed.
+pub struct Rng(u64);
+
+impl Rng {
+    /// Seeded from `MO_SEED`, else from the clock; prints the seed.
+    pub fn seeded() -> Self {
+        let seed = std::env::var("MO_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+            let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+            t.as_nanos() as u64 | 1
+        });
+        eprintln!("schedule seed: MO_SEED={seed}");
+        Self(seed)
+    }
+
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) % n
+    }
+}

@@ -14,31 +14,9 @@ use automerge::transaction::Transactable;
 use automerge::{Automerge, ChangeHash, ROOT, ReadDoc};
 use e2e::peer::Peer;
 use e2e::server::admin_in;
-use e2e::{Device, Server};
+use e2e::{Device, Rng, Server};
 use shared::{AcademicYear, DocumentId, YearDoc};
 use tempfile::TempDir;
-
-/// A small deterministic generator (xorshift64*), so a failing schedule can
-/// be replayed from its seed.
-struct Rng(u64);
-
-impl Rng {
-    fn seeded() -> Self {
-        let seed = std::env::var("MO_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-            let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
-            t.as_nanos() as u64 | 1
-        });
-        eprintln!("schedule seed: MO_SEED={seed}");
-        Self(seed)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) % n
-    }
-}
 
 const WRITERS: usize = 3;
 const KILLS: usize = 4;
