@@ -32,6 +32,8 @@
 pub mod access;
 pub mod analysis;
 pub mod association;
+#[cfg(test)]
+mod convergence;
 pub mod date;
 pub mod district;
 pub mod doc_id;
