@@ -3,7 +3,9 @@
 
 use leptos::prelude::*;
 
-use crate::components::banners::{FatalError, ReadOnlyNotice, RevokedBanner, StorageErrorBanner, UpdateBanner};
+use crate::components::banners::{
+    DamagedBanner, FatalError, ReadOnlyNotice, RevokedBanner, StorageErrorBanner, UpdateBanner,
+};
 use crate::components::sync_badge::SyncBadge;
 use crate::nav::{self, Nav, Page, YearPicker};
 use crate::pages::access::AccessPage;
@@ -55,6 +57,7 @@ pub fn App() -> impl IntoView {
         </div>
         <UpdateBanner />
         <StorageErrorBanner />
+        <DamagedBanner />
         <ReadOnlyNotice />
         <RevokedBanner />
         <FatalError />

@@ -95,6 +95,8 @@ pub struct Ui {
     pub sync: RwSignal<SyncStatus>,
     /// A failed save, shown until a retry succeeds.
     pub storage_error: RwSignal<Option<String>>,
+    /// Stored data found damaged when loading, shown until the page reloads.
+    pub damaged: RwSignal<Option<String>>,
     /// Something that keeps the app from starting.
     pub fatal: RwSignal<Option<String>>,
     /// A new version of the app is ready.
@@ -117,6 +119,7 @@ impl Ui {
             read_only: RwSignal::new(Vec::new()),
             sync: RwSignal::new(SyncStatus::Offline),
             storage_error: RwSignal::new(None),
+            damaged: RwSignal::new(None),
             fatal: RwSignal::new(None),
             update_ready: RwSignal::new(false),
         }
@@ -304,7 +307,7 @@ impl Repo {
         let mut unreadable = 0;
         for chunk in &chunks {
             // One damaged chunk must not cost the others: load what loads.
-            if doc.load_incremental(&chunk.bytes).is_err() {
+            if shared::record::load_chunk(&mut doc, &chunk.bytes).is_err() {
                 unreadable += 1;
             }
         }
@@ -314,7 +317,7 @@ impl Repo {
         }
         let saved_heads = if fresh { Vec::new() } else { doc.get_heads() };
         if unreadable > 0 {
-            ui.storage_error.set(Some(format!(
+            ui.damaged.set(Some(format!(
                 "Часть сохранённых данных на устройстве повреждена ({unreadable} из {}); \
                  недостающее будет получено с сервера.",
                 chunks.len()

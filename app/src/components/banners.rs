@@ -72,3 +72,14 @@ pub fn RevokedBanner() -> impl IntoView {
         </Show>
     }
 }
+
+/// Stored data that did not read back: what was lost here comes from the server.
+#[component]
+pub fn DamagedBanner() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    view! {
+        <Show when=move || ui.damaged.with(Option::is_some)>
+            <div class="banner warn" data-testid="storage-damaged" role="alert">{move || ui.damaged.get()}</div>
+        </Show>
+    }
+}
