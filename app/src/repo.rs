@@ -450,6 +450,9 @@ impl Repo {
                     leptos::logging::warn!("saving failed: {e:?}");
                     self.ui.storage_error.set(Some(e.message()));
                     gloo_timers::future::TimeoutFuture::new(SAVE_RETRY_MS).await;
+                    if let Err(e) = self.store.reopen().await {
+                        leptos::logging::warn!("reopening storage failed: {e:?}");
+                    }
                 }
             }
         }

@@ -55,7 +55,8 @@ type Result<T> = std::result::Result<T, StorageError>;
 /// The app's IndexedDB database.
 #[derive(Clone)]
 pub struct Store {
-    db: std::rc::Rc<Database>,
+    /// The open connection, replaced by [`Store::reopen`].
+    db: std::rc::Rc<std::cell::RefCell<std::rc::Rc<Database>>>,
 }
 
 /// One stored chunk of a document.
@@ -69,6 +70,25 @@ pub struct Chunk {
 impl Store {
     /// Opens the database, creating its object stores on first use.
     pub async fn open() -> Result<Self> {
+        let db = Self::connect().await?;
+        Ok(Self { db: std::rc::Rc::new(std::cell::RefCell::new(std::rc::Rc::new(db))) })
+    }
+
+    /// A new connection in place of the current one. After a failed write
+    /// (a full disk) Chromium may leave the connection unable to write even
+    /// once there is room again; a fresh one can.
+    pub async fn reopen(&self) -> Result<()> {
+        let fresh = std::rc::Rc::new(Self::connect().await?);
+        let old = self.db.replace(fresh);
+        old.close();
+        Ok(())
+    }
+
+    fn db(&self) -> std::rc::Rc<Database> {
+        self.db.borrow().clone()
+    }
+
+    async fn connect() -> Result<Database> {
         let factory = Factory::new().map_err(StorageError::from_idb)?;
         let mut request = factory.open(DB_NAME, Some(DB_VERSION)).map_err(StorageError::from_idb)?;
         request.on_upgrade_needed(|event| {
@@ -79,13 +99,12 @@ impl Store {
                 }
             }
         });
-        let db = request.await.map_err(StorageError::from_idb)?;
-        Ok(Self { db: std::rc::Rc::new(db) })
+        request.await.map_err(StorageError::from_idb)
     }
 
     /// Every chunk of a document, in key order.
     pub async fn load_chunks(&self, doc: &DocumentId) -> Result<Vec<Chunk>> {
-        let tx = self.db.transaction(&[CHUNKS], TransactionMode::ReadOnly).map_err(StorageError::from_idb)?;
+        let tx = self.db().transaction(&[CHUNKS], TransactionMode::ReadOnly).map_err(StorageError::from_idb)?;
         let store = tx.object_store(CHUNKS).map_err(StorageError::from_idb)?;
         let range = doc_range(doc)?;
         let keys = store
@@ -130,7 +149,7 @@ impl Store {
 
     /// The sync state kept for a document with a server, if any.
     pub async fn load_sync_state(&self, server: &str, doc: &DocumentId) -> Result<Option<Vec<u8>>> {
-        let tx = self.db.transaction(&[SYNC_STATES], TransactionMode::ReadOnly).map_err(StorageError::from_idb)?;
+        let tx = self.db().transaction(&[SYNC_STATES], TransactionMode::ReadOnly).map_err(StorageError::from_idb)?;
         let store = tx.object_store(SYNC_STATES).map_err(StorageError::from_idb)?;
         let value = store
             .get(Query::Key(JsValue::from_str(&format!("{server}/{doc}"))))
@@ -156,7 +175,7 @@ impl Store {
         name: &str,
         f: impl FnOnce(&idb::ObjectStore) -> std::result::Result<(), idb::Error>,
     ) -> Result<()> {
-        let tx = self.db.transaction(&[name], TransactionMode::ReadWrite).map_err(StorageError::from_idb)?;
+        let tx = self.db().transaction(&[name], TransactionMode::ReadWrite).map_err(StorageError::from_idb)?;
         let store = tx.object_store(name).map_err(StorageError::from_idb)?;
         if let Err(e) = f(&store) {
             let _ = tx.abort();

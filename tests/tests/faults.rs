@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 use e2e::{Browser, NewMember, Server, exclusive};
+use shared::{AssociationDoc, Document};
 use tempfile::TempDir;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -52,4 +53,78 @@ async fn damaged_storage_is_reported_and_refilled_from_the_server() {
     browser.go("members").await;
     browser.wait_members(&["Орлова Екатерина Сергеевна", "Петров Сергей Иванович"]).await;
     browser.quit().await;
+}
+
+/// The browser's profile on a small tmpfs, filled up once the app has
+/// started: IndexedDB writes fail for real. The user is told, every edit
+/// stays on screen; when space is freed the edits are saved and synced.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_keeps_the_edits_and_saves_them_when_space_returns() {
+    let _one_browser_at_a_time = exclusive().await;
+    let dir = TempDir::new().unwrap();
+    let disk = Tmpfs::mount(&dir.path().join("disk"), 96);
+    let server = Server::start(dir.path()).await;
+    let (_, head) = server.heads().await;
+    let browser = Browser::launch(&disk.path.join("profile")).await;
+    browser.join_member(&server, &head).await;
+    browser.wait_sync("сохранено на сервере").await;
+
+    let filler = disk.fill();
+    let names = ["Зайцева Ирина Львовна", "Орлова Екатерина Сергеевна", "Петров Сергей Иванович"];
+    for (n, name) in names.iter().enumerate() {
+        browser.add_member(&NewMember::teacher(name, &format!("{}А", n + 1))).await;
+    }
+    let banner =
+        e2e::eventually("the storage error banner", || async { browser.text_of("[data-testid=storage-error]").await })
+            .await;
+    assert!(banner.contains("Изменения сохранены в памяти"), "the user learns the edits are kept: {banner}");
+    assert_eq!(browser.member_names().await.len(), names.len(), "every edit stays on screen");
+
+    std::fs::remove_file(filler).unwrap();
+    e2e::eventually("the banner to go once a retry succeeds", || async {
+        browser.text_of("[data-testid=storage-error]").await.is_none().then_some(())
+    })
+    .await;
+    browser.wait_sync("сохранено на сервере").await;
+    browser.reload().await;
+    browser.wait_members(&names).await;
+    let stored = e2e::peer::Peer::connect(&server, &head).await.fetch(head.school()).await.unwrap();
+    let records = AssociationDoc::load(&automerge::AutoCommit::load(&stored.save()).unwrap()).unwrap();
+    assert_eq!(records.active_members().len(), names.len(), "and all reached the server");
+    browser.quit().await;
+}
+
+/// A small tmpfs, unmounted when dropped (needs root, as on the CI machine).
+struct Tmpfs {
+    path: std::path::PathBuf,
+}
+
+impl Tmpfs {
+    fn mount(path: &std::path::Path, megabytes: u32) -> Self {
+        std::fs::create_dir_all(path).unwrap();
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={megabytes}m"), "tmpfs"])
+            .arg(path)
+            .status()
+            .expect("run mount");
+        assert!(status.success(), "mounting a tmpfs for the browser profile needs root");
+        Self { path: path.to_owned() }
+    }
+
+    /// Fills the rest of the disk with one file; returns its path.
+    fn fill(&self) -> std::path::PathBuf {
+        use std::io::Write;
+        let path = self.path.join("filler");
+        let mut file = std::fs::File::create(&path).unwrap();
+        let block = vec![0u8; 64 * 1024];
+        while file.write_all(&block).is_ok() {}
+        let _ = file.flush();
+        path
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg("-l").arg(&self.path).status();
+    }
 }
