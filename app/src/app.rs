@@ -105,6 +105,7 @@ async fn start(ui: Ui) {
             return;
         }
     };
+    device::recover(&store).await;
     let (Some(_), Some(me), None) = (device::token(), device::stored(), device::code_in_address()) else {
         return; // The join screen shows while `ui.me` is empty.
     };

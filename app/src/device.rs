@@ -1,7 +1,9 @@
 //! This device's place in the district: the token it got by joining with an
 //! invitation, and what the server said it is (role, district, school, the
 //! schools it may read). Both are kept in localStorage, so the app opens
-//! offline; the description is refreshed from `/api/me` when online.
+//! offline, and in IndexedDB, which commits at once where localStorage
+//! reaches the disk lazily; the description is refreshed from `/api/me`
+//! when online.
 
 use gloo_storage::{LocalStorage, Storage as _};
 use serde::{Deserialize, Serialize};
@@ -147,7 +149,24 @@ pub async fn join(code: &str, name: &str) -> Result<Me, ApiError> {
     let me: Me = serde_json::from_value(joined["me"].clone()).map_err(|e| ApiError::Refused(e.to_string()))?;
     let _ = LocalStorage::set(TOKEN, token);
     keep(&me);
+    let store = crate::storage::Store::open().await.map_err(|e| ApiError::Refused(e.message()))?;
+    let described = serde_json::to_string(&me).map_err(|e| ApiError::Refused(e.to_string()))?;
+    store.save_device(token, &described).await.map_err(|e| ApiError::Refused(e.message()))?;
     Ok(me)
+}
+
+/// Puts the token and description back into localStorage from IndexedDB
+/// when localStorage lost them (the browser was killed soon after joining).
+pub async fn recover(store: &crate::storage::Store) {
+    if token().is_some() && stored().is_some() {
+        return;
+    }
+    if let Ok(Some((token, me))) = store.load_device().await
+        && let Ok(me) = serde_json::from_str::<Me>(&me)
+    {
+        let _ = LocalStorage::set(TOKEN, token);
+        keep(&me);
+    }
 }
 
 /// Asks the server what this device is now, and keeps the answer.

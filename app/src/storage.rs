@@ -14,9 +14,12 @@ use shared::DocumentId;
 use wasm_bindgen::{JsCast, JsValue};
 
 const DB_NAME: &str = "mo-kr";
-const DB_VERSION: u32 = 1;
+const DB_VERSION: u32 = 2;
 const CHUNKS: &str = "chunks";
 const SYNC_STATES: &str = "sync_states";
+/// This device's token and description (version 2): localStorage reaches
+/// the disk lazily, and a device killed soon after joining lost them there.
+const DEVICE: &str = "device";
 
 /// Why a browser storage operation failed, in words for the user.
 #[derive(Debug, Clone, PartialEq)]
@@ -93,7 +96,7 @@ impl Store {
         let mut request = factory.open(DB_NAME, Some(DB_VERSION)).map_err(StorageError::from_idb)?;
         request.on_upgrade_needed(|event| {
             let Ok(db) = event.database() else { return };
-            for name in [CHUNKS, SYNC_STATES] {
+            for name in [CHUNKS, SYNC_STATES, DEVICE] {
                 if !db.store_names().iter().any(|n| n == name) {
                     let _ = db.create_object_store(name, ObjectStoreParams::new());
                 }
@@ -167,6 +170,30 @@ impl Store {
             Ok(())
         })
         .await
+    }
+
+    /// Keeps this device's token and description (JSON), committed to disk.
+    pub async fn save_device(&self, token: &str, me: &str) -> Result<()> {
+        let value = serde_json::json!({ "token": token, "me": me }).to_string();
+        self.write(DEVICE, |store| {
+            store.put(&JsValue::from_str(&value), Some(&JsValue::from_str(DEVICE)))?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// The token and description kept by [`Store::save_device`], if any.
+    pub async fn load_device(&self) -> Result<Option<(String, String)>> {
+        let tx = self.db().transaction(&[DEVICE], TransactionMode::ReadOnly).map_err(StorageError::from_idb)?;
+        let store = tx.object_store(DEVICE).map_err(StorageError::from_idb)?;
+        let value = store
+            .get(Query::Key(JsValue::from_str(DEVICE)))
+            .map_err(StorageError::from_idb)?
+            .await
+            .map_err(StorageError::from_idb)?;
+        let parsed: Option<serde_json::Value> =
+            value.and_then(|v| v.as_string()).and_then(|s| serde_json::from_str(&s).ok());
+        Ok(parsed.and_then(|v| Some((v["token"].as_str()?.to_owned(), v["me"].as_str()?.to_owned()))))
     }
 
     /// Runs `f` in a read-write transaction and waits for the commit.

@@ -36,7 +36,12 @@ pub fn load_chunk(doc: &mut AutoCommit, chunk: &[u8]) -> Result<usize, Error> {
     let applied = doc.load_incremental(chunk)?;
     if applied == 0 && !chunk.is_empty() {
         let strict = automerge::LoadOptions::new().on_partial_load(automerge::OnPartialLoad::Error);
-        automerge::Automerge::load_with_options(chunk, strict)?;
+        match automerge::Automerge::load_with_options(chunk, strict) {
+            // Changes whose dependencies are in a chunk not loaded yet:
+            // automerge keeps them until those arrive.
+            Ok(_) | Err(automerge::AutomergeError::MissingDeps) => {}
+            Err(e) => return Err(e.into()),
+        }
     }
     Ok(applied)
 }
@@ -361,6 +366,16 @@ pub(crate) mod tests {
         damaged[middle] ^= 0xff;
         assert!(load_chunk(&mut new_doc(), &damaged).is_err());
         assert!(load_chunk(&mut new_doc(), &[0x85, 0x6f, 0x4a, 0x83, 1, 2, 3]).is_err());
+
+        // Chunks come back in key order, not in the order they were written:
+        // a later save read first waits for its dependencies, and is no error.
+        let heads = source.get_heads();
+        automerge::transaction::Transactable::put(&mut source, automerge::ROOT, "k", 2).unwrap();
+        let later = source.save_after(&heads);
+        let mut doc = new_doc();
+        assert_eq!(load_chunk(&mut doc, &later).unwrap(), 0);
+        assert!(load_chunk(&mut doc, &saved).unwrap() > 0);
+        assert_eq!(doc.get_heads(), source.get_heads());
     }
 
     /// Merges each into the other and checks they agree.

@@ -131,6 +131,15 @@ impl Browser {
         self.profile
     }
 
+    /// Kills Chromium at once (SIGKILL), as a closed tab, a dead battery or
+    /// a crash would: whatever it was writing is cut off. Returns the profile.
+    pub async fn crash(mut self) -> PathBuf {
+        let pattern = format!("user-data-dir={}", self.profile.display());
+        let _ = Command::new("pkill").args(["-9", "-f", &pattern]).status().await;
+        let _ = self.driver.kill().await;
+        self.profile
+    }
+
     /// The WebDriver client, for anything the helpers below do not cover.
     pub fn client(&self) -> &Client {
         &self.client
