@@ -7,6 +7,8 @@
 
 #![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
 
+pub mod schedule;
+
 use std::collections::BTreeMap;
 
 use automerge::AutoCommit;
