@@ -150,16 +150,20 @@ impl Server {
     }
 
     /// The one-time codes the first start printed: (district head, head of
-    /// the first school).
-    pub fn first_invitations(&self) -> (String, String) {
-        let log = self.log();
-        let code = |label: &str| {
+    /// the first school). The server listens before it logs them, so this
+    /// waits for the lines.
+    pub async fn first_invitations(&self) -> (String, String) {
+        let code = |log: &str, label: &str| {
             log.lines()
                 .find_map(|l| l.split_once(label).and_then(|(_, rest)| rest.split("/#/join/").nth(1)))
                 .map(|c| c.trim().to_owned())
-                .unwrap_or_else(|| panic!("no «{label}» link in the server log:\n{log}"))
         };
-        (code("district head's invitation: "), code("head of Школа №1's invitation: "))
+        crate::eventually("the first invitations in the server log", || {
+            let log = self.log();
+            let codes = code(&log, "district head's invitation: ").zip(code(&log, "head of Школа №1's invitation: "));
+            async move { codes }
+        })
+        .await
     }
 
     /// Joins with an invitation code as a device named `name`.
@@ -181,7 +185,7 @@ impl Server {
     /// The district head and the first school's head, joined with the
     /// first start's invitations.
     pub async fn heads(&self) -> (Device, Device) {
-        let (district, school) = self.first_invitations();
+        let (district, school) = self.first_invitations().await;
         (self.join(&district, "Руководитель РМО").await, self.join(&school, "Руководитель МО школы №1").await)
     }
 

@@ -147,7 +147,7 @@ async fn a_one_time_code_registers_only_one_device() {
     let (status, _) = server.http("GET", "/api/me", Some(&first.token), None).await;
     assert_eq!(status, 200);
     // The district head's first-start code was spent by `heads()`.
-    let (district_code, _) = server.first_invitations();
+    let (district_code, _) = server.first_invitations().await;
     let body = serde_json::json!({ "code": district_code, "name": "Кто-то ещё" });
     assert_eq!(server.http("POST", "/api/join", None, Some(&body)).await.0, 410);
 }
@@ -206,7 +206,7 @@ async fn a_head_invites_cancels_and_revokes_from_the_access_screen() {
     let _one_browser_at_a_time = exclusive().await;
     let dir = TempDir::new().unwrap();
     let server = Server::start(dir.path()).await;
-    let (_, school_head_code) = server.first_invitations();
+    let (_, school_head_code) = server.first_invitations().await;
     let head = Browser::launch(&dir.path().join("head")).await;
     head.join(&server, &school_head_code, "Руководитель МО школы №1").await;
     head.go("access").await;

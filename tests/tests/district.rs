@@ -20,7 +20,7 @@ async fn a_protocol_written_offline_reaches_the_district_overview_and_no_other_s
     let _one_browser_at_a_time = exclusive().await;
     let dir = TempDir::new().unwrap();
     let mut server = Server::start(dir.path()).await;
-    let (district_code, school_head_code) = server.first_invitations();
+    let (district_code, school_head_code) = server.first_invitations().await;
     let school_head = server.join(&school_head_code, "Руководитель МО школы №1").await;
     let school = school_head.school();
 
@@ -99,7 +99,7 @@ async fn the_district_head_keeps_the_rmo_records_and_schools_read_its_plan() {
     let _one_browser_at_a_time = exclusive().await;
     let dir = TempDir::new().unwrap();
     let server = Server::start(dir.path()).await;
-    let (district_code, school_head_code) = server.first_invitations();
+    let (district_code, school_head_code) = server.first_invitations().await;
     let school_head = server.join(&school_head_code, "Руководитель МО школы №1").await;
     let year = this_year();
     let first_day = Date::new(year.0, 9, 1).unwrap();

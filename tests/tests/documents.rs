@@ -246,7 +246,7 @@ async fn a_protocol_prints_from_the_app_and_saves_as_docx_offline() {
     let _one_browser_at_a_time = exclusive().await;
     let dir = TempDir::new().unwrap();
     let mut server = Server::start(dir.path()).await;
-    let (_, head_code) = server.first_invitations();
+    let (_, head_code) = server.first_invitations().await;
     let browser = Browser::launch(&dir.path().join("head")).await;
     browser.join(&server, &head_code, "Иванова Мария Петровна").await;
     browser.open(&server.url()).await;

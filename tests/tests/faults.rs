@@ -13,7 +13,7 @@ async fn damaged_storage_is_reported_and_refilled_from_the_server() {
     let _one_browser_at_a_time = exclusive().await;
     let dir = TempDir::new().unwrap();
     let server = Server::start(dir.path()).await;
-    let (_, head_code) = server.first_invitations();
+    let (_, head_code) = server.first_invitations().await;
     let browser = Browser::launch(&dir.path().join("head")).await;
     browser.join(&server, &head_code, "Иванова Мария Петровна").await;
     browser.open(&server.url()).await;
