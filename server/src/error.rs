@@ -6,9 +6,6 @@ pub enum Error {
     /// The embedded database failed; the write it was part of did not happen.
     #[error("storage: {0}")]
     Storage(#[from] redb::Error),
-    /// A stored document failed to load.
-    #[error("stored document {0} is unreadable: {1}")]
-    CorruptDocument(shared::DocumentId, automerge::AutomergeError),
     /// A blocking storage task was cancelled or panicked.
     #[error("storage task failed: {0}")]
     Task(#[from] tokio::task::JoinError),

@@ -29,21 +29,28 @@ pub fn new_doc() -> AutoCommit {
 }
 
 /// Adds a stored chunk (a snapshot or incremental save) to `doc`; an error
-/// when the chunk is damaged. automerge's own incremental load skips what
-/// does not parse without a word, so a chunk that adds nothing is checked
-/// on its own: a duplicate of what is loaded parses, garbage does not.
+/// when the chunk is damaged (see [`check_chunk`]).
 pub fn load_chunk(doc: &mut AutoCommit, chunk: &[u8]) -> Result<usize, Error> {
     let applied = doc.load_incremental(chunk)?;
+    check_chunk(applied, chunk)?;
+    Ok(applied)
+}
+
+/// Whether a chunk from which `load_incremental` applied `applied` changes
+/// is damaged. automerge's own incremental load skips what does not parse
+/// without a word, so a chunk that adds nothing is checked on its own: a
+/// duplicate of what is loaded parses, garbage does not.
+pub fn check_chunk(applied: usize, chunk: &[u8]) -> Result<(), automerge::AutomergeError> {
     if applied == 0 && !chunk.is_empty() {
         let strict = automerge::LoadOptions::new().on_partial_load(automerge::OnPartialLoad::Error);
         match automerge::Automerge::load_with_options(chunk, strict) {
             // Changes whose dependencies are in a chunk not loaded yet:
             // automerge keeps them until those arrive.
             Ok(_) | Err(automerge::AutomergeError::MissingDeps) => {}
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         }
     }
-    Ok(applied)
+    Ok(())
 }
 
 /// A kind of document: its records, layout version and first change.
