@@ -88,8 +88,13 @@ const TEACHERS: [Teacher; 18] = [
 
 /// Builds the fixture.
 pub fn build() -> Fixture {
-    let school = DocumentId::random();
-    let mut association = AssociationDoc::create(&school);
+    build_for(&DocumentId::random(), &DocumentId::random(), YEAR)
+}
+
+/// Builds the fixture under the ids of `school` and `district`, its year
+/// documents being those of `year` (the records keep the dates of 2025/2026).
+pub fn build_for(school: &DocumentId, district_id: &DocumentId, academic_year: AcademicYear) -> Fixture {
+    let mut association = AssociationDoc::create(school);
     let mut members = BTreeMap::new();
     for (n, (name, position, class, category, experience, course, young)) in TEACHERS.into_iter().enumerate() {
         let fields = MemberFields {
@@ -123,7 +128,7 @@ pub fn build() -> Fixture {
             .unwrap();
     }
 
-    let mut year = YearDoc::create(&school, YEAR);
+    let mut year = YearDoc::create(school, academic_year);
     YearDoc::set_profile(
         &mut year,
         ProfileFields {
@@ -230,7 +235,7 @@ pub fn build() -> Fixture {
     )
     .unwrap();
 
-    let mut library = LibraryDoc::create(&school);
+    let mut library = LibraryDoc::create(school);
     let regulation = LibraryDoc::edit_regulation(
         &mut library,
         Edit::Add(RegulationFields {
@@ -267,11 +272,19 @@ pub fn build() -> Fixture {
         LibraryDoc::edit_material(&mut library, Edit::Add(fields), noon(added)).unwrap();
     }
 
-    Fixture { association, year, library, district: district(), members, protocols, regulation }
+    Fixture {
+        association,
+        year,
+        library,
+        district: district(district_id, academic_year),
+        members,
+        protocols,
+        regulation,
+    }
 }
 
-fn district() -> AutoCommit {
-    let mut doc = DistrictYearDoc::create(&DocumentId::random(), YEAR);
+fn district(id: &DocumentId, year: AcademicYear) -> AutoCommit {
+    let mut doc = DistrictYearDoc::create(id, year);
     let values = |pairs: &[(&str, &str)]| pairs.iter().fold(Values::default(), |v, (k, x)| v.with(k, *x));
     let seminar = DistrictEventFields::validate(
         &values(&[

@@ -1,0 +1,146 @@
+//! The app as a teacher's device meets it: what the first load transfers
+//! (against its budget), and how long the district head's laptop takes,
+//! offline, from opening the app to the district overview with every
+//! school on it.
+
+use std::path::Path;
+use std::time::Duration;
+
+use e2e::{Browser, eventually};
+use serde_json::json;
+
+use crate::target::{Kind, SCHOOLS, Target};
+
+/// The first load's budget, gzip-compressed.
+pub(crate) const BUDGET_BYTES: u64 = 400 * 1000;
+
+/// The client part of the report.
+pub(crate) struct ClientReport {
+    pub(crate) text: String,
+    pub(crate) first_load_gzip: u64,
+    pub(crate) over_budget: bool,
+}
+
+/// The files a first visit downloads (everything but the icons), with
+/// their size raw, gzip -9 and brotli (as the server sends them).
+fn first_load(dir: &Path) -> Vec<(String, u64, u64, Option<u64>)> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            if path.is_dir() {
+                if name != "icons" {
+                    stack.push(path);
+                }
+            } else if [".wasm", ".js", ".css", ".html", ".webmanifest"].iter().any(|e| name.ends_with(e)) {
+                let raw = std::fs::metadata(&path).map_or(0, |m| m.len());
+                let relative = path.strip_prefix(dir).unwrap_or(&path).display().to_string();
+                files.push((
+                    relative,
+                    raw,
+                    compressed("gzip", &["-9", "-c"], &path).unwrap_or(raw),
+                    compressed("brotli", &["-c", "-q", "11"], &path),
+                ));
+            }
+        }
+    }
+    files.sort_by_key(|f| std::cmp::Reverse(f.2));
+    files
+}
+
+fn compressed(tool: &str, args: &[&str], path: &Path) -> Option<u64> {
+    let out = std::process::Command::new(tool).args(args).arg(path).output().ok()?;
+    out.status.success().then_some(out.stdout.len() as u64)
+}
+
+/// The app's size and cold open.
+pub(crate) async fn client_section(quick: bool) -> ClientReport {
+    let dist = e2e::server::app_dir();
+    let files = first_load(&dist);
+    let gzip: u64 = files.iter().map(|f| f.2).sum();
+    let brotli: Option<u64> = files.iter().map(|f| f.3).sum();
+    let raw: u64 = files.iter().map(|f| f.1).sum();
+    let mut text = format!(
+        "\n## The app\n\n### First load\n\nThe files a first visit downloads (`{}`; the icons come later), \
+         as built by `cargo xtask build-app`. The server sends the precompressed brotli or gzip copy the \
+         build makes, whichever the browser accepts.\n\n| file | raw | gzip -9 | brotli -q 11 |\n|---|--:|--:|--:|\n",
+        dist.display()
+    );
+    for (name, r, g, b) in &files {
+        text.push_str(&format!(
+            "| {name} | {} KB | {} KB | {} |\n",
+            r / 1000,
+            g / 1000,
+            b.map_or("—".into(), |b| format!("{} KB", b / 1000))
+        ));
+    }
+    text.push_str(&format!(
+        "| **all** | {} KB | **{} KB** (budget {} KB) | {} |\n",
+        raw / 1000,
+        gzip / 1000,
+        BUDGET_BYTES / 1000,
+        brotli.map_or("—".into(), |b| format!("{} KB", b / 1000))
+    ));
+    eprintln!("\n==> the app: first load {} KB gzip", gzip / 1000);
+    let runs = if quick { 2 } else { 5 };
+    match cold_open(runs).await {
+        Ok(times) => {
+            let mut sorted = times.clone();
+            sorted.sort_by(f64::total_cmp);
+            text.push_str(&format!(
+                "\n### Cold open, offline\n\nThe district head's browser (headless Chromium, no CPU \
+                 throttling) has synced the district of the cold-sync workload ({SCHOOLS} schools × 5 years \
+                 and the РМО) and the server is stopped. Each run reloads the app and times, from the \
+                 navigation's start, until the district overview shows every school, computed from the \
+                 stored documents. {runs} runs: min **{:.0} ms**, median **{:.0} ms** (all: {}).\n",
+                sorted[0],
+                sorted[sorted.len() / 2],
+                times.iter().map(|t| format!("{t:.0}")).collect::<Vec<_>>().join(", ")
+            ));
+        }
+        Err(e) => text.push_str(&format!("\n### Cold open, offline\n\nFailed: {e}\n")),
+    }
+    ClientReport { text, first_load_gzip: gzip, over_budget: gzip > BUDGET_BYTES }
+}
+
+/// Milliseconds from navigation start to the full overview, per run.
+async fn cold_open(runs: usize) -> Result<Vec<f64>, String> {
+    let t = Target::start(Kind::Ours).await;
+    crate::workloads::preload_district(&t).await?;
+    let server = t.server().ok_or("our server")?;
+    let head = t.head_device().ok_or("the district head")?;
+    let code = head.invite(server, "district_head", None).await;
+    let profile = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let browser = Browser::launch(&profile.path().join("head")).await;
+    browser.join(server, &code, "Руководитель РМО").await;
+    let full = format!("return document.querySelectorAll('[data-testid=overview-row]').length >= {SCHOOLS}");
+    eventually("the overview with every school", || async {
+        (browser.script(&full).await == json!(true)).then_some(())
+    })
+    .await;
+    browser.wait_sync("сохранено на сервере").await;
+    browser.wait_offline_ready().await;
+    t.stop().await;
+
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        browser.client().refresh().await.map_err(|e| e.to_string())?;
+        let waited = browser
+            .client()
+            .execute_async(
+                "const [count, done] = arguments;
+                 const check = () => document.querySelectorAll('[data-testid=overview-row]').length >= count
+                     ? done(performance.now()) : requestAnimationFrame(check);
+                 check();",
+                vec![json!(SCHOOLS)],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        times.push(waited.as_f64().ok_or("a time")?);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    browser.quit().await;
+    Ok(times)
+}
