@@ -6,12 +6,21 @@ pub enum Error {
     /// The embedded database failed; the write it was part of did not happen.
     #[error("storage: {0}")]
     Storage(#[from] redb::Error),
+    /// The batch this write was committed in failed; none of it happened.
+    #[error("storage: {0}")]
+    Batch(std::sync::Arc<Error>),
+    /// The store was closed before the write was done.
+    #[error("storage: the store was closed")]
+    StoreClosed,
     /// A blocking storage task was cancelled or panicked.
     #[error("storage task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
     /// Files of the data directory could not be created or opened.
     #[error("data directory: {0}")]
     Io(#[from] std::io::Error),
+    /// A certificate, its key, or the certificate authority's settings.
+    #[error("TLS: {0}")]
+    Tls(String),
     /// The domain or protocol layer refused something.
     #[error(transparent)]
     Domain(#[from] shared::Error),

@@ -9,6 +9,7 @@
 //! any peer hears of it: heads the server advertises are always durable.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use automerge::Automerge;
@@ -104,12 +105,13 @@ pub struct Slot {
 pub struct Hub {
     store: Arc<dyn Store>,
     slots: Mutex<HashMap<DocumentId, Arc<Slot>>>,
+    stored: AtomicU64,
 }
 
 impl Hub {
     /// A hub over `store`.
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store, slots: Mutex::new(HashMap::new()) }
+        Self { store, slots: Mutex::new(HashMap::new()), stored: AtomicU64::new(0) }
     }
 
     /// The store behind the hub.
@@ -142,6 +144,11 @@ impl Hub {
                 slots.remove(id);
             }
         }
+    }
+
+    /// How many changes (append writes) the hub has stored since it started.
+    pub fn changes_stored(&self) -> u64 {
+        self.stored.load(Ordering::Relaxed)
     }
 
     /// How many documents are in memory.
@@ -184,11 +191,12 @@ impl Hub {
             return Ok(Some(result));
         }
         let chunk = doc.save_after(&before);
-        let store = self.store.clone();
         let id = slot.id;
-        match tokio::task::spawn_blocking(move || store.append(&id, &chunk)).await.map_err(Error::from).and_then(|r| r)
-        {
-            Ok(count) => *chunks = count,
+        match self.store.append(&id, chunk).await {
+            Ok(count) => {
+                *chunks = count;
+                self.stored.fetch_add(1, Ordering::Relaxed);
+            }
             Err(e) => {
                 *state = DocState::Unloaded;
                 return Err(e);

@@ -8,9 +8,11 @@
 //! transaction, so a crash leaves either the old chunks or the new snapshot.
 
 use std::path::Path;
+use std::sync::{Arc, mpsc};
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use shared::DocumentId;
+use tokio::sync::oneshot;
 
 use crate::Error;
 
@@ -25,8 +27,9 @@ const DIRECTORY: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("di
 pub trait Store: Send + Sync + 'static {
     /// The chunks of a document in order, or `None` if it was never stored.
     fn load(&self, id: &DocumentId) -> Result<Option<Vec<Vec<u8>>>, Error>;
-    /// Appends a chunk; returns how many chunks the document now has.
-    fn append(&self, id: &DocumentId, chunk: &[u8]) -> Result<usize, Error>;
+    /// Appends a chunk; resolves, once it is durable, to how many chunks
+    /// the document now has.
+    fn append(&self, id: &DocumentId, chunk: Vec<u8>) -> Appending;
     /// Replaces all chunks of a document with one snapshot.
     fn compact(&self, id: &DocumentId, snapshot: &[u8]) -> Result<(), Error>;
     /// Reads a server fact.
@@ -64,7 +67,47 @@ pub const STORE_FILE: &str = "documents.redb";
 
 /// The embedded store: one redb file, fsynced on every commit.
 pub struct RedbStore {
-    db: Database,
+    db: Arc<Database>,
+    /// To the writer thread (gone while dropping).
+    appends: Option<mpsc::Sender<Append>>,
+    writer: Option<std::thread::JoinHandle<()>>,
+}
+
+/// An append on its way to the writer thread.
+struct Append {
+    id: DocumentId,
+    chunk: Vec<u8>,
+    done: oneshot::Sender<Result<usize, Arc<Error>>>,
+}
+
+/// The most an append batch carries in one transaction.
+const BATCH_BYTES: usize = 32 * 1024 * 1024;
+
+/// An append in progress: resolves once the chunk is durable, with the
+/// number of chunks the document now has.
+pub struct Appending(oneshot::Receiver<Result<usize, Arc<Error>>>);
+
+impl std::future::Future for Appending {
+    type Output = Result<usize, Error>;
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
+        std::pin::Pin::new(&mut self.0).poll(cx).map(Self::outcome)
+    }
+}
+
+impl Appending {
+    /// Waits for the append outside an async context.
+    pub fn wait(self) -> Result<usize, Error> {
+        Self::outcome(self.0.blocking_recv())
+    }
+
+    fn outcome(received: Result<Result<usize, Arc<Error>>, oneshot::error::RecvError>) -> Result<usize, Error> {
+        match received {
+            Ok(Ok(count)) => Ok(count),
+            Ok(Err(e)) => Err(Error::Batch(e)),
+            Err(_) => Err(Error::StoreClosed),
+        }
+    }
 }
 
 impl RedbStore {
@@ -77,8 +120,79 @@ impl RedbStore {
         txn.open_table(META)?;
         txn.open_table(DIRECTORY)?;
         txn.commit()?;
-        Ok(Self { db })
+        Ok(Self::over(db))
     }
+
+    /// Appends are written by one thread of their own, in batches: an
+    /// fsync costs far more than writing a chunk, so everything that
+    /// arrived while one batch was being committed goes into the next
+    /// transaction with one fsync. Each append still completes only once
+    /// its batch is durable.
+    fn over(db: Database) -> Self {
+        let db = Arc::new(db);
+        let (tx, rx) = mpsc::channel::<Append>();
+        let writer = {
+            let db = db.clone();
+            std::thread::Builder::new()
+                .name("store-writer".into())
+                .spawn(move || {
+                    while let Ok(first) = rx.recv() {
+                        let mut bytes = first.chunk.len();
+                        let mut batch = vec![first];
+                        while bytes < BATCH_BYTES {
+                            let Ok(next) = rx.try_recv() else { break };
+                            bytes += next.chunk.len();
+                            batch.push(next);
+                        }
+                        match write_appends(&db, &batch) {
+                            Ok(counts) => {
+                                for (append, count) in batch.into_iter().zip(counts) {
+                                    let _ = append.done.send(Ok(count));
+                                }
+                            }
+                            Err(e) => {
+                                let e = Arc::new(e);
+                                for append in batch {
+                                    let _ = append.done.send(Err(e.clone()));
+                                }
+                            }
+                        }
+                    }
+                })
+                .expect("the store's writer thread starts")
+        };
+        Self { db, appends: Some(tx), writer: Some(writer) }
+    }
+}
+
+impl Drop for RedbStore {
+    /// Lets the writer finish what it was given, so the file is closed
+    /// (and can be opened again) once the store is dropped.
+    fn drop(&mut self) {
+        self.appends.take();
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
+    }
+}
+
+/// Writes `batch` in one transaction; each append's chunk count.
+fn write_appends(db: &Database, batch: &[Append]) -> Result<Vec<usize>, Error> {
+    let txn = db.begin_write()?;
+    let mut counts = Vec::with_capacity(batch.len());
+    {
+        let mut table = txn.open_table(CHUNKS)?;
+        for Append { id, chunk, .. } in batch {
+            let next = match table.range(doc_range(id))?.next_back() {
+                Some(last) => last?.0.value().1 + 1,
+                None => 0,
+            };
+            counts.push(table.range(doc_range(id))?.count() + 1);
+            table.insert((&id.as_bytes()[..], next), chunk.as_slice())?;
+        }
+    }
+    txn.commit()?;
+    Ok(counts)
 }
 
 fn doc_range(id: &DocumentId) -> std::ops::RangeInclusive<(&[u8], u64)> {
@@ -97,22 +211,14 @@ impl Store for RedbStore {
         Ok((!chunks.is_empty()).then_some(chunks))
     }
 
-    fn append(&self, id: &DocumentId, chunk: &[u8]) -> Result<usize, Error> {
-        let txn = self.db.begin_write()?;
-        let count;
-        {
-            let mut table = txn.open_table(CHUNKS)?;
-            let mut range = table.range(doc_range(id))?;
-            let next = match range.next_back() {
-                Some(last) => last?.0.value().1 + 1,
-                None => 0,
-            };
-            count = table.range(doc_range(id))?.count() + 1;
-            drop(range);
-            table.insert((&id.as_bytes()[..], next), chunk)?;
+    fn append(&self, id: &DocumentId, chunk: Vec<u8>) -> Appending {
+        let (done, outcome) = oneshot::channel();
+        if let Some(appends) = &self.appends {
+            // A send fails only when the writer is gone; the dropped `done`
+            // then tells the caller.
+            let _ = appends.send(Append { id: *id, chunk, done });
         }
-        txn.commit()?;
-        Ok(count)
+        Appending(outcome)
     }
 
     fn compact(&self, id: &DocumentId, snapshot: &[u8]) -> Result<(), Error> {
@@ -220,7 +326,7 @@ impl Store for RedbStore {
 pub fn restore(dir: &Path, from: &Path) -> Result<BackupSummary, Error> {
     std::fs::create_dir_all(dir)?;
     let summary = {
-        let backup = RedbStore { db: Database::open(from)? };
+        let backup = RedbStore::over(Database::open(from)?);
         let check = dir.join("restore-check.redb");
         let summary = backup.backup_to(&check)?;
         std::fs::remove_file(&check)?;
@@ -262,13 +368,42 @@ mod tests {
         {
             let store = RedbStore::open(dir.path()).unwrap();
             assert_eq!(store.load(&id).unwrap(), None);
-            assert_eq!(store.append(&id, b"one").unwrap(), 1);
-            store.append(&other, b"x").unwrap();
-            assert_eq!(store.append(&id, b"two").unwrap(), 2);
+            assert_eq!(store.append(&id, b"one".to_vec()).wait().unwrap(), 1);
+            store.append(&other, b"x".to_vec()).wait().unwrap();
+            assert_eq!(store.append(&id, b"two".to_vec()).wait().unwrap(), 2);
         }
         let store = RedbStore::open(dir.path()).unwrap();
         assert_eq!(store.load(&id).unwrap().unwrap(), vec![b"one".to_vec(), b"two".to_vec()]);
         assert_eq!(store.load(&other).unwrap().unwrap(), vec![b"x".to_vec()]);
+    }
+
+    #[test]
+    fn appends_from_many_threads_at_once_are_all_stored_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(RedbStore::open(dir.path()).unwrap());
+        let ids: Vec<DocumentId> = (0..4).map(|_| DocumentId::random()).collect();
+        let threads: Vec<_> = (0..16)
+            .map(|t| {
+                let (store, id) = (store.clone(), ids[t % 4]);
+                std::thread::spawn(move || {
+                    (0..20)
+                        .map(|n| store.append(&id, format!("{t}:{n}").into_bytes()).wait().unwrap())
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for counts in threads.into_iter().map(|t| t.join().unwrap()) {
+            assert!(counts.windows(2).all(|w| w[0] < w[1]), "a document's count grows with each append: {counts:?}");
+        }
+        for (k, id) in ids.iter().enumerate() {
+            let chunks = store.load(id).unwrap().unwrap();
+            assert_eq!(chunks.len(), 4 * 20);
+            for t in (k..16).step_by(4) {
+                let own: Vec<_> = chunks.iter().filter(|c| c.starts_with(format!("{t}:").as_bytes())).collect();
+                let expected: Vec<Vec<u8>> = (0..20).map(|n| format!("{t}:{n}").into_bytes()).collect();
+                assert_eq!(own, expected.iter().collect::<Vec<_>>(), "each writer's chunks in the order it wrote them");
+            }
+        }
     }
 
     #[test]
@@ -292,10 +427,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = RedbStore::open(dir.path()).unwrap();
         let id = DocumentId::random();
-        store.append(&id, b"a").unwrap();
-        store.append(&id, b"b").unwrap();
+        store.append(&id, b"a".to_vec()).wait().unwrap();
+        store.append(&id, b"b".to_vec()).wait().unwrap();
         store.compact(&id, b"ab").unwrap();
-        assert_eq!(store.append(&id, b"c").unwrap(), 2);
+        assert_eq!(store.append(&id, b"c".to_vec()).wait().unwrap(), 2);
         assert_eq!(store.load(&id).unwrap().unwrap(), vec![b"ab".to_vec(), b"c".to_vec()]);
     }
 
@@ -306,13 +441,13 @@ mod tests {
         let out = dir.path().join("backup.redb");
         {
             let store = RedbStore::open(&dir.path().join("live")).unwrap();
-            store.append(&id, b"one").unwrap();
-            store.append(&id, b"two").unwrap();
+            store.append(&id, b"one".to_vec()).wait().unwrap();
+            store.append(&id, b"two".to_vec()).wait().unwrap();
             store.set_meta("storage_id", b"s").unwrap();
             store.put_entries(&[("device", "a", b"1".to_vec())]).unwrap();
             let summary = store.backup_to(&out).unwrap();
             assert_eq!(summary, BackupSummary { documents: 1, chunks: 2, directory_entries: 1 });
-            store.append(&id, b"after the backup").unwrap();
+            store.append(&id, b"after the backup".to_vec()).wait().unwrap();
             // The live store is locked: restoring over it is refused.
             assert!(restore(&dir.path().join("live"), &out).is_err());
         }

@@ -42,7 +42,7 @@ async fn a_damaged_chunk_costs_only_itself_and_peers_restore_it() {
     {
         let store = RedbStore::open(dir.path()).unwrap();
         for chunk in [&first, &second, &third] {
-            store.append(&id, chunk).unwrap();
+            store.append(&id, chunk.to_vec()).await.unwrap();
         }
     }
 
