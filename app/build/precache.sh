@@ -2,11 +2,17 @@
 # Trunk post-build hook: writes the list of files the service worker must
 # precache (trunk's hashed names) and a version derived from their contents
 # into the staged sw.js, so every build that changes the app changes sw.js
-# and browsers pick the update up.
+# and browsers pick the update up. Then writes a gzip (and, where the
+# brotli tool is installed, a brotli) copy of each text and wasm file,
+# which the server sends to browsers that accept it.
 set -eu
 cd "${TRUNK_STAGING_DIR:?run by trunk}"
-files=$(find . -type f ! -name sw.js | sed 's|^\./||' | LC_ALL=C sort)
+files=$(find . -type f ! -name sw.js ! -name '*.gz' ! -name '*.br' | sed 's|^\./||' | LC_ALL=C sort)
 version=$(cat $files | sha256sum | cut -c1-16)
 list=$(for f in $files; do printf '"/%s",' "$f"; done | sed 's/,$//')
 sed -i "s|^const VERSION = .*;|const VERSION = \"$version\";|; s|^const PRECACHE = .*;|const PRECACHE = [$list];|" sw.js
 grep -q "const VERSION = \"$version\";" sw.js
+for f in $(find . -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.html' -o -name '*.webmanifest' \)); do
+  gzip -9 -n -k -f "$f"
+  if command -v brotli >/dev/null 2>&1; then brotli -q 11 -k -f "$f"; fi
+done
