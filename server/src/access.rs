@@ -460,6 +460,11 @@ impl Access {
         Ok(())
     }
 
+    /// How many devices are registered and not revoked.
+    pub fn active_devices(&self) -> usize {
+        self.dir().devices.values().filter(|d| d.revoked_ms.is_none()).count()
+    }
+
     /// The devices `by` manages, newest first.
     pub fn devices(&self, by: &Device) -> Vec<Device> {
         let mut devices: Vec<Device> =

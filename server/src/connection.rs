@@ -24,11 +24,13 @@ use shared::{Access, DocumentId, Message, Session};
 use crate::AppState;
 use crate::access::Device;
 use crate::hub::{ConnId, Ephemeral, Outbox, Slot};
+use crate::metrics::count;
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 
 /// WebSocket close codes (RFC 6455 §7.4.1).
 mod close_code {
+    pub(super) const NORMAL: u16 = 1000;
     pub(super) const PROTOCOL_ERROR: u16 = 1002;
     pub(super) const UNSUPPORTED_DATA: u16 = 1003;
     pub(super) const POLICY: u16 = 1008;
@@ -64,6 +66,7 @@ pub(crate) async fn serve(mut socket: WebSocket, state: AppState, device: Device
     let session = Session::server(state.identity.peer_id.clone(), state.identity.metadata());
     let mut revoked = state.access.watch(&device.id);
     tracing::debug!(conn = id, device = %device.id, "connected");
+    count(&state.metrics.connections);
     let mut conn = Connection {
         id,
         state: state.clone(),
@@ -116,12 +119,14 @@ pub(crate) async fn serve(mut socket: WebSocket, state: AppState, device: Device
                     if !wait.is_zero() {
                         tokio::time::sleep(wait).await;
                     }
+                    count(&state.metrics.messages_received);
                     conn.handle(&bytes).await
                 }
             }
         };
         match result {
             Ok(messages) => {
+                state.metrics.messages_sent.fetch_add(messages.len() as u64, Ordering::Relaxed);
                 if send_all(&mut socket, messages).await.is_err() {
                     break None;
                 }
@@ -134,6 +139,9 @@ pub(crate) async fn serve(mut socket: WebSocket, state: AppState, device: Device
         if close.code == close_code::RESTARTING {
             tracing::debug!(conn = id, "closing for shutdown");
         } else {
+            if close.code != close_code::NORMAL {
+                count(&state.metrics.connections_refused);
+            }
             tracing::warn!(conn = id, code = close.code, reason = %close.reason, "closing connection");
         }
         let error = conn.session.error(close.reason.clone()).encode();
@@ -234,6 +242,7 @@ impl Connection {
                     Ok(Some(Ok(reply))) => Ok(reply.into_iter().collect()),
                     Ok(Some(Err(e))) => Err(Close::protocol(e.to_string())),
                     Err(e) => {
+                        count(&self.state.metrics.storage_errors);
                         tracing::error!(conn = self.id, document = %document_id, error = %e, "could not store a change");
                         Err(Close {
                             code: close_code::INTERNAL_ERROR,
@@ -254,9 +263,9 @@ impl Connection {
             }
             Event::RemoteError(reason) => {
                 tracing::info!(conn = self.id, %reason, "peer reported an error");
-                Err(Close { code: 1000, reason: "closing after the peer's error".into() })
+                Err(Close { code: close_code::NORMAL, reason: "closing after the peer's error".into() })
             }
-            Event::Leave => Err(Close { code: 1000, reason: "goodbye".into() }),
+            Event::Leave => Err(Close { code: close_code::NORMAL, reason: "goodbye".into() }),
             Event::DocUnavailable(_) | Event::Nothing => Ok(vec![]),
         }
     }
@@ -271,6 +280,7 @@ impl Connection {
                 Ok(Some(Some(m))) => out.push(m),
                 Ok(_) => {}
                 Err(e) => {
+                    count(&self.state.metrics.storage_errors);
                     tracing::error!(conn = self.id, document = %id, error = %e, "could not load a document");
                     return Err(Close {
                         code: close_code::INTERNAL_ERROR,

@@ -12,10 +12,15 @@
 //!   documents per connection.
 //! - [`connection`]: one WebSocket connection driving a `shared::Session`.
 //! - [`admin`]: the administrator's socket (a backup of the live store).
+//! - [`tls`]: HTTPS from certificate files or an ACME authority, and the
+//!   plain-HTTP redirect.
+//! - [`metrics`]: counters and gauges for `/metrics` (Prometheus).
 //! - [`error`]: the server's error type.
 //!
 //! [`app`] builds the router (tests call it without a socket); [`run`] serves
-//! it on a listener until a shutdown future completes.
+//! it on a listener until a shutdown future completes, then closes every
+//! sync connection with a "server restarting" reason once its current
+//! message is handled and stored.
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
@@ -26,11 +31,14 @@ mod connection;
 pub mod error;
 pub mod hub;
 pub mod limits;
+pub mod metrics;
 pub mod store;
+pub mod tls;
 
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
@@ -93,6 +101,8 @@ pub struct AppState {
     pub shutdown: watch::Receiver<bool>,
     /// The devices' connections and message budgets.
     pub meter: Arc<limits::Meter>,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 /// Opens the data directory and returns the state to serve with, plus the
@@ -109,6 +119,7 @@ pub fn open(config: Config) -> Result<(AppState, watch::Sender<bool>), Error> {
         identity: Arc::new(identity),
         shutdown: rx,
         meter: Arc::default(),
+        metrics: Arc::default(),
     };
     Ok((state, tx))
 }
@@ -161,7 +172,12 @@ pub fn first_start(state: &AppState) -> Result<Option<FirstStart>, access::Acces
 
 /// The router: sync, the small JSON API, and the app's files.
 pub fn app(state: AppState) -> Router {
-    let files = ServeDir::new(&state.config.app_dir).append_index_html_on_directories(true);
+    // The build writes .br and .gz copies beside the files (the wasm is a
+    // third of its size gzipped); a browser that accepts one gets it.
+    let files = ServeDir::new(&state.config.app_dir)
+        .append_index_html_on_directories(true)
+        .precompressed_br()
+        .precompressed_gzip();
     // The service worker caches the app itself; the browser must always
     // revalidate, or users keep stale builds.
     let revalidate = SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
@@ -176,9 +192,20 @@ pub fn app(state: AppState) -> Router {
         .route("/api/devices", get(api::devices))
         .route("/api/devices/{id}/revoke", post(api::revoke))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics))
         .fallback_service(files)
         .layer(revalidate)
         .with_state(state)
+}
+
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let gauges = metrics::Readings {
+        connections_open: state.meter.open_connections(),
+        documents_open: state.hub.resident_documents(),
+        devices: state.access.active_devices(),
+        changes_stored: state.hub.changes_stored(),
+    };
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render(gauges))
 }
 
 /// `?token=…` on the sync URL: the way a standard automerge-repo client
@@ -214,23 +241,126 @@ async fn sync(
         .into_response()
 }
 
-/// Serves until `shutdown` completes, then closes every connection with a
-/// "server restarting" reason and returns.
+/// How long a shutdown waits for requests and connections to finish.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Serves on `listener` (HTTPS when `tls` says so, and then, on
+/// `redirect`, plain HTTP sending everyone to HTTPS) until `shutdown`
+/// completes. Then it stops accepting, lets HTTP requests finish, and
+/// closes every sync connection with a "server restarting" reason once the
+/// message it is handling is stored, so apps reconnect quietly.
 pub async fn run(
     listener: TcpListener,
+    redirect: Option<TcpListener>,
+    tls: &tls::Tls,
     state: AppState,
     stop: watch::Sender<bool>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
+    let https_port = listener.local_addr()?.port();
+    let acceptor = tls.acceptor().await?;
     let admin = tokio::spawn(admin::serve(state.config.data_dir.clone(), state.hub.store().clone()));
-    let router = app(state);
-    let served = axum::serve(listener, router)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
+    let handle = axum_server::Handle::<std::net::SocketAddr>::new();
+    let redirecting = redirect.map(|listener| {
+        let mut stopping = stop.subscribe();
+        tokio::spawn(
+            axum::serve(listener, tls::redirect(https_port))
+                .with_graceful_shutdown(async move {
+                    let _ = stopping.wait_for(|s| *s).await;
+                })
+                .into_future(),
+        )
+    });
+    // Dropped when the server ends on its own (its listener failed): the
+    // connections are stopped then too.
+    let (ended, server_ended) = tokio::sync::oneshot::channel::<()>();
+    {
+        let handle = handle.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                () = shutdown => tracing::info!("stopping: closing connections once their messages are stored"),
+                _ = server_ended => {}
+            }
             let _ = stop.send(true);
-        })
-        .await;
+            handle.graceful_shutdown(Some(SHUTDOWN_GRACE));
+        });
+    }
+    let service = app(state.clone()).into_make_service();
+    let server = axum_server::Server::from_listener(listener).handle(handle);
+    let served = match acceptor {
+        tls::Acceptor::Plain => server.serve(service).await,
+        tls::Acceptor::Files(acceptor) => server.acceptor(acceptor).serve(service).await,
+        tls::Acceptor::Acme(acceptor) => server.acceptor(acceptor).serve(service).await,
+    };
+    drop(ended);
+    if !state.meter.drained(SHUTDOWN_GRACE).await {
+        tracing::warn!(open = state.meter.open_connections(), "connections still open after the grace period");
+    }
     admin.abort();
+    if let Some(task) = redirecting {
+        task.abort();
+    }
     served?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    fn state(app_dir: &std::path::Path, data_dir: &std::path::Path) -> AppState {
+        let config = Config {
+            data_dir: data_dir.to_path_buf(),
+            app_dir: app_dir.to_path_buf(),
+            max_message_bytes: 1 << 20,
+            limits: limits::Limits::default(),
+        };
+        open(config).unwrap().0
+    }
+
+    async fn get(state: &AppState, path: &str, accept: Option<&str>) -> (StatusCode, Option<String>, Vec<u8>) {
+        let mut request = Request::builder().uri(path);
+        if let Some(accept) = accept {
+            request = request.header(header::ACCEPT_ENCODING, accept);
+        }
+        let response = app(state.clone()).oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
+        let encoding = response.headers().get(header::CONTENT_ENCODING).map(|v| v.to_str().unwrap().to_owned());
+        let status = response.status();
+        (status, encoding, response.into_body().collect().await.unwrap().to_bytes().to_vec())
+    }
+
+    #[tokio::test]
+    async fn the_app_is_sent_precompressed_to_browsers_that_accept_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let app_dir = dir.path().join("dist");
+        std::fs::create_dir_all(&app_dir).unwrap();
+        std::fs::write(app_dir.join("app_bg.wasm"), b"raw wasm").unwrap();
+        std::fs::write(app_dir.join("app_bg.wasm.gz"), b"gzip bytes").unwrap();
+        std::fs::write(app_dir.join("app_bg.wasm.br"), b"brotli bytes").unwrap();
+        let state = state(&app_dir, &dir.path().join("data"));
+        let (status, encoding, body) = get(&state, "/app_bg.wasm", Some("gzip, deflate, br")).await;
+        assert_eq!((status, encoding.as_deref(), body.as_slice()), (StatusCode::OK, Some("br"), &b"brotli bytes"[..]));
+        let (_, encoding, body) = get(&state, "/app_bg.wasm", Some("gzip")).await;
+        assert_eq!((encoding.as_deref(), body.as_slice()), (Some("gzip"), &b"gzip bytes"[..]));
+        let (_, encoding, body) = get(&state, "/app_bg.wasm", None).await;
+        assert_eq!((encoding, body.as_slice()), (None, &b"raw wasm"[..]));
+    }
+
+    #[tokio::test]
+    async fn metrics_count_devices_and_documents_in_the_prometheus_format() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state(dir.path(), &dir.path().join("data"));
+        let first = first_start(&state).unwrap().unwrap();
+        state.access.redeem(&first.school_head, "Учитель", api::now_ms()).unwrap();
+        let (status, _, body) = get(&state, "/metrics", None).await;
+        let text = String::from_utf8(body).unwrap();
+        assert_eq!(status, StatusCode::OK);
+        assert!(text.contains("\nmo_devices 1\n"), "{text}");
+        assert!(text.contains("\nmo_connections_open 0\n"), "{text}");
+        assert!(text.contains("# TYPE mo_sync_messages_received_total counter"), "{text}");
+    }
 }

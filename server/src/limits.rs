@@ -69,6 +69,24 @@ impl Meter {
         Some(ConnectionSlot { meter: self.clone(), device: device.to_owned() })
     }
 
+    /// Connections open now, over all devices.
+    pub fn open_connections(&self) -> usize {
+        self.connections.lock().expect("meter lock is never poisoned").values().sum()
+    }
+
+    /// Waits until every connection has closed, or `patience` has passed;
+    /// whether they all did.
+    pub async fn drained(&self, patience: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + patience;
+        while self.open_connections() > 0 {
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        true
+    }
+
     /// How long `device` must wait before its next message at `per_second`
     /// (with a burst of two seconds' worth); takes the message's token.
     pub fn delay(&self, device: &str, per_second: u32) -> Duration {

@@ -14,9 +14,9 @@ use tokio::net::TcpListener;
 #[derive(Parser, Debug)]
 #[command(version, about)]
 struct Args {
-    /// Port to listen on.
-    #[arg(long, env = "MO_PORT", default_value_t = 8080)]
-    port: u16,
+    /// Port to listen on (default 8080, or 443 with TLS).
+    #[arg(long, env = "MO_PORT")]
+    port: Option<u16>,
     /// Address to listen on (0.0.0.0 to accept other machines).
     #[arg(long, env = "MO_HOST", default_value = "127.0.0.1")]
     host: std::net::IpAddr,
@@ -40,9 +40,35 @@ struct Args {
     #[arg(long, env = "MO_MAX_DOCUMENTS_PER_CONNECTION", default_value_t = 5_000)]
     max_documents_per_connection: usize,
     /// The address people open the app at, for invitation links
-    /// (default: http://localhost:PORT).
+    /// (default: http://localhost:PORT, or https://DOMAIN with ACME).
     #[arg(long, env = "MO_PUBLIC_URL")]
     public_url: Option<String>,
+    /// HTTPS with this certificate chain (PEM, leaf first; re-read when it
+    /// changes). Needs --tls-key.
+    #[arg(long, env = "MO_TLS_CERT", requires = "tls_key", conflicts_with = "acme_domain")]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, env = "MO_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// HTTPS with a certificate obtained and renewed automatically for this
+    /// domain (repeat, or separate with commas, for several names). The
+    /// domain must point at this machine and the HTTPS port be reachable
+    /// on 443 from the internet (or from the authority).
+    #[arg(long, env = "MO_ACME_DOMAIN", value_delimiter = ',')]
+    acme_domain: Vec<String>,
+    /// E-mail the certificate authority may write to about expiry.
+    #[arg(long, env = "MO_ACME_EMAIL", value_delimiter = ',')]
+    acme_email: Vec<String>,
+    /// The ACME authority's directory (default: Let's Encrypt).
+    #[arg(long, env = "MO_ACME_DIRECTORY", default_value = server::tls::LETS_ENCRYPT)]
+    acme_directory: String,
+    /// Extra root certificates (PEM) to trust for the ACME authority's own
+    /// HTTPS: for a private or test authority only.
+    #[arg(long, env = "MO_ACME_CA")]
+    acme_ca: Option<PathBuf>,
+    /// With TLS on: plain HTTP on this port redirects to HTTPS (0: none).
+    #[arg(long, env = "MO_HTTP_PORT", default_value_t = 80)]
+    http_port: u16,
     /// An administrator's task instead of serving.
     #[command(subcommand)]
     command: Option<Admin>,
@@ -101,13 +127,18 @@ enum Admin {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // automerge's own spans are at INFO and format their arguments on
+    // every load and commit: a third of the server's CPU under load.
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=warn,automerge=warn".into()),
         )
         .init();
     let args = Args::parse();
-    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://localhost:{}", args.port));
+    let tls = tls(&args);
+    let port = args.port.unwrap_or(if tls.is_on() { 443 } else { 8080 });
+    let public_url = args.public_url.clone().unwrap_or_else(|| default_public_url(&tls, port));
     if let Some(task) = args.command {
         return admin(&args.data_dir, &public_url, task);
     }
@@ -125,10 +156,23 @@ async fn main() -> anyhow::Result<()> {
         },
     };
     let (state, stop) = server::open(config).with_context(|| format!("opening {}", args.data_dir.display()))?;
-    let addr = SocketAddr::new(args.host, args.port);
+    let addr = SocketAddr::new(args.host, port);
     let listener = TcpListener::bind(addr).await.with_context(|| format!("listening on {addr}"))?;
     let port = listener.local_addr()?.port();
-    let public_url = args.public_url.unwrap_or_else(|| format!("http://localhost:{port}"));
+    let public_url = args.public_url.clone().unwrap_or_else(|| default_public_url(&tls, port));
+    let redirect = match (tls.is_on(), args.http_port) {
+        (false, _) | (true, 0) => None,
+        (true, http_port) => {
+            let addr = SocketAddr::new(args.host, http_port);
+            match TcpListener::bind(addr).await {
+                Ok(l) => Some(l),
+                Err(e) => {
+                    tracing::warn!(%addr, error = %e, "cannot listen for plain HTTP to redirect it to HTTPS; going on without");
+                    None
+                }
+            }
+        }
+    };
     if let Some(first) = server::first_start(&state)? {
         tracing::info!(
             district = %first.district.name,
@@ -137,10 +181,39 @@ async fn main() -> anyhow::Result<()> {
         tracing::info!("district head's invitation: {public_url}/#/join/{}", first.district_head);
         tracing::info!("head of Школа №1's invitation: {public_url}/#/join/{}", first.school_head);
     }
-    tracing::info!(data_dir = %args.data_dir.display(), "server started at http://localhost:{port}");
-    server::run(listener, state, stop, shutdown_signal()).await?;
+    tracing::info!(data_dir = %args.data_dir.display(), "server started at {public_url}");
+    server::run(listener, redirect, &tls, state, stop, shutdown_signal()).await?;
     tracing::info!("server stopped");
     Ok(())
+}
+
+/// Where the certificate comes from, as the flags say.
+fn tls(args: &Args) -> server::tls::Tls {
+    use server::tls::Tls;
+    match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Tls::Files { cert: cert.clone(), key: key.clone() },
+        _ if !args.acme_domain.is_empty() => Tls::Acme {
+            domains: args.acme_domain.clone(),
+            emails: args.acme_email.clone(),
+            directory: args.acme_directory.clone(),
+            authority_roots: args.acme_ca.clone(),
+            cache: args.data_dir.join("acme"),
+        },
+        _ => Tls::Off,
+    }
+}
+
+fn default_public_url(tls: &server::tls::Tls, port: u16) -> String {
+    use server::tls::Tls;
+    let host = match tls {
+        Tls::Acme { domains, .. } => domains.first().map_or("localhost", String::as_str),
+        _ => "localhost",
+    };
+    match (tls.is_on(), port) {
+        (true, 443) => format!("https://{host}"),
+        (true, _) => format!("https://{host}:{port}"),
+        (false, _) => format!("http://{host}:{port}"),
+    }
 }
 
 /// Runs an administrator's task on the data directory and prints the result.

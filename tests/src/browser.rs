@@ -59,30 +59,61 @@ fn chromedriver() -> String {
     std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into())
 }
 
+/// How a browser is set up beyond its profile.
+#[derive(Debug, Clone, Default)]
+pub struct Setup {
+    /// The home directory Chromium runs with: its NSS database
+    /// (`.pki/nssdb`) is the certificate trust store on Linux.
+    pub home: Option<PathBuf>,
+    /// Names resolved to 127.0.0.1 (`mo.test`), as DNS would for a domain.
+    pub local_names: Vec<String>,
+}
+
 impl Browser {
     /// Starts Chromium on the profile in `profile` (created if missing);
     /// starting again on the same directory is a browser restart.
     pub async fn launch(profile: &Path) -> Self {
+        Self::launch_with(profile, &Setup::default()).await
+    }
+
+    /// Like [`Self::launch`], with a home of its own and local names.
+    pub async fn launch_with(profile: &Path, setup: &Setup) -> Self {
         std::fs::create_dir_all(profile).expect("create the profile directory");
         let port = crate::free_port();
-        let driver = Command::new(chromedriver())
+        let mut driver = Command::new(chromedriver());
+        if let Some(home) = &setup.home {
+            driver.env("HOME", home);
+        }
+        let driver = driver
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
             .unwrap_or_else(|e| panic!("start chromedriver ({e}); `cargo xtask test` installs it"));
+        let mut args = vec![
+            "--headless".to_owned(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-quic".into(),
+            "--no-first-run".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            "--disable-dev-shm-usage".into(),
+            "--window-size=1024,900".into(),
+            format!("--user-data-dir={}", profile.display()),
+        ];
+        if !setup.local_names.is_empty() {
+            let rules: Vec<String> = setup.local_names.iter().map(|n| format!("MAP {n} 127.0.0.1")).collect();
+            args.push(format!("--host-resolver-rules={}", rules.join(",")));
+        }
         let mut capabilities = serde_json::Map::new();
         capabilities.insert(
             "goog:chromeOptions".into(),
             json!({
                 "binary": chromium(),
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--disable-dev-shm-usage", "--window-size=1024,900",
-                    format!("--user-data-dir={}", profile.display()),
-                ],
+                "args": args,
                 "prefs": {
                     "download.default_directory": profile.join("downloads").display().to_string(),
                     "download.prompt_for_download": false,

@@ -11,12 +11,13 @@ pub mod js;
 pub mod office;
 pub mod peer;
 pub mod server;
+pub mod tls;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-pub use browser::{Browser, NewMember};
+pub use browser::{Browser, NewMember, Setup};
 pub use server::{Device, Server};
 
 /// How long anything a person would wait for may take before a test fails.

@@ -16,6 +16,9 @@ pub struct Server {
     dir: PathBuf,
     child: Option<Child>,
     env: Vec<(String, String)>,
+    args: Vec<String>,
+    /// Where browsers open it, when not `http://localhost:PORT`.
+    origin: Option<String>,
 }
 
 impl Server {
@@ -28,19 +31,46 @@ impl Server {
     /// Like [`Self::start`], with environment settings (`MO_MAX_…` limits).
     pub async fn start_with(dir: &Path, env: &[(&str, &str)]) -> Self {
         let env = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        let mut server = Self { port: crate::free_port(), dir: dir.to_path_buf(), child: None, env };
+        let mut server =
+            Self { port: crate::free_port(), dir: dir.to_path_buf(), child: None, env, args: Vec::new(), origin: None };
         server.resume().await;
         server
     }
 
-    /// `http://localhost:PORT`
+    /// Starts a server on `port` with more flags (`--tls-cert …`), opened
+    /// by browsers at `origin` (`https://mo.test:PORT`).
+    pub async fn start_serving(dir: &Path, port: u16, args: &[&str], origin: &str) -> Self {
+        let mut server = Self {
+            port,
+            dir: dir.to_path_buf(),
+            child: None,
+            env: Vec::new(),
+            args: args.iter().map(|a| (*a).to_owned()).collect(),
+            origin: Some(origin.to_owned()),
+        };
+        server.resume().await;
+        server
+    }
+
+    /// Where browsers open the app: `http://localhost:PORT` unless started
+    /// at another origin.
     pub fn url(&self) -> String {
-        format!("http://localhost:{}", self.port)
+        self.origin.clone().unwrap_or_else(|| format!("http://localhost:{}", self.port))
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     /// `ws://localhost:PORT/sync`
     pub fn sync_url(&self) -> String {
         format!("ws://localhost:{}/sync", self.port)
+    }
+
+    /// The running process's id.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().and_then(Child::id)
     }
 
     /// The data directory.
@@ -62,8 +92,19 @@ impl Server {
     /// Kills the process, as a power cut or a crash would.
     pub async fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
+            kill_group(&child);
             child.kill().await.expect("kill the server");
         }
+    }
+
+    /// Asks the server to stop (SIGTERM), as systemd does, and waits until
+    /// it has exited; whether it exited successfully.
+    pub async fn terminate(&mut self) -> bool {
+        let Some(mut child) = self.child.take() else { return false };
+        let pid = child.id().expect("a running server has a pid");
+        let _ = std::process::Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
+        let status = tokio::time::timeout(crate::PATIENCE, child.wait()).await.expect("the server stops in time");
+        status.is_ok_and(|s| s.success())
     }
 
     /// Starts the process again on the same port and data directory, and
@@ -98,12 +139,17 @@ impl Server {
             .arg(self.data_dir())
             .arg("--app-dir")
             .arg(app_dir())
-            .env("RUST_LOG", "info")
+            .args(&self.args)
+            // The server's own default log filter, as in production.
+            .env_remove("RUST_LOG")
             .env("NO_COLOR", "1")
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::from(log.try_clone().expect("clone the log handle")))
             .stderr(Stdio::from(log))
             .kill_on_drop(true)
+            // Its own process group: faketime runs the server as its child,
+            // and killing faketime alone would leave the server running.
+            .process_group(0)
             .spawn()
             .unwrap_or_else(|e| panic!("start {}: {e}", binary().display()));
         self.child = Some(child);
@@ -121,25 +167,9 @@ impl Server {
 
     /// One HTTP/1.1 request; returns status and body.
     pub async fn http(&self, method: &str, path: &str, token: Option<&str>, body: Option<&Value>) -> (u16, String) {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.expect("connect");
-        let body = body.map(Value::to_string).unwrap_or_default();
         let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
-        let request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n{auth}\
-             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        );
-        stream.write_all(request.as_bytes()).await.expect("send request");
-        let mut response = Vec::new();
-        tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut response))
-            .await
-            .expect("response in time")
-            .expect("read response");
-        let response = String::from_utf8_lossy(&response);
-        let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-        let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-        (status, body.to_owned())
+        let (status, _, body) = plain_http(self.port, "localhost", method, path, &auth, body).await;
+        (status, body)
     }
 
     /// A JSON API call that must succeed; its answer.
@@ -193,6 +223,51 @@ impl Server {
     pub fn sync_url_for(&self, device: &Device) -> String {
         format!("{}?token={}", self.sync_url(), device.token)
     }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(child) = &self.child {
+            kill_group(child);
+        }
+    }
+}
+
+/// SIGKILLs the process group `child` leads.
+fn kill_group(child: &Child) {
+    if let Some(pid) = child.id() {
+        let _ = std::process::Command::new("kill").args(["-KILL", "--", &format!("-{pid}")]).status();
+    }
+}
+
+/// One plain HTTP/1.1 request to `127.0.0.1:port` for `host`, with extra
+/// header lines; returns status, the response's head and its body.
+pub async fn plain_http(
+    port: u16,
+    host: &str,
+    method: &str,
+    path: &str,
+    headers: &str,
+    body: Option<&Value>,
+) -> (u16, String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n{headers}\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.expect("send request");
+    let mut response = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut response))
+        .await
+        .expect("response in time")
+        .expect("read response");
+    let response = String::from_utf8_lossy(&response);
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, head.to_owned(), body.to_owned())
 }
 
 /// A registered device, as the API described it.

@@ -3,6 +3,7 @@
 //! the wasm32 target, trunk, the wasm-bindgen CLI matching `Cargo.lock`,
 //! binaryen, and for tests Chromium, chromedriver and the JavaScript peer —
 //! and skip whatever is already there at the right version.
+//! `cargo xtask bench` runs the benchmarks (not part of `test`).
 //!
 //! Standard library only, so it builds in seconds on a fresh machine.
 
@@ -19,7 +20,13 @@ usage: cargo xtask <command>
   test [-- CARGO-TEST-ARGS]
                           build everything and run every test
   setup                   only install the tools `run` and `test` need
-  build-app [--test]      only build the app (release, or the test profile)";
+  build-app [--test]      only build the app (release, or the test profile)
+  package                 build the release and pack it with its installer
+                          into target/mo-server-VERSION-x86_64.tar.gz
+  bench [-- --quick | --only WORKLOAD | --out FILE]
+                          our server and the JavaScript automerge-repo sync
+                          server under the same load, and the app's size and
+                          cold start; writes BENCHMARKS.md";
 
 type Result<T = ()> = std::result::Result<T, String>;
 
@@ -33,6 +40,8 @@ fn main() -> ExitCode {
     let outcome = match command {
         "run" => run(&rest),
         "test" => test(&rest),
+        "bench" => bench(&rest),
+        "package" => package(),
         "setup" => setup_build_tools().and_then(|()| setup_test_tools()),
         "build-app" => setup_build_tools().and_then(|()| build_app(rest.iter().any(|a| a == "--test"))),
         _ => {
@@ -92,6 +101,74 @@ fn test(cargo_test_args: &[String]) -> Result {
     status(cargo().args(["check", "--package", "shared", "--target", "wasm32-unknown-unknown"]))
 }
 
+/// Builds the release app and server and packs them with the systemd unit,
+/// the settings template, the installer and the README: what a district's
+/// IT person copies to the server machine (see the README's guide).
+fn package() -> Result {
+    setup_build_tools()?;
+    build_app(false)?;
+    step("building the server");
+    status(cargo().args(["build", "--profile", "server", "--package", "server"]))?;
+    let version = env!("CARGO_PKG_VERSION");
+    let name = format!("mo-server-{version}-{}", std::env::consts::ARCH);
+    let stage = target_dir().join("package").join(&name);
+    let _ = std::fs::remove_dir_all(&stage);
+    let io = |what: &str, e: std::io::Error| format!("{what}: {e}");
+    std::fs::create_dir_all(stage.join("bin")).map_err(|e| io("creating the package", e))?;
+    let deploy = root().join("server").join("deploy");
+    let copies = [
+        (target_dir().join("server").join("server"), stage.join("bin").join("server")),
+        (deploy.join("mo-server.service"), stage.join("mo-server.service")),
+        (deploy.join("server.env.example"), stage.join("server.env.example")),
+        (deploy.join("install.sh"), stage.join("install.sh")),
+        (root().join("README.md"), stage.join("README.md")),
+    ];
+    for (from, to) in copies {
+        std::fs::copy(&from, &to).map_err(|e| io(&from.display().to_string(), e))?;
+    }
+    status(Command::new("cp").arg("-R").arg(root().join("app").join("dist")).arg(stage.join("app")))?;
+    let archive = target_dir().join(format!("{name}.tar.gz"));
+    status(
+        Command::new("tar")
+            .arg("-czf")
+            .arg(&archive)
+            .arg("-C")
+            .arg(stage.parent().expect("staged in package/"))
+            .arg(&name),
+    )?;
+    step(&format!("wrote {}", archive.display()));
+    Ok(())
+}
+
+/// Builds the release app and the server, then runs the benchmark binary
+/// (`tests/src/bin/bench`) with the server's optimised profile.
+fn bench(bench_args: &[String]) -> Result {
+    setup_build_tools()?;
+    setup_test_tools()?;
+    build_app(false)?;
+    step("building the server and the load generator");
+    status(cargo().args([
+        "build",
+        "--profile",
+        "server",
+        "--package",
+        "server",
+        "--package",
+        "e2e",
+        "--bin",
+        "server",
+        "--bin",
+        "bench",
+    ]))?;
+    step("running the benchmarks (several minutes)");
+    let mut cmd = Command::new(target_dir().join("server").join("bench"));
+    cmd.current_dir(root())
+        .args(bench_args)
+        .env("MO_SERVER_BIN", target_dir().join("server").join("server"))
+        .env("MO_APP_DIR", root().join("app").join("dist"));
+    status(&mut cmd)
+}
+
 /// Builds the app with trunk: release into app/dist, or the faster test
 /// profile into target/app-test-dist.
 fn build_app(for_tests: bool) -> Result {
@@ -121,6 +198,10 @@ fn setup_build_tools() -> Result {
     let bindgen = locked_version("wasm-bindgen")?;
     // Not --locked: one of the CLI's locked dependencies is not in the registry.
     cargo_install("wasm-bindgen", "wasm-bindgen-cli", &bindgen, false)?;
+    // The build writes brotli copies of the app's files when it can.
+    if !works("brotli", &["--version"]) {
+        apt_install(&["brotli"])?;
+    }
     // binaryen (wasm-opt) from npm: Debian's 108 breaks wasm-bindgen's output.
     npm_install(&binaryen_dir())
 }
@@ -158,7 +239,22 @@ fn setup_test_tools() -> Result {
     if !works("soffice", &["--version"]) || !works("pdftotext", &["-v"]) {
         apt_install(&["libreoffice-writer-nogui", "poppler-utils"])?;
     }
+    // HTTPS tests: Let's Encrypt's test authority and its mock DNS, the
+    // NSS tool that makes Chromium trust a root, and curl to check HTTPS.
+    if !on_path("pebble") || !on_path("pebble-challtestsrv") || !on_path("certutil") || !works("curl", &["--version"]) {
+        apt_install(&["pebble", "libnss3-tools", "curl"])?;
+    }
+    // The systemd unit is checked with systemd-analyze.
+    if !on_path("systemd-analyze") {
+        apt_install(&["systemd"])?;
+    }
     npm_install(&root().join("tests").join("interop"))
+}
+
+/// Whether `bin` is an executable file on PATH (for tools without a
+/// `--version` that exits successfully).
+fn on_path(bin: &str) -> bool {
+    env::split_paths(&env::var_os("PATH").unwrap_or_default()).any(|dir| dir.join(bin).is_file())
 }
 
 /// `cargo install crate --version v` unless `bin --version` already says `v`.

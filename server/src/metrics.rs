@@ -1,0 +1,134 @@
+//! What the server is doing, for a monitoring system: `/metrics` in the
+//! Prometheus text format. Counts only: nothing in it names a person, a
+//! school or a document.
+
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+/// Counters the connections and the hub add to.
+#[derive(Debug)]
+pub struct Metrics {
+    started: Instant,
+    /// WebSocket connections accepted since start.
+    pub connections: AtomicU64,
+    /// Protocol messages received from clients.
+    pub messages_received: AtomicU64,
+    /// Protocol messages sent to clients.
+    pub messages_sent: AtomicU64,
+    /// Reads or writes of the store that failed.
+    pub storage_errors: AtomicU64,
+    /// Connections closed because the client broke the protocol or a limit.
+    pub connections_refused: AtomicU64,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self {
+            started: Instant::now(),
+            connections: AtomicU64::new(0),
+            messages_received: AtomicU64::new(0),
+            messages_sent: AtomicU64::new(0),
+            storage_errors: AtomicU64::new(0),
+            connections_refused: AtomicU64::new(0),
+        }
+    }
+}
+
+/// What is read from elsewhere when `/metrics` is asked.
+#[derive(Debug, Clone, Copy)]
+pub struct Readings {
+    /// WebSocket connections open now.
+    pub connections_open: usize,
+    /// Documents in memory (open by at least one connection).
+    pub documents_open: usize,
+    /// Registered devices that are not revoked.
+    pub devices: usize,
+    /// Changes the hub has written to the store since start.
+    pub changes_stored: u64,
+}
+
+/// Adds one to a counter.
+pub fn count(counter: &AtomicU64) {
+    counter.fetch_add(1, Ordering::Relaxed);
+}
+
+impl Metrics {
+    /// The Prometheus text exposition of the counters and `gauges`.
+    pub fn render(&self, gauges: Readings) -> String {
+        let read = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let mut out = String::new();
+        let mut metric = |name: &str, kind: &str, help: &str, value: f64| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}");
+        };
+        metric("mo_up_seconds", "gauge", "Seconds since the server started.", self.started.elapsed().as_secs_f64());
+        metric("mo_connections_open", "gauge", "WebSocket sync connections open now.", gauges.connections_open as f64);
+        metric(
+            "mo_connections_total",
+            "counter",
+            "WebSocket sync connections accepted.",
+            read(&self.connections) as f64,
+        );
+        metric(
+            "mo_connections_refused_total",
+            "counter",
+            "Connections closed for breaking the protocol or a limit.",
+            read(&self.connections_refused) as f64,
+        );
+        metric(
+            "mo_documents_open",
+            "gauge",
+            "Documents in memory, open on some connection.",
+            gauges.documents_open as f64,
+        );
+        metric("mo_devices", "gauge", "Registered devices, revoked ones not counted.", gauges.devices as f64);
+        metric(
+            "mo_sync_messages_received_total",
+            "counter",
+            "Sync protocol messages received.",
+            read(&self.messages_received) as f64,
+        );
+        metric(
+            "mo_sync_messages_sent_total",
+            "counter",
+            "Sync protocol messages sent.",
+            read(&self.messages_sent) as f64,
+        );
+        metric(
+            "mo_changes_stored_total",
+            "counter",
+            "Document changes written to the store.",
+            gauges.changes_stored as f64,
+        );
+        metric(
+            "mo_storage_errors_total",
+            "counter",
+            "Store reads or writes that failed.",
+            read(&self.storage_errors) as f64,
+        );
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_metric_has_help_type_and_one_value() {
+        let metrics = Metrics::default();
+        count(&metrics.storage_errors);
+        count(&metrics.storage_errors);
+        let text = metrics.render(Readings { connections_open: 3, documents_open: 5, devices: 7, changes_stored: 11 });
+        assert!(text.contains("\nmo_storage_errors_total 2\n"), "{text}");
+        assert!(text.contains("\nmo_changes_stored_total 11\n"), "{text}");
+        assert!(text.contains("\nmo_connections_open 3\n"));
+        let samples: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+        let types = text.lines().filter(|l| l.starts_with("# TYPE ")).count();
+        assert_eq!(samples.len(), types, "one sample per declared metric");
+        for sample in samples {
+            let (name, value) = sample.split_once(' ').unwrap();
+            assert!(name.starts_with("mo_") && value.parse::<f64>().is_ok(), "{sample}");
+        }
+    }
+}
