@@ -59,6 +59,14 @@ fn chromedriver() -> String {
     std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into())
 }
 
+impl Drop for Browser {
+    /// Chromium is chromedriver's child, which killing chromedriver leaves
+    /// running: a test that failed before quitting would leave it behind.
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("pkill").args(["-9", "-f", &self.pattern()]).status();
+    }
+}
+
 /// How a browser is set up beyond its profile.
 #[derive(Debug, Clone, Default)]
 pub struct Setup {
@@ -157,18 +165,23 @@ impl Browser {
 
     /// Quits Chromium (its profile stays on disk) and returns the profile path.
     pub async fn quit(mut self) -> PathBuf {
-        let _ = self.client.close().await;
+        let _ = self.client.clone().close().await;
         let _ = self.driver.kill().await;
-        self.profile
+        self.profile.clone()
     }
 
     /// Kills Chromium at once (SIGKILL), as a closed tab, a dead battery or
     /// a crash would: whatever it was writing is cut off. Returns the profile.
     pub async fn crash(mut self) -> PathBuf {
-        let pattern = format!("user-data-dir={}", self.profile.display());
-        let _ = Command::new("pkill").args(["-9", "-f", &pattern]).status().await;
+        let _ = Command::new("pkill").args(["-9", "-f", &self.pattern()]).status().await;
         let _ = self.driver.kill().await;
-        self.profile
+        self.profile.clone()
+    }
+
+    /// What Chromium's command line holds, to find its processes.
+    fn pattern(&self) -> String {
+        // Anchored, so that `profile` does not also match `profile-b`.
+        format!("user-data-dir={}( |$)", self.profile.display())
     }
 
     /// The WebDriver client, for anything the helpers below do not cover.
