@@ -232,14 +232,23 @@ async fn sync(
     // Let frames somewhat over the limit through, so the client gets a
     // readable `error` instead of a bare transport failure.
     let hard_limit = state.config.max_message_bytes.saturating_mul(2).saturating_add(64 * 1024);
+    // Small socket buffers: most sync messages are a few hundred bytes, and
+    // tungstenite's default 128 KiB read buffer per connection was most of
+    // the server's memory with a thousand devices connected. Bigger
+    // messages still arrive whole; they are only read in more steps.
     ws.max_message_size(hard_limit)
         .max_frame_size(hard_limit)
+        .read_buffer_size(SOCKET_BUFFER_BYTES)
+        .write_buffer_size(SOCKET_BUFFER_BYTES)
         .on_upgrade(move |socket| async move {
             connection::serve(socket, state, device).await;
             drop(counted);
         })
         .into_response()
 }
+
+/// The WebSocket read and write buffers of one connection.
+const SOCKET_BUFFER_BYTES: usize = 8 * 1024;
 
 /// How long a shutdown waits for requests and connections to finish.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
