@@ -137,7 +137,8 @@ async fn main() -> ExitCode {
     let client = coldopen::client_section(quick).await;
     let targets = targets(&sections, &client);
     let header = header(&args);
-    let text = report::markdown(&header, &sections, &format!("{}{}", client.text, targets));
+    let findings = include_str!("findings.md");
+    let text = report::markdown(&header, &sections, &format!("{}{targets}{findings}", client.text));
     println!("{text}");
     if let Err(e) = std::fs::write(&out, &text) {
         eprintln!("bench: writing {}: {e}", out.display());

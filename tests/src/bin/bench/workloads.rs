@@ -112,13 +112,13 @@ pub(crate) async fn many_clients(t: &Target, n: usize, phase: Duration) -> Resul
     })
     .await?;
     let mut out = Vec::new();
-    let mut clients = clients;
+    // Each client with its number (the tasks finish in any order).
+    let mut clients: Vec<(usize, Client)> = clients.into_iter().enumerate().collect();
     for (label, period) in [("steady 1 edit/s each:", Some(Duration::from_secs(1))), ("saturated:", None)] {
         let costs = Costs::start(t);
         let deadline = Instant::now() + phase;
         let tasks: FuturesUnordered<_> = clients
             .into_iter()
-            .enumerate()
             .map(|(i, mut c)| async move {
                 let id = t.document(i, i / SCHOOLS);
                 let mut latencies = Vec::new();
@@ -141,15 +141,15 @@ pub(crate) async fn many_clients(t: &Target, n: usize, phase: Duration) -> Resul
                     latencies.push(sent.elapsed());
                     next = period.map_or_else(Instant::now, |p| next + p);
                 }
-                Ok::<_, String>((c, latencies))
+                Ok::<_, String>((i, c, latencies))
             })
             .collect();
         let finished: Vec<_> = tasks.collect().await;
         let mut latencies = Vec::new();
         clients = Vec::new();
         for f in finished {
-            let (c, l) = f?;
-            clients.push(c);
+            let (i, c, l) = f?;
+            clients.push((i, c));
             latencies.extend(l);
         }
         let (wall, costs) = costs.finish(t, label);
@@ -163,7 +163,7 @@ pub(crate) async fn many_clients(t: &Target, n: usize, phase: Duration) -> Resul
         out.extend(costs);
     }
     out.push(peak_rss(t));
-    for c in clients {
+    for (_, c) in clients {
         c.close().await;
     }
     Ok(out)
@@ -350,12 +350,13 @@ pub(crate) async fn returning(t: &Target, edits: usize) -> Result<Vec<Measure>> 
 }
 
 /// The ids and contents of a district's records: `SCHOOLS` schools with
-/// their members, library and five years, and the РМО's five years.
+/// their members, library and five years up to the current one
+/// (2026/2027), and the РМО's five years.
 pub(crate) fn district_documents(t: &Target) -> Vec<(Option<usize>, DocumentId, Automerge)> {
     let load = |doc: &mut automerge::AutoCommit| Automerge::load(&doc.save()).expect("a fixture document loads");
     let mut docs = Vec::new();
     for (s, school) in t.schools.iter().enumerate() {
-        for (y, year) in (2021..=2025).enumerate() {
+        for (y, year) in (2022..=2026).enumerate() {
             let mut f = fixture::build_for(school, &t.district, AcademicYear(year));
             docs.push((Some(s), YearDoc::id_for(school, AcademicYear(year)), load(&mut f.year)));
             if y == 0 {
