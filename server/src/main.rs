@@ -129,7 +129,9 @@ enum Admin {
 async fn main() -> anyhow::Result<()> {
     // automerge's own spans are at INFO and format their arguments on
     // every load and commit: a third of the server's CPU under load.
+    // No colour codes where nobody reads a terminal (journald, a log file).
     tracing_subscriber::fmt()
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,tower_http=warn,automerge=warn".into()),
