@@ -199,13 +199,13 @@ pub fn app(state: AppState) -> Router {
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    let gauges = metrics::Readings {
+    let readings = metrics::Readings {
         connections_open: state.meter.open_connections(),
         documents_open: state.hub.resident_documents(),
         devices: state.access.active_devices(),
         changes_stored: state.hub.changes_stored(),
     };
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render(gauges))
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render(readings))
 }
 
 /// `?token=…` on the sync URL: the way a standard automerge-repo client

@@ -54,58 +54,46 @@ pub fn count(counter: &AtomicU64) {
 }
 
 impl Metrics {
-    /// The Prometheus text exposition of the counters and `gauges`.
-    pub fn render(&self, gauges: Readings) -> String {
-        let read = |c: &AtomicU64| c.load(Ordering::Relaxed);
+    /// The Prometheus text exposition of the counters and `readings`.
+    pub fn render(&self, readings: Readings) -> String {
+        let read = |c: &AtomicU64| c.load(Ordering::Relaxed) as f64;
+        let (gauge, counter) = ("gauge", "counter");
+        let metrics = [
+            ("mo_up_seconds", gauge, "Seconds since the server started.", self.started.elapsed().as_secs_f64()),
+            ("mo_connections_open", gauge, "WebSocket sync connections open now.", readings.connections_open as f64),
+            ("mo_connections_total", counter, "WebSocket sync connections accepted.", read(&self.connections)),
+            (
+                "mo_connections_refused_total",
+                counter,
+                "Connections closed for breaking the protocol or a limit.",
+                read(&self.connections_refused),
+            ),
+            (
+                "mo_documents_open",
+                gauge,
+                "Documents in memory, open on some connection.",
+                readings.documents_open as f64,
+            ),
+            ("mo_devices", gauge, "Registered devices, revoked ones not counted.", readings.devices as f64),
+            (
+                "mo_sync_messages_received_total",
+                counter,
+                "Sync protocol messages received.",
+                read(&self.messages_received),
+            ),
+            ("mo_sync_messages_sent_total", counter, "Sync protocol messages sent.", read(&self.messages_sent)),
+            (
+                "mo_changes_stored_total",
+                counter,
+                "Document changes written to the store.",
+                readings.changes_stored as f64,
+            ),
+            ("mo_storage_errors_total", counter, "Store reads or writes that failed.", read(&self.storage_errors)),
+        ];
         let mut out = String::new();
-        let mut metric = |name: &str, kind: &str, help: &str, value: f64| {
+        for (name, kind, help, value) in metrics {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}");
-        };
-        metric("mo_up_seconds", "gauge", "Seconds since the server started.", self.started.elapsed().as_secs_f64());
-        metric("mo_connections_open", "gauge", "WebSocket sync connections open now.", gauges.connections_open as f64);
-        metric(
-            "mo_connections_total",
-            "counter",
-            "WebSocket sync connections accepted.",
-            read(&self.connections) as f64,
-        );
-        metric(
-            "mo_connections_refused_total",
-            "counter",
-            "Connections closed for breaking the protocol or a limit.",
-            read(&self.connections_refused) as f64,
-        );
-        metric(
-            "mo_documents_open",
-            "gauge",
-            "Documents in memory, open on some connection.",
-            gauges.documents_open as f64,
-        );
-        metric("mo_devices", "gauge", "Registered devices, revoked ones not counted.", gauges.devices as f64);
-        metric(
-            "mo_sync_messages_received_total",
-            "counter",
-            "Sync protocol messages received.",
-            read(&self.messages_received) as f64,
-        );
-        metric(
-            "mo_sync_messages_sent_total",
-            "counter",
-            "Sync protocol messages sent.",
-            read(&self.messages_sent) as f64,
-        );
-        metric(
-            "mo_changes_stored_total",
-            "counter",
-            "Document changes written to the store.",
-            gauges.changes_stored as f64,
-        );
-        metric(
-            "mo_storage_errors_total",
-            "counter",
-            "Store reads or writes that failed.",
-            read(&self.storage_errors) as f64,
-        );
+        }
         out
     }
 }
