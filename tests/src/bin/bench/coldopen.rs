@@ -56,7 +56,7 @@ fn compressed(tool: &str, args: &[&str], path: &Path) -> Option<u64> {
 }
 
 /// The app's size and cold open.
-pub(crate) async fn client_section(quick: bool) -> ClientReport {
+pub(crate) async fn client_section(quick: bool, with_cold_open: bool) -> ClientReport {
     let dist = e2e::server::app_dir();
     let files = first_load(&dist);
     let gzip: u64 = files.iter().map(|f| f.2).sum();
@@ -85,6 +85,9 @@ pub(crate) async fn client_section(quick: bool) -> ClientReport {
     ));
     eprintln!("\n==> the app: first load {} KB gzip", gzip / 1000);
     let runs = if quick { 2 } else { 5 };
+    if !with_cold_open {
+        return ClientReport { text, first_load_gzip: gzip, over_budget: gzip > BUDGET_BYTES };
+    }
     match cold_open(runs).await {
         Ok((warm, cold)) => {
             text.push_str(&format!(
