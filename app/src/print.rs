@@ -2,11 +2,14 @@
 //! print view (the app's bars hidden, print CSS with page breaks) and saved
 //! as a DOCX file made in the browser.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use leptos::prelude::*;
 use shared::paper::{Block, Cell, Paper, Para, Table};
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
+use web_sys::MessageEvent;
 
 /// The document in the print view, if one is open.
 #[derive(Clone, Copy)]
@@ -16,9 +19,65 @@ pub struct Printing(pub RwSignal<Option<Paper>>);
 pub type MakePaper = Rc<dyn Fn() -> Result<Paper, String>>;
 
 /// Saves `paper` as a DOCX file through the browser's download.
-pub fn download(paper: &Paper) -> Result<(), String> {
-    let bytes = shared::paper::docx::to_docx(paper).map_err(|e| e.to_string())?;
+pub async fn download(paper: Paper) -> Result<(), String> {
+    let bytes = write_docx(&paper).await?;
     save_file(&paper.file_name, &bytes).map_err(|e| format!("Браузер не сохранил файл: {e:?}"))
+}
+
+/// Starts saving `paper` as DOCX; `error` says why it failed, if it does.
+fn save_in_background(paper: Paper, error: RwSignal<Option<String>>) {
+    error.set(None);
+    leptos::task::spawn_local(async move { error.set(download(paper).await.err()) });
+}
+
+/// The DOCX file of `paper`, written by the DOCX worker
+/// (`public/docx-worker.js`, `src/bin/docx.rs`): one worker per file, ended
+/// when it has answered.
+async fn write_docx(paper: &Paper) -> Result<Vec<u8>, String> {
+    let not_started = |e: JsValue| format!("Модуль DOCX не запустился: {}", js_message(&e));
+    let json = serde_json::to_string(paper).map_err(|e| e.to_string())?;
+    let worker = web_sys::Worker::new("/docx-worker.js").map_err(not_started)?;
+    let (answer, answered) = futures_channel::oneshot::channel::<Result<Vec<u8>, String>>();
+    let answer = Rc::new(RefCell::new(Some(answer)));
+    let reply = answer.clone();
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+        let data = e.data();
+        let bytes =
+            js_sys::Reflect::get(&data, &"bytes".into()).ok().and_then(|b| b.dyn_into::<js_sys::Uint8Array>().ok());
+        let result = match bytes {
+            Some(bytes) => Ok(bytes.to_vec()),
+            None => Err(js_sys::Reflect::get(&data, &"error".into())
+                .ok()
+                .and_then(|e| e.as_string())
+                .unwrap_or_else(|| "модуль DOCX ответил непонятно".into())),
+        };
+        if let Some(reply) = reply.borrow_mut().take() {
+            let _ = reply.send(result);
+        }
+    });
+    // A worker that cannot load (offline before the app was kept for
+    // offline use) reports a plain `error` event.
+    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+        let message = e.dyn_ref::<web_sys::ErrorEvent>().map(|e| e.message()).filter(|m| !m.is_empty());
+        if let Some(reply) = answer.borrow_mut().take() {
+            let _ = reply.send(Err(format!(
+                "Модуль DOCX не загрузился{}",
+                message.map(|m| format!(": {m}")).unwrap_or_default()
+            )));
+        }
+    });
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    let result = match worker.post_message(&JsValue::from_str(&json)) {
+        Ok(()) => answered.await.unwrap_or_else(|_| Err("модуль DOCX не ответил".into())),
+        Err(e) => Err(not_started(e)),
+    };
+    worker.terminate();
+    result.map_err(|e| format!("DOCX не записан: {e}"))
+}
+
+fn js_message(e: &JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_else(|| format!("{e:?}"))
 }
 
 fn save_file(name: &str, bytes: &[u8]) -> Result<(), JsValue> {
@@ -60,7 +119,10 @@ pub fn PaperActions(
         }
         Err(e) => error.set(Some(e)),
     };
-    let save = move |_| error.set(make.with_value(|m| m()).and_then(|paper| download(&paper)).err());
+    let save = move |_| match make.with_value(|m| m()) {
+        Ok(paper) => save_in_background(paper, error),
+        Err(e) => error.set(Some(e)),
+    };
     view! {
         <span class="paper-actions">
             <button data-testid=format!("{testid}-print") on:click=print>{format!("Печать{suffix}")}</button>
@@ -83,7 +145,7 @@ pub fn PrintView() -> impl IntoView {
                 <div class="print-view" data-testid="print-view">
                     <div class="print-bar no-print">
                         <button class="primary" data-testid="print-now" on:click=move |_| print_page()>"Печать"</button>
-                        <button data-testid="print-docx" on:click=move |_| error.set(download(&for_docx).err())>"Скачать DOCX"</button>
+                        <button data-testid="print-docx" on:click=move |_| save_in_background(for_docx.clone(), error)>"Скачать DOCX"</button>
                         <button data-testid="print-close" on:click=move |_| printing.0.set(None)>"Закрыть"</button>
                         <span class="muted">{paper.file_name.clone()}</span>
                         {move || error.get().map(|e| view! { <span class="field-error" role="alert">{e}</span> })}

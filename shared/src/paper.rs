@@ -5,8 +5,10 @@
 
 pub mod docx;
 
+use serde::{Deserialize, Serialize};
+
 /// How a paragraph lines up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Align {
     /// Flush left.
     #[default]
@@ -32,7 +34,7 @@ impl Align {
 }
 
 /// A piece of a paragraph in one style.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Span {
     /// The words.
     pub text: String,
@@ -43,7 +45,7 @@ pub struct Span {
 }
 
 /// A paragraph.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Para {
     /// Its pieces.
     pub spans: Vec<Span>,
@@ -111,7 +113,7 @@ impl Para {
 }
 
 /// A table cell: paragraphs, spanning one or more columns.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cell {
     /// Its paragraphs.
     pub paras: Vec<Para>,
@@ -137,7 +139,7 @@ impl Cell {
 }
 
 /// A table.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Table {
     /// Column widths, in parts of the whole.
     pub widths: Vec<u32>,
@@ -150,7 +152,7 @@ pub struct Table {
 }
 
 /// A block of a document.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Block {
     /// A paragraph.
     Para(Para),
@@ -163,7 +165,7 @@ pub enum Block {
 }
 
 /// A document ready to print or save.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Paper {
     /// What it is, «Протокол № 3 от 14.11.2026».
     pub title: String,

@@ -1,0 +1,22 @@
+//! The DOCX writer, as a web worker of its own (`/docx-worker.js` loads it):
+//! docx-rs and its zip and deflate code are a tenth of the app's wasm that
+//! nobody needs until they save a document, so the first screen does not
+//! wait for them. The service worker precaches it with the rest of the app,
+//! so saving still works offline.
+
+#![allow(unreachable_pub)]
+
+use shared::paper::Paper;
+use wasm_bindgen::prelude::wasm_bindgen;
+
+/// A document sent as JSON (a [`Paper`]) as the bytes of its `.docx` file,
+/// or why it could not be written.
+#[wasm_bindgen]
+pub fn docx(paper: &str) -> Result<Vec<u8>, String> {
+    let paper: Paper = serde_json::from_str(paper).map_err(|e| format!("документ не прочитан: {e}"))?;
+    shared::paper::docx::to_docx(&paper).map_err(|e| e.to_string())
+}
+
+fn main() {
+    console_error_panic_hook::set_once();
+}
