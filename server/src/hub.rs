@@ -190,7 +190,9 @@ impl Hub {
             }
             return Ok(Some(result));
         }
-        let chunk = doc.save_after(&before);
+        // A new document's first chunk is the whole document, saved by
+        // columns, which loads far faster than the same changes one by one.
+        let chunk = if *chunks == 0 { doc.save() } else { doc.save_after(&before) };
         let id = slot.id;
         match self.store.append(&id, chunk).await {
             Ok(count) => {
@@ -259,5 +261,55 @@ impl Hub {
             }
         }
         Ok(DocState::Present { doc, chunks: chunks.len() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use automerge::transaction::Transactable;
+    use automerge::{ROOT, ReadDoc};
+
+    use super::*;
+    use crate::store::RedbStore;
+
+    /// automerge's chunk header: magic bytes (4), checksum (4), then the
+    /// chunk's type: 0 a whole document, 1 or 2 a change.
+    fn chunk_type(chunk: &[u8]) -> u8 {
+        chunk[8]
+    }
+
+    fn edit(doc: &mut Automerge, key: &str, value: i64) {
+        let mut tx = doc.transaction();
+        tx.put(ROOT, key, value).unwrap();
+        tx.commit();
+    }
+
+    #[tokio::test]
+    async fn a_new_documents_first_chunk_is_the_whole_document_and_it_loads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> = Arc::new(RedbStore::open(dir.path()).unwrap());
+        let hub = Hub::new(store.clone());
+        let (id, outbox) = (DocumentId::random(), Arc::new(Outbox::default()));
+        let slot = hub.subscribe(id, 1, &outbox);
+        // A peer's first sync brings weeks of offline changes at once.
+        hub.apply(&slot, 1, true, |doc| (0..50).for_each(|n| edit(doc, "days", n))).await.unwrap();
+        hub.apply(&slot, 1, true, |doc| edit(doc, "theme", 7)).await.unwrap();
+        let chunks = store.load(&id).unwrap().unwrap();
+        assert_eq!(chunks.len(), 2);
+        assert_eq!(chunk_type(&chunks[0]), 0, "the first chunk is a saved document");
+        assert_ne!(chunk_type(&chunks[1]), 0, "later chunks are only the new changes");
+        let heads = hub.read(&slot, |doc| doc.get_heads()).await.unwrap().unwrap();
+
+        hub.unsubscribe(&id, 1);
+        let slot = hub.subscribe(id, 2, &outbox);
+        let (loaded, days, changes) = hub
+            .read(&slot, |doc| {
+                let days = doc.get(ROOT, "days").unwrap().map(|(value, _)| value.into_owned());
+                (doc.get_heads(), days, doc.get_changes(&[]).len())
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((loaded, days, changes), (heads, Some(automerge::Value::from(49_i64)), 51));
     }
 }
