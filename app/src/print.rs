@@ -19,7 +19,7 @@ pub struct Printing(pub RwSignal<Option<Paper>>);
 pub type MakePaper = Rc<dyn Fn() -> Result<Paper, String>>;
 
 /// Saves `paper` as a DOCX file through the browser's download.
-pub async fn download(paper: Paper) -> Result<(), String> {
+async fn download(paper: Paper) -> Result<(), String> {
     let bytes = write_docx(&paper).await?;
     save_file(&paper.file_name, &bytes).map_err(|e| format!("Браузер не сохранил файл: {e:?}"))
 }

@@ -99,27 +99,28 @@ pub(crate) async fn client_section(quick: bool, with_cold_open: bool) -> ClientR
         text.push_str(&files_table(&later, None));
     }
     eprintln!("\n==> the app: first load {} KB gzip", gzip / 1000);
-    let runs = if quick { 2 } else { 5 };
-    if !with_cold_open {
-        return ClientReport { text, first_load_gzip: gzip, over_budget: gzip > BUDGET_BYTES };
-    }
-    match cold_open(runs).await {
-        Ok((warm, cold)) => {
-            text.push_str(&format!(
-                "\n### Cold open, offline\n\nThe district head's browser (headless Chromium, no CPU \
-                 throttling) has synced the district of the cold-sync workload ({SCHOOLS} schools × 5 years \
-                 and the РМО) and the server is stopped. Each run times, from the navigation's start, until \
-                 the district overview shows every school, computed from the stored documents (polled once \
-                 a frame from the page's load on, so at most a frame late).\n\n\
-                 - browser quit and started again, {runs} runs: {}\n\
-                 - the open tab reloaded, {runs} runs: {}\n",
-                summary(&cold),
-                summary(&warm),
-            ));
-        }
-        Err(e) => text.push_str(&format!("\n### Cold open, offline\n\nFailed: {e}\n")),
+    if with_cold_open {
+        text.push_str(&cold_open_section(if quick { 2 } else { 5 }).await);
     }
     ClientReport { text, first_load_gzip: gzip, over_budget: gzip > BUDGET_BYTES }
+}
+
+/// The cold open's part of the report, from `runs` runs of each kind.
+async fn cold_open_section(runs: usize) -> String {
+    match cold_open(runs).await {
+        Ok((warm, cold)) => format!(
+            "\n### Cold open, offline\n\nThe district head's browser (headless Chromium, no CPU \
+             throttling) has synced the district of the cold-sync workload ({SCHOOLS} schools × 5 years \
+             and the РМО) and the server is stopped. Each run times, from the navigation's start, until \
+             the district overview shows every school, computed from the stored documents (polled once \
+             a frame from the page's load on, so at most a frame late).\n\n\
+             - browser quit and started again, {runs} runs: {}\n\
+             - the open tab reloaded, {runs} runs: {}\n",
+            summary(&cold),
+            summary(&warm),
+        ),
+        Err(e) => format!("\n### Cold open, offline\n\nFailed: {e}\n"),
+    }
 }
 
 /// «min **a ms**, median **b ms** (all: …)».
