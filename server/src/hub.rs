@@ -205,14 +205,8 @@ impl Hub {
             }
         }
         if *chunks > COMPACT_AFTER_CHUNKS {
-            let snapshot = doc.save();
-            let store = self.store.clone();
-            match tokio::task::spawn_blocking(move || store.compact(&id, &snapshot))
-                .await
-                .map_err(Error::from)
-                .and_then(|r| r)
-            {
-                Ok(()) => *chunks = 1,
+            match self.store.compact(&id, doc.save()).await {
+                Ok(count) => *chunks = count,
                 // The chunks are still there; compaction is only an optimisation.
                 Err(e) => tracing::warn!(document = %id, error = %e, "compaction failed"),
             }

@@ -30,8 +30,9 @@ pub trait Store: Send + Sync + 'static {
     /// Appends a chunk; resolves, once it is durable, to how many chunks
     /// the document now has.
     fn append(&self, id: &DocumentId, chunk: Vec<u8>) -> Appending;
-    /// Replaces all chunks of a document with one snapshot.
-    fn compact(&self, id: &DocumentId, snapshot: &[u8]) -> Result<(), Error>;
+    /// Replaces all chunks of a document with one snapshot; resolves,
+    /// once that is durable, to the document's chunk count (one).
+    fn compact(&self, id: &DocumentId, snapshot: Vec<u8>) -> Appending;
     /// Reads a server fact.
     fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, Error>;
     /// Writes a server fact.
@@ -73,10 +74,12 @@ pub struct RedbStore {
     writer: Option<std::thread::JoinHandle<()>>,
 }
 
-/// An append on its way to the writer thread.
+/// A write on its way to the writer thread: a chunk appended to a
+/// document, or (`compact`) one replacing all of the document's chunks.
 struct Append {
     id: DocumentId,
     chunk: Vec<u8>,
+    compact: bool,
     done: oneshot::Sender<Result<usize, Arc<Error>>>,
 }
 
@@ -123,11 +126,13 @@ impl RedbStore {
         Ok(Self::over(db))
     }
 
-    /// Appends are written by one thread of their own, in batches: an
-    /// fsync costs far more than writing a chunk, so everything that
-    /// arrived while one batch was being committed goes into the next
-    /// transaction with one fsync. Each append still completes only once
-    /// its batch is durable.
+    /// Appends and compactions are written by one thread of their own, in
+    /// batches: an fsync costs far more than writing a chunk, so everything
+    /// that arrived while one batch was being committed goes into the next
+    /// transaction with one fsync. Each write still completes only once
+    /// its batch is durable. (Compactions once had a blocking thread and a
+    /// transaction each: when a thousand documents reached the threshold
+    /// together, hundreds of threads queued on redb's one writer.)
     fn over(db: Database) -> Self {
         let db = Arc::new(db);
         let (tx, rx) = mpsc::channel::<Append>();
@@ -165,6 +170,19 @@ impl RedbStore {
     }
 }
 
+impl RedbStore {
+    /// Hands a write to the writer thread.
+    fn write(&self, id: &DocumentId, chunk: Vec<u8>, compact: bool) -> Appending {
+        let (done, outcome) = oneshot::channel();
+        if let Some(appends) = &self.appends {
+            // A send fails only when the writer is gone; the dropped `done`
+            // then tells the caller.
+            let _ = appends.send(Append { id: *id, chunk, compact, done });
+        }
+        Appending(outcome)
+    }
+}
+
 impl Drop for RedbStore {
     /// Lets the writer finish what it was given, so the file is closed
     /// (and can be opened again) once the store is dropped.
@@ -182,12 +200,17 @@ fn write_appends(db: &Database, batch: &[Append]) -> Result<Vec<usize>, Error> {
     let mut counts = Vec::with_capacity(batch.len());
     {
         let mut table = txn.open_table(CHUNKS)?;
-        for Append { id, chunk, .. } in batch {
+        for Append { id, chunk, compact, .. } in batch {
             let next = match table.range(doc_range(id))?.next_back() {
                 Some(last) => last?.0.value().1 + 1,
                 None => 0,
             };
-            counts.push(table.range(doc_range(id))?.count() + 1);
+            if *compact {
+                table.retain_in(doc_range(id), |_, _| false)?;
+                counts.push(1);
+            } else {
+                counts.push(table.range(doc_range(id))?.count() + 1);
+            }
             table.insert((&id.as_bytes()[..], next), chunk.as_slice())?;
         }
     }
@@ -212,28 +235,11 @@ impl Store for RedbStore {
     }
 
     fn append(&self, id: &DocumentId, chunk: Vec<u8>) -> Appending {
-        let (done, outcome) = oneshot::channel();
-        if let Some(appends) = &self.appends {
-            // A send fails only when the writer is gone; the dropped `done`
-            // then tells the caller.
-            let _ = appends.send(Append { id: *id, chunk, done });
-        }
-        Appending(outcome)
+        self.write(id, chunk, false)
     }
 
-    fn compact(&self, id: &DocumentId, snapshot: &[u8]) -> Result<(), Error> {
-        let txn = self.db.begin_write()?;
-        {
-            let mut table = txn.open_table(CHUNKS)?;
-            let next = match table.range(doc_range(id))?.next_back() {
-                Some(last) => last?.0.value().1 + 1,
-                None => 0,
-            };
-            table.retain_in(doc_range(id), |_, _| false)?;
-            table.insert((&id.as_bytes()[..], next), snapshot)?;
-        }
-        txn.commit()?;
-        Ok(())
+    fn compact(&self, id: &DocumentId, snapshot: Vec<u8>) -> Appending {
+        self.write(id, snapshot, true)
     }
 
     fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, Error> {
@@ -429,9 +435,24 @@ mod tests {
         let id = DocumentId::random();
         store.append(&id, b"a".to_vec()).wait().unwrap();
         store.append(&id, b"b".to_vec()).wait().unwrap();
-        store.compact(&id, b"ab").unwrap();
+        assert_eq!(store.compact(&id, b"ab".to_vec()).wait().unwrap(), 1);
         assert_eq!(store.append(&id, b"c".to_vec()).wait().unwrap(), 2);
         assert_eq!(store.load(&id).unwrap().unwrap(), vec![b"ab".to_vec(), b"c".to_vec()]);
+    }
+
+    #[test]
+    fn a_compaction_and_the_appends_queued_behind_it_keep_their_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = RedbStore::open(dir.path()).unwrap();
+        let id = DocumentId::random();
+        for chunk in [b"a", b"b", b"c"] {
+            store.append(&id, chunk.to_vec()).wait().unwrap();
+        }
+        // Sent without waiting, so the writer is likely to take them as one batch.
+        let writes = [store.compact(&id, b"abc".to_vec()), store.append(&id, b"d".to_vec()), store.append(&id, b"e".to_vec())];
+        let counts: Vec<usize> = writes.into_iter().map(|w| w.wait().unwrap()).collect();
+        assert_eq!(counts, [1, 2, 3]);
+        assert_eq!(store.load(&id).unwrap().unwrap(), vec![b"abc".to_vec(), b"d".to_vec(), b"e".to_vec()]);
     }
 
     #[test]
