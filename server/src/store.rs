@@ -70,23 +70,31 @@ pub const STORE_FILE: &str = "documents.redb";
 pub struct RedbStore {
     db: Arc<Database>,
     /// To the writer thread (gone while dropping).
-    appends: Option<mpsc::Sender<Append>>,
+    writes: Option<mpsc::Sender<Write>>,
     writer: Option<std::thread::JoinHandle<()>>,
 }
 
-/// A write on its way to the writer thread: a chunk appended to a
-/// document, or (`compact`) one replacing all of the document's chunks.
-struct Append {
+/// A write on its way to the writer thread.
+struct Write {
     id: DocumentId,
     chunk: Vec<u8>,
-    compact: bool,
+    kind: WriteKind,
     done: oneshot::Sender<Result<usize, Arc<Error>>>,
+}
+
+/// What a write does with the document's chunks already stored.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum WriteKind {
+    /// Keeps them; the chunk goes after them.
+    Append,
+    /// Replaces them all (the chunk is a snapshot).
+    Compact,
 }
 
 /// The most an append batch carries in one transaction.
 const BATCH_BYTES: usize = 32 * 1024 * 1024;
 
-/// An append in progress: resolves once the chunk is durable, with the
+/// An append (or compaction) in progress: resolves once it is durable, with the
 /// number of chunks the document now has.
 pub struct Appending(oneshot::Receiver<Result<usize, Arc<Error>>>);
 
@@ -135,7 +143,7 @@ impl RedbStore {
     /// together, hundreds of threads queued on redb's one writer.)
     fn over(db: Database) -> Self {
         let db = Arc::new(db);
-        let (tx, rx) = mpsc::channel::<Append>();
+        let (tx, rx) = mpsc::channel::<Write>();
         let writer = {
             let db = db.clone();
             std::thread::Builder::new()
@@ -149,16 +157,16 @@ impl RedbStore {
                             bytes += next.chunk.len();
                             batch.push(next);
                         }
-                        match write_appends(&db, &batch) {
+                        match write_batch(&db, &batch) {
                             Ok(counts) => {
-                                for (append, count) in batch.into_iter().zip(counts) {
-                                    let _ = append.done.send(Ok(count));
+                                for (write, count) in batch.into_iter().zip(counts) {
+                                    let _ = write.done.send(Ok(count));
                                 }
                             }
                             Err(e) => {
                                 let e = Arc::new(e);
-                                for append in batch {
-                                    let _ = append.done.send(Err(e.clone()));
+                                for write in batch {
+                                    let _ = write.done.send(Err(e.clone()));
                                 }
                             }
                         }
@@ -166,18 +174,16 @@ impl RedbStore {
                 })
                 .expect("the store's writer thread starts")
         };
-        Self { db, appends: Some(tx), writer: Some(writer) }
+        Self { db, writes: Some(tx), writer: Some(writer) }
     }
-}
 
-impl RedbStore {
     /// Hands a write to the writer thread.
-    fn write(&self, id: &DocumentId, chunk: Vec<u8>, compact: bool) -> Appending {
+    fn write(&self, id: &DocumentId, chunk: Vec<u8>, kind: WriteKind) -> Appending {
         let (done, outcome) = oneshot::channel();
-        if let Some(appends) = &self.appends {
+        if let Some(writes) = &self.writes {
             // A send fails only when the writer is gone; the dropped `done`
             // then tells the caller.
-            let _ = appends.send(Append { id: *id, chunk, compact, done });
+            let _ = writes.send(Write { id: *id, chunk, kind, done });
         }
         Appending(outcome)
     }
@@ -187,29 +193,30 @@ impl Drop for RedbStore {
     /// Lets the writer finish what it was given, so the file is closed
     /// (and can be opened again) once the store is dropped.
     fn drop(&mut self) {
-        self.appends.take();
+        self.writes.take();
         if let Some(writer) = self.writer.take() {
             let _ = writer.join();
         }
     }
 }
 
-/// Writes `batch` in one transaction; each append's chunk count.
-fn write_appends(db: &Database, batch: &[Append]) -> Result<Vec<usize>, Error> {
+/// Writes `batch` in one transaction, in order; each write's chunk count.
+fn write_batch(db: &Database, batch: &[Write]) -> Result<Vec<usize>, Error> {
     let txn = db.begin_write()?;
     let mut counts = Vec::with_capacity(batch.len());
     {
         let mut table = txn.open_table(CHUNKS)?;
-        for Append { id, chunk, compact, .. } in batch {
+        for Write { id, chunk, kind, .. } in batch {
             let next = match table.range(doc_range(id))?.next_back() {
                 Some(last) => last?.0.value().1 + 1,
                 None => 0,
             };
-            if *compact {
-                table.retain_in(doc_range(id), |_, _| false)?;
-                counts.push(1);
-            } else {
-                counts.push(table.range(doc_range(id))?.count() + 1);
+            match kind {
+                WriteKind::Append => counts.push(table.range(doc_range(id))?.count() + 1),
+                WriteKind::Compact => {
+                    table.retain_in(doc_range(id), |_, _| false)?;
+                    counts.push(1);
+                }
             }
             table.insert((&id.as_bytes()[..], next), chunk.as_slice())?;
         }
@@ -235,11 +242,11 @@ impl Store for RedbStore {
     }
 
     fn append(&self, id: &DocumentId, chunk: Vec<u8>) -> Appending {
-        self.write(id, chunk, false)
+        self.write(id, chunk, WriteKind::Append)
     }
 
     fn compact(&self, id: &DocumentId, snapshot: Vec<u8>) -> Appending {
-        self.write(id, snapshot, true)
+        self.write(id, snapshot, WriteKind::Compact)
     }
 
     fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, Error> {
@@ -441,18 +448,30 @@ mod tests {
     }
 
     #[test]
-    fn a_compaction_and_the_appends_queued_behind_it_keep_their_order() {
+    fn a_compaction_and_the_appends_behind_it_in_one_batch_keep_their_order() {
         let dir = tempfile::tempdir().unwrap();
         let store = RedbStore::open(dir.path()).unwrap();
-        let id = DocumentId::random();
+        let (id, other) = (DocumentId::random(), DocumentId::random());
         for chunk in [b"a", b"b", b"c"] {
             store.append(&id, chunk.to_vec()).wait().unwrap();
         }
-        // Sent without waiting, so the writer is likely to take them as one batch.
-        let writes = [store.compact(&id, b"abc".to_vec()), store.append(&id, b"d".to_vec()), store.append(&id, b"e".to_vec())];
-        let counts: Vec<usize> = writes.into_iter().map(|w| w.wait().unwrap()).collect();
-        assert_eq!(counts, [1, 2, 3]);
+        store.append(&other, b"x".to_vec()).wait().unwrap();
+        let write =
+            |id: DocumentId, chunk: &[u8], kind| Write { id, chunk: chunk.to_vec(), kind, done: oneshot::channel().0 };
+        // The batch the writer thread would make of these, written directly.
+        let batch = [
+            write(id, b"abc", WriteKind::Compact),
+            write(other, b"y", WriteKind::Append),
+            write(id, b"d", WriteKind::Append),
+            write(id, b"e", WriteKind::Append),
+        ];
+        assert_eq!(write_batch(&store.db, &batch).unwrap(), [1, 2, 2, 3]);
         assert_eq!(store.load(&id).unwrap().unwrap(), vec![b"abc".to_vec(), b"d".to_vec(), b"e".to_vec()]);
+        assert_eq!(
+            store.load(&other).unwrap().unwrap(),
+            vec![b"x".to_vec(), b"y".to_vec()],
+            "the other document untouched"
+        );
     }
 
     #[test]
