@@ -10,7 +10,7 @@
 
 use std::ops::RangeInclusive;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
 use crate::date::AcademicYear;
 use crate::district::DistrictYearDoc;
@@ -38,20 +38,6 @@ impl Role {
     /// Whether the role belongs to one school.
     pub fn is_school_role(self) -> bool {
         matches!(self, Self::Member | Self::SchoolHead)
-    }
-}
-
-/// In JSON a role is its code (`"school_head"`).
-impl Serialize for Role {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.code())
-    }
-}
-
-impl<'de> Deserialize<'de> for Role {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let code = String::deserialize(d)?;
-        Role::from_code(&code).ok_or_else(|| serde::de::Error::custom(format!("unknown role `{code}`")))
     }
 }
 

@@ -2,6 +2,7 @@
 //! administration's thematic checks.
 
 use autosurgeon::{Hydrate, Reconcile, Text};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::date::{AcademicYear, Date};
@@ -18,7 +19,7 @@ crate::choices! {
 }
 
 /// An analysis (аналитическая справка).
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Analysis {
     /// Stable identity.
     #[key]
@@ -34,15 +35,18 @@ pub struct Analysis {
     /// предмет анализа
     pub subject: String,
     /// текст
+    #[serde(with = "crate::record::serde_text")]
     pub text: Text,
     /// выводы
+    #[serde(with = "crate::record::serde_text")]
     pub conclusions: Text,
     /// рекомендации
+    #[serde(with = "crate::record::serde_text")]
     pub recommendations: Text,
 }
 
 /// An analysis form, checked.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AnalysisFields {
     /// после чего
     pub kind: AnalysisKind,

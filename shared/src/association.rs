@@ -9,6 +9,7 @@
 
 use automerge::AutoCommit;
 use autosurgeon::{Hydrate, Reconcile};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::member::{Member, MemberFields};
@@ -20,7 +21,7 @@ use crate::{DocumentId, Error};
 pub const SCHEMA_VERSION: u64 = 2;
 
 /// The records of one association.
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct AssociationDoc {
     /// Layout version; a client never rewrites a newer one.
     #[autosurgeon(hydrate = "crate::lenient::whole")]

@@ -4,13 +4,14 @@
 //! Documents store a date as ISO text (`2026-10-15`), which every automerge
 //! program reads; the domain never reads a clock: callers pass today in.
 
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 use autosurgeon::reconcile::NoKey;
 use autosurgeon::{Hydrate, HydrateError, Reconcile, Reconciler};
 
 /// A day of the Gregorian calendar.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Date {
     year: i32,
     month: u8,
@@ -154,7 +155,7 @@ pub fn month_name(month: u8) -> &'static str {
 
 /// An academic year, named by the calendar year it starts in: `2026` is
 /// 2026/2027, from 1 September 2026 to 31 August 2027.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct AcademicYear(pub i32);
 
 impl AcademicYear {
@@ -205,7 +206,7 @@ impl fmt::Display for AcademicYear {
 
 /// When a plan row is due: a day, or a whole month («октябрь»), in which
 /// case it is due by the month's last day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum When {
     /// A particular day.
     Day(Date),

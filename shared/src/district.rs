@@ -9,6 +9,7 @@
 
 use automerge::AutoCommit;
 use autosurgeon::{Hydrate, Reconcile, Text};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::date::{AcademicYear, Date};
@@ -21,7 +22,7 @@ use crate::{DocumentId, Error};
 pub const DISTRICT_SCHEMA_VERSION: u64 = 1;
 
 /// A district РМО's records for one academic year.
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct DistrictYearDoc {
     /// Layout version; a client never rewrites a newer one.
     #[autosurgeon(hydrate = "crate::lenient::whole")]
@@ -85,7 +86,7 @@ crate::choices! {
 }
 
 /// A seminar, workshop or open event of the РМО.
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct DistrictEvent {
     /// Stable identity.
     #[key]
@@ -105,11 +106,12 @@ pub struct DistrictEvent {
     /// участников
     pub participants: u32,
     /// итоги
+    #[serde(with = "crate::record::serde_text")]
     pub summary: Text,
 }
 
 /// A district event form, checked.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DistrictEventFields {
     /// вид
     pub kind: EventKind,
@@ -173,7 +175,7 @@ impl DistrictEventFields {
 }
 
 /// A participant of a contest and how they did.
-#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Participant {
     /// ФИО
     pub name: String,
@@ -184,7 +186,7 @@ pub struct Participant {
 }
 
 /// A contest of professional mastery (конкурс профессионального мастерства).
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Contest {
     /// Stable identity.
     #[key]
@@ -203,7 +205,7 @@ pub struct Contest {
 
 /// A contest form, checked; participants one per line as
 /// «ФИО; школа; результат».
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContestFields {
     /// название
     pub title: String,
@@ -270,7 +272,7 @@ crate::choices! {
 }
 
 /// A visit to a school, with the recommendations given and what came of them.
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Visit {
     /// Stable identity.
     #[key]
@@ -284,15 +286,17 @@ pub struct Visit {
     /// дата
     pub date: Date,
     /// рекомендации
+    #[serde(with = "crate::record::serde_text")]
     pub recommendations: Text,
     /// срок исполнения рекомендаций
     pub follow_up_by: Option<Date>,
     /// как выполнены
+    #[serde(with = "crate::record::serde_text")]
     pub follow_up: Text,
 }
 
 /// A visit form, checked.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VisitFields {
     /// школа
     pub school: String,
@@ -349,7 +353,7 @@ impl VisitFields {
 }
 
 /// A consultation given to a class teacher.
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Consultation {
     /// Stable identity.
     #[key]
@@ -365,7 +369,7 @@ pub struct Consultation {
 }
 
 /// A consultation form, checked.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConsultationFields {
     /// кому
     pub who: String,
@@ -394,7 +398,7 @@ impl ConsultationFields {
 }
 
 /// A young specialist and their mentor.
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct MentoringPair {
     /// Stable identity.
     #[key]
@@ -410,7 +414,7 @@ pub struct MentoringPair {
 }
 
 /// A mentoring pair form, checked.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MentoringFields {
     /// наставник
     pub mentor: String,

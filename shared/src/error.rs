@@ -47,6 +47,12 @@ pub enum Error {
     /// A text longer than a record may hold.
     #[error("Слишком длинный текст (не больше {0} знаков)")]
     TooLong(usize),
+    /// A change sent to a kind of document it does not belong in.
+    #[error("the change does not belong in a {0:?} document")]
+    NotInDocument(crate::DocKind),
+    /// A message between the app's screens and its engine that does not decode.
+    #[error("bad message between the app's screens and its engine: {0}")]
+    Link(#[from] postcard::Error),
     /// A record with that id is not in the document.
     #[error("no record with id {0}")]
     NotFound(uuid::Uuid),

@@ -186,7 +186,7 @@ impl FieldErrors {
 
 /// Declares a closed list of choices a form offers: each variant with a
 /// stable code (form values) and a Russian label; the first is the default.
-/// Documents store the variant's name.
+/// Documents store the variant's name; JSON and the app's messages, its code.
 #[macro_export]
 macro_rules! choices {
     ($(#[$meta:meta])* pub enum $name:ident { $first:ident = ($fcode:literal, $flabel:literal) $(, $variant:ident = ($code:literal, $label:literal))* $(,)? }) => {
@@ -228,6 +228,22 @@ macro_rules! choices {
             /// (code, label) pairs for a select.
             pub fn options() -> Vec<(&'static str, &'static str)> {
                 Self::ALL.iter().map(|v| (v.code(), v.label())).collect()
+            }
+        }
+
+        /// Outside documents (JSON, the app's messages) a choice is its code.
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.code())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let code = <String as ::serde::Deserialize>::deserialize(d)?;
+                Self::from_code(&code).ok_or_else(|| {
+                    <D::Error as ::serde::de::Error>::custom(format!("unknown {} `{code}`", stringify!($name)))
+                })
             }
         }
     };

@@ -2,6 +2,7 @@
 //! upbringing and where they were presented, and the search over them.
 
 use autosurgeon::{Hydrate, Reconcile, Text};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::date::Date;
@@ -38,7 +39,7 @@ crate::choices! {
 }
 
 /// A material in the копилка.
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Material {
     /// Stable identity.
     #[key]
@@ -56,6 +57,7 @@ pub struct Material {
     /// направление воспитания
     pub area: Area,
     /// описание
+    #[serde(with = "crate::record::serde_text")]
     pub description: Text,
     /// ссылка или файл
     pub link: String,
@@ -67,7 +69,7 @@ pub struct Material {
 }
 
 /// A material form, checked.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MaterialFields {
     /// название
     pub title: String,

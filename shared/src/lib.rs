@@ -20,6 +20,9 @@
 //! - [`library`]: the document holding them.
 //! - [`district`]: a district РМО's year: its plan, events, contests,
 //!   visits with follow-up, consultations, mentoring pairs.
+//! - [`change`]: a person's change to one document, as the app's screens
+//!   send it and its engine applies it; [`link`]: the messages between the
+//!   two.
 //! - [`access`]: roles, document owners, and who may read or write what.
 //! - [`overview`]: a school's line in the district head's overview.
 //! - [`paper`]: a printable document and its DOCX form; [`papers`]: the
@@ -32,6 +35,7 @@
 pub mod access;
 pub mod analysis;
 pub mod association;
+pub mod change;
 #[cfg(test)]
 mod convergence;
 pub mod date;
@@ -46,6 +50,7 @@ mod fuzz;
 pub mod kopilka;
 mod lenient;
 pub mod library;
+pub mod link;
 pub mod member;
 pub mod overview;
 pub mod paper;
@@ -62,6 +67,7 @@ pub mod year;
 
 pub use access::{Access, Grant, Owner, Role};
 pub use association::{AssociationDoc, SCHEMA_VERSION};
+pub use change::{Change, DocKind};
 pub use date::{AcademicYear, Date};
 pub use doc_id::DocumentId;
 pub use error::Error;

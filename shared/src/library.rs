@@ -4,6 +4,7 @@
 
 use automerge::AutoCommit;
 use autosurgeon::{Hydrate, Reconcile};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::date::{AcademicYear, Date};
@@ -16,7 +17,7 @@ use crate::{DocumentId, Error};
 pub const LIBRARY_SCHEMA_VERSION: u64 = 1;
 
 /// Regulations and materials of one association.
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct LibraryDoc {
     /// Layout version; a client never rewrites a newer one.
     #[autosurgeon(hydrate = "crate::lenient::whole")]

@@ -2,6 +2,7 @@
 //! profile as the school head keeps it, and the rules a form must pass.
 
 use autosurgeon::{Hydrate, Reconcile};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::date::Date;
@@ -31,7 +32,7 @@ crate::choices! {
 }
 
 /// The fields of a member a person fills in, already checked.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct MemberFields {
     /// ФИО
     pub full_name: String,
@@ -64,7 +65,7 @@ pub struct MemberFields {
 }
 
 /// A member of the association as stored in the association document.
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Member {
     /// Stable identity; list merges match members by it.
     #[key]

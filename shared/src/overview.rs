@@ -7,9 +7,10 @@ use crate::date::Date;
 use crate::member::{CATEGORY_WARNING_DAYS, COURSE_INTERVAL_YEARS};
 use crate::plan::{PlanDoc, WorkKind};
 use crate::{AssociationDoc, LibraryDoc, YearDoc};
+use serde::{Deserialize, Serialize};
 
 /// One school's line in the overview.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct SchoolSummary {
     /// Meetings (заседания МО) in the plan.
     pub meetings_planned: usize,

@@ -4,6 +4,7 @@
 
 use automerge::AutoCommit;
 use autosurgeon::{Hydrate, Reconcile};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::Error;
@@ -36,7 +37,7 @@ crate::choices! {
 }
 
 /// A row of the year plan.
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct PlanRow {
     /// Stable identity.
     #[key]
@@ -68,7 +69,7 @@ pub struct PlanRow {
 }
 
 /// A plan row form, checked.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlanFields {
     /// сроки
     pub when: When,

@@ -2,25 +2,29 @@
 //! (методическая тема), goal, tasks and head.
 
 use autosurgeon::{Hydrate, Reconcile, Text};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::form::{FieldErrors, Values, member_value};
 
 /// The association's profile for one year.
-#[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Profile {
     /// методическая тема
+    #[serde(with = "crate::record::serde_text")]
     pub theme: Text,
     /// цель
+    #[serde(with = "crate::record::serde_text")]
     pub goal: Text,
     /// задачи, one per line
+    #[serde(with = "crate::record::serde_text")]
     pub tasks: Text,
     /// руководитель МО (a member)
     pub head: Option<Uuid>,
 }
 
 /// A profile form, checked.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ProfileFields {
     /// методическая тема
     pub theme: String,

@@ -4,6 +4,7 @@
 //! are automerge text, so two people typing in one protocol both keep their
 //! words.
 
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use autosurgeon::{Hydrate, Reconcile, Text};
@@ -26,7 +27,7 @@ crate::choices! {
 }
 
 /// A meeting protocol (протокол заседания МО).
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Protocol {
     /// Stable identity.
     #[key]
@@ -46,6 +47,7 @@ pub struct Protocol {
     /// Guests, as written («педагог-психолог Сидорова А. А.»).
     pub invited: String,
     /// тема заседания
+    #[serde(with = "crate::record::serde_text")]
     pub theme: Text,
     /// повестка дня
     pub agenda: Vec<AgendaItem>,
@@ -56,7 +58,7 @@ pub struct Protocol {
 }
 
 /// A protocol's header form, checked.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProtocolFields {
     /// номер
     pub number: u32,
@@ -156,7 +158,7 @@ impl ProtocolFields {
 }
 
 /// An item of the agenda (вопрос повестки дня).
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct AgendaItem {
     /// Stable identity.
     #[key]
@@ -164,19 +166,23 @@ pub struct AgendaItem {
     /// Edits and removals.
     pub life: Life,
     /// вопрос
+    #[serde(with = "crate::record::serde_text")]
     pub topic: Text,
     /// докладчик (a member's name or a guest)
     pub speaker: String,
     /// СЛУШАЛИ
+    #[serde(with = "crate::record::serde_text")]
     pub heard: Text,
     /// ВЫСТУПИЛИ
+    #[serde(with = "crate::record::serde_text")]
     pub spoke: Text,
     /// РЕШИЛИ / ПОСТАНОВИЛИ
+    #[serde(with = "crate::record::serde_text")]
     pub decided: Text,
 }
 
 /// An agenda item form, checked.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgendaFields {
     /// вопрос
     pub topic: String,
@@ -217,7 +223,7 @@ impl AgendaFields {
 }
 
 /// A decision of the meeting, with who does it by when.
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Decision {
     /// Stable identity.
     #[key]
@@ -225,6 +231,7 @@ pub struct Decision {
     /// Edits and removals.
     pub life: Life,
     /// what was decided
+    #[serde(with = "crate::record::serde_text")]
     pub text: Text,
     /// ответственный
     pub responsible: Option<Uuid>,
@@ -235,7 +242,7 @@ pub struct Decision {
 }
 
 /// A decision form, checked.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DecisionFields {
     /// what was decided
     pub text: String,

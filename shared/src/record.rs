@@ -7,6 +7,7 @@
 //!   removed so that an edit made concurrently with a removal brings the
 //!   record back instead of vanishing.
 
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 use automerge::transaction::CommitOptions;
@@ -145,6 +146,19 @@ impl fmt::Debug for Revision {
     }
 }
 
+/// Sent between the app's screens and its engine as the count alone.
+impl Serialize for Revision {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i64(self.value())
+    }
+}
+
+impl<'de> Deserialize<'de> for Revision {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Self(Counter::with_value(i64::deserialize(d)?)))
+    }
+}
+
 impl Reconcile for Revision {
     type Key<'a> = NoKey;
 
@@ -165,7 +179,7 @@ impl Hydrate for Revision {
 /// removed at: an edit made concurrently with the removal raises the revision
 /// past it and brings the record back, so neither person's work vanishes
 /// without a trace and every device shows the same list.
-#[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Life {
     /// Edits so far.
     #[autosurgeon(missing = "Default::default")]
@@ -284,8 +298,25 @@ pub fn set_text(text: &mut autosurgeon::Text, new: &str) {
     }
 }
 
+/// Serde for a collaborative text field (`#[serde(with = ...)]`): sent
+/// between the app's screens and its engine as the text it holds now.
+pub mod serde_text {
+    use autosurgeon::Text;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// The text as a string.
+    pub fn serialize<S: Serializer>(text: &Text, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(text.as_str())
+    }
+
+    /// A text holding the string.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Text, D::Error> {
+        Ok(Text::with_value(String::deserialize(d)?))
+    }
+}
+
 /// An edit of a record in a list: add one, change one, or remove one.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Edit<F> {
     /// A new record with these fields.
     Add(F),

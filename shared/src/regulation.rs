@@ -2,6 +2,7 @@
 //! date, text or link, and the acknowledgement sheet where members mark that
 //! they have read them.
 
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use autosurgeon::{Hydrate, Reconcile, Text};
@@ -23,7 +24,7 @@ crate::choices! {
 }
 
 /// A regulatory document with its acknowledgement sheet.
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Regulation {
     /// Stable identity.
     #[key]
@@ -39,6 +40,7 @@ pub struct Regulation {
     /// дата
     pub date: Option<Date>,
     /// текст
+    #[serde(with = "crate::record::serde_text")]
     pub text: Text,
     /// ссылка
     pub link: String,
@@ -47,7 +49,7 @@ pub struct Regulation {
 }
 
 /// A regulation form, checked.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RegulationFields {
     /// вид
     pub kind: RegulationKind,

@@ -8,6 +8,7 @@
 
 use automerge::AutoCommit;
 use autosurgeon::{Hydrate, Reconcile};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::analysis::{Analysis, AnalysisFields};
@@ -22,7 +23,7 @@ use crate::{DocumentId, Error};
 pub const YEAR_SCHEMA_VERSION: u64 = 1;
 
 /// A year's records.
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct YearDoc {
     /// Layout version; a client never rewrites a newer one.
     #[autosurgeon(hydrate = "crate::lenient::whole")]

@@ -1,0 +1,229 @@
+//! A person's change to one document, as the app's screens describe it and
+//! its engine applies it.
+//!
+//! The screens never touch an automerge document: they hold the records as
+//! plain data and send a [`Change`] naming what the person did (a member
+//! added, a plan row marked, a protocol renumbered). The engine, which holds
+//! the documents, applies it to the document of the right [`DocKind`]
+//! through the record's own operation (`YearDoc::edit_protocol`, …).
+
+use automerge::AutoCommit;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::analysis::AnalysisFields;
+use crate::date::{AcademicYear, Date};
+use crate::district::{
+    ConsultationFields, ContestFields, DistrictEventFields, DistrictYearDoc, MentoringFields, VisitFields,
+};
+use crate::kopilka::MaterialFields;
+use crate::plan::{Completion, PlanDoc, PlanFields};
+use crate::profile::ProfileFields;
+use crate::protocol::{AgendaFields, DecisionFields, ProtocolFields};
+use crate::record::Edit;
+use crate::regulation::RegulationFields;
+use crate::report::set_analysis_note;
+use crate::{AssociationDoc, Error, LibraryDoc, MemberFields, YearDoc};
+
+/// The kinds of document a device keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum DocKind {
+    /// A school МО's members.
+    Association,
+    /// One academic year of a school МО: profile, plan, protocols, analyses.
+    Year(AcademicYear),
+    /// A school МО's regulations and копилка.
+    Library,
+    /// One academic year of the district РМО.
+    DistrictYear(AcademicYear),
+}
+
+impl DocKind {
+    /// Whether the kind belongs to a school (rather than to the district).
+    pub fn is_school(self) -> bool {
+        !matches!(self, Self::DistrictYear(_))
+    }
+
+    /// The academic year the document is about, for the yearly kinds.
+    pub fn year(self) -> Option<AcademicYear> {
+        match self {
+            Self::Year(y) | Self::DistrictYear(y) => Some(y),
+            Self::Association | Self::Library => None,
+        }
+    }
+}
+
+/// What a person did to one document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Change {
+    /// A member added, changed or removed (association).
+    Member(Edit<MemberFields>),
+    /// The year's theme, goal, tasks and head (year).
+    Profile(ProfileFields),
+    /// A plan row added, changed or removed (year or district year).
+    PlanRow(Edit<PlanFields>),
+    /// A plan row's completion mark (year or district year).
+    MarkPlanRow {
+        /// The row.
+        row: Uuid,
+        /// Done, moved or not done.
+        completion: Completion,
+        /// The protocol or event that fulfilled it.
+        fulfilled_by: Option<Uuid>,
+        /// Where it was held, why it moved.
+        note: String,
+    },
+    /// A protocol's header (year).
+    Protocol(Edit<ProtocolFields>),
+    /// An agenda item of a protocol (year).
+    Agenda {
+        /// The protocol.
+        protocol: Uuid,
+        /// The item's edit.
+        item: Edit<AgendaFields>,
+    },
+    /// A decision of a protocol (year).
+    Decision {
+        /// The protocol.
+        protocol: Uuid,
+        /// The decision's edit.
+        decision: Edit<DecisionFields>,
+    },
+    /// A protocol given the next free number (year).
+    RenumberProtocol(Uuid),
+    /// An analysis (year).
+    Analysis(Edit<AnalysisFields>),
+    /// A regulation (library).
+    Regulation(Edit<RegulationFields>),
+    /// A member's «ознакомлен(а)» on a regulation (library).
+    Acknowledge {
+        /// The regulation.
+        regulation: Uuid,
+        /// Who read it.
+        member: Uuid,
+        /// When.
+        day: Date,
+    },
+    /// A копилка material (library).
+    Material(Edit<MaterialFields>),
+    /// A РМО seminar or event (district year).
+    Event(Edit<DistrictEventFields>),
+    /// A contest (district year).
+    Contest(Edit<ContestFields>),
+    /// A visit to a school (district year).
+    Visit(Edit<VisitFields>),
+    /// A consultation (district year).
+    Consultation(Edit<ConsultationFields>),
+    /// A mentoring pair (district year).
+    Mentoring(Edit<MentoringFields>),
+    /// The head's words under a section of the yearly analysis (year or
+    /// district year).
+    AnalysisNote {
+        /// The section's key.
+        section: String,
+        /// The words.
+        text: String,
+    },
+}
+
+impl Change {
+    /// Applies the change to `doc`, a document of `kind`, as one commit
+    /// stamped `now_ms`; a change that does not belong in such a document is
+    /// refused and writes nothing.
+    pub fn apply(self, kind: DocKind, doc: &mut AutoCommit, now_ms: i64) -> Result<(), Error> {
+        use DocKind::{Association, DistrictYear, Library, Year};
+        match (self, kind) {
+            (Self::Member(e), Association) => AssociationDoc::edit_member(doc, e, now_ms).map(drop),
+            (Self::Profile(fields), Year(_)) => YearDoc::set_profile(doc, fields, now_ms),
+            (Self::PlanRow(e), Year(_)) => YearDoc::edit_plan_row(doc, e, now_ms).map(drop),
+            (Self::PlanRow(e), DistrictYear(_)) => DistrictYearDoc::edit_plan_row(doc, e, now_ms).map(drop),
+            (Self::MarkPlanRow { row, completion, fulfilled_by, note }, Year(_)) => {
+                YearDoc::mark_plan_row(doc, row, completion, fulfilled_by, note, now_ms)
+            }
+            (Self::MarkPlanRow { row, completion, fulfilled_by, note }, DistrictYear(_)) => {
+                DistrictYearDoc::mark_plan_row(doc, row, completion, fulfilled_by, note, now_ms)
+            }
+            (Self::Protocol(e), Year(_)) => YearDoc::edit_protocol(doc, e, now_ms).map(drop),
+            (Self::Agenda { protocol, item }, Year(_)) => YearDoc::edit_agenda(doc, protocol, item, now_ms).map(drop),
+            (Self::Decision { protocol, decision }, Year(_)) => {
+                YearDoc::edit_decision(doc, protocol, decision, now_ms).map(drop)
+            }
+            (Self::RenumberProtocol(id), Year(_)) => YearDoc::renumber_protocol(doc, id, now_ms).map(drop),
+            (Self::Analysis(e), Year(_)) => YearDoc::edit_analysis(doc, e, now_ms).map(drop),
+            (Self::Regulation(e), Library) => LibraryDoc::edit_regulation(doc, e, now_ms).map(drop),
+            (Self::Acknowledge { regulation, member, day }, Library) => {
+                LibraryDoc::acknowledge(doc, regulation, member, day, now_ms)
+            }
+            (Self::Material(e), Library) => LibraryDoc::edit_material(doc, e, now_ms).map(drop),
+            (Self::Event(e), DistrictYear(_)) => DistrictYearDoc::edit_event(doc, e, now_ms).map(drop),
+            (Self::Contest(e), DistrictYear(_)) => DistrictYearDoc::edit_contest(doc, e, now_ms).map(drop),
+            (Self::Visit(e), DistrictYear(_)) => DistrictYearDoc::edit_visit(doc, e, now_ms).map(drop),
+            (Self::Consultation(e), DistrictYear(_)) => DistrictYearDoc::edit_consultation(doc, e, now_ms).map(drop),
+            (Self::Mentoring(e), DistrictYear(_)) => DistrictYearDoc::edit_mentoring(doc, e, now_ms).map(drop),
+            (Self::AnalysisNote { section, text }, Year(_) | DistrictYear(_)) => {
+                set_analysis_note(doc, &section, &text, now_ms)
+            }
+            (_, kind) => Err(Error::NotInDocument(kind)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::DocumentId;
+    use crate::district::DistrictYearDoc;
+    use crate::plan::WorkKind;
+    use crate::record::Document;
+    use crate::report::analysis_notes;
+
+    const YEAR: AcademicYear = AcademicYear(2026);
+
+    fn plan_row() -> PlanFields {
+        PlanFields::validate(
+            &crate::Values::default()
+                .with("when", "октябрь")
+                .with("kind", WorkKind::Meeting.code())
+                .with("topic", "Организация работы классных руководителей"),
+            YEAR,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_plan_row_lands_in_the_school_year_or_the_district_year_it_is_sent_to() {
+        let school = DocumentId::random();
+        let mut year = YearDoc::create(&school, YEAR);
+        Change::PlanRow(Edit::Add(plan_row())).apply(DocKind::Year(YEAR), &mut year, 1).unwrap();
+        let rows = YearDoc::load(&year).unwrap().plan_rows().len();
+        assert_eq!(rows, 1);
+
+        let mut district = DistrictYearDoc::create(&DocumentId::random(), YEAR);
+        Change::PlanRow(Edit::Add(plan_row())).apply(DocKind::DistrictYear(YEAR), &mut district, 1).unwrap();
+        let id = DistrictYearDoc::load(&district).unwrap().plan_rows()[0].id;
+        let mark = Change::MarkPlanRow { row: id, completion: Completion::Done, fulfilled_by: None, note: "".into() };
+        mark.apply(DocKind::DistrictYear(YEAR), &mut district, 2).unwrap();
+        assert_eq!(DistrictYearDoc::load(&district).unwrap().plan_rows()[0].completion, Completion::Done);
+    }
+
+    #[test]
+    fn a_change_sent_to_the_wrong_kind_of_document_is_refused_and_writes_nothing() {
+        let school = DocumentId::random();
+        let mut library = LibraryDoc::create(&school);
+        let heads = library.get_heads();
+        let refused = Change::PlanRow(Edit::Add(plan_row())).apply(DocKind::Library, &mut library, 1);
+        assert!(matches!(refused, Err(Error::NotInDocument(DocKind::Library))), "{refused:?}");
+        assert_eq!(library.get_heads(), heads);
+    }
+
+    #[test]
+    fn the_heads_words_go_to_the_yearly_documents_only() {
+        let school = DocumentId::random();
+        let note = || Change::AnalysisNote { section: "plan".into(), text: "План выполнен.".into() };
+        let mut year = YearDoc::create(&school, YEAR);
+        note().apply(DocKind::Year(YEAR), &mut year, 1).unwrap();
+        assert_eq!(analysis_notes(&year).get("plan").map(String::as_str), Some("План выполнен."));
+        let mut members = AssociationDoc::create(&school);
+        assert!(note().apply(DocKind::Association, &mut members, 1).is_err());
+    }
+}
