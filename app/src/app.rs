@@ -2,6 +2,8 @@
 //! worker) and lays out the screen.
 
 use leptos::prelude::*;
+use shared::Owner;
+use shared::link::{Open, Place, Start};
 
 use crate::components::banners::{
     DamagedBanner, FatalError, ReadOnlyNotice, RevokedBanner, StorageErrorBanner, UpdateBanner,
@@ -22,9 +24,9 @@ use crate::pages::regulations::RegulationsPage;
 use crate::pages::report::{DistrictReportPage, SchoolReportPage};
 use crate::pages::rmo::{ConsultationsPage, ContestsPage, EventsPage, VisitsPage};
 use crate::print::{PrintView, Printing};
-use crate::repo::{Ui, open_district_year, open_school, show_school};
 use crate::storage::{Store, settings};
-use crate::{device, pwa, sync};
+use crate::ui::{Ui, show_school};
+use crate::{client, device, pwa};
 
 /// The whole app.
 #[component]
@@ -89,14 +91,16 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Opens storage and this device's documents, then starts syncing; a
-/// device that has not joined (or opens an invitation) gets the join screen.
+/// Starts the engine on this device's documents and tells it what the
+/// screens need as that changes; a device that has not joined (or opens an
+/// invitation) gets the join screen.
 async fn start(ui: Ui) {
     pwa::request_persistent_storage();
     pwa::register(move || ui.update_ready.set(true));
 
-    let store = match Store::open().await {
-        Ok(store) => store,
+    // The token and description may have to come back from IndexedDB.
+    match Store::open().await {
+        Ok(store) => device::recover(&store).await,
         Err(e) => {
             ui.fatal.set(Some(format!(
                 "Браузер не даёт приложению хранить данные ({}). Проверьте, не включён ли режим инкогнито.",
@@ -104,34 +108,30 @@ async fn start(ui: Ui) {
             )));
             return;
         }
-    };
-    device::recover(&store).await;
-    let (Some(_), Some(me), None) = (device::token(), device::stored(), device::code_in_address()) else {
+    }
+    let (Some(token), Some(me), None) = (device::token(), device::stored(), device::code_in_address()) else {
         return; // The join screen shows while `ui.me` is empty.
     };
-    ui.me.set(Some(me.clone()));
+    let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
+    client::start(ui, Start { device_id: me.device_id.clone(), token, origin, storage_id: settings::storage_id() });
     if let Some(year) = settings::year() {
-        ui.year.set(year);
+        ui.choose_year(year);
     }
     match me.school.as_ref() {
         Some(school) => show_school(ui, Some(school.id)),
         None => show_school(ui, nav::school_in_hash()),
     }
-    // The chosen year's documents open now and whenever the choice (or the
-    // district's list of schools) changes.
+    ui.me.set(Some(me));
+    // The engine opens the chosen year's documents now and whenever the
+    // choice, the school shown or the district's list of schools changes.
     Effect::new(move |_| {
         let year = ui.year.get();
         settings::set_year(year);
         let Some(me) = ui.me.get() else { return };
-        let store = store.clone();
-        leptos::task::spawn_local(async move {
-            let writable = me.may_write(shared::Owner::District(me.district.id));
-            open_district_year(ui, store.clone(), me.district.id, year, writable).await;
-            for school in &me.schools {
-                let writable = me.may_write(me.school_owner(school.id));
-                open_school(ui, store.clone(), school.id, year, writable).await;
-            }
-        });
+        let district = Place { id: me.district.id, writable: me.may_write(Owner::District(me.district.id)) };
+        let schools =
+            me.schools.iter().map(|s| Place { id: s.id, writable: me.may_write(me.school_owner(s.id)) }).collect();
+        client::open(Open { year, district, schools, shown: ui.school.get(), summaries: me.is_district() });
     });
     leptos::task::spawn_local(async move {
         match device::refresh().await {
@@ -140,5 +140,4 @@ async fn start(ui: Ui) {
             _ => {}
         }
     });
-    sync::start(ui, me.device_id);
 }

@@ -1,23 +1,7 @@
-//! The class teachers' association app: a leptos client compiled to wasm,
-//! working offline on automerge documents kept in IndexedDB and synced with
-//! the server whenever a connection appears. This file only mounts [`App`].
-
-// A binary crate: `pub` items inside it are crate-visible by construction, so
-// the workspace's `unreachable_pub` lint only adds noise here.
-#![allow(unreachable_pub)]
-
-mod app;
-mod components;
-mod device;
-mod nav;
-mod pages;
-mod print;
-mod pwa;
-mod repo;
-mod storage;
-mod sync;
+//! The page: mounts the leptos screens ([`app::app::App`]); the documents
+//! themselves live in the engine's web worker (`src/bin/engine.rs`).
 
 fn main() {
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(app::App);
+    leptos::mount::mount_to_body(app::app::App);
 }

@@ -8,7 +8,8 @@ use shared::{AcademicYear, DocumentId, Role};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
-use crate::repo::{Ui, show_school, today};
+use crate::clock::today;
+use crate::ui::{Ui, show_school};
 
 /// A screen of the app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -245,7 +246,7 @@ pub fn YearPicker() -> impl IntoView {
                 data-testid="year-picker"
                 on:change=move |ev| {
                     if let Some(y) = AcademicYear::parse(&event_target_value(&ev)) {
-                        ui.year.set(y);
+                        ui.choose_year(y);
                     }
                 }
             >

@@ -19,11 +19,11 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use shared::paper::Paper;
 use shared::papers::Letterhead;
-use shared::{AssociationDoc, Values, YearDoc};
+use shared::{AssociationDoc, DocKind, Values, YearDoc};
 use uuid::Uuid;
 
 use crate::print::MakePaper;
-use crate::repo::{DocKind, Ui};
+use crate::ui::Ui;
 
 /// The chosen year's document.
 pub fn year_kind(ui: Ui) -> DocKind {

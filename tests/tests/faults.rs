@@ -57,7 +57,8 @@ async fn damaged_storage_is_reported_and_refilled_from_the_server() {
 
 /// The browser's profile on a small tmpfs, filled up once the app has
 /// started: IndexedDB writes fail for real. The user is told, every edit
-/// stays on screen; when space is freed the edits are saved and synced.
+/// stays on screen, nothing unsaved is sent to the server or reported as
+/// saved there; when space is freed the edits are saved and synced.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_keeps_the_edits_and_saves_them_when_space_returns() {
     let _one_browser_at_a_time = exclusive().await;
@@ -79,6 +80,10 @@ async fn a_full_disk_keeps_the_edits_and_saves_them_when_space_returns() {
             .await;
     assert!(banner.contains("Изменения сохранены в памяти"), "the user learns the edits are kept: {banner}");
     assert_eq!(browser.member_names().await.len(), names.len(), "every edit stays on screen");
+    assert_ne!(browser.sync_status().await, "сохранено на сервере", "an unsaved edit is not reported as saved");
+    let on_server = e2e::peer::Peer::connect(&server, &head).await.fetch(head.school()).await.unwrap();
+    let records = AssociationDoc::load(&automerge::AutoCommit::load(&on_server.save()).unwrap()).unwrap();
+    assert!(records.active_members().is_empty(), "nothing unsaved on the device was sent to the server");
 
     std::fs::remove_file(filler).unwrap();
     e2e::eventually("the banner to go once a retry succeeds", || async {

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use crate::pwa;
-use crate::repo::Ui;
+use crate::ui::Ui;
 
 /// «Доступна новая версия» with a button that reloads into it.
 #[component]
@@ -38,7 +38,7 @@ pub fn StorageErrorBanner() -> impl IntoView {
 pub fn ReadOnlyNotice() -> impl IntoView {
     let ui = expect_context::<Ui>();
     view! {
-        <Show when=move || !ui.read_only.with(Vec::is_empty)>
+        <Show when=move || ui.read_only()>
             <div class="banner warn" data-testid="read-only">
                 "Часть записей создана более новой версией приложения. Обновите приложение, \
                  чтобы вносить в них изменения; пока их можно только просматривать."

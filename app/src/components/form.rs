@@ -2,12 +2,45 @@
 //! typed, messages shown at each field. The record's own `validate` in
 //! `shared` decides what is wrong; the form only shows it.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use shared::{FieldErrors, Values};
+use shared::{Change, DocKind, FieldErrors, Values};
 
-use crate::repo::Ui;
+use crate::ui::{Ui, edit};
+
+/// A form's save under way: done once the device has kept the change, or
+/// the messages to show.
+pub type Saving = Pin<Box<dyn Future<Output = Result<(), FieldErrors>>>>;
+
+/// Keeps a form's checked fields as `change` of the shown document of
+/// `kind`; a form that did not pass its check answers with its messages.
+pub fn keep<F>(ui: Ui, kind: DocKind, checked: Result<F, FieldErrors>, change: impl FnOnce(F) -> Change) -> Saving {
+    match checked {
+        Ok(fields) => {
+            let edited = edit(ui, kind, change(fields));
+            Box::pin(async move { edited.await.map_err(form_error) })
+        }
+        Err(errors) => at_once(Err(errors)),
+    }
+}
+
+/// A save that is over as soon as it starts: the form's own checks, with
+/// anything slower (a request to the server) reported elsewhere.
+pub fn at_once(result: Result<(), FieldErrors>) -> Saving {
+    Box::pin(std::future::ready(result))
+}
+
+/// `saved`, then the form closed (`open` set to false) once it is kept.
+pub fn then_close(saved: Saving, open: RwSignal<bool>) -> Saving {
+    Box::pin(async move {
+        saved.await?;
+        open.set(false);
+        Ok(())
+    })
+}
 
 /// What kind of input a field is.
 #[derive(Clone)]
@@ -90,24 +123,33 @@ pub fn form_error(message: String) -> FieldErrors {
 }
 
 /// A record's form. `on_save` checks and keeps the values, or answers with
-/// the messages to show (the form then stays open with what was typed).
+/// the messages to show (the form then stays open with what was typed);
+/// «Сохранить» waits meanwhile, so a double press keeps one record.
 #[component]
 pub fn RecordForm(
     fields: Vec<FieldSpec>,
     initial: Values,
-    on_save: Callback<Values, Result<(), FieldErrors>>,
+    on_save: Callback<Values, Saving>,
     on_cancel: Callback<()>,
     #[prop(default = "record-form")] testid: &'static str,
     #[prop(default = "save")] save_testid: &'static str,
 ) -> impl IntoView {
     let values = RwSignal::new(initial);
     let errors = RwSignal::new(FieldErrors::default());
+    let saving = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        match on_save.run(values.get_untracked()) {
-            Ok(()) => errors.set(FieldErrors::default()),
-            Err(e) => errors.set(e),
+        if saving.get_untracked() {
+            return;
         }
+        saving.set(true);
+        let saved = on_save.run(values.get_untracked());
+        leptos::task::spawn_local(async move {
+            let outcome = saved.await;
+            // The form may be gone by now: closed by the save itself.
+            saving.try_set(false);
+            errors.try_set(outcome.err().unwrap_or_default());
+        });
     };
     view! {
         <form class="record-form" data-testid=testid on:submit=submit novalidate>
@@ -118,7 +160,7 @@ pub fn RecordForm(
                 </p>
             </Show>
             <div class="actions">
-                <button type="submit" class="primary" data-testid=save_testid>"Сохранить"</button>
+                <button type="submit" class="primary" data-testid=save_testid prop:disabled=move || saving.get()>"Сохранить"</button>
                 <button type="button" on:click=move |_| on_cancel.run(())>"Отмена"</button>
             </div>
         </form>

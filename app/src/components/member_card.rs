@@ -2,12 +2,13 @@
 
 use leptos::prelude::*;
 use shared::record::{Edit, Record};
-use shared::{AssociationDoc, Member};
+use shared::{Change, DocKind, Member};
 use uuid::Uuid;
 
-use crate::components::form::{RecordForm, RemoveButton, error_line};
+use crate::clock::today;
+use crate::components::form::{RecordForm, RemoveButton, error_line, then_close};
 use crate::pages::members::{member_form_fields, save_member};
-use crate::repo::{DocKind, Ui, edit, today};
+use crate::ui::{Ui, edit_showing};
 
 /// A member's card. It reads the member by id, so edits arriving from other
 /// devices show up in place.
@@ -25,16 +26,9 @@ pub fn MemberCard(id: Uuid) -> impl IntoView {
     let editing = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
 
-    let save = Callback::new(move |values| {
-        save_member(Some(id), &values)?;
-        editing.set(false);
-        Ok(())
-    });
+    let save = Callback::new(move |values| then_close(save_member(ui, Some(id), &values), editing));
     let remove = Callback::new(move |()| {
-        error.set(
-            edit(DocKind::Association, |doc, now| AssociationDoc::edit_member(doc, Edit::Remove(id), now).map(|_| ()))
-                .err(),
-        );
+        edit_showing(ui, DocKind::Association, Change::Member(Edit::Remove(id)), error);
     });
 
     view! {

@@ -3,40 +3,40 @@
 //! removes it after asking. Each screen says what its records look like; the
 //! list does the rest the same way everywhere.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
-use automerge::AutoCommit;
 use leptos::prelude::*;
 use shared::record::Edit;
-use shared::{FieldErrors, Values};
+use shared::{Change, DocKind, FieldErrors, Values};
 use uuid::Uuid;
 
-use crate::components::form::{FieldSpec, RecordForm, RemoveButton, error_line, form_error};
-use crate::repo::{DocKind, edit};
+use crate::components::form::{FieldSpec, RecordForm, RemoveButton, Saving, error_line, keep, then_close};
+use crate::ui::{Ui, edit, show_outcome};
 
+/// A change under way: done once the device has kept it, or why not.
+pub type Pending = Pin<Box<dyn Future<Output = Result<(), String>>>>;
 /// [`RecordsSpec::save`]: checks a form and keeps it, new when the id is `None`.
-pub type Save = Rc<dyn Fn(Option<Uuid>, Values) -> Result<(), FieldErrors>>;
+pub type Save = Rc<dyn Fn(Option<Uuid>, Values) -> Saving>;
 /// [`RecordsSpec::remove`]: removes a record, or says why not.
-pub type Remove = Rc<dyn Fn(Uuid) -> Result<(), String>>;
+pub type Remove = Rc<dyn Fn(Uuid) -> Pending>;
 
 /// The save and remove of a list whose records live in the document `kind`
 /// names: `validate` checks a form (for the record with this id, or a new
-/// one), `apply` is the document's operation on
-/// the list (`YearDoc::edit_plan_row`, …).
+/// one), `change` names the edit of the list (`Change::PlanRow`, …).
 pub fn list_edits<F: 'static>(
+    ui: Ui,
     kind: impl Fn() -> DocKind + 'static,
     validate: impl Fn(Option<Uuid>, &Values) -> Result<F, FieldErrors> + 'static,
-    apply: impl Fn(&mut AutoCommit, Edit<F>, i64) -> Result<Uuid, shared::Error> + 'static,
+    change: impl Fn(Edit<F>) -> Change + 'static,
 ) -> (Save, Remove) {
-    let (kind, apply) = (Rc::new(kind), Rc::new(apply));
+    let (kind, change) = (Rc::new(kind), Rc::new(change));
     let save = {
-        let (kind, apply) = (kind.clone(), apply.clone());
-        move |id, values: Values| {
-            let fields = validate(id, &values)?;
-            edit(kind(), |doc, now| apply(doc, Edit::save(id, fields), now).map(|_| ())).map_err(form_error)
-        }
+        let (kind, change) = (kind.clone(), change.clone());
+        move |id, values: Values| -> Saving { keep(ui, kind(), validate(id, &values), |f| change(Edit::save(id, f))) }
     };
-    let remove = move |id| edit(kind(), |doc, now| apply(doc, Edit::Remove(id), now).map(|_| ()));
+    let remove = move |id| -> Pending { Box::pin(edit(ui, kind(), change(Edit::Remove(id)))) };
     (Rc::new(save), Rc::new(remove))
 }
 
@@ -82,11 +82,7 @@ pub fn records(spec: RecordsSpec) -> impl IntoView {
             <RecordForm
                 fields=spec.with_value(|s| (s.fields)())
                 initial=spec.with_value(|s| (s.blank)())
-                on_save=Callback::new(move |values| {
-                    spec.with_value(|s| (s.save)(None, values))?;
-                    adding.set(false);
-                    Ok(())
-                })
+                on_save=Callback::new(move |values| then_close(spec.with_value(|s| (s.save)(None, values)), adding))
                 on_cancel=Callback::new(move |()| adding.set(false))
                 testid="add-form"
             />
@@ -116,7 +112,7 @@ pub fn records(spec: RecordsSpec) -> impl IntoView {
 fn card(spec: Spec, id: Uuid, writable: Signal<bool>, testid: &'static str) -> impl IntoView {
     let editing = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
-    let remove = Callback::new(move |()| error.set(spec.with_value(|s| (s.remove)(id)).err()));
+    let remove = Callback::new(move |()| show_outcome(error, spec.with_value(|s| (s.remove)(id))));
     view! {
         <li class="record" data-testid=format!("{testid}-row") data-id=id.to_string()>
             <Show
@@ -137,11 +133,7 @@ fn card(spec: Spec, id: Uuid, writable: Signal<bool>, testid: &'static str) -> i
                 <RecordForm
                     fields=spec.with_value(|s| (s.fields)())
                     initial=spec.with_value(|s| (s.values_of)(id))
-                    on_save=Callback::new(move |values| {
-                        spec.with_value(|s| (s.save)(Some(id), values))?;
-                        editing.set(false);
-                        Ok(())
-                    })
+                    on_save=Callback::new(move |values| then_close(spec.with_value(|s| (s.save)(Some(id), values)), editing))
                     on_cancel=Callback::new(move |()| editing.set(false))
                     testid="edit-form"
                 />

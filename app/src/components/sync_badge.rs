@@ -2,7 +2,9 @@
 
 use leptos::prelude::*;
 
-use crate::repo::{SyncStatus, Ui};
+use shared::link::SyncStatus;
+
+use crate::ui::Ui;
 
 /// «нет связи» / «синхронизация…» / «сохранено на сервере».
 #[component]

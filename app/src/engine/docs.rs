@@ -3,22 +3,27 @@
 //!
 //! A school МО's records live in several documents (the association with its
 //! members, one per academic year, the library); each open one is a [`Repo`].
-//! The UI changes a document only through [`edit`]; the sync client merges
-//! remote changes through [`Repo::with_doc`] followed by [`Repo::changed`].
-//! Either way the change is shown at once and a save loop appends it to
-//! IndexedDB, retrying until it succeeds; the sync client sends a document
-//! only when it has no unsaved changes.
+//! A person's change arrives from the page and goes through [`change`]; the
+//! sync client merges remote changes through [`Repo::with_doc`] followed by
+//! [`Repo::changed`]. Either way a save loop appends the change to
+//! IndexedDB, retrying until it succeeds, and the page is sent the shown
+//! documents' records; the sync client sends a document only when it has no
+//! unsaved changes.
 
 use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use automerge::{AutoCommit, ChangeHash};
 use futures_channel::mpsc::UnboundedSender;
-use leptos::prelude::*;
 use shared::district::DistrictYearDoc;
-use shared::{AcademicYear, AssociationDoc, Date, Document, DocumentId, LibraryDoc, YearDoc};
+use shared::link::{FromEngine, Open, Place, Records, SchoolLine, Shown, SyncStatus};
+use shared::overview::SchoolSummary;
+use shared::report::analysis_notes;
+use shared::{AcademicYear, AssociationDoc, Change, Date, DocKind, Document, DocumentId, LibraryDoc, YearDoc};
 
-use crate::device::Me;
+use crate::clock::{now_ms, today};
+use crate::engine::{post, warn};
 use crate::storage::Store;
 
 /// How often a failed save is retried.
@@ -26,122 +31,8 @@ const SAVE_RETRY_MS: u32 = 3_000;
 /// Stored chunks after which loading writes one snapshot instead.
 const COMPACT_AFTER_CHUNKS: usize = 32;
 
-/// Connection to the server, as the user sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SyncStatus {
-    /// No connection.
-    Offline,
-    /// Connected, changes on their way.
-    Syncing,
-    /// The server has everything this device has.
-    Saved,
-}
-
-impl SyncStatus {
-    /// The words in the header.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Offline => "нет связи",
-            Self::Syncing => "синхронизация…",
-            Self::Saved => "сохранено на сервере",
-        }
-    }
-}
-
-/// The kinds of document the app opens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DocKind {
-    /// Members.
-    Association,
-    /// One academic year: profile, plan, protocols, analyses.
-    Year(AcademicYear),
-    /// Regulations and the копилка.
-    Library,
-    /// One academic year of the district РМО.
-    DistrictYear(AcademicYear),
-}
-
-impl DocKind {
-    /// Whether the kind belongs to a school (and is found by the school shown).
-    fn is_school(self) -> bool {
-        !matches!(self, Self::DistrictYear(_))
-    }
-}
-
-/// Reactive state the screens read; plain data only.
-#[derive(Clone, Copy)]
-pub struct Ui {
-    /// What this device is; `None` until it has joined.
-    pub me: RwSignal<Option<Me>>,
-    /// The school whose records the school screens show.
-    pub school: RwSignal<Option<DocumentId>>,
-    /// The district РМО's records for the chosen year, once loaded.
-    pub district_year: RwSignal<Option<DistrictYearDoc>>,
-    /// Counts changes to any open document (the district overview follows it).
-    pub tick: RwSignal<u64>,
-    /// The server revoked this device: it keeps its records but no longer syncs.
-    pub revoked: RwSignal<bool>,
-    /// The association's records, once loaded.
-    pub records: RwSignal<Option<AssociationDoc>>,
-    /// The chosen academic year.
-    pub year: RwSignal<AcademicYear>,
-    /// That year's records, once loaded.
-    pub year_doc: RwSignal<Option<YearDoc>>,
-    /// Regulations and the копилка, once loaded.
-    pub library: RwSignal<Option<LibraryDoc>>,
-    /// Documents written by a newer version, shown read-only.
-    pub read_only: RwSignal<Vec<DocumentId>>,
-    /// The connection to the server.
-    pub sync: RwSignal<SyncStatus>,
-    /// A failed save, shown until a retry succeeds.
-    pub storage_error: RwSignal<Option<String>>,
-    /// Stored data found damaged when loading, shown until the page reloads.
-    pub damaged: RwSignal<Option<String>>,
-    /// Something that keeps the app from starting.
-    pub fatal: RwSignal<Option<String>>,
-    /// A new version of the app is ready.
-    pub update_ready: RwSignal<bool>,
-}
-
-impl Ui {
-    /// Fresh state: nothing loaded, offline.
-    pub fn new() -> Self {
-        Self {
-            me: RwSignal::new(None),
-            school: RwSignal::new(None),
-            district_year: RwSignal::new(None),
-            tick: RwSignal::new(0),
-            revoked: RwSignal::new(false),
-            records: RwSignal::new(None),
-            year: RwSignal::new(AcademicYear::of(today())),
-            year_doc: RwSignal::new(None),
-            library: RwSignal::new(None),
-            read_only: RwSignal::new(Vec::new()),
-            sync: RwSignal::new(SyncStatus::Offline),
-            storage_error: RwSignal::new(None),
-            damaged: RwSignal::new(None),
-            fatal: RwSignal::new(None),
-            update_ready: RwSignal::new(false),
-        }
-    }
-
-    /// Whether the document of `kind` is loaded and may be edited.
-    pub fn can_edit(self, kind: DocKind) -> bool {
-        let loaded = match kind {
-            DocKind::Association => self.records.with(Option::is_some),
-            DocKind::Year(_) => self.year_doc.with(Option::is_some),
-            DocKind::Library => self.library.with(Option::is_some),
-            DocKind::DistrictYear(_) => self.district_year.with(Option::is_some),
-        };
-        self.school.track();
-        loaded && repo(kind).is_some_and(|r| r.writable && !self.read_only.with(|ro| ro.contains(&r.id)))
-    }
-}
-
 /// One open document on this device.
 pub struct Repo {
-    /// What the screens show.
-    pub ui: Ui,
     /// Browser storage.
     pub store: Store,
     /// The document's id.
@@ -162,45 +53,55 @@ pub struct Repo {
     saving: Cell<bool>,
 }
 
+/// What the page shows, as its last [`Open`] said.
+#[derive(Default)]
+struct View {
+    year: Option<AcademicYear>,
+    shown: Option<DocumentId>,
+    summaries: bool,
+    schools: Vec<DocumentId>,
+}
+
+/// What the page has not been sent yet.
+#[derive(Default)]
+struct Unsent {
+    docs: HashSet<DocumentId>,
+    summaries: bool,
+    scheduled: bool,
+}
+
+/// A school's line on one day of one academic year.
+type SummaryKey = (DocumentId, AcademicYear, Date);
+
 thread_local! {
     static REPOS: RefCell<Vec<Rc<Repo>>> = const { RefCell::new(Vec::new()) };
-    /// The school the school screens show (see [`Ui::school`]).
-    static SHOWN: Cell<Option<DocumentId>> = const { Cell::new(None) };
+    static VIEW: RefCell<View> = RefCell::new(View::default());
+    static UNSENT: RefCell<Unsent> = RefCell::new(Unsent::default());
+    /// Summaries by school, year and day, with the heads of the three
+    /// documents they were computed from: a change to one school's records
+    /// re-reads only that school.
+    static SUMMARIES: RefCell<HashMap<SummaryKey, (Vec<ChangeHash>, SchoolSummary)>> = RefCell::new(HashMap::new());
+    /// The connection's state as the page was last told it.
+    static STATUS: Cell<SyncStatus> = const { Cell::new(SyncStatus::Offline) };
+    /// The storage error the page was last told of.
+    static STORAGE_ERROR: RefCell<Option<String>> = const { RefCell::new(None) };
     /// Tells the sync client that a save finished or a document opened.
     static SYNC_WAKE: RefCell<Option<UnboundedSender<()>>> = const { RefCell::new(None) };
-}
-
-/// The open document of `kind` (of the school shown, for school kinds), if
-/// the app has opened it.
-pub fn repo(kind: DocKind) -> Option<Rc<Repo>> {
-    REPOS.with(|r| {
-        r.borrow().iter().find(|r| r.kind == kind && (!kind.is_school() || Some(r.owner) == SHOWN.get())).cloned()
-    })
-}
-
-/// The open document of `kind` belonging to `owner`.
-pub fn repo_of(kind: DocKind, owner: DocumentId) -> Option<Rc<Repo>> {
-    REPOS.with(|r| r.borrow().iter().find(|r| r.kind == kind && r.owner == owner).cloned())
-}
-
-/// Shows `school`'s records on the school screens.
-pub fn show_school(ui: Ui, school: Option<DocumentId>) {
-    if SHOWN.get() == school {
-        return;
-    }
-    SHOWN.set(school);
-    ui.school.set(school);
-    ui.records.set(None);
-    ui.year_doc.set(None);
-    ui.library.set(None);
-    for r in repos().iter().filter(|r| r.kind.is_school()) {
-        r.refresh();
-    }
 }
 
 /// Every open document.
 pub fn repos() -> Vec<Rc<Repo>> {
     REPOS.with(|r| r.borrow().clone())
+}
+
+/// The open document `id`.
+fn repo_by_id(id: DocumentId) -> Option<Rc<Repo>> {
+    REPOS.with(|r| r.borrow().iter().find(|r| r.id == id).cloned())
+}
+
+/// The open document of `kind` belonging to `owner`.
+fn repo_of(kind: DocKind, owner: DocumentId) -> Option<Rc<Repo>> {
+    REPOS.with(|r| r.borrow().iter().find(|r| r.kind == kind && r.owner == owner).cloned())
 }
 
 /// Registers (or clears) the sync client's wake-up channel.
@@ -216,11 +117,95 @@ fn wake_sync() {
     });
 }
 
-/// Applies a user's change to the document of `kind`: shown at once, then
-/// saved, then synced. The error is a Russian sentence for the screen.
-pub fn edit<T>(kind: DocKind, f: impl FnOnce(&mut AutoCommit, i64) -> Result<T, shared::Error>) -> Result<T, String> {
-    let repo = repo(kind).ok_or_else(|| "Записи ещё загружаются, повторите через секунду".to_owned())?;
-    repo.edit(|doc| f(doc, now_ms())).map_err(|e| match e {
+/// Tells the page the connection's state, if it changed.
+pub fn set_status(status: SyncStatus) {
+    if STATUS.replace(status) != status {
+        post(&FromEngine::Sync(status));
+    }
+}
+
+/// Tells the page of a failed save (or that saving works again), if that changed.
+fn set_storage_error(error: Option<String>) {
+    let changed = STORAGE_ERROR.with(|e| {
+        let changed = *e.borrow() != error;
+        *e.borrow_mut() = error.clone();
+        changed
+    });
+    if changed {
+        post(&FromEngine::StorageError(error));
+    }
+}
+
+/// Opens what the page's screens need (the documents not open yet) and
+/// sends the shown ones. Documents this device may only read are not
+/// created here: they come from the server.
+pub async fn open(store: &Store, open: Open) {
+    let Open { year, district, schools, shown, summaries } = open;
+    VIEW.with(|v| {
+        *v.borrow_mut() = View { year: Some(year), shown, summaries, schools: schools.iter().map(|s| s.id).collect() };
+    });
+    // Whatever was open is shown at once (a year switched back to, a school
+    // looked into again); what opens below follows as it loads.
+    for repo in repos() {
+        repo.refresh();
+    }
+    flush();
+    let opened = async {
+        open_district_year(store, district, year).await?;
+        // The school shown first: its screens are what the person waits for.
+        let mut schools = schools;
+        schools.sort_by_key(|s| Some(s.id) != shown);
+        for school in schools {
+            open_school(store, school, year).await?;
+        }
+        Ok::<_, String>(())
+    };
+    match opened.await {
+        Ok(()) => wake_sync(),
+        Err(message) => post(&FromEngine::Fatal(message)),
+    }
+    flush();
+}
+
+async fn open_school(store: &Store, school: Place, year: AcademicYear) -> Result<(), String> {
+    let Place { id, writable } = school;
+    if repo_of(DocKind::Association, id).is_none() {
+        Repo::open(store, id, id, DocKind::Association, writable, move || AssociationDoc::create(&id)).await?;
+    }
+    if repo_of(DocKind::Library, id).is_none() {
+        let doc = LibraryDoc::id_for(&id);
+        Repo::open(store, doc, id, DocKind::Library, writable, move || LibraryDoc::create(&id)).await?;
+    }
+    let kind = DocKind::Year(year);
+    if repo_of(kind, id).is_none() {
+        let doc = YearDoc::id_for(&id, year);
+        Repo::open(store, doc, id, kind, writable, move || YearDoc::create(&id, year)).await?;
+    }
+    Ok(())
+}
+
+async fn open_district_year(store: &Store, district: Place, year: AcademicYear) -> Result<(), String> {
+    let Place { id, writable } = district;
+    let kind = DocKind::DistrictYear(year);
+    if repo_of(kind, id).is_none() {
+        let doc = DistrictYearDoc::id_for(&id, year);
+        Repo::open(store, doc, id, kind, writable, move || DistrictYearDoc::create(&id, year)).await?;
+    }
+    Ok(())
+}
+
+/// Applies a person's change to the document `doc`: kept in memory at once,
+/// then saved, then synced; the page is sent the new records before the
+/// answer. The error is a Russian sentence for the screen.
+pub fn change(doc: DocumentId, change: Change) -> Result<(), String> {
+    let repo = repo_by_id(doc).ok_or_else(|| "Записи ещё загружаются, повторите через секунду".to_owned())?;
+    if !repo.writable {
+        return Err("Эти записи можно только просматривать".into());
+    }
+    let result = repo.with_doc(|d| change.apply(repo.kind, d, now_ms()));
+    repo.changed();
+    flush();
+    result.map_err(|e| match e {
         shared::Error::NewerSchema { .. } => {
             "Эти записи созданы более новой версией приложения; обновите приложение, чтобы их менять".to_owned()
         }
@@ -229,73 +214,74 @@ pub fn edit<T>(kind: DocKind, f: impl FnOnce(&mut AutoCommit, i64) -> Result<T, 
     })
 }
 
-/// Milliseconds since the epoch, for change timestamps.
-pub fn now_ms() -> i64 {
-    js_sys::Date::now() as i64
+/// Sends the page what changed since it was last sent: the shown documents'
+/// records and the district's summaries.
+pub fn flush() {
+    let (docs, summaries) = UNSENT.with(|u| {
+        let mut u = u.borrow_mut();
+        u.scheduled = false;
+        (std::mem::take(&mut u.docs), std::mem::take(&mut u.summaries))
+    });
+    for id in docs {
+        if let Some(repo) = repo_by_id(id) {
+            repo.send();
+        }
+    }
+    if summaries {
+        send_summaries();
+    }
 }
 
-/// Today on this device's clock, in local time.
-pub fn today() -> Date {
-    let now = js_sys::Date::new_0();
-    Date::new(now.get_full_year() as i32, now.get_month() as u8 + 1, now.get_date() as u8)
-        .unwrap_or_else(|| Date::from_unix_ms(now_ms()))
+/// Sends the page what changed once the messages already waiting have been
+/// handled, so a burst of remote changes is read and sent once.
+fn schedule_flush() {
+    let first = UNSENT.with(|u| !std::mem::replace(&mut u.borrow_mut().scheduled, true));
+    if first {
+        wasm_bindgen_futures::spawn_local(async {
+            gloo_timers::future::TimeoutFuture::new(0).await;
+            flush();
+        });
+    }
 }
 
-/// Opens a school's documents for `year` (those not open yet) and shows
-/// them if the school is the one shown. Documents this device may only read
-/// are not created here: they come from the server.
-pub async fn open_school(ui: Ui, store: Store, school: DocumentId, year: AcademicYear, writable: bool) {
-    let opened = async {
-        if repo_of(DocKind::Association, school).is_none() {
-            Repo::open(ui, store.clone(), school, school, DocKind::Association, writable, move || {
-                AssociationDoc::create(&school)
-            })
-            .await?;
+fn send_summaries() {
+    let (year, schools) = VIEW.with(|v| (v.borrow().year, v.borrow().schools.clone()));
+    let Some(year) = year else { return };
+    let today = today();
+    let schools = schools.into_iter().filter_map(|school| summary_of(school, year, today)).collect();
+    post(&FromEngine::Summaries { year, schools });
+}
+
+/// A school's summary from its open documents; `None` until they are open.
+fn summary_of(school: DocumentId, year: AcademicYear, today: Date) -> Option<SchoolLine> {
+    let association = repo_of(DocKind::Association, school)?;
+    let year_repo = repo_of(DocKind::Year(year), school)?;
+    let library = repo_of(DocKind::Library, school)?;
+    let heads: Vec<ChangeHash> = [&association, &year_repo, &library].iter().flat_map(|r| r.heads()).collect();
+    let arrived = !heads.is_empty();
+    let key = (school, year, today);
+    let cached = SUMMARIES.with(|c| c.borrow().get(&key).filter(|(h, _)| *h == heads).map(|(_, s)| s.clone()));
+    let summary = match cached {
+        Some(summary) => summary,
+        None => {
+            let summary = SchoolSummary::of(
+                &association.records::<AssociationDoc>().ok()?,
+                &year_repo.records::<YearDoc>().ok()?,
+                &library.records::<LibraryDoc>().ok()?,
+                today,
+            );
+            SUMMARIES.with(|c| c.borrow_mut().insert(key, (heads, summary.clone())));
+            summary
         }
-        if repo_of(DocKind::Library, school).is_none() {
-            Repo::open(ui, store.clone(), LibraryDoc::id_for(&school), school, DocKind::Library, writable, move || {
-                LibraryDoc::create(&school)
-            })
-            .await?;
-        }
-        let kind = DocKind::Year(year);
-        match repo_of(kind, school) {
-            Some(open) => open.refresh(),
-            None => {
-                let id = YearDoc::id_for(&school, year);
-                Repo::open(ui, store.clone(), id, school, kind, writable, move || YearDoc::create(&school, year))
-                    .await?;
-            }
-        }
-        Ok::<_, String>(())
     };
-    match opened.await {
-        Ok(()) => wake_sync(),
-        Err(message) => ui.fatal.set(Some(message)),
-    }
-}
-
-/// Opens the district РМО's document for `year` (once) and shows it.
-pub async fn open_district_year(ui: Ui, store: Store, district: DocumentId, year: AcademicYear, writable: bool) {
-    let kind = DocKind::DistrictYear(year);
-    if let Some(open) = repo(kind) {
-        open.refresh();
-        return;
-    }
-    ui.district_year.set(None);
-    let id = DistrictYearDoc::id_for(&district, year);
-    match Repo::open(ui, store, id, district, kind, writable, move || DistrictYearDoc::create(&district, year)).await {
-        Ok(_) => wake_sync(),
-        Err(message) => ui.fatal.set(Some(message)),
-    }
+    Some(SchoolLine { school, summary, arrived })
 }
 
 impl Repo {
     /// Loads a document from IndexedDB (creating it with `create` if this
-    /// device has none yet) and adds it to the open documents.
-    pub async fn open(
-        ui: Ui,
-        store: Store,
+    /// device may write it and has none yet) and adds it to the open documents.
+    async fn open(
+        store: &Store,
         id: DocumentId,
         owner: DocumentId,
         kind: DocKind,
@@ -317,15 +303,14 @@ impl Repo {
         }
         let saved_heads = if fresh { Vec::new() } else { doc.get_heads() };
         if unreadable > 0 {
-            ui.damaged.set(Some(format!(
+            post(&FromEngine::Damaged(format!(
                 "Часть сохранённых данных на устройстве повреждена ({unreadable} из {}); \
                  недостающее будет получено с сервера.",
                 chunks.len()
             )));
         }
         let repo = Rc::new(Self {
-            ui,
-            store,
+            store: store.clone(),
             id,
             kind,
             owner,
@@ -339,7 +324,7 @@ impl Repo {
             let snapshot = repo.doc.borrow_mut().save();
             let keys: Vec<String> = chunks.into_iter().map(|c| c.key).collect();
             if let Err(e) = repo.store.compact(&id, &snapshot, &keys).await {
-                leptos::logging::warn!("compaction failed: {e:?}");
+                warn(&format!("compaction failed: {e:?}"));
             }
         }
         REPOS.with(|r| r.borrow_mut().push(repo.clone()));
@@ -347,34 +332,25 @@ impl Repo {
         Ok(repo)
     }
 
-    /// Applies a user's change: shown at once, then saved, then synced.
-    pub fn edit<T>(
-        self: &Rc<Self>,
-        f: impl FnOnce(&mut AutoCommit) -> Result<T, shared::Error>,
-    ) -> Result<T, shared::Error> {
-        let result = f(&mut self.doc.borrow_mut())?;
-        self.changed();
-        Ok(result)
-    }
-
     /// Runs `f` on the document (the sync client uses this).
     pub fn with_doc<R>(&self, f: impl FnOnce(&mut AutoCommit) -> R) -> R {
         f(&mut self.doc.borrow_mut())
     }
 
-    /// Shows the document as it is now and saves whatever is not saved yet.
+    /// Saves whatever is not saved yet, and sends the page the document as
+    /// it is now if it shows it.
     pub fn changed(self: &Rc<Self>) {
         self.refresh();
         if self.is_saved() {
             return;
         }
         // The server no longer has everything this device has.
-        if self.ui.sync.get_untracked() == SyncStatus::Saved {
-            self.ui.sync.set(SyncStatus::Syncing);
+        if STATUS.get() == SyncStatus::Saved {
+            set_status(SyncStatus::Syncing);
         }
         if !self.saving.get() {
             self.saving.set(true);
-            leptos::task::spawn_local(self.clone().save_loop());
+            wasm_bindgen_futures::spawn_local(self.clone().save_loop());
         }
     }
 
@@ -388,44 +364,56 @@ impl Repo {
         *self.saved_heads.borrow() == self.doc.borrow_mut().get_heads()
     }
 
-    /// Shows the document's records on the screens that read them.
-    pub fn refresh(&self) {
-        self.ui.tick.update(|t| *t += 1);
-        let year = self.ui.year.get_untracked();
-        if self.kind.is_school() && Some(self.owner) != SHOWN.get() {
+    /// Marks the document (and the district's summaries) to be sent to the
+    /// page, if the page shows them.
+    fn refresh(&self) {
+        let (shown, summaries) = VIEW.with(|v| {
+            let v = v.borrow();
+            let this_year = self.kind.year().is_none_or(|y| Some(y) == v.year);
+            let shown = this_year && (!self.kind.is_school() || Some(self.owner) == v.shown);
+            (shown, v.summaries && self.kind.is_school() && v.schools.contains(&self.owner))
+        });
+        if !shown && !summaries {
             return;
         }
-        match self.kind {
-            DocKind::Association => self.show(self.ui.records),
-            DocKind::Year(y) if y == year => self.show(self.ui.year_doc),
-            DocKind::Library => self.show(self.ui.library),
-            DocKind::DistrictYear(y) if y == year => self.show(self.ui.district_year),
-            DocKind::Year(_) | DocKind::DistrictYear(_) => {}
-        }
+        UNSENT.with(|u| {
+            let mut u = u.borrow_mut();
+            if shown {
+                u.docs.insert(self.id);
+            }
+            u.summaries |= summaries;
+        });
+        schedule_flush();
     }
 
     /// The document's records: what arrived, or the empty first version
     /// while nothing has.
-    pub fn records<D: Document>(&self) -> Result<D, shared::Error> {
+    fn records<D: Document>(&self) -> Result<D, shared::Error> {
         if self.heads().is_empty() { D::load_any(&(self.blank)()) } else { D::load_any(&self.doc.borrow()) }
     }
 
-    fn show<D: Document + Send + Sync + 'static>(&self, signal: RwSignal<Option<D>>) {
-        let records = match self.records::<D>() {
-            Ok(records) => records,
-            Err(e) => return self.ui.fatal.set(Some(format!("Записи не читаются: {e}"))),
+    /// Sends the page the document's records.
+    fn send(&self) {
+        let records = match self.kind {
+            DocKind::Association => self.records().map(Records::Association),
+            DocKind::Year(_) => self.records().map(|y| Records::Year(y, self.notes())),
+            DocKind::Library => self.records().map(Records::Library),
+            DocKind::DistrictYear(_) => self.records().map(|d| Records::DistrictYear(d, self.notes())),
         };
-        let newer = records.is_newer_layout();
-        if self.ui.read_only.with_untracked(|ro| ro.contains(&self.id)) != newer {
-            self.ui.read_only.update(|ro| {
-                if newer {
-                    ro.push(self.id);
-                } else {
-                    ro.retain(|id| *id != self.id);
-                }
-            });
+        match records {
+            Ok(records) => post(&FromEngine::Shown(Box::new(Shown {
+                id: self.id,
+                owner: self.owner,
+                kind: self.kind,
+                writable: self.writable,
+                records,
+            }))),
+            Err(e) => post(&FromEngine::Fatal(format!("Записи не читаются: {e}"))),
         }
-        signal.set(Some(records));
+    }
+
+    fn notes(&self) -> shared::link::Notes {
+        analysis_notes(&self.doc.borrow())
     }
 
     /// Appends unsaved changes to IndexedDB until none are left, retrying
@@ -443,15 +431,15 @@ impl Repo {
             match self.store.append_chunk(&self.id, &chunk).await {
                 Ok(()) => {
                     *self.saved_heads.borrow_mut() = heads;
-                    self.ui.storage_error.set(None);
+                    set_storage_error(None);
                     wake_sync();
                 }
                 Err(e) => {
-                    leptos::logging::warn!("saving failed: {e:?}");
-                    self.ui.storage_error.set(Some(e.message()));
+                    warn(&format!("saving failed: {e:?}"));
+                    set_storage_error(Some(e.message()));
                     gloo_timers::future::TimeoutFuture::new(SAVE_RETRY_MS).await;
                     if let Err(e) = self.store.reopen().await {
-                        leptos::logging::warn!("reopening storage failed: {e:?}");
+                        warn(&format!("reopening storage failed: {e:?}"));
                     }
                 }
             }

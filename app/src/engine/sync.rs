@@ -1,6 +1,6 @@
-//! The sync client: drives a `shared::Session` over a browser WebSocket to
-//! the server's `/sync`, reconnecting with backoff for as long as the app is
-//! open.
+//! The sync client: drives a `shared::Session` over a WebSocket (opened by
+//! the engine's worker) to the server's `/sync`, reconnecting with backoff
+//! for as long as the app is open.
 //!
 //! Everything that happens on a connection (open, each message, close, a
 //! finished local save) is queued into one channel and handled in order by
@@ -12,16 +12,16 @@ use std::rc::Rc;
 use futures_channel::mpsc;
 use futures_util::StreamExt;
 use js_sys::{ArrayBuffer, Uint8Array};
-use leptos::prelude::Set;
+use shared::link::{FromEngine, Start, SyncStatus};
 use shared::sync::Event;
 use shared::{Message, PeerMetadata, Session};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{BinaryType, MessageEvent, WebSocket};
 
-use crate::device;
-use crate::repo::{Repo, SyncStatus, Ui, repos, set_sync_wake};
-use crate::storage::settings;
+use crate::engine::docs::{Repo, repos, set_status, set_sync_wake};
+use crate::engine::{post, warn};
 
 const FIRST_RETRY_MS: u32 = 500;
 const MAX_RETRY_MS: u32 = 15_000;
@@ -34,31 +34,31 @@ enum Input {
 }
 
 /// Starts syncing the open documents with the server that served the app,
-/// as the device `device_id`; documents opened later join in.
-pub fn start(ui: Ui, device_id: String) {
-    leptos::task::spawn_local(run(ui, device_id));
+/// as the device `start` describes; documents opened later join in.
+pub fn start(start: Start) {
+    wasm_bindgen_futures::spawn_local(run(start));
 }
 
 /// The sync endpoint with the device's token in the URL (where a standard
 /// automerge-repo client can carry it too).
-fn sync_url() -> String {
-    let location = web_sys::window().expect("the app runs in a window").location();
-    let scheme = if location.protocol().as_deref() == Ok("https:") { "wss" } else { "ws" };
-    let host = location.host().unwrap_or_else(|_| "localhost".into());
-    let token = device::token().unwrap_or_default();
-    format!("{scheme}://{host}/sync?token={token}")
+fn sync_url(start: &Start) -> String {
+    let url = match start.origin.strip_prefix("https://") {
+        Some(host) => format!("wss://{host}"),
+        None => format!("ws://{}", start.origin.trim_start_matches("http://")),
+    };
+    format!("{url}/sync?token={}", start.token)
 }
 
-async fn run(ui: Ui, device_id: String) {
+async fn run(start: Start) {
     let mut retry_ms = FIRST_RETRY_MS;
     loop {
-        if connect_once(ui, &device_id).await {
+        if connect_once(&start).await {
             retry_ms = FIRST_RETRY_MS;
         }
-        ui.sync.set(SyncStatus::Offline);
+        set_status(SyncStatus::Offline);
         // A closed connection may mean the device was revoked: ask once.
-        if let Err(device::ApiError::Revoked) = device::refresh().await {
-            ui.revoked.set(true);
+        if revoked(&start).await {
+            post(&FromEngine::Revoked);
             return;
         }
         // Jitter keeps a school's devices from reconnecting in lockstep.
@@ -70,8 +70,8 @@ async fn run(ui: Ui, device_id: String) {
 
 /// One connection, from opening to closing; returns whether the handshake
 /// succeeded (so the next retry starts quickly again).
-async fn connect_once(ui: Ui, device_id: &str) -> bool {
-    let Ok(ws) = WebSocket::new(&sync_url()) else { return false };
+async fn connect_once(start: &Start) -> bool {
+    let Ok(ws) = WebSocket::new(&sync_url(start)) else { return false };
     ws.set_binary_type(BinaryType::Arraybuffer);
     let (tx, mut rx) = mpsc::unbounded::<Input>();
 
@@ -103,7 +103,7 @@ async fn connect_once(ui: Ui, device_id: &str) -> bool {
     set_sync_wake(Some(saved_tx));
     {
         let tx = tx.clone();
-        leptos::task::spawn_local(async move {
+        wasm_bindgen_futures::spawn_local(async move {
             while saved_rx.next().await.is_some() {
                 if tx.unbounded_send(Input::Saved).is_err() {
                     break;
@@ -114,8 +114,8 @@ async fn connect_once(ui: Ui, device_id: &str) -> bool {
     drop(tx);
 
     // The server binds peer ids to the token: the device id, a colon, this tab.
-    let peer_id = format!("{device_id}:{}", uuid::Uuid::new_v4().simple());
-    let metadata = PeerMetadata { storage_id: Some(settings::storage_id()), is_ephemeral: false };
+    let peer_id = format!("{}:{}", start.device_id, uuid::Uuid::new_v4().simple());
+    let metadata = PeerMetadata { storage_id: Some(start.storage_id.clone()), is_ephemeral: false };
     let (mut session, join) = Session::client(peer_id, metadata);
     let mut server_storage: Option<String> = None;
     let mut connected = false;
@@ -161,9 +161,7 @@ async fn connect_once(ui: Ui, device_id: &str) -> bool {
                         }
                     }
                 }
-                Ok(Event::RemoteError(reason)) => {
-                    leptos::logging::warn!("server reported: {reason}");
-                }
+                Ok(Event::RemoteError(reason)) => warn(&format!("server reported: {reason}")),
                 Ok(_) => {}
                 Err(e) => {
                     send(&ws, &session.error(e.to_string()));
@@ -171,7 +169,7 @@ async fn connect_once(ui: Ui, device_id: &str) -> bool {
                 }
             },
         }
-        ui.sync.set(status(&mut session, connected));
+        set_status(status(&mut session, connected));
     }
 
     set_sync_wake(None);
@@ -222,6 +220,23 @@ fn status(session: &mut Session, connected: bool) -> SyncStatus {
 
 fn send(ws: &WebSocket, message: &Message) {
     if let Err(e) = ws.send_with_u8_array(&message.encode()) {
-        leptos::logging::warn!("send failed: {e:?}");
+        warn(&format!("send failed: {e:?}"));
+    }
+}
+
+/// Whether the server says this device's token is revoked (or unknown);
+/// no answer is not a revocation.
+async fn revoked(start: &Start) -> bool {
+    let init = web_sys::RequestInit::new();
+    let Ok(headers) = web_sys::Headers::new() else { return false };
+    let _ = headers.set("Authorization", &format!("Bearer {}", start.token));
+    init.set_headers(&headers);
+    let Ok(request) = web_sys::Request::new_with_str_and_init(&format!("{}/api/me", start.origin), &init) else {
+        return false;
+    };
+    let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+    match JsFuture::from(scope.fetch_with_request(&request)).await {
+        Ok(response) => response.dyn_into::<web_sys::Response>().is_ok_and(|r| r.status() == 401),
+        Err(_) => false,
     }
 }

@@ -7,9 +7,9 @@ use leptos::prelude::*;
 use serde_json::{Value, json};
 use shared::{Date, DocumentId, FieldErrors, Role, Values};
 
-use crate::components::form::{RecordForm, choice, form_error, text};
+use crate::components::form::{RecordForm, at_once, choice, form_error, text};
 use crate::device::{self, Me};
-use crate::repo::Ui;
+use crate::ui::Ui;
 
 /// The roles `me` may hand out, and the schools it may invite to.
 fn invitable(me: &Me) -> (Vec<Role>, Vec<(String, String)>) {
@@ -56,7 +56,7 @@ pub fn AccessPage() -> impl IntoView {
         });
     };
 
-    let invite = Callback::new(move |v: Values| {
+    let invite = move |v: Values| {
         let role = Role::from_code(v.get("role")).ok_or_else(|| form_error("Выберите роль".into()))?;
         let school = role.is_school_role().then(|| v.get("school").to_owned());
         if school.as_deref() == Some("") {
@@ -76,7 +76,7 @@ pub fn AccessPage() -> impl IntoView {
             }
         });
         Ok(())
-    });
+    };
     let renaming = RwSignal::new(None::<DocumentId>);
     // Adds a school (`None`) or renames one, then reloads the district's list.
     let put_school = move |school: Option<DocumentId>, v: Values| {
@@ -127,7 +127,7 @@ pub fn AccessPage() -> impl IntoView {
                         text("note", "Для кого (необязательно)"),
                     ]
                     initial=initial
-                    on_save=invite
+                    on_save=Callback::new(move |v| at_once(invite(v)))
                     on_cancel=Callback::new(move |()| link.set(None))
                     testid="invite-form"
                 />
@@ -164,7 +164,7 @@ pub fn AccessPage() -> impl IntoView {
                                         <RecordForm
                                             fields=vec![text("name", "Название школы")]
                                             initial=Values::default().with("name", name.clone())
-                                            on_save=Callback::new(move |v| put_school(Some(id), v))
+                                            on_save=Callback::new(move |v| at_once(put_school(Some(id), v)))
                                             on_cancel=Callback::new(move |()| renaming.set(None))
                                             testid="rename-form"
                                         />
@@ -176,7 +176,7 @@ pub fn AccessPage() -> impl IntoView {
                     <RecordForm
                         fields=vec![text("name", "Новая школа")]
                         initial=Values::default().with("name", "")
-                        on_save=Callback::new(move |v| put_school(None, v))
+                        on_save=Callback::new(move |v| at_once(put_school(None, v)))
                         on_cancel=Callback::new(|()| {})
                         testid="school-form"
                     />

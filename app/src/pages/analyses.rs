@@ -3,23 +3,24 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use shared::YearDoc;
+use shared::Change;
 use shared::analysis::{AnalysisFields, AnalysisKind};
 use shared::record::{Record, RecordList};
 
 use crate::components::form::{area, date, select, text};
 use crate::components::records::{RecordsSpec, list_edits, records};
 use crate::pages::{ids_in, line, values_in, year_kind};
-use crate::repo::Ui;
+use crate::ui::Ui;
 
 /// The year's analyses, newest first.
 #[component]
 pub fn AnalysesPage() -> impl IntoView {
     let ui = expect_context::<Ui>();
     let (save, remove) = list_edits(
+        ui,
         move || year_kind(ui),
         move |_, v| AnalysisFields::validate(v, ui.year.get_untracked()),
-        YearDoc::edit_analysis,
+        Change::Analysis,
     );
     let spec = RecordsSpec {
         title: "Аналитические материалы",

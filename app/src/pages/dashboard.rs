@@ -6,8 +6,9 @@ use leptos::prelude::*;
 use shared::association::initials;
 use shared::record::RecordList;
 
+use crate::clock::today;
 use crate::pages::name_of;
-use crate::repo::{Ui, today};
+use crate::ui::Ui;
 
 /// The dashboard of the chosen year.
 #[component]

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use shared::{FieldErrors, Values};
 
-use crate::components::form::{RecordForm, text};
+use crate::components::form::{RecordForm, at_once, text};
 use crate::device;
 
 /// «Подключение устройства».
@@ -15,33 +15,7 @@ pub fn JoinPage() -> impl IntoView {
     let joined_as = device::stored().filter(|_| device::token().is_some());
     let initial = Values::default().with("code", code).with("name", "");
     let error = RwSignal::new(None::<String>);
-    let on_save = Callback::new(move |v: Values| {
-        error.set(None);
-        let (code, name) = (code_of(v.get("code")), v.get("name").trim().to_owned());
-        let mut e = FieldErrors::default();
-        if code.is_empty() {
-            e.add("code", "Вставьте ссылку-приглашение или код из неё");
-        }
-        if name.is_empty() {
-            e.add("name", "Напишите, как вас зовут");
-        }
-        if !e.is_empty() {
-            return Err(e);
-        }
-        leptos::task::spawn_local(async move {
-            match device::join(&code, &name).await {
-                Ok(me) => {
-                    let start = if me.is_district() { "#/district" } else { "#/dashboard" };
-                    if let Some(w) = web_sys::window() {
-                        let _ = w.location().set_hash(start);
-                        let _ = w.location().reload();
-                    }
-                }
-                Err(err) => error.set(Some(err.message())),
-            }
-        });
-        Ok(())
-    });
+    let on_save = Callback::new(move |v: Values| at_once(join(v, error)));
     view! {
         <section class="join" data-testid="join">
             <h2>"Подключение устройства"</h2>
@@ -73,4 +47,34 @@ pub fn JoinPage() -> impl IntoView {
 /// The code from a pasted link (`…/#/join/CODE`) or the code itself.
 fn code_of(input: &str) -> String {
     input.trim().rsplit("/join/").next().unwrap_or_default().trim().to_owned()
+}
+
+/// Checks the join form and, when it passes, joins in the background:
+/// the app reloads as the device, or `error` says why not.
+fn join(v: Values, error: RwSignal<Option<String>>) -> Result<(), FieldErrors> {
+    error.set(None);
+    let (code, name) = (code_of(v.get("code")), v.get("name").trim().to_owned());
+    let mut e = FieldErrors::default();
+    if code.is_empty() {
+        e.add("code", "Вставьте ссылку-приглашение или код из неё");
+    }
+    if name.is_empty() {
+        e.add("name", "Напишите, как вас зовут");
+    }
+    if !e.is_empty() {
+        return Err(e);
+    }
+    leptos::task::spawn_local(async move {
+        match device::join(&code, &name).await {
+            Ok(me) => {
+                let start = if me.is_district() { "#/district" } else { "#/dashboard" };
+                if let Some(w) = web_sys::window() {
+                    let _ = w.location().set_hash(start);
+                    let _ = w.location().reload();
+                }
+            }
+            Err(err) => error.set(Some(err.message())),
+        }
+    });
+    Ok(())
 }

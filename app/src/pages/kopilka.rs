@@ -3,21 +3,21 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use shared::LibraryDoc;
 use shared::kopilka::{Area, MaterialFields, MaterialKind, MaterialQuery};
 use shared::record::{Record, RecordList};
+use shared::{Change, DocKind};
 
 use crate::components::form::{area, select, text};
 use crate::components::records::{RecordsSpec, list_edits, records};
 use crate::pages::line;
-use crate::repo::{DocKind, Ui};
+use crate::ui::Ui;
 
 /// Search and the catalogue.
 #[component]
 pub fn KopilkaPage() -> impl IntoView {
     let ui = expect_context::<Ui>();
     let query = RwSignal::new(MaterialQuery::default());
-    let (save, remove) = list_edits(|| DocKind::Library, |_, v| MaterialFields::validate(v), LibraryDoc::edit_material);
+    let (save, remove) = list_edits(ui, || DocKind::Library, |_, v| MaterialFields::validate(v), Change::Material);
     let spec = RecordsSpec {
         title: "Методическая копилка",
         add_label: "Добавить материал",

@@ -2,13 +2,13 @@
 
 use leptos::prelude::*;
 use shared::record::Edit;
-use shared::{AssociationDoc, Category, Education, MemberFields, Values};
+use shared::{Category, Change, DocKind, Education, MemberFields, Values};
 
-use crate::components::form::{FieldSpec, RecordForm, check, date, form_error, member, select, text};
+use crate::components::form::{FieldSpec, RecordForm, Saving, check, date, keep, member, select, text, then_close};
 use crate::components::member_card::MemberCard;
 use crate::pages::school_paper;
 use crate::print::PaperActions;
-use crate::repo::{DocKind, Ui, edit};
+use crate::ui::Ui;
 
 /// The fields of a member's form.
 pub fn member_form_fields() -> Vec<FieldSpec> {
@@ -31,10 +31,8 @@ pub fn member_form_fields() -> Vec<FieldSpec> {
 }
 
 /// Checks and keeps a member form: a new member, or new fields for `id`.
-pub fn save_member(id: Option<uuid::Uuid>, values: &Values) -> Result<(), shared::FieldErrors> {
-    let fields = MemberFields::validate(values)?;
-    edit(DocKind::Association, |doc, now| AssociationDoc::edit_member(doc, Edit::save(id, fields), now).map(|_| ()))
-        .map_err(form_error)
+pub fn save_member(ui: Ui, id: Option<uuid::Uuid>, values: &Values) -> Saving {
+    keep(ui, DocKind::Association, MemberFields::validate(values), |f| Change::Member(Edit::save(id, f)))
 }
 
 /// Members: the list, and a form to add one.
@@ -50,11 +48,7 @@ pub fn MembersPage() -> impl IntoView {
     let loaded = move || ui.records.with(Option::is_some);
     let writable = move || ui.can_edit(DocKind::Association);
 
-    let add = Callback::new(move |values: Values| {
-        save_member(None, &values)?;
-        adding.set(false);
-        Ok(())
-    });
+    let add = Callback::new(move |values: Values| then_close(save_member(ui, None, &values), adding));
 
     view! {
         <section class="members">

@@ -10,14 +10,14 @@ use shared::form::member_value;
 use shared::papers::plan::PlanHeader;
 use shared::plan::{Completion, PlanDoc, PlanFields, WorkKind};
 use shared::record::{Record, RecordList};
-use shared::{YearDoc, papers};
+use shared::{Change, DocKind, YearDoc, papers};
 use uuid::Uuid;
 
 use crate::components::form::{FieldSpec, area, error_line, member, select, text};
 use crate::components::records::{RecordsSpec, list_edits, records};
 use crate::pages::{district_kind, district_letterhead, ids_in, line, name_of, school_paper, values_in, year_kind};
 use crate::print::{MakePaper, PaperActions};
-use crate::repo::{DocKind, Ui, edit};
+use crate::ui::{Ui, edit_showing};
 
 /// Which plan a screen shows.
 pub struct PlanOf<D: 'static> {
@@ -89,9 +89,10 @@ pub const DISTRICT_PLAN: PlanOf<DistrictYearDoc> = PlanOf {
 pub fn plan_page<D: PlanDoc + Clone + Send + Sync + 'static>(of: PlanOf<D>) -> impl IntoView {
     let ui = expect_context::<Ui>();
     let (save, remove) = list_edits(
+        ui,
         move || (of.kind)(ui),
         move |_, v| PlanFields::validate(v, ui.year.get_untracked()),
-        D::edit_plan_row,
+        Change::PlanRow,
     );
     let spec = RecordsSpec {
         title: of.title,
@@ -133,7 +134,7 @@ fn plan_row<D: PlanDoc + Clone + Send + Sync + 'static>(of: PlanOf<D>, id: Uuid)
     let mark = move |completion: Completion, fulfilled_by: Option<Uuid>, note: Option<String>| {
         let kept = row.with_untracked(|r| r.as_ref().map(|r| r.completion_note.clone()).unwrap_or_default());
         let note = note.map_or(kept, |n| n.trim().to_owned());
-        error.set(edit((of.kind)(ui), |doc, now| D::mark_plan_row(doc, id, completion, fulfilled_by, note, now)).err());
+        edit_showing(ui, (of.kind)(ui), Change::MarkPlanRow { row: id, completion, fulfilled_by, note }, error);
     };
     move || {
         let Some(r) = row.get() else { return ().into_any() };

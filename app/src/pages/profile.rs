@@ -3,11 +3,11 @@
 
 use leptos::prelude::*;
 use shared::profile::ProfileFields;
-use shared::{Values, YearDoc};
+use shared::{Change, Values};
 
-use crate::components::form::{RecordForm, area, form_error, member};
+use crate::components::form::{RecordForm, area, keep, member, then_close};
 use crate::pages::{name_of, year_kind};
-use crate::repo::{Ui, edit};
+use crate::ui::Ui;
 
 /// The profile, read or edited.
 #[component]
@@ -16,10 +16,7 @@ pub fn ProfilePage() -> impl IntoView {
     let editing = RwSignal::new(false);
     let profile = Memo::new(move |_| ui.year_doc.with(|y| y.as_ref().map(|y| y.profile.clone())));
     let save = Callback::new(move |values: Values| {
-        let fields = ProfileFields::validate(&values)?;
-        edit(year_kind(ui), |doc, now| YearDoc::set_profile(doc, fields, now)).map_err(form_error)?;
-        editing.set(false);
-        Ok(())
+        then_close(keep(ui, year_kind(ui), ProfileFields::validate(&values), Change::Profile), editing)
     });
     view! {
         <section class="profile" data-testid="profile">

@@ -7,21 +7,22 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use shared::protocol::{AgendaFields, DecisionFields, DecisionStatus, ProtocolFields};
 use shared::record::{Record, RecordList};
-use shared::{FieldErrors, Values, YearDoc, papers};
+use shared::{Change, FieldErrors, Values, YearDoc, papers};
 use uuid::Uuid;
 
+use crate::clock::today;
 use crate::components::form::{FieldSpec, area, check, date, member, select, text};
 use crate::components::records::{RecordsSpec, list_edits, records};
 use crate::pages::{ids_in, line, name_of, school_paper, values_in, year_kind};
 use crate::print::PaperActions;
-use crate::repo::{Ui, edit, today};
+use crate::ui::{Ui, edit_showing};
 
 /// The year's protocols, by number.
 #[component]
 pub fn ProtocolsPage() -> impl IntoView {
     let ui = expect_context::<Ui>();
     let (save, remove) =
-        list_edits(move || year_kind(ui), move |id, v| validate_header(ui, id, v), YearDoc::edit_protocol);
+        list_edits(ui, move || year_kind(ui), move |id, v| validate_header(ui, id, v), Change::Protocol);
     let spec = RecordsSpec {
         title: "Протоколы заседаний",
         add_label: "Новый протокол",
@@ -129,7 +130,7 @@ fn ProtocolView(id: Uuid) -> impl IntoView {
                         <button
                             data-testid="renumber"
                             on:click=move |_| {
-                                renumber_error.set(edit(year_kind(ui), |doc, now| YearDoc::renumber_protocol(doc, id, now)).err());
+                                edit_showing(ui, year_kind(ui), Change::RenumberProtocol(id), renumber_error);
                             }
                         >
                             "Присвоить следующий свободный номер"
@@ -170,9 +171,10 @@ fn agenda(ui: Ui, protocol: Uuid, writable: Signal<bool>) -> impl IntoView {
         })
     };
     let (save, remove) = list_edits(
+        ui,
         move || year_kind(ui),
         |_, v| AgendaFields::validate(v),
-        move |doc, e, now| YearDoc::edit_agenda(doc, protocol, e, now),
+        move |item| Change::Agenda { protocol, item },
     );
     records(RecordsSpec {
         title: "Повестка дня",
@@ -223,9 +225,10 @@ fn decisions(ui: Ui, protocol: Uuid, meeting: shared::Date, writable: Signal<boo
         })
     };
     let (save, remove) = list_edits(
+        ui,
         move || year_kind(ui),
         move |_, v| DecisionFields::validate(v, meeting),
-        move |doc, e, now| YearDoc::edit_decision(doc, protocol, e, now),
+        move |decision| Change::Decision { protocol, decision },
     );
     records(RecordsSpec {
         title: "Решения",

@@ -3,17 +3,18 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use shared::LibraryDoc;
 use shared::record::{Record, RecordList};
 use shared::regulation::{RegulationFields, RegulationKind};
+use shared::{Change, DocKind};
 use uuid::Uuid;
 
+use crate::clock::today;
 use crate::components::form::{area, date, error_line, select, text};
 use crate::components::records::{RecordsSpec, list_edits, records};
 use crate::pages::{line, school_letterhead};
 use crate::print::{MakePaper, PaperActions};
-use crate::repo::{DocKind, Ui, edit, today};
 use crate::storage::settings;
+use crate::ui::{Ui, edit_showing};
 
 /// The regulations, and who uses this device.
 #[component]
@@ -21,8 +22,7 @@ pub fn RegulationsPage() -> impl IntoView {
     let ui = expect_context::<Ui>();
     let me = RwSignal::new(settings::me());
     provide_context(me);
-    let (save, remove) =
-        list_edits(|| DocKind::Library, |_, v| RegulationFields::validate(v), LibraryDoc::edit_regulation);
+    let (save, remove) = list_edits(ui, || DocKind::Library, |_, v| RegulationFields::validate(v), Change::Regulation);
     let spec = RecordsSpec {
         title: "Нормативные и инструктивные документы",
         add_label: "Добавить документ",
@@ -139,7 +139,8 @@ fn RegulationView(id: Uuid) -> impl IntoView {
                         data-testid="acknowledge"
                         on:click=move |_| {
                             let Some(member) = me.get_untracked() else { return };
-                            error.set(edit(DocKind::Library, |doc, now| LibraryDoc::acknowledge(doc, id, member, today(), now)).err());
+                            let change = Change::Acknowledge { regulation: id, member, day: today() };
+                            edit_showing(ui, DocKind::Library, change, error);
                         }
                     >
                         "Ознакомлен(а)"

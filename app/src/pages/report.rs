@@ -2,26 +2,29 @@
 //! РМО), its numbers taken from the records as they are now, each section
 //! with the head's own words under it, ready to print or save as DOCX.
 
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use leptos::prelude::*;
 use shared::AcademicYear;
+use shared::link::Notes;
 use shared::papers::Letterhead;
 use shared::papers::analysis::{Section, analysis, closing_sections, district_sections, school_sections};
-use shared::report::{DistrictReport, YearReport, analysis_notes, set_analysis_note};
+use shared::report::{DistrictReport, YearReport};
+use shared::{Change, DocKind};
 
+use crate::clock::today;
 use crate::components::form::error_line;
-use crate::pages::district::summary_of;
 use crate::pages::{district_kind, district_letterhead, school_letterhead, year_kind};
 use crate::print::{PaperActions, blocks_view};
-use crate::repo::{DocKind, Ui, edit, repo, today};
+use crate::ui::{Ui, edit_showing};
 
 /// What a yearly analysis screen is about.
 #[derive(Clone, Copy)]
 struct ReportOf {
     /// The document that keeps the head's words.
     kind: fn(Ui) -> DocKind,
+    /// The head's words, as that document holds them.
+    notes: fn(Ui) -> RwSignal<Notes>,
     /// The letterhead.
     head: fn(Ui) -> Letterhead,
     /// The year and the sections computed from the records, once loaded.
@@ -35,6 +38,7 @@ struct ReportOf {
 pub fn SchoolReportPage() -> impl IntoView {
     report_page(ReportOf {
         kind: year_kind,
+        notes: |ui| ui.year_notes,
         head: school_letterhead,
         sections: |ui| {
             let a = ui.records.get()?;
@@ -53,19 +57,20 @@ pub fn SchoolReportPage() -> impl IntoView {
 pub fn DistrictReportPage() -> impl IntoView {
     report_page(ReportOf {
         kind: district_kind,
+        notes: |ui| ui.district_notes,
         head: district_letterhead,
         sections: |ui| {
-            ui.tick.track();
             let me = ui.me.get()?;
-            let year = ui.year.get();
+            let schools = ui.summaries.with(|lines| {
+                me.schools
+                    .iter()
+                    .map(|s| {
+                        let line = lines.iter().find(|l| l.school == s.id);
+                        (s.name.clone(), line.map(|l| l.summary.clone()).unwrap_or_default())
+                    })
+                    .collect()
+            });
             let today = today();
-            let schools = me
-                .schools
-                .iter()
-                .map(|s| {
-                    (s.name.clone(), summary_of(s.id, year, today).map(|(summary, _)| summary).unwrap_or_default())
-                })
-                .collect();
             ui.district_year.with(|d| {
                 let report = DistrictReport::of(d.as_ref()?, schools, today);
                 Some((report.year, district_sections(&report)))
@@ -78,10 +83,7 @@ pub fn DistrictReportPage() -> impl IntoView {
 fn report_page(of: ReportOf) -> impl IntoView {
     let ui = expect_context::<Ui>();
     let computed = Memo::new(move |_| (of.sections)(ui));
-    let notes = Memo::new(move |_| {
-        ui.tick.track();
-        repo((of.kind)(ui)).map(|r| r.with_doc(|doc| analysis_notes(doc))).unwrap_or_default()
-    });
+    let notes = (of.notes)(ui);
     let make = Rc::new(move || {
         let (year, sections) = computed.get_untracked().ok_or("Записи ещё загружаются")?;
         Ok(analysis(&(of.head)(ui), year, &sections, &notes.get_untracked()))
@@ -116,13 +118,13 @@ fn section_view(
     of: ReportOf,
     number: usize,
     section: Section,
-    notes: Memo<BTreeMap<String, String>>,
+    notes: RwSignal<Notes>,
     writable: Signal<bool>,
 ) -> impl IntoView {
     let key = section.key;
     let error = RwSignal::new(None::<String>);
     let save = move |text: String| {
-        error.set(edit((of.kind)(ui), |doc, now| set_analysis_note(doc, key, &text, now)).err());
+        edit_showing(ui, (of.kind)(ui), Change::AnalysisNote { section: key.to_owned(), text }, error);
     };
     view! {
         <div class="report-section" data-testid=format!("section-{key}")>

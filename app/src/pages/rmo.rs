@@ -12,15 +12,14 @@ use shared::district::{
     VisitKind,
 };
 use shared::record::{Edit, Record, RecordList};
-use shared::{FieldErrors, Values};
+use shared::{Change, FieldErrors, Values};
 use uuid::Uuid;
 
+use crate::clock::today;
 use crate::components::form::{FieldSpec, area, date, select, text};
 use crate::components::records::{RecordsSpec, list_edits, records};
 use crate::pages::{district_kind, ids_in, line, values_in};
-use crate::repo::{Ui, today};
-
-type Apply<F> = fn(&mut automerge::AutoCommit, Edit<F>, i64) -> Result<Uuid, shared::Error>;
+use crate::ui::Ui;
 
 /// A list of the РМО document's records of one kind, as its screen shows it.
 struct RmoList<F> {
@@ -35,8 +34,8 @@ struct RmoList<F> {
     /// A record's form values.
     values: fn(&DistrictYearDoc, Uuid) -> Option<Values>,
     validate: fn(&Values, AcademicYear) -> Result<F, FieldErrors>,
-    /// The document's operation on the list.
-    apply: Apply<F>,
+    /// The change of the list.
+    change: fn(Edit<F>) -> Change,
     /// A record's card.
     render: fn(&DistrictYearDoc, Uuid) -> Option<AnyView>,
 }
@@ -46,7 +45,7 @@ impl<F: 'static> RmoList<F> {
         let ui = expect_context::<Ui>();
         let validate = self.validate;
         let (save, remove) =
-            list_edits(move || district_kind(ui), move |_, v| validate(v, ui.year.get_untracked()), self.apply);
+            list_edits(ui, move || district_kind(ui), move |_, v| validate(v, ui.year.get_untracked()), self.change);
         let render = self.render;
         records(RecordsSpec {
             title: self.title,
@@ -90,7 +89,7 @@ pub fn EventsPage() -> impl IntoView {
         ids: |d| d.event_list().iter().map(|e| e.id).collect(),
         values: |d, id| d.events.by_id(id).map(|e| e.fields().to_values()),
         validate: DistrictEventFields::validate,
-        apply: DistrictYearDoc::edit_event,
+        change: Change::Event,
         render: |d, id| {
             let e = d.events.by_id(id)?;
             Some(
@@ -129,7 +128,7 @@ pub fn ContestsPage() -> impl IntoView {
         ids: |d| d.contest_list().iter().map(|c| c.id).collect(),
         values: |d, id| d.contests.by_id(id).map(|c| c.fields().to_values()),
         validate: ContestFields::validate,
-        apply: DistrictYearDoc::edit_contest,
+        change: Change::Contest,
         render: |d, id| {
             let c = d.contests.by_id(id)?;
             let people = c
@@ -177,7 +176,7 @@ pub fn VisitsPage() -> impl IntoView {
         ids: |d| d.visit_list().iter().map(|v| v.id).collect(),
         values: |d, id| d.visits.by_id(id).map(|v| v.fields().to_values()),
         validate: VisitFields::validate,
-        apply: DistrictYearDoc::edit_visit,
+        change: Change::Visit,
         render: |d, id| {
             let v = d.visits.by_id(id)?;
             let awaiting = d.visits_awaiting_follow_up(today()).iter().any(|a| a.id == id);
@@ -216,7 +215,7 @@ pub fn ConsultationsPage() -> impl IntoView {
         ids: |d| d.consultation_list().iter().map(|c| c.id).collect(),
         values: |d, id| d.consultations.by_id(id).map(|c| c.fields().to_values()),
         validate: ConsultationFields::validate,
-        apply: DistrictYearDoc::edit_consultation,
+        change: Change::Consultation,
         render: |d, id| {
             let c = d.consultations.by_id(id)?;
             Some(
@@ -245,7 +244,7 @@ pub fn ConsultationsPage() -> impl IntoView {
         ids: |d| d.mentoring_list().iter().map(|m| m.id).collect(),
         values: |d, id| d.mentoring.by_id(id).map(|m| m.fields().to_values()),
         validate: |v, _| MentoringFields::validate(v),
-        apply: DistrictYearDoc::edit_mentoring,
+        change: Change::Mentoring,
         render: |d, id| {
             let m = d.mentoring.by_id(id)?;
             let since = m.since.map(|d| format!("с {d}")).unwrap_or_default();

@@ -1,0 +1,121 @@
+//! The page's end of the link to the engine ([`crate::engine`]): starts the
+//! engine's web worker, tells it what the screens need, hands it people's
+//! changes and waits for each to be kept, and puts what the engine sends
+//! into the [`Ui`] signals.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+
+use futures_channel::oneshot;
+use js_sys::Uint8Array;
+use leptos::prelude::*;
+use shared::link::{self, FromEngine, Open, Start, ToEngine};
+use shared::{Change, DocumentId};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{MessageEvent, Worker};
+
+use crate::ui::Ui;
+
+/// The engine's worker, and the changes waiting for its answer.
+struct Engine {
+    worker: Worker,
+    next_ticket: Cell<u32>,
+    waiting: RefCell<HashMap<u32, oneshot::Sender<Result<(), String>>>>,
+}
+
+thread_local! {
+    static ENGINE: RefCell<Option<Engine>> = const { RefCell::new(None) };
+}
+
+/// Starts the engine for this device; what it sends goes to `ui`.
+pub fn start(ui: Ui, start: Start) {
+    let worker = match Worker::new("/engine-worker.js") {
+        Ok(worker) => worker,
+        Err(e) => return ui.fatal.set(Some(format!("Модуль данных не запустился: {e:?}"))),
+    };
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| receive(ui, e.data()));
+    // A worker that fails to load or stops on an error reports a plain `error`.
+    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+        let detail = e.dyn_ref::<web_sys::ErrorEvent>().map(|e| e.message()).unwrap_or_default();
+        ui.fatal.set(Some(format!(
+            "Модуль данных остановился ({detail}). Записи, уже сохранённые на устройстве, не потеряны: \
+             перезагрузите страницу."
+        )));
+    });
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    // The handlers live as long as the page.
+    on_message.forget();
+    on_error.forget();
+    ENGINE.with(|e| {
+        *e.borrow_mut() = Some(Engine { worker, next_ticket: Cell::new(1), waiting: RefCell::new(HashMap::new()) });
+    });
+    post(&ToEngine::Start(start));
+}
+
+/// Tells the engine what the screens need now.
+pub fn open(open: Open) {
+    post(&ToEngine::Open(open));
+}
+
+/// Hands a person's change of document `doc` to the engine; resolves once
+/// the engine has kept it (it is saved to the device right after), or with
+/// the sentence saying why not.
+pub async fn change(doc: DocumentId, change: Change) -> Result<(), String> {
+    let (answer, answered) = oneshot::channel();
+    let ticket = ENGINE.with(|e| {
+        let e = e.borrow();
+        let engine = e.as_ref()?;
+        let ticket = engine.next_ticket.get();
+        engine.next_ticket.set(ticket.wrapping_add(1));
+        engine.waiting.borrow_mut().insert(ticket, answer);
+        Some(ticket)
+    });
+    let ticket = ticket.ok_or_else(|| "Записи ещё загружаются, повторите через секунду".to_owned())?;
+    post(&ToEngine::Change { ticket, doc, change });
+    answered.await.unwrap_or_else(|_| Err("Модуль данных не ответил; перезагрузите страницу".into()))
+}
+
+fn post(message: &ToEngine) {
+    let bytes = Uint8Array::from(link::encode(message).as_slice());
+    let transfer = js_sys::Array::of1(&bytes.buffer());
+    ENGINE.with(|e| {
+        if let Some(engine) = &*e.borrow()
+            && let Err(e) = engine.worker.post_message_with_transfer(&bytes, &transfer)
+        {
+            leptos::logging::warn!("posting to the engine failed: {e:?}");
+        }
+    });
+}
+
+fn receive(ui: Ui, data: JsValue) {
+    // The worker's loader posts a plain object when the engine's wasm does not load.
+    let Some(bytes) = data.dyn_ref::<Uint8Array>() else {
+        let detail = js_sys::Reflect::get(&data, &"failed".into()).ok().and_then(|f| f.as_string()).unwrap_or_default();
+        return ui.fatal.set(Some(format!("Модуль данных не загрузился: {detail}")));
+    };
+    let message = match link::decode::<FromEngine>(&bytes.to_vec()) {
+        Ok(message) => message,
+        Err(e) => return leptos::logging::warn!("{e}"),
+    };
+    match message {
+        FromEngine::Shown(shown) => ui.receive(*shown),
+        FromEngine::Summaries { year, schools } => {
+            if year == ui.year.get_untracked() {
+                ui.summaries.set(schools);
+            }
+        }
+        FromEngine::Sync(status) => ui.sync.set(status),
+        FromEngine::StorageError(error) => ui.storage_error.set(error),
+        FromEngine::Damaged(message) => ui.damaged.set(Some(message)),
+        FromEngine::Fatal(message) => ui.fatal.set(Some(message)),
+        FromEngine::Revoked => ui.revoked.set(true),
+        FromEngine::Done { ticket, result } => {
+            let answer = ENGINE.with(|e| e.borrow().as_ref().and_then(|e| e.waiting.borrow_mut().remove(&ticket)));
+            if let Some(answer) = answer {
+                let _ = answer.send(result);
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! The engine: the half of the app that holds the automerge documents, in
+//! a web worker of its own (`src/bin/engine.rs`, loaded by
+//! `public/engine-worker.js`).
+//!
+//! Keeping automerge off the page is what makes the page small and quick:
+//! its wasm carries the screens only, and loading, merging and saving
+//! documents never blocks a tap. The page sends [`ToEngine`] messages and
+//! gets [`FromEngine`] ones back (`shared::link`).
+//!
+//! - [`docs`]: the open documents, saved to IndexedDB before anything else.
+//! - [`sync`]: the connection to the server.
+
+pub mod docs;
+pub mod sync;
+
+use futures_channel::mpsc;
+use futures_util::StreamExt;
+use js_sys::Uint8Array;
+use shared::link::{self, FromEngine, ToEngine};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+use crate::storage::Store;
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+/// Starts the engine: `early` holds the messages the page posted while the
+/// wasm was loading; the rest arrive through `onmessage`. Every message is
+/// handled in order by one task, so an IndexedDB await never lets a change
+/// overtake the opening of its document.
+pub fn run(early: js_sys::Array) {
+    let (tx, rx) = mpsc::unbounded::<ToEngine>();
+    let queue = move |data: JsValue| match data.dyn_into::<Uint8Array>().map(|a| link::decode(&a.to_vec())) {
+        Ok(Ok(message)) => {
+            let _ = tx.unbounded_send(message);
+        }
+        Ok(Err(e)) => warn(&format!("engine: {e}")),
+        Err(other) => warn(&format!("engine: not a message: {other:?}")),
+    };
+    for message in early.iter() {
+        queue(message);
+    }
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| queue(e.data()));
+    scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    // The handler lives as long as the worker.
+    on_message.forget();
+    wasm_bindgen_futures::spawn_local(serve(rx));
+}
+
+async fn serve(mut rx: mpsc::UnboundedReceiver<ToEngine>) {
+    let mut store = None;
+    while let Some(message) = rx.next().await {
+        match message {
+            ToEngine::Start(start) => match Store::open().await {
+                Ok(opened) => {
+                    store = Some(opened);
+                    sync::start(start);
+                }
+                Err(e) => post(&FromEngine::Fatal(format!(
+                    "Браузер не даёт приложению хранить данные ({}). Проверьте, не включён ли режим инкогнито.",
+                    e.detail
+                ))),
+            },
+            ToEngine::Open(open) => {
+                if let Some(store) = &store {
+                    docs::open(store, open).await;
+                }
+            }
+            ToEngine::Change { ticket, doc, change } => {
+                let result = docs::change(doc, change);
+                post(&FromEngine::Done { ticket, result });
+            }
+        }
+    }
+}
+
+/// Posts a message to the page.
+pub fn post(message: &FromEngine) {
+    let bytes = Uint8Array::from(link::encode(message).as_slice());
+    let transfer = js_sys::Array::of1(&bytes.buffer());
+    if let Err(e) = scope().post_message_with_transfer(&bytes, &transfer) {
+        warn(&format!("engine: posting to the page failed: {e:?}"));
+    }
+}
+
+/// Writes a warning to the browser's console.
+pub fn warn(message: &str) {
+    web_sys::console::warn_1(&JsValue::from_str(message));
+}

@@ -1,0 +1,208 @@
+//! What the screens read: plain data in signals, filled from the engine's
+//! messages ([`crate::client`]), and the one way a screen changes a
+//! document ([`edit`]).
+
+use std::future::Future;
+
+use leptos::prelude::*;
+use shared::district::DistrictYearDoc;
+use shared::link::{Notes, Records, SchoolLine, Shown, SyncStatus};
+use shared::{AcademicYear, AssociationDoc, Change, DocKind, Document, DocumentId, LibraryDoc, YearDoc};
+
+use crate::client;
+use crate::clock::today;
+use crate::device::Me;
+
+/// A document the screens show: which it is, and whether it may be changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocState {
+    /// The document's id.
+    pub id: DocumentId,
+    /// The school (or the district) it belongs to.
+    pub owner: DocumentId,
+    /// Which document it is.
+    pub kind: DocKind,
+    /// Whether this device may change it.
+    pub writable: bool,
+    /// Written by a newer version of the app: shown, never changed.
+    pub newer: bool,
+}
+
+/// Reactive state the screens read; plain data only.
+#[derive(Clone, Copy)]
+pub struct Ui {
+    /// What this device is; `None` until it has joined.
+    pub me: RwSignal<Option<Me>>,
+    /// The school whose records the school screens show.
+    pub school: RwSignal<Option<DocumentId>>,
+    /// The chosen academic year.
+    pub year: RwSignal<AcademicYear>,
+    /// The association's records, once loaded.
+    pub records: RwSignal<Option<AssociationDoc>>,
+    /// The chosen year's records, once loaded.
+    pub year_doc: RwSignal<Option<YearDoc>>,
+    /// Regulations and the копилка, once loaded.
+    pub library: RwSignal<Option<LibraryDoc>>,
+    /// The district РМО's records for the chosen year, once loaded.
+    pub district_year: RwSignal<Option<DistrictYearDoc>>,
+    /// The head's words in the school's yearly analysis.
+    pub year_notes: RwSignal<Notes>,
+    /// The head's words in the РМО's yearly analysis.
+    pub district_notes: RwSignal<Notes>,
+    /// The documents shown so far.
+    pub docs: RwSignal<Vec<DocState>>,
+    /// Every school's line in the district overview, for the chosen year.
+    pub summaries: RwSignal<Vec<SchoolLine>>,
+    /// The server revoked this device: it keeps its records but no longer syncs.
+    pub revoked: RwSignal<bool>,
+    /// The connection to the server.
+    pub sync: RwSignal<SyncStatus>,
+    /// A failed save, shown until a retry succeeds.
+    pub storage_error: RwSignal<Option<String>>,
+    /// Stored data found damaged when loading, shown until the page reloads.
+    pub damaged: RwSignal<Option<String>>,
+    /// Something that keeps the app from starting.
+    pub fatal: RwSignal<Option<String>>,
+    /// A new version of the app is ready.
+    pub update_ready: RwSignal<bool>,
+}
+
+impl Default for Ui {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Ui {
+    /// Fresh state: nothing loaded, offline.
+    pub fn new() -> Self {
+        Self {
+            me: RwSignal::new(None),
+            school: RwSignal::new(None),
+            year: RwSignal::new(AcademicYear::of(today())),
+            records: RwSignal::new(None),
+            year_doc: RwSignal::new(None),
+            library: RwSignal::new(None),
+            district_year: RwSignal::new(None),
+            year_notes: RwSignal::new(Notes::new()),
+            district_notes: RwSignal::new(Notes::new()),
+            docs: RwSignal::new(Vec::new()),
+            summaries: RwSignal::new(Vec::new()),
+            revoked: RwSignal::new(false),
+            sync: RwSignal::new(SyncStatus::Offline),
+            storage_error: RwSignal::new(None),
+            damaged: RwSignal::new(None),
+            fatal: RwSignal::new(None),
+            update_ready: RwSignal::new(false),
+        }
+    }
+
+    /// Whether `doc` is one the screens show now (of the school shown, of
+    /// the chosen year).
+    fn is_current(self, kind: DocKind, owner: DocumentId) -> bool {
+        kind.year().is_none_or(|y| y == self.year.get_untracked())
+            && (!kind.is_school() || Some(owner) == self.school.get_untracked())
+    }
+
+    /// The shown document of `kind`, once its records have arrived.
+    fn shown(self, kind: DocKind) -> Option<DocState> {
+        let school = self.school.get();
+        self.docs.with(|docs| {
+            docs.iter().find(|d| d.kind == kind && (!kind.is_school() || Some(d.owner) == school)).cloned()
+        })
+    }
+
+    /// Whether the document of `kind` is loaded and may be edited.
+    pub fn can_edit(self, kind: DocKind) -> bool {
+        self.shown(kind).is_some_and(|d| d.writable && !d.newer)
+    }
+
+    /// Whether some shown records were written by a newer version.
+    pub fn read_only(self) -> bool {
+        self.year.track();
+        self.school.track();
+        self.docs.with(|docs| docs.iter().any(|d| d.newer && self.is_current(d.kind, d.owner)))
+    }
+
+    /// Takes a shown document's records from the engine; records of a
+    /// school or year no longer shown (the person moved on meanwhile) are
+    /// dropped.
+    pub fn receive(self, shown: Shown) {
+        let Shown { id, owner, kind, writable, records } = shown;
+        if !self.is_current(kind, owner) {
+            return;
+        }
+        let newer = match &records {
+            Records::Association(r) => r.is_newer_layout(),
+            Records::Year(r, _) => r.is_newer_layout(),
+            Records::Library(r) => r.is_newer_layout(),
+            Records::DistrictYear(r, _) => r.is_newer_layout(),
+        };
+        let state = DocState { id, owner, kind, writable, newer };
+        if self.docs.with_untracked(|docs| !docs.contains(&state)) {
+            self.docs.update(|docs| {
+                docs.retain(|d| d.id != id);
+                docs.push(state);
+            });
+        }
+        match records {
+            Records::Association(r) => self.records.set(Some(r)),
+            Records::Year(r, notes) => {
+                self.year_doc.set(Some(r));
+                self.year_notes.set(notes);
+            }
+            Records::Library(r) => self.library.set(Some(r)),
+            Records::DistrictYear(r, notes) => {
+                self.district_year.set(Some(r));
+                self.district_notes.set(notes);
+            }
+        }
+    }
+
+    /// Shows the records of `year` (what was shown of another year goes).
+    pub fn choose_year(self, year: AcademicYear) {
+        if self.year.get_untracked() == year {
+            return;
+        }
+        self.year.set(year);
+        self.year_doc.set(None);
+        self.district_year.set(None);
+        self.year_notes.set(Notes::new());
+        self.district_notes.set(Notes::new());
+        self.summaries.set(Vec::new());
+    }
+}
+
+/// Shows `school`'s records on the school screens.
+pub fn show_school(ui: Ui, school: Option<DocumentId>) {
+    if ui.school.get_untracked() == school {
+        return;
+    }
+    ui.school.set(school);
+    ui.records.set(None);
+    ui.year_doc.set(None);
+    ui.library.set(None);
+    ui.year_notes.set(Notes::new());
+}
+
+/// Runs `pending` in the background; `error` shows why it failed, and
+/// clears when it succeeds.
+pub fn show_outcome(error: RwSignal<Option<String>>, pending: impl Future<Output = Result<(), String>> + 'static) {
+    leptos::task::spawn_local(async move {
+        // The record may be gone from the screen by now.
+        error.try_set(pending.await.err());
+    });
+}
+
+/// [`edit`] in the background, its error shown in `error`.
+pub fn edit_showing(ui: Ui, kind: DocKind, change: Change, error: RwSignal<Option<String>>) {
+    show_outcome(error, edit(ui, kind, change));
+}
+
+/// Applies a person's change to the shown document of `kind`: the engine
+/// keeps it, saves it, syncs it, and the screens show it. The error is a
+/// Russian sentence for the screen.
+pub async fn edit(ui: Ui, kind: DocKind, change: Change) -> Result<(), String> {
+    let doc = untrack(|| ui.shown(kind)).ok_or_else(|| "Записи ещё загружаются, повторите через секунду".to_owned())?;
+    client::change(doc.id, change).await
+}
