@@ -17,7 +17,12 @@ pub(crate) const BUDGET_BYTES: u64 = 400 * 1000;
 /// The client part of the report.
 pub(crate) struct ClientReport {
     pub(crate) text: String,
+    /// What the first screen waits for.
     pub(crate) first_load_gzip: u64,
+    /// The engine's worker, loaded beside it.
+    pub(crate) engine_gzip: u64,
+    /// Everything the service worker keeps for offline use.
+    pub(crate) everything_gzip: u64,
     pub(crate) over_budget: bool,
 }
 
@@ -50,8 +55,11 @@ fn first_load(dir: &Path) -> Vec<(String, u64, u64, Option<u64>)> {
     files
 }
 
+/// The files the engine's worker is made of (`public/engine-worker.js` and
+/// the `engine` binary of the app crate): started beside the first screen.
+const ENGINE_WORKER: [&str; 3] = ["engine-worker.js", "engine.js", "engine_bg.wasm"];
 /// The files the DOCX worker is made of (`public/docx-worker.js` and the
-/// `docx` binary of the app crate): not part of the first load.
+/// `docx` binary of the app crate): started to save a document.
 const DOCX_WORKER: [&str; 3] = ["docx-worker.js", "docx.js", "docx_bg.wasm"];
 
 /// A table of `files` with their total (against `budget`, if any).
@@ -80,29 +88,47 @@ fn compressed(tool: &str, args: &[&str], path: &Path) -> Option<u64> {
 /// The app's size and cold open.
 pub(crate) async fn client_section(quick: bool, with_cold_open: bool) -> ClientReport {
     let dist = e2e::server::app_dir();
-    let (later, files): (Vec<_>, Vec<_>) =
-        first_load(&dist).into_iter().partition(|f| DOCX_WORKER.contains(&f.0.as_str()));
-    let gzip: u64 = files.iter().map(|f| f.2).sum();
+    let all = first_load(&dist);
+    let gzip = |files: &[(String, u64, u64, Option<u64>)]| files.iter().map(|f| f.2).sum::<u64>();
+    let everything = gzip(&all);
+    let (docx, rest): (Vec<_>, Vec<_>) = all.into_iter().partition(|f| DOCX_WORKER.contains(&f.0.as_str()));
+    let (engine, page): (Vec<_>, Vec<_>) = rest.into_iter().partition(|f| ENGINE_WORKER.contains(&f.0.as_str()));
+    let (first, engine_gzip) = (gzip(&page), gzip(&engine));
     let mut text = format!(
-        "\n## The app\n\n### First load\n\nThe files a first visit downloads (`{}`; the icons come later), \
-         as built by `cargo xtask build-app`. The server sends the precompressed brotli or gzip copy the \
-         build makes, whichever the browser accepts.\n\n",
-        dist.display()
+        "\n## The app\n\nThe app's files (`{}`, as built by `cargo xtask build-app`; the icons come \
+         later) are three wasm modules: the page, the engine and the DOCX writer. The server sends the \
+         precompressed brotli or gzip copy the build makes, whichever the browser accepts. On a first \
+         visit the service worker fetches all of them for offline use: **{} KB** gzip in all.\n\n\
+         ### First load\n\nWhat the first screen waits for: the page (leptos screens over plain \
+         records, no automerge). A new device's first screen, the invitation form, works with this \
+         alone.\n\n",
+        dist.display(),
+        everything / 1000,
     );
-    text.push_str(&files_table(&files, Some(BUDGET_BYTES)));
-    if !later.is_empty() {
+    text.push_str(&files_table(&page, Some(BUDGET_BYTES)));
+    if !engine.is_empty() {
         text.push_str(
-            "\nThe DOCX writer, a web worker of its own: the service worker fetches it with the rest of the \
-             app for offline use, but the first screen does not wait for it, and it is started only to save \
-             a document.\n\n",
+            "\nThe engine, a web worker of its own: the automerge documents, IndexedDB and the sync \
+             connection. The page starts it once the device has joined, beside its own start; the \
+             screens fill in as it sends the records.\n\n",
         );
-        text.push_str(&files_table(&later, None));
+        text.push_str(&files_table(&engine, None));
     }
-    eprintln!("\n==> the app: first load {} KB gzip", gzip / 1000);
+    if !docx.is_empty() {
+        text.push_str("\nThe DOCX writer, a web worker of its own, started only to save a document.\n\n");
+        text.push_str(&files_table(&docx, None));
+    }
+    eprintln!("\n==> the app: first load {} KB gzip, the engine {} KB", first / 1000, engine_gzip / 1000);
     if with_cold_open {
         text.push_str(&cold_open_section(if quick { 2 } else { 5 }).await);
     }
-    ClientReport { text, first_load_gzip: gzip, over_budget: gzip > BUDGET_BYTES }
+    ClientReport {
+        text,
+        first_load_gzip: first,
+        engine_gzip,
+        everything_gzip: everything,
+        over_budget: first > BUDGET_BYTES,
+    }
 }
 
 /// The cold open's part of the report, from `runs` runs of each kind.
