@@ -314,10 +314,14 @@ impl Session {
         self.docs.get(document_id).map(|d| d.state.encode())
     }
 
-    /// Restores a persisted sync state before the first exchange of `document_id`.
+    /// Restores a persisted sync state before the first exchange of
+    /// `document_id`. Once the exchange has begun the live state is the
+    /// truer one, and is kept: a state restored over it would forget what
+    /// the peer said (its heads) and leave the document waiting forever for
+    /// an answer to a message already answered.
     pub fn restore(&mut self, document_id: DocumentId, encoded: &[u8]) -> Result<(), Error> {
         let state = sync::State::decode(encoded)?;
-        self.docs.insert(document_id, DocState { state, heard_from_peer: false });
+        self.docs.entry(document_id).or_insert(DocState { state, heard_from_peer: false });
         Ok(())
     }
 
@@ -568,5 +572,30 @@ mod tests {
         restored.restore(id, &saved).unwrap();
         let warm = restored.generate(id, &mut c).unwrap().encode().len();
         assert!(warm < cold, "restored {warm} bytes, fresh {cold} bytes");
+    }
+
+    /// The app restores kept states for the documents it opens while the
+    /// connection runs: one opened meanwhile may already be in exchange,
+    /// and its kept state (saved a moment ago) must not undo it.
+    #[test]
+    fn a_state_restored_after_the_exchange_began_does_not_undo_it() {
+        let id = DocumentId::random();
+        let (mut client, mut server) = handshake();
+        let mut s = AutoCommit::new();
+        s.put(automerge::ROOT, "k", 1).unwrap();
+        s.commit();
+        let mut c = AutoCommit::new();
+        let request = client.generate(id, &mut c).unwrap().encode();
+        let Event::Sync { message, .. } = server.receive(&request).unwrap() else { panic!("a request") };
+        server.receive_sync(id, &mut s, message).unwrap();
+        let answer = server.generate(id, &mut s).unwrap().encode();
+        let Event::Sync { message, .. } = client.receive(&answer).unwrap() else { panic!("the answer") };
+        client.receive_sync(id, &mut c, message).unwrap();
+        let kept = client.sync_state(&id).unwrap();
+
+        client.restore(id, &kept).unwrap();
+        assert!(client.is_synced(&id, &mut c), "the client still knows the server has what it has");
+        exchange(id, &mut client, &mut c, &mut server, &mut s);
+        assert!(client.is_synced(&id, &mut c) && server.is_synced(&id, &mut s));
     }
 }
