@@ -17,7 +17,7 @@ use crate::district::{
     ConsultationFields, ContestFields, DistrictEventFields, DistrictYearDoc, MentoringFields, VisitFields,
 };
 use crate::kopilka::MaterialFields;
-use crate::plan::{Completion, PlanDoc, PlanFields};
+use crate::plan::{PlanDoc, PlanFields, PlanMark};
 use crate::profile::ProfileFields;
 use crate::protocol::{AgendaFields, DecisionFields, ProtocolFields};
 use crate::record::Edit;
@@ -66,12 +66,8 @@ pub enum Change {
     MarkPlanRow {
         /// The row.
         row: Uuid,
-        /// Done, moved or not done.
-        completion: Completion,
-        /// The protocol or event that fulfilled it.
-        fulfilled_by: Option<Uuid>,
-        /// Where it was held, why it moved.
-        note: String,
+        /// What of the mark the person changed.
+        mark: PlanMark,
     },
     /// A protocol's header (year).
     Protocol(Edit<ProtocolFields>),
@@ -137,11 +133,9 @@ impl Change {
             (Self::Profile(fields), Year(_)) => YearDoc::set_profile(doc, fields, now_ms),
             (Self::PlanRow(e), Year(_)) => YearDoc::edit_plan_row(doc, e, now_ms).map(drop),
             (Self::PlanRow(e), DistrictYear(_)) => DistrictYearDoc::edit_plan_row(doc, e, now_ms).map(drop),
-            (Self::MarkPlanRow { row, completion, fulfilled_by, note }, Year(_)) => {
-                YearDoc::mark_plan_row(doc, row, completion, fulfilled_by, note, now_ms)
-            }
-            (Self::MarkPlanRow { row, completion, fulfilled_by, note }, DistrictYear(_)) => {
-                DistrictYearDoc::mark_plan_row(doc, row, completion, fulfilled_by, note, now_ms)
+            (Self::MarkPlanRow { row, mark }, Year(_)) => YearDoc::mark_plan_row(doc, row, mark, now_ms),
+            (Self::MarkPlanRow { row, mark }, DistrictYear(_)) => {
+                DistrictYearDoc::mark_plan_row(doc, row, mark, now_ms)
             }
             (Self::Protocol(e), Year(_)) => YearDoc::edit_protocol(doc, e, now_ms).map(drop),
             (Self::Agenda { protocol, item }, Year(_)) => YearDoc::edit_agenda(doc, protocol, item, now_ms).map(drop),
@@ -173,7 +167,7 @@ mod tests {
     use super::*;
     use crate::DocumentId;
     use crate::district::DistrictYearDoc;
-    use crate::plan::WorkKind;
+    use crate::plan::{Completion, WorkKind};
     use crate::record::Document;
     use crate::report::analysis_notes;
 
@@ -201,9 +195,13 @@ mod tests {
         let mut district = DistrictYearDoc::create(&DocumentId::random(), YEAR);
         Change::PlanRow(Edit::Add(plan_row())).apply(DocKind::DistrictYear(YEAR), &mut district, 1).unwrap();
         let id = DistrictYearDoc::load(&district).unwrap().plan_rows()[0].id;
-        let mark = Change::MarkPlanRow { row: id, completion: Completion::Done, fulfilled_by: None, note: "".into() };
-        mark.apply(DocKind::DistrictYear(YEAR), &mut district, 2).unwrap();
-        assert_eq!(DistrictYearDoc::load(&district).unwrap().plan_rows()[0].completion, Completion::Done);
+        let done = PlanMark { completion: Some(Completion::Done), ..PlanMark::default() };
+        Change::MarkPlanRow { row: id, mark: done }.apply(DocKind::DistrictYear(YEAR), &mut district, 2).unwrap();
+        let note = PlanMark { note: Some("Проведено в школе №2".into()), ..PlanMark::default() };
+        Change::MarkPlanRow { row: id, mark: note }.apply(DocKind::DistrictYear(YEAR), &mut district, 3).unwrap();
+        let marked = DistrictYearDoc::load(&district).unwrap().plan_rows()[0].clone();
+        assert_eq!(marked.completion, Completion::Done, "a later mark of the note keeps the completion");
+        assert_eq!(marked.completion_note, "Проведено в школе №2");
     }
 
     #[test]

@@ -218,7 +218,8 @@ pub fn build_for(school: &DocumentId, district_id: &DocumentId, academic_year: A
         } else {
             String::new()
         };
-        YearDoc::mark_plan_row(&mut year, *row, plan[i].3, by, note, noon("25.05.2026")).unwrap();
+        YearDoc::mark_plan_row(&mut year, *row, crate::plan::PlanMark::full(plan[i].3, by, note), noon("25.05.2026"))
+            .unwrap();
     }
     YearDoc::edit_analysis(
         &mut year,
@@ -323,8 +324,13 @@ fn district(id: &DocumentId, year: AcademicYear) -> AutoCommit {
         .unwrap();
         let r = DistrictYearDoc::edit_plan_row(&mut doc, Edit::Add(row), noon("01.09.2025")).unwrap();
         if when == "ноябрь" {
-            DistrictYearDoc::mark_plan_row(&mut doc, r, Completion::Done, Some(e), String::new(), noon("15.11.2025"))
-                .unwrap();
+            DistrictYearDoc::mark_plan_row(
+                &mut doc,
+                r,
+                crate::plan::PlanMark::full(Completion::Done, Some(e), String::new()),
+                noon("15.11.2025"),
+            )
+            .unwrap();
         }
     }
     let contest = ContestFields::validate(

@@ -158,22 +158,19 @@ pub trait PlanDoc: Document {
         Self::change(doc, now_ms, |d| edit.apply(d.plan_mut()))
     }
 
-    /// Marks a row, optionally with the record that fulfilled it.
-    fn mark_plan_row(
-        doc: &mut AutoCommit,
-        id: Uuid,
-        completion: Completion,
-        fulfilled_by: Option<Uuid>,
-        note: String,
-        now_ms: i64,
-    ) -> Result<(), Error> {
+    /// Marks a row, optionally with the record that fulfilled it; what
+    /// `mark` leaves out stays as the row has it.
+    fn mark_plan_row(doc: &mut AutoCommit, id: Uuid, mark: PlanMark, now_ms: i64) -> Result<(), Error> {
         Self::change(doc, now_ms, |d| {
-            if let Some(p) = fulfilled_by
+            if let Some(Some(p)) = mark.fulfilled_by
                 && !d.may_fulfil(p)
             {
                 return Err(Error::NotFound(p));
             }
             let row = d.plan_mut().by_id_mut(id)?;
+            let completion = mark.completion.unwrap_or(row.completion);
+            let fulfilled_by = mark.fulfilled_by.unwrap_or(row.fulfilled_by);
+            let note = mark.note.unwrap_or_else(|| row.completion_note.clone());
             if (row.completion, row.fulfilled_by, &row.completion_note) != (completion, fulfilled_by, &note) {
                 row.completion = completion;
                 row.fulfilled_by = fulfilled_by;
@@ -182,6 +179,26 @@ pub trait PlanDoc: Document {
             }
             Ok(())
         })
+    }
+}
+
+/// A row's mark as a person changes it: the parts they set, the rest
+/// (`None`) left as the row has it, so marks made one after another (done,
+/// then by which protocol) each keep what the other set.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PlanMark {
+    /// Done, moved or not done.
+    pub completion: Option<Completion>,
+    /// The protocol or event that fulfilled it, or none.
+    pub fulfilled_by: Option<Option<Uuid>>,
+    /// Where it was held, why it moved.
+    pub note: Option<String>,
+}
+
+impl PlanMark {
+    /// A mark setting all three.
+    pub fn full(completion: Completion, fulfilled_by: Option<Uuid>, note: impl Into<String>) -> Self {
+        Self { completion: Some(completion), fulfilled_by: Some(fulfilled_by), note: Some(note.into()) }
     }
 }
 

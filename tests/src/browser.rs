@@ -234,8 +234,7 @@ impl Browser {
 
     /// Clicks the first element matching `css`, waiting for it to appear.
     pub async fn click_css(&self, css: &str) {
-        let element = self.find(css).await;
-        self.click(&element).await;
+        self.click_found(&format!("an element {css} to click"), Locator::Css(css)).await;
     }
 
     /// Fills the form matching `form_css`: text is typed, a select is set by
@@ -306,29 +305,26 @@ impl Browser {
 
     /// Clicks the element `xpath` finds, waiting for it to appear.
     pub async fn click_xpath(&self, xpath: &str) {
-        let element =
-            eventually(&format!("an element {xpath}"), || async { self.client.find(Locator::XPath(xpath)).await.ok() })
-                .await;
-        self.click(&element).await;
+        self.click_found(&format!("an element {xpath} to click"), Locator::XPath(xpath)).await;
     }
 
     /// Picks, in the select that `selector` finds (CSS, or XPath when it
-    /// starts with `/`), the option whose text contains `label`.
+    /// starts with `/`), the option whose text contains `label`; again from
+    /// the start when the page redrew the select in between.
     pub async fn pick(&self, selector: &str, label: &str) {
-        let select = if selector.starts_with('/') {
-            eventually(&format!("a select {selector}"), || async {
-                self.client.find(Locator::XPath(selector)).await.ok()
-            })
-            .await
-        } else {
-            self.find(selector).await
-        };
-        let css = selector;
-        let option = select
-            .find(Locator::XPath(&format!(".//option[contains(., '{label}')]")))
-            .await
-            .unwrap_or_else(|e| panic!("no option «{label}» in {css}: {e}"));
-        self.click(&option).await;
+        let option = format!(".//option[contains(., '{label}')]");
+        let select = if selector.starts_with('/') { Locator::XPath(selector) } else { Locator::Css(selector) };
+        eventually(&format!("the option «{label}» in {selector}"), || async {
+            self.client.find(select).await.ok()?.find(Locator::XPath(&option)).await.ok()?.click().await.ok()
+        })
+        .await;
+    }
+
+    /// Finds what `locator` finds and clicks it; again from the start when
+    /// the page redrew it in between (records are redrawn when the engine
+    /// answers, a moment after the person's change).
+    async fn click_found(&self, what: &str, locator: Locator<'_>) {
+        eventually(what, || async { self.client.find(locator).await.ok()?.click().await.ok() }).await;
     }
 
     /// Reloads the page and waits until the records are back.

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use shared::district::DistrictYearDoc;
 use shared::form::member_value;
 use shared::papers::plan::PlanHeader;
-use shared::plan::{Completion, PlanDoc, PlanFields, WorkKind};
+use shared::plan::{Completion, PlanDoc, PlanFields, PlanMark, WorkKind};
 use shared::record::{Record, RecordList};
 use shared::{Change, DocKind, YearDoc, papers};
 use uuid::Uuid;
@@ -131,11 +131,9 @@ fn plan_row<D: PlanDoc + Clone + Send + Sync + 'static>(of: PlanOf<D>, id: Uuid)
     let row = Memo::new(move |_| doc.with(|d| d.as_ref().and_then(|d| d.plan().by_id(id).cloned())));
     let fulfillers = Memo::new(move |_| doc.with(|d| d.as_ref().map(PlanDoc::fulfillers).unwrap_or_default()));
     let error = RwSignal::new(None::<String>);
-    let mark = move |completion: Completion, fulfilled_by: Option<Uuid>, note: Option<String>| {
-        let kept = row.with_untracked(|r| r.as_ref().map(|r| r.completion_note.clone()).unwrap_or_default());
-        let note = note.map_or(kept, |n| n.trim().to_owned());
-        edit_showing(ui, (of.kind)(ui), Change::MarkPlanRow { row: id, completion, fulfilled_by, note }, error);
-    };
+    // Only what the person changed: a second choice made before the first
+    // has come back from the engine must not undo it.
+    let mark = move |mark: PlanMark| edit_showing(ui, (of.kind)(ui), Change::MarkPlanRow { row: id, mark }, error);
     move || {
         let Some(r) = row.get() else { return ().into_any() };
         let fulfilled = r.fulfilled_by;
@@ -163,7 +161,7 @@ fn plan_row<D: PlanDoc + Clone + Send + Sync + 'static>(of: PlanOf<D>, id: Uuid)
                             data-testid="completion"
                             on:change=move |ev| {
                                 if let Some(c) = Completion::from_code(&event_target_value(&ev)) {
-                                    mark(c, fulfilled, None);
+                                    mark(PlanMark { completion: Some(c), ..PlanMark::default() });
                                 }
                             }
                         >
@@ -174,7 +172,9 @@ fn plan_row<D: PlanDoc + Clone + Send + Sync + 'static>(of: PlanOf<D>, id: Uuid)
                         </select>
                         <select
                             data-testid="fulfilled-by"
-                            on:change=move |ev| mark(completion, event_target_value(&ev).parse().ok(), None)
+                            on:change=move |ev| {
+                                mark(PlanMark { fulfilled_by: Some(event_target_value(&ev).parse().ok()), ..PlanMark::default() })
+                            }
                         >
                             <option value="" selected=fulfilled.is_none()>{of.no_fulfiller}</option>
                             {fulfillers
@@ -190,7 +190,9 @@ fn plan_row<D: PlanDoc + Clone + Send + Sync + 'static>(of: PlanOf<D>, id: Uuid)
                             data-testid="completion-note"
                             placeholder="примечание: где проведено, почему перенесено"
                             prop:value=r.completion_note.clone()
-                            on:change=move |ev| mark(completion, fulfilled, Some(event_target_value(&ev)))
+                            on:change=move |ev| {
+                                mark(PlanMark { note: Some(event_target_value(&ev).trim().to_owned()), ..PlanMark::default() })
+                            }
                         />
                     </div>
                 </Show>
