@@ -98,15 +98,19 @@ async fn start(ui: Ui) {
     pwa::request_persistent_storage();
     pwa::register(move || ui.update_ready.set(true));
 
-    // The token and description may have to come back from IndexedDB.
-    match Store::open().await {
-        Ok(store) => device::recover(&store).await,
-        Err(e) => {
-            ui.fatal.set(Some(format!(
-                "Браузер не даёт приложению хранить данные ({}). Проверьте, не включён ли режим инкогнито.",
-                e.detail
-            )));
-            return;
+    // localStorage normally holds the device; where it lost it (a browser
+    // killed soon after joining), IndexedDB gives it back. Otherwise the
+    // engine starts at once: it opens storage itself and says if it cannot.
+    if device::token().is_none() || device::stored().is_none() {
+        match Store::open().await {
+            Ok(store) => device::recover(&store).await,
+            Err(e) => {
+                ui.fatal.set(Some(format!(
+                    "Браузер не даёт приложению хранить данные ({}). Проверьте, не включён ли режим инкогнито.",
+                    e.detail
+                )));
+                return;
+            }
         }
     }
     let (Some(token), Some(me), None) = (device::token(), device::stored(), device::code_in_address()) else {

@@ -28,11 +28,15 @@ thread_local! {
     static ENGINE: RefCell<Option<Engine>> = const { RefCell::new(None) };
 }
 
-/// Starts the engine for this device; what it sends goes to `ui`.
+/// Starts the engine for this device (or takes over the one `index.html`
+/// started while the page loaded); what it sends goes to `ui`.
 pub fn start(ui: Ui, start: Start) {
-    let worker = match Worker::new("/engine-worker.js") {
-        Ok(worker) => worker,
-        Err(e) => return ui.fatal.set(Some(format!("Модуль данных не запустился: {e:?}"))),
+    let (worker, early) = match started_early() {
+        Some(started) => started,
+        None => match Worker::new("/engine-worker.js") {
+            Ok(worker) => (worker, js_sys::Array::new()),
+            Err(e) => return ui.fatal.set(Some(format!("Модуль данных не запустился: {e:?}"))),
+        },
     };
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| receive(ui, e.data()));
     // A worker that fails to load or stops on an error reports a plain `error`.
@@ -48,6 +52,9 @@ pub fn start(ui: Ui, start: Start) {
     // The handlers live as long as the page.
     on_message.forget();
     on_error.forget();
+    for message in early.iter() {
+        receive(ui, message);
+    }
     ENGINE.with(|e| {
         *e.borrow_mut() = Some(Engine { worker, next_ticket: Cell::new(1), waiting: RefCell::new(HashMap::new()) });
     });
@@ -75,6 +82,17 @@ pub async fn change(doc: DocumentId, change: Change) -> Result<(), String> {
     let ticket = ticket.ok_or_else(|| "Записи ещё загружаются, повторите через секунду".to_owned())?;
     post(&ToEngine::Change { ticket, doc, change });
     answered.await.unwrap_or_else(|_| Err("Модуль данных не ответил; перезагрузите страницу".into()))
+}
+
+/// The worker `index.html` started, and what it said before the page was
+/// there to hear.
+fn started_early() -> Option<(Worker, js_sys::Array)> {
+    let window = web_sys::window()?;
+    let started = js_sys::Reflect::get(&window, &"moEngine".into()).ok().filter(|s| s.is_object())?;
+    let _ = js_sys::Reflect::delete_property(&window, &"moEngine".into());
+    let worker = js_sys::Reflect::get(&started, &"worker".into()).ok()?.dyn_into::<Worker>().ok()?;
+    let early = js_sys::Reflect::get(&started, &"early".into()).ok()?.dyn_into::<js_sys::Array>().ok()?;
+    Some((worker, early))
 }
 
 fn post(message: &ToEngine) {

@@ -158,9 +158,6 @@ pub async fn join(code: &str, name: &str) -> Result<Me, ApiError> {
 /// Puts the token and description back into localStorage from IndexedDB
 /// when localStorage lost them (the browser was killed soon after joining).
 pub async fn recover(store: &crate::storage::Store) {
-    if token().is_some() && stored().is_some() {
-        return;
-    }
     if let Ok(Some((token, me))) = store.load_device().await
         && let Ok(me) = serde_json::from_str::<Me>(&me)
     {

@@ -51,19 +51,25 @@ pub fn run(early: js_sys::Array) {
 }
 
 async fn serve(mut rx: mpsc::UnboundedReceiver<ToEngine>) {
-    let mut store = None;
+    // Storage opens first, while the page is still starting: the messages
+    // wait in the channel meanwhile.
+    let store = match Store::open().await {
+        Ok(store) => Some(store),
+        Err(e) => {
+            post(&FromEngine::Fatal(format!(
+                "Браузер не даёт приложению хранить данные ({}). Проверьте, не включён ли режим инкогнито.",
+                e.detail
+            )));
+            None
+        }
+    };
     while let Some(message) = rx.next().await {
         match message {
-            ToEngine::Start(start) => match Store::open().await {
-                Ok(opened) => {
-                    store = Some(opened);
+            ToEngine::Start(start) => {
+                if store.is_some() {
                     sync::start(start);
                 }
-                Err(e) => post(&FromEngine::Fatal(format!(
-                    "Браузер не даёт приложению хранить данные ({}). Проверьте, не включён ли режим инкогнито.",
-                    e.detail
-                ))),
-            },
+            }
             ToEngine::Open(open) => {
                 if let Some(store) = &store {
                     docs::open(store, open).await;

@@ -5,7 +5,8 @@
 //! adds a chunk and never overwrites one, so two tabs of one browser cannot
 //! erase each other's edits, and a half-finished write leaves the earlier
 //! chunks intact. Loading reads every chunk; compaction writes one snapshot
-//! and deletes exactly the chunks it read, in one transaction.
+//! and deletes exactly the chunks it knows the snapshot holds, in one
+//! transaction.
 
 use gloo_storage::{LocalStorage, Storage as _};
 use idb::{Database, DatabaseEvent, Factory, KeyRange, ObjectStoreParams, Query, TransactionMode};
@@ -17,8 +18,9 @@ const DB_NAME: &str = "mo-kr";
 const DB_VERSION: u32 = 2;
 const CHUNKS: &str = "chunks";
 const SYNC_STATES: &str = "sync_states";
-/// This device's token and description (version 2): localStorage reaches
-/// the disk lazily, and a device killed soon after joining lost them there.
+/// This device's own records (version 2): its token and description
+/// (localStorage reaches the disk lazily, and a device killed soon after
+/// joining lost them there), and the district overview it last computed.
 const DEVICE: &str = "device";
 
 /// Why a browser storage operation failed, in words for the user.
@@ -105,61 +107,54 @@ impl Store {
         request.await.map_err(StorageError::from_idb)
     }
 
-    /// Every chunk of a document, in key order.
-    pub async fn load_chunks(&self, doc: &DocumentId) -> Result<Vec<Chunk>> {
+    /// Every chunk of each of `docs`, in key order, read in one transaction:
+    /// every request is made before the first answer is awaited, so opening
+    /// a district's documents costs one round through IndexedDB, not one
+    /// per document.
+    pub async fn load_chunks(&self, docs: &[DocumentId]) -> Result<Vec<Vec<Chunk>>> {
         let tx = self.db().transaction(&[CHUNKS], TransactionMode::ReadOnly).map_err(StorageError::from_idb)?;
         let store = tx.object_store(CHUNKS).map_err(StorageError::from_idb)?;
-        let range = doc_range(doc)?;
-        let keys = store
-            .get_all_keys(Some(Query::KeyRange(range.clone())), None)
-            .map_err(StorageError::from_idb)?
-            .await
-            .map_err(StorageError::from_idb)?;
-        let values = store
-            .get_all(Some(Query::KeyRange(range)), None)
-            .map_err(StorageError::from_idb)?
-            .await
-            .map_err(StorageError::from_idb)?;
-        Ok(keys
-            .into_iter()
-            .zip(values)
-            .map(|(k, v)| Chunk { key: k.as_string().unwrap_or_default(), bytes: to_bytes(&v) })
-            .collect())
+        let mut requests = Vec::with_capacity(docs.len());
+        for doc in docs {
+            let range = doc_range(doc)?;
+            let keys =
+                store.get_all_keys(Some(Query::KeyRange(range.clone())), None).map_err(StorageError::from_idb)?;
+            let values = store.get_all(Some(Query::KeyRange(range)), None).map_err(StorageError::from_idb)?;
+            requests.push((keys, values));
+        }
+        let mut loaded = Vec::with_capacity(docs.len());
+        for (keys, values) in requests {
+            let keys = keys.await.map_err(StorageError::from_idb)?;
+            let values = values.await.map_err(StorageError::from_idb)?;
+            loaded.push(
+                keys.into_iter()
+                    .zip(values)
+                    .map(|(k, v)| Chunk { key: k.as_string().unwrap_or_default(), bytes: to_bytes(&v) })
+                    .collect(),
+            );
+        }
+        Ok(loaded)
     }
 
-    /// Adds a chunk; returns once the browser has committed it.
-    pub async fn append_chunk(&self, doc: &DocumentId, bytes: &[u8]) -> Result<()> {
+    /// Adds a chunk to a document and deletes the chunks `replaced` (those
+    /// it holds all of: a snapshot compacts them), in one transaction;
+    /// returns the new chunk's key once the browser has committed it.
+    pub async fn put_chunk(&self, doc: &DocumentId, bytes: &[u8], replaced: &[String]) -> Result<String> {
         let key = format!("{doc}/{}", uuid::Uuid::new_v4());
         self.write(CHUNKS, |store| {
             store.put(&Uint8Array::from(bytes).into(), Some(&JsValue::from_str(&key)))?;
-            Ok(())
-        })
-        .await
-    }
-
-    /// Replaces the chunks `old` of a document with one snapshot.
-    pub async fn compact(&self, doc: &DocumentId, snapshot: &[u8], old: &[String]) -> Result<()> {
-        let key = format!("{doc}/{}", uuid::Uuid::new_v4());
-        self.write(CHUNKS, |store| {
-            store.put(&Uint8Array::from(snapshot).into(), Some(&JsValue::from_str(&key)))?;
-            for k in old {
+            for k in replaced {
                 store.delete(Query::Key(JsValue::from_str(k)))?;
             }
             Ok(())
         })
-        .await
+        .await?;
+        Ok(key)
     }
 
     /// The sync state kept for a document with a server, if any.
     pub async fn load_sync_state(&self, server: &str, doc: &DocumentId) -> Result<Option<Vec<u8>>> {
-        let tx = self.db().transaction(&[SYNC_STATES], TransactionMode::ReadOnly).map_err(StorageError::from_idb)?;
-        let store = tx.object_store(SYNC_STATES).map_err(StorageError::from_idb)?;
-        let value = store
-            .get(Query::Key(JsValue::from_str(&format!("{server}/{doc}"))))
-            .map_err(StorageError::from_idb)?
-            .await
-            .map_err(StorageError::from_idb)?;
-        Ok(value.map(|v| to_bytes(&v)))
+        self.get(SYNC_STATES, &format!("{server}/{doc}")).await
     }
 
     /// Keeps the sync state of a document with a server.
@@ -194,6 +189,35 @@ impl Store {
         let parsed: Option<serde_json::Value> =
             value.and_then(|v| v.as_string()).and_then(|s| serde_json::from_str(&s).ok());
         Ok(parsed.and_then(|v| Some((v["token"].as_str()?.to_owned(), v["me"].as_str()?.to_owned()))))
+    }
+
+    /// The district overview kept by [`Store::save_overview`] under `key`.
+    pub async fn load_overview(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        self.get(DEVICE, &format!("overview/{key}")).await
+    }
+
+    /// Keeps the district overview under `key`: a cache the engine checks
+    /// against the documents' heads, so opening the app need not read every
+    /// school's records again to draw it.
+    pub async fn save_overview(&self, key: &str, bytes: &[u8]) -> Result<()> {
+        let key = format!("overview/{key}");
+        self.write(DEVICE, |store| {
+            store.put(&Uint8Array::from(bytes).into(), Some(&JsValue::from_str(&key)))?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// The bytes kept in the store `name` under `key`, if any.
+    async fn get(&self, name: &str, key: &str) -> Result<Option<Vec<u8>>> {
+        let tx = self.db().transaction(&[name], TransactionMode::ReadOnly).map_err(StorageError::from_idb)?;
+        let store = tx.object_store(name).map_err(StorageError::from_idb)?;
+        let value = store
+            .get(Query::Key(JsValue::from_str(key)))
+            .map_err(StorageError::from_idb)?
+            .await
+            .map_err(StorageError::from_idb)?;
+        Ok(value.map(|v| to_bytes(&v)))
     }
 
     /// Runs `f` in a read-write transaction and waits for the commit.

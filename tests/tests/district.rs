@@ -1,6 +1,7 @@
 //! The district level in the browser: a member writes a protocol offline,
-//! it syncs, and the district head sees it in the overview and opens the
-//! school's records read-only; a member of another school cannot get it.
+//! it syncs, and the district head sees it in the overview (offline too,
+//! after a reload) and opens the school's records read-only; a member of
+//! another school cannot get it.
 //! The district head keeps the РМО's own records, and a school's member
 //! reads the РМО's plan but cannot change it.
 
@@ -90,6 +91,13 @@ async fn a_protocol_written_offline_reaches_the_district_overview_and_no_other_s
         "another school's member gets nothing"
     );
     assert!(Peer::connect(&server, &district_head).await.fetch(year).await.is_some(), "the district head reads it");
+
+    // Offline, the reopened app draws the overview from what it stored.
+    district.wait_sync("сохранено на сервере").await;
+    district.wait_offline_ready().await;
+    server.stop().await;
+    district.open(&format!("{}/#/district", server.url())).await;
+    district.wait_text("[data-testid=overview-row][data-school='Школа №1'] [data-testid=meetings]", "1 из 0").await;
     member.quit().await;
     district.quit().await;
 }

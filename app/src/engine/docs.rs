@@ -16,20 +16,25 @@ use std::rc::Rc;
 
 use automerge::{AutoCommit, ChangeHash};
 use futures_channel::mpsc::UnboundedSender;
+use serde::{Deserialize, Serialize};
 use shared::district::DistrictYearDoc;
-use shared::link::{FromEngine, Open, Place, Records, SchoolLine, Shown, SyncStatus};
+use shared::link::{self, FromEngine, Open, Place, Records, SchoolLine, Shown, SyncStatus};
 use shared::overview::SchoolSummary;
 use shared::report::analysis_notes;
 use shared::{AcademicYear, AssociationDoc, Change, Date, DocKind, Document, DocumentId, LibraryDoc, YearDoc};
 
 use crate::clock::{now_ms, today};
 use crate::engine::{post, warn};
-use crate::storage::Store;
+use crate::storage::{Chunk, Store};
 
 /// How often a failed save is retried.
 const SAVE_RETRY_MS: u32 = 3_000;
 /// Stored chunks after which loading writes one snapshot instead.
 const COMPACT_AFTER_CHUNKS: usize = 32;
+/// New changes after which a save writes the whole document (loaded by
+/// columns) rather than the changes (loaded one by one): a document that
+/// arrives from the server in one piece is stored in one piece.
+const WHOLE_AFTER_CHANGES: usize = 64;
 
 /// One open document on this device.
 pub struct Repo {
@@ -50,6 +55,9 @@ pub struct Repo {
     doc: RefCell<AutoCommit>,
     /// Heads of what IndexedDB holds.
     saved_heads: RefCell<Vec<ChangeHash>>,
+    /// Keys of the stored chunks this device read or wrote (another tab's
+    /// may be there too, and are never deleted from here).
+    stored: RefCell<Vec<String>>,
     saving: Cell<bool>,
 }
 
@@ -60,6 +68,7 @@ struct View {
     shown: Option<DocumentId>,
     summaries: bool,
     schools: Vec<DocumentId>,
+    store: Option<Store>,
 }
 
 /// What the page has not been sent yet.
@@ -72,6 +81,23 @@ struct Unsent {
 
 /// A school's line on one day of one academic year.
 type SummaryKey = (DocumentId, AcademicYear, Date);
+
+/// A school's line as the engine keeps it between starts: computed on
+/// `day` from its documents at `heads`, so the overview draws at once when
+/// they are unchanged.
+#[derive(Serialize, Deserialize)]
+struct KeptLine {
+    school: DocumentId,
+    day: Date,
+    heads: Vec<[u8; 32]>,
+    summary: SchoolSummary,
+}
+
+/// Where the overview of `year` is kept; the layout's version first, so a
+/// build never reads lines another build laid out differently.
+fn overview_key(year: AcademicYear) -> String {
+    format!("v1/{}", year.0)
+}
 
 thread_local! {
     static REPOS: RefCell<Vec<Rc<Repo>>> = const { RefCell::new(Vec::new()) };
@@ -142,23 +168,33 @@ fn set_storage_error(error: Option<String>) {
 pub async fn open(store: &Store, open: Open) {
     let Open { year, district, schools, shown, summaries } = open;
     VIEW.with(|v| {
-        *v.borrow_mut() = View { year: Some(year), shown, summaries, schools: schools.iter().map(|s| s.id).collect() };
+        *v.borrow_mut() = View {
+            year: Some(year),
+            shown,
+            summaries,
+            schools: schools.iter().map(|s| s.id).collect(),
+            store: Some(store.clone()),
+        };
     });
+    if summaries {
+        recall_overview(store, year).await;
+    }
     // Whatever was open is shown at once (a year switched back to, a school
     // looked into again); what opens below follows as it loads.
     for repo in repos() {
         repo.refresh();
     }
     flush();
+    // The district's and the shown school's documents first: the screens
+    // wait for those; then every other school's, for the overview.
+    let (first, rest): (Vec<Place>, Vec<Place>) = schools.into_iter().partition(|s| Some(s.id) == shown);
+    let first =
+        district_documents(district, year).into_iter().chain(first.into_iter().flat_map(|s| school_documents(s, year)));
+    let rest = rest.into_iter().flat_map(|s| school_documents(s, year));
     let opened = async {
-        open_district_year(store, district, year).await?;
-        // The school shown first: its screens are what the person waits for.
-        let mut schools = schools;
-        schools.sort_by_key(|s| Some(s.id) != shown);
-        for school in schools {
-            open_school(store, school, year).await?;
-        }
-        Ok::<_, String>(())
+        open_all(store, first.collect()).await?;
+        flush();
+        open_all(store, rest.collect()).await
     };
     match opened.await {
         Ok(()) => wake_sync(),
@@ -167,29 +203,50 @@ pub async fn open(store: &Store, open: Open) {
     flush();
 }
 
-async fn open_school(store: &Store, school: Place, year: AcademicYear) -> Result<(), String> {
-    let Place { id, writable } = school;
-    if repo_of(DocKind::Association, id).is_none() {
-        Repo::open(store, id, id, DocKind::Association, writable, move || AssociationDoc::create(&id)).await?;
-    }
-    if repo_of(DocKind::Library, id).is_none() {
-        let doc = LibraryDoc::id_for(&id);
-        Repo::open(store, doc, id, DocKind::Library, writable, move || LibraryDoc::create(&id)).await?;
-    }
-    let kind = DocKind::Year(year);
-    if repo_of(kind, id).is_none() {
-        let doc = YearDoc::id_for(&id, year);
-        Repo::open(store, doc, id, kind, writable, move || YearDoc::create(&id, year)).await?;
-    }
-    Ok(())
+/// A document to open: which it is, whose, whether this device may change
+/// it, and how it is made when this device has none yet.
+struct Wanted {
+    id: DocumentId,
+    kind: DocKind,
+    owner: DocumentId,
+    writable: bool,
+    create: Box<dyn Fn() -> AutoCommit>,
 }
 
-async fn open_district_year(store: &Store, district: Place, year: AcademicYear) -> Result<(), String> {
-    let Place { id, writable } = district;
+impl Wanted {
+    fn new(id: DocumentId, kind: DocKind, place: Place, create: impl Fn() -> AutoCommit + 'static) -> Self {
+        Self { id, kind, owner: place.id, writable: place.writable, create: Box::new(create) }
+    }
+}
+
+/// A school's documents for `year` that are not open yet.
+fn school_documents(school: Place, year: AcademicYear) -> Vec<Wanted> {
+    let id = school.id;
+    [
+        Wanted::new(id, DocKind::Association, school, move || AssociationDoc::create(&id)),
+        Wanted::new(LibraryDoc::id_for(&id), DocKind::Library, school, move || LibraryDoc::create(&id)),
+        Wanted::new(YearDoc::id_for(&id, year), DocKind::Year(year), school, move || YearDoc::create(&id, year)),
+    ]
+    .into_iter()
+    .filter(|w| repo_of(w.kind, id).is_none())
+    .collect()
+}
+
+/// The district's document for `year`, unless it is open.
+fn district_documents(district: Place, year: AcademicYear) -> Option<Wanted> {
+    let id = district.id;
     let kind = DocKind::DistrictYear(year);
-    if repo_of(kind, id).is_none() {
-        let doc = DistrictYearDoc::id_for(&id, year);
-        Repo::open(store, doc, id, kind, writable, move || DistrictYearDoc::create(&id, year)).await?;
+    repo_of(kind, id).is_none().then(|| {
+        Wanted::new(DistrictYearDoc::id_for(&id, year), kind, district, move || DistrictYearDoc::create(&id, year))
+    })
+}
+
+/// Opens `wanted`, their stored chunks read in one go.
+async fn open_all(store: &Store, wanted: Vec<Wanted>) -> Result<(), String> {
+    let ids: Vec<DocumentId> = wanted.iter().map(|w| w.id).collect();
+    let chunks = store.load_chunks(&ids).await.map_err(|e| e.message())?;
+    for (wanted, chunks) in wanted.into_iter().zip(chunks) {
+        Repo::open(store, wanted, chunks).await;
     }
     Ok(())
 }
@@ -248,12 +305,62 @@ fn send_summaries() {
     let (year, schools) = VIEW.with(|v| (v.borrow().year, v.borrow().schools.clone()));
     let Some(year) = year else { return };
     let today = today();
-    let schools = schools.into_iter().filter_map(|school| summary_of(school, year, today)).collect();
+    let mut computed = false;
+    let schools = schools
+        .into_iter()
+        .filter_map(|school| {
+            let (line, fresh) = summary_of(school, year, today)?;
+            computed |= fresh;
+            Some(line)
+        })
+        .collect();
     post(&FromEngine::Summaries { year, schools });
+    if computed {
+        keep_overview(year, today);
+    }
 }
 
-/// A school's summary from its open documents; `None` until they are open.
-fn summary_of(school: DocumentId, year: AcademicYear, today: Date) -> Option<SchoolLine> {
+/// Puts the overview kept for `year` today into the summaries' cache.
+async fn recall_overview(store: &Store, year: AcademicYear) {
+    let today = today();
+    let Ok(Some(bytes)) = store.load_overview(&overview_key(year)).await else { return };
+    // A damaged or outdated copy is only a slower start: the lines are computed again.
+    let Ok(lines) = link::decode::<Vec<KeptLine>>(&bytes) else { return };
+    SUMMARIES.with(|c| {
+        let mut c = c.borrow_mut();
+        for line in lines.into_iter().filter(|l| l.day == today) {
+            let heads = line.heads.into_iter().map(ChangeHash).collect();
+            c.entry((line.school, year, today)).or_insert((heads, line.summary));
+        }
+    });
+}
+
+/// Keeps the overview of `year` as computed `today`, in the background.
+fn keep_overview(year: AcademicYear, today: Date) {
+    let Some(store) = VIEW.with(|v| v.borrow().store.clone()) else { return };
+    let lines: Vec<KeptLine> = SUMMARIES.with(|c| {
+        c.borrow()
+            .iter()
+            .filter(|((_, y, day), _)| *y == year && *day == today)
+            .map(|((school, _, day), (heads, summary))| KeptLine {
+                school: *school,
+                day: *day,
+                heads: heads.iter().map(|h| h.0).collect(),
+                summary: summary.clone(),
+            })
+            .collect()
+    });
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Err(e) = store.save_overview(&overview_key(year), &link::encode(&lines)).await {
+            warn(&format!("keeping the overview failed: {e:?}"));
+        }
+    });
+}
+
+/// A school's summary from its open documents, and whether it had to be
+/// computed (rather than found for the documents' heads); `None` until
+/// they are open.
+fn summary_of(school: DocumentId, year: AcademicYear, today: Date) -> Option<(SchoolLine, bool)> {
     let association = repo_of(DocKind::Association, school)?;
     let year_repo = repo_of(DocKind::Year(year), school)?;
     let library = repo_of(DocKind::Library, school)?;
@@ -261,34 +368,24 @@ fn summary_of(school: DocumentId, year: AcademicYear, today: Date) -> Option<Sch
     let arrived = !heads.is_empty();
     let key = (school, year, today);
     let cached = SUMMARIES.with(|c| c.borrow().get(&key).filter(|(h, _)| *h == heads).map(|(_, s)| s.clone()));
-    let summary = match cached {
-        Some(summary) => summary,
-        None => {
-            let summary = SchoolSummary::of(
-                &association.records::<AssociationDoc>().ok()?,
-                &year_repo.records::<YearDoc>().ok()?,
-                &library.records::<LibraryDoc>().ok()?,
-                today,
-            );
-            SUMMARIES.with(|c| c.borrow_mut().insert(key, (heads, summary.clone())));
-            summary
-        }
-    };
-    Some(SchoolLine { school, summary, arrived })
+    if let Some(summary) = cached {
+        return Some((SchoolLine { school, summary, arrived }, false));
+    }
+    let summary = SchoolSummary::of(
+        &association.records::<AssociationDoc>().ok()?,
+        &year_repo.records::<YearDoc>().ok()?,
+        &library.records::<LibraryDoc>().ok()?,
+        today,
+    );
+    SUMMARIES.with(|c| c.borrow_mut().insert(key, (heads, summary.clone())));
+    Some((SchoolLine { school, summary, arrived }, true))
 }
 
 impl Repo {
-    /// Loads a document from IndexedDB (creating it with `create` if this
-    /// device may write it and has none yet) and adds it to the open documents.
-    async fn open(
-        store: &Store,
-        id: DocumentId,
-        owner: DocumentId,
-        kind: DocKind,
-        writable: bool,
-        create: impl Fn() -> AutoCommit + 'static,
-    ) -> Result<Rc<Self>, String> {
-        let chunks = store.load_chunks(&id).await.map_err(|e| e.message())?;
+    /// Loads a document from its stored chunks (creating it if this device
+    /// may write it and has none yet) and adds it to the open documents.
+    async fn open(store: &Store, wanted: Wanted, chunks: Vec<Chunk>) {
+        let Wanted { id, kind, owner, writable, create } = wanted;
         let mut doc = shared::record::new_doc();
         let mut unreadable = 0;
         for chunk in &chunks {
@@ -315,21 +412,25 @@ impl Repo {
             kind,
             owner,
             writable,
-            blank: Box::new(create),
+            blank: create,
             doc: RefCell::new(doc),
             saved_heads: RefCell::new(saved_heads),
+            stored: RefCell::new(chunks.iter().map(|c| c.key.clone()).collect()),
             saving: Cell::new(false),
         });
-        if chunks.len() > COMPACT_AFTER_CHUNKS && unreadable == 0 {
+        if chunks.len() > COMPACT_AFTER_CHUNKS
+            && unreadable == 0
+            && repo.doc.borrow_mut().get_missing_deps(&[]).is_empty()
+        {
             let snapshot = repo.doc.borrow_mut().save();
-            let keys: Vec<String> = chunks.into_iter().map(|c| c.key).collect();
-            if let Err(e) = repo.store.compact(&id, &snapshot, &keys).await {
-                warn(&format!("compaction failed: {e:?}"));
+            let keys = repo.stored.borrow().clone();
+            match repo.store.put_chunk(&id, &snapshot, &keys).await {
+                Ok(key) => *repo.stored.borrow_mut() = vec![key],
+                Err(e) => warn(&format!("compaction failed: {e:?}")),
             }
         }
         REPOS.with(|r| r.borrow_mut().push(repo.clone()));
         repo.changed();
-        Ok(repo)
     }
 
     /// Runs `f` on the document (the sync client uses this).
@@ -416,20 +517,32 @@ impl Repo {
         analysis_notes(&self.doc.borrow())
     }
 
-    /// Appends unsaved changes to IndexedDB until none are left, retrying
-    /// failed writes; the changes stay in memory meanwhile.
+    /// Writes unsaved changes to IndexedDB until none are left, retrying
+    /// failed writes; the changes stay in memory meanwhile. A few changes
+    /// are appended; many (a document arriving from the server) are written
+    /// as the whole document in place of the chunks it holds.
     async fn save_loop(self: Rc<Self>) {
         loop {
-            let (chunk, heads) = {
+            let (chunk, heads, whole) = {
                 let mut doc = self.doc.borrow_mut();
                 let saved = self.saved_heads.borrow();
-                (doc.save_after(&saved), doc.get_heads())
+                let heads = doc.get_heads();
+                if heads == *saved {
+                    break;
+                }
+                // Changes waiting for their dependencies are not in a saved
+                // document: while there are any, only chunks are added.
+                let whole = (saved.is_empty() || doc.get_changes_meta(&saved).len() > WHOLE_AFTER_CHANGES)
+                    && doc.get_missing_deps(&[]).is_empty();
+                (if whole { doc.save() } else { doc.save_after(&saved) }, heads, whole)
             };
-            if heads == *self.saved_heads.borrow() {
-                break;
-            }
-            match self.store.append_chunk(&self.id, &chunk).await {
-                Ok(()) => {
+            let replaced = if whole { self.stored.borrow().clone() } else { Vec::new() };
+            match self.store.put_chunk(&self.id, &chunk, &replaced).await {
+                Ok(key) => {
+                    let mut stored = self.stored.borrow_mut();
+                    stored.retain(|k| !replaced.contains(k));
+                    stored.push(key);
+                    drop(stored);
                     *self.saved_heads.borrow_mut() = heads;
                     set_storage_error(None);
                     wake_sync();
