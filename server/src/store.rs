@@ -121,11 +121,16 @@ impl Appending {
     }
 }
 
+/// The store's page cache. redb's default is 1 GiB, which a district's
+/// store would grow into on a small server; documents are held by the hub
+/// while in use, so the store's own cache only saves rereads.
+const CACHE_BYTES: usize = 32 * 1024 * 1024;
+
 impl RedbStore {
     /// Opens (or creates) the store in `dir`.
     pub fn open(dir: &Path) -> Result<Self, Error> {
         std::fs::create_dir_all(dir)?;
-        let db = Database::create(dir.join(STORE_FILE))?;
+        let db = Database::builder().set_cache_size(CACHE_BYTES).create(dir.join(STORE_FILE))?;
         let txn = db.begin_write()?;
         txn.open_table(CHUNKS)?;
         txn.open_table(META)?;
