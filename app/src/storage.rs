@@ -154,7 +154,7 @@ impl Store {
 
     /// The sync state kept for a document with a server, if any.
     pub async fn load_sync_state(&self, server: &str, doc: &DocumentId) -> Result<Option<Vec<u8>>> {
-        self.get(SYNC_STATES, &format!("{server}/{doc}")).await
+        Ok(self.get(SYNC_STATES, &format!("{server}/{doc}")).await?.map(|v| to_bytes(&v)))
     }
 
     /// Keeps the sync state of a document with a server.
@@ -179,13 +179,7 @@ impl Store {
 
     /// The token and description kept by [`Store::save_device`], if any.
     pub async fn load_device(&self) -> Result<Option<(String, String)>> {
-        let tx = self.db().transaction(&[DEVICE], TransactionMode::ReadOnly).map_err(StorageError::from_idb)?;
-        let store = tx.object_store(DEVICE).map_err(StorageError::from_idb)?;
-        let value = store
-            .get(Query::Key(JsValue::from_str(DEVICE)))
-            .map_err(StorageError::from_idb)?
-            .await
-            .map_err(StorageError::from_idb)?;
+        let value = self.get(DEVICE, DEVICE).await?;
         let parsed: Option<serde_json::Value> =
             value.and_then(|v| v.as_string()).and_then(|s| serde_json::from_str(&s).ok());
         Ok(parsed.and_then(|v| Some((v["token"].as_str()?.to_owned(), v["me"].as_str()?.to_owned()))))
@@ -193,7 +187,7 @@ impl Store {
 
     /// The district overview kept by [`Store::save_overview`] under `key`.
     pub async fn load_overview(&self, key: &str) -> Result<Option<Vec<u8>>> {
-        self.get(DEVICE, &format!("overview/{key}")).await
+        Ok(self.get(DEVICE, &format!("overview/{key}")).await?.map(|v| to_bytes(&v)))
     }
 
     /// Keeps the district overview under `key`: a cache the engine checks
@@ -208,16 +202,15 @@ impl Store {
         .await
     }
 
-    /// The bytes kept in the store `name` under `key`, if any.
-    async fn get(&self, name: &str, key: &str) -> Result<Option<Vec<u8>>> {
+    /// The value kept in the store `name` under `key`, if any.
+    async fn get(&self, name: &str, key: &str) -> Result<Option<JsValue>> {
         let tx = self.db().transaction(&[name], TransactionMode::ReadOnly).map_err(StorageError::from_idb)?;
         let store = tx.object_store(name).map_err(StorageError::from_idb)?;
-        let value = store
+        store
             .get(Query::Key(JsValue::from_str(key)))
             .map_err(StorageError::from_idb)?
             .await
-            .map_err(StorageError::from_idb)?;
-        Ok(value.map(|v| to_bytes(&v)))
+            .map_err(StorageError::from_idb)
     }
 
     /// Runs `f` in a read-write transaction and waits for the commit.

@@ -585,12 +585,8 @@ mod tests {
         s.put(automerge::ROOT, "k", 1).unwrap();
         s.commit();
         let mut c = AutoCommit::new();
-        let request = client.generate(id, &mut c).unwrap().encode();
-        let Event::Sync { message, .. } = server.receive(&request).unwrap() else { panic!("a request") };
-        server.receive_sync(id, &mut s, message).unwrap();
-        let answer = server.generate(id, &mut s).unwrap().encode();
-        let Event::Sync { message, .. } = client.receive(&answer).unwrap() else { panic!("the answer") };
-        client.receive_sync(id, &mut c, message).unwrap();
+        assert!(step(id, &mut client, &mut c, &mut server, &mut s), "the client asks");
+        assert!(step(id, &mut server, &mut s, &mut client, &mut c), "the server answers");
         let kept = client.sync_state(&id).unwrap();
 
         client.restore(id, &kept).unwrap();
