@@ -4,7 +4,7 @@
 //! JavaScript server exactly as it drives ours.
 
 use std::collections::HashMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use automerge::Automerge;
 use futures_util::stream::SplitSink;
@@ -29,7 +29,7 @@ const PATIENCE: Duration = Duration::from_secs(60);
 /// while the socket is read.
 pub(crate) struct Client {
     sink: SplitSink<Socket, WsMessage>,
-    frames: mpsc::UnboundedReceiver<Result<Vec<u8>>>,
+    frames: mpsc::UnboundedReceiver<Result<(Instant, Vec<u8>)>>,
     session: Session,
     /// The documents this peer holds.
     pub(crate) docs: HashMap<DocumentId, Automerge>,
@@ -38,12 +38,19 @@ pub(crate) struct Client {
     pub(crate) bytes_in: u64,
     /// Frames sent.
     pub(crate) frames_out: u64,
+    /// When the last frame [`Self::frame`] returned was read off the
+    /// socket: before this peer decoded or applied it.
+    pub(crate) arrived: Instant,
 }
 
 impl Client {
     /// Connects to `url` as `peer_id` and joins.
     pub(crate) async fn connect(url: &str, peer_id: &str) -> Result<Self> {
-        let (socket, _) = tokio::time::timeout(PATIENCE, tokio_tungstenite::connect_async(url))
+        // Without Nagle's algorithm, as browsers and the JS server's `ws`
+        // open their sockets: a small frame is not held back waiting for
+        // the acknowledgement of the one before.
+        let connecting = tokio_tungstenite::connect_async_with_config(url, None, true);
+        let (socket, _) = tokio::time::timeout(PATIENCE, connecting)
             .await
             .map_err(|_| "connecting timed out".to_owned())?
             .map_err(|e| format!("connect {url}: {e}"))?;
@@ -53,7 +60,7 @@ impl Client {
             let ended = loop {
                 match stream.next().await {
                     Some(Ok(WsMessage::Binary(bytes))) => {
-                        if tx.send(Ok(bytes.to_vec())).is_err() {
+                        if tx.send(Ok((Instant::now(), bytes.to_vec()))).is_err() {
                             return;
                         }
                     }
@@ -65,7 +72,7 @@ impl Client {
             let _ = tx.send(Err(ended));
         });
         let (session, join) = Session::client(peer_id, PeerMetadata { storage_id: None, is_ephemeral: true });
-        let mut client = Self { sink, frames, session, docs: HashMap::new(), bytes_out: 0, bytes_in: 0, frames_out: 0 };
+        let mut client = Self { sink, frames, session, docs: HashMap::new(), bytes_out: 0, bytes_in: 0, frames_out: 0, arrived: Instant::now() };
         client.send(&join).await?;
         loop {
             let frame = client.frame().await?;
@@ -134,10 +141,11 @@ impl Client {
 
     /// The next binary frame from the server.
     pub(crate) async fn frame(&mut self) -> Result<Vec<u8>> {
-        let frame = tokio::time::timeout(PATIENCE, self.frames.recv())
+        let (arrived, frame) = tokio::time::timeout(PATIENCE, self.frames.recv())
             .await
             .map_err(|_| "the server went silent".to_owned())?
             .ok_or("the connection's reader stopped")??;
+        self.arrived = arrived;
         self.bytes_in += frame.len() as u64;
         Ok(frame)
     }

@@ -59,7 +59,8 @@ fn workloads(quick: bool) -> Vec<Workload> {
             format!("{n} clients on one shared document (live relay)"),
             format!(
                 "All {n} clients sync one document; every {interval} ms the next client in turn makes an \
-                 edit, {edits} edits in all; the latency is from the edit to its arrival at each other client."
+                 edit, {edits} edits in all; the latency is from the edit until the frame carrying it is read off each other client's socket \
+                 (before that client applies it)."
             ),
             move |t| Box::pin(workloads::relay(t, n, edits, Duration::from_millis(interval))),
         ));

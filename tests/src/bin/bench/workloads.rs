@@ -170,8 +170,8 @@ pub(crate) async fn many_clients(t: &Target, n: usize, phase: Duration) -> Resul
 }
 
 /// `n` clients on one shared document; one after another makes an edit
-/// every `interval`, and the time until each other client has it is the
-/// live relay latency.
+/// every `interval`, and the time until the frame carrying it is read off
+/// each other client's socket is the live relay latency.
 pub(crate) async fn relay(t: &Target, n: usize, edits: usize, interval: Duration) -> Result<Vec<Measure>> {
     let id = t.document(0, 100);
     let mut first = t.member(0).await?;
@@ -209,7 +209,9 @@ pub(crate) async fn relay(t: &Target, n: usize, edits: usize, interval: Duration
                     }
                     frame = c.frame() => {
                         if c.handle(&frame?).await?.is_some() {
-                            let now = Instant::now();
+                            // The edit reached this peer when its frame came
+                            // off the socket; applying it is the peer's work.
+                            let now = c.arrived;
                             let doc = &c.docs[&id];
                             for key in doc.keys(ROOT).filter(|k| k.starts_with('e')) {
                                 if seen.insert(key.clone()) {
