@@ -72,7 +72,16 @@ impl Client {
             let _ = tx.send(Err(ended));
         });
         let (session, join) = Session::client(peer_id, PeerMetadata { storage_id: None, is_ephemeral: true });
-        let mut client = Self { sink, frames, session, docs: HashMap::new(), bytes_out: 0, bytes_in: 0, frames_out: 0, arrived: Instant::now() };
+        let mut client = Self {
+            sink,
+            frames,
+            session,
+            docs: HashMap::new(),
+            bytes_out: 0,
+            bytes_in: 0,
+            frames_out: 0,
+            arrived: Instant::now(),
+        };
         client.send(&join).await?;
         loop {
             let frame = client.frame().await?;
