@@ -136,6 +136,25 @@ impl Store {
         Ok(loaded)
     }
 
+    /// The keys of each of `docs`' chunks, in key order, read in one
+    /// transaction without the chunks themselves. A chunk is never
+    /// overwritten, so the same keys mean the same stored document.
+    pub async fn chunk_keys(&self, docs: &[DocumentId]) -> Result<Vec<Vec<String>>> {
+        let tx = self.db().transaction(&[CHUNKS], TransactionMode::ReadOnly).map_err(StorageError::from_idb)?;
+        let store = tx.object_store(CHUNKS).map_err(StorageError::from_idb)?;
+        let mut requests = Vec::with_capacity(docs.len());
+        for doc in docs {
+            let range = Query::KeyRange(doc_range(doc)?);
+            requests.push(store.get_all_keys(Some(range), None).map_err(StorageError::from_idb)?);
+        }
+        let mut keys = Vec::with_capacity(docs.len());
+        for request in requests {
+            let found = request.await.map_err(StorageError::from_idb)?;
+            keys.push(found.iter().map(|k| k.as_string().unwrap_or_default()).collect());
+        }
+        Ok(keys)
+    }
+
     /// Adds a chunk to a document and deletes the chunks `replaced` (those
     /// it holds all of: a snapshot compacts them), in one transaction;
     /// returns the new chunk's key once the browser has committed it.

@@ -358,6 +358,12 @@ impl Browser {
         self.client.execute(body, vec![]).await.unwrap_or_else(|e| panic!("script failed: {e}\n{body}"))
     }
 
+    /// Runs `body` as a function in the page that answers by calling its
+    /// last argument (for what the page can only tell later).
+    pub async fn script_async(&self, body: &str) -> Value {
+        self.client.execute_async(body, vec![]).await.unwrap_or_else(|e| panic!("script failed: {e}\n{body}"))
+    }
+
     /// Text of the first element matching `css`, if there is one.
     pub async fn text_of(&self, css: &str) -> Option<String> {
         let value = self

@@ -31,6 +31,8 @@ use crate::storage::{Chunk, Store};
 const SAVE_RETRY_MS: u32 = 3_000;
 /// Stored chunks after which loading writes one snapshot instead.
 const COMPACT_AFTER_CHUNKS: usize = 32;
+/// How long after a school's document is saved the overview is kept again.
+const KEEP_AFTER_SAVES_MS: u32 = 1_000;
 /// New changes after which a save writes the whole document (loaded by
 /// columns) rather than the changes (loaded one by one): a document that
 /// arrives from the server in one piece is stored in one piece.
@@ -83,20 +85,35 @@ struct Unsent {
 type SummaryKey = (DocumentId, AcademicYear, Date);
 
 /// A school's line as the engine keeps it between starts: computed on
-/// `day` from its documents at `heads`, so the overview draws at once when
-/// they are unchanged.
+/// `day` from its documents at `heads`, which were stored as the chunks
+/// `chunks` (sorted; empty when not known). A chunk is never overwritten,
+/// so while exactly those chunks are stored the line holds, and the
+/// overview draws before any document is loaded.
 #[derive(Serialize, Deserialize)]
 struct KeptLine {
     school: DocumentId,
     day: Date,
     heads: Vec<[u8; 32]>,
+    chunks: Vec<String>,
     summary: SchoolSummary,
 }
 
 /// Where the overview of `year` is kept; the layout's version first, so a
 /// build never reads lines another build laid out differently.
 fn overview_key(year: AcademicYear) -> String {
-    format!("v1/{}", year.0)
+    format!("v2/{}", year.0)
+}
+
+/// A school's line in the summaries' cache.
+struct Line {
+    /// The heads of its three documents it was computed from.
+    heads: Vec<ChangeHash>,
+    /// The stored chunks those heads were read from, when known (see [`KeptLine`]).
+    chunks: Vec<String>,
+    /// Whether exactly those chunks were found stored at this start: then
+    /// the line is shown while its documents are still loading.
+    checked: bool,
+    summary: SchoolSummary,
 }
 
 thread_local! {
@@ -106,7 +123,9 @@ thread_local! {
     /// Summaries by school, year and day, with the heads of the three
     /// documents they were computed from: a change to one school's records
     /// re-reads only that school.
-    static SUMMARIES: RefCell<HashMap<SummaryKey, (Vec<ChangeHash>, SchoolSummary)>> = RefCell::new(HashMap::new());
+    static SUMMARIES: RefCell<HashMap<SummaryKey, Line>> = RefCell::new(HashMap::new());
+    /// Whether keeping the overview is already scheduled.
+    static KEEP_SCHEDULED: Cell<bool> = const { Cell::new(false) };
     /// The connection's state as the page was last told it.
     static STATUS: Cell<SyncStatus> = const { Cell::new(SyncStatus::Offline) };
     /// The storage error the page was last told of.
@@ -178,6 +197,7 @@ pub async fn open(store: &Store, open: Open) {
     });
     if summaries {
         recall_overview(store, year).await;
+        UNSENT.with(|u| u.borrow_mut().summaries = true);
     }
     // Whatever was open is shown at once (a year switched back to, a school
     // looked into again); what opens below follows as it loads.
@@ -219,13 +239,19 @@ impl Wanted {
     }
 }
 
+/// The ids of a school's association, year and library documents.
+fn school_document_ids(school: DocumentId, year: AcademicYear) -> [DocumentId; 3] {
+    [school, YearDoc::id_for(&school, year), LibraryDoc::id_for(&school)]
+}
+
 /// A school's documents for `year` that are not open yet.
 fn school_documents(school: Place, year: AcademicYear) -> Vec<Wanted> {
     let id = school.id;
+    let [association, year_doc, library] = school_document_ids(id, year);
     [
-        Wanted::new(id, DocKind::Association, school, move || AssociationDoc::create(&id)),
-        Wanted::new(LibraryDoc::id_for(&id), DocKind::Library, school, move || LibraryDoc::create(&id)),
-        Wanted::new(YearDoc::id_for(&id, year), DocKind::Year(year), school, move || YearDoc::create(&id, year)),
+        Wanted::new(association, DocKind::Association, school, move || AssociationDoc::create(&id)),
+        Wanted::new(library, DocKind::Library, school, move || LibraryDoc::create(&id)),
+        Wanted::new(year_doc, DocKind::Year(year), school, move || YearDoc::create(&id, year)),
     ]
     .into_iter()
     .filter(|w| repo_of(w.kind, id).is_none())
@@ -305,51 +331,103 @@ fn send_summaries() {
     let (year, schools) = VIEW.with(|v| (v.borrow().year, v.borrow().schools.clone()));
     let Some(year) = year else { return };
     let today = today();
-    let mut computed = false;
+    let mut keep = false;
     let schools = schools
         .into_iter()
         .filter_map(|school| {
-            let (line, fresh) = summary_of(school, year, today)?;
-            computed |= fresh;
+            let (line, changed) = summary_of(school, year, today)?;
+            keep |= changed;
             Some(line)
         })
         .collect();
     post(&FromEngine::Summaries { year, schools });
-    if computed {
+    if keep {
         keep_overview(year, today);
     }
 }
 
-/// Puts the overview kept for `year` today into the summaries' cache.
+/// Puts the overview kept for `year` today into the summaries' cache, and
+/// marks the lines whose documents are stored exactly as they were then.
 async fn recall_overview(store: &Store, year: AcademicYear) {
     let today = today();
     let Ok(Some(bytes)) = store.load_overview(&overview_key(year)).await else { return };
     // A damaged or outdated copy is only a slower start: the lines are computed again.
     let Ok(lines) = link::decode::<Vec<KeptLine>>(&bytes) else { return };
+    let lines: Vec<KeptLine> = lines.into_iter().filter(|l| l.day == today).collect();
+    let ids: Vec<DocumentId> = lines.iter().flat_map(|l| school_document_ids(l.school, year)).collect();
+    let stored = store.chunk_keys(&ids).await.unwrap_or_default();
     SUMMARIES.with(|c| {
         let mut c = c.borrow_mut();
-        for line in lines.into_iter().filter(|l| l.day == today) {
+        for (n, line) in lines.into_iter().enumerate() {
+            let mut now: Vec<String> = stored.get(3 * n..3 * n + 3).map(<[_]>::concat).unwrap_or_default();
+            now.sort();
+            let checked = !line.chunks.is_empty() && now == line.chunks;
             let heads = line.heads.into_iter().map(ChangeHash).collect();
-            c.entry((line.school, year, today)).or_insert((heads, line.summary));
+            let kept = Line { heads, chunks: line.chunks, checked, summary: line.summary };
+            c.entry((line.school, year, today)).or_insert(kept);
         }
     });
 }
 
-/// Keeps the overview of `year` as computed `today`, in the background.
+/// The sorted keys of the stored chunks of a school's three documents, if
+/// all are open and stored exactly at `heads`.
+fn stored_chunks(school: DocumentId, year: AcademicYear, heads: &[ChangeHash]) -> Option<Vec<String>> {
+    let repos = [
+        repo_of(DocKind::Association, school)?,
+        repo_of(DocKind::Year(year), school)?,
+        repo_of(DocKind::Library, school)?,
+    ];
+    let saved: Vec<ChangeHash> = repos.iter().flat_map(|r| r.saved_heads.borrow().clone()).collect();
+    if saved != heads || !repos.iter().all(|r| r.is_saved()) {
+        return None;
+    }
+    let mut keys: Vec<String> = repos.iter().flat_map(|r| r.stored.borrow().clone()).collect();
+    keys.sort();
+    Some(keys)
+}
+
+/// Keeps the overview a little later: a school's document was saved, so
+/// lines computed before it was may now be known by their stored chunks.
+/// One write for a burst of saves; none on a device without an overview.
+fn keep_soon() {
+    if KEEP_SCHEDULED.replace(true) {
+        return;
+    }
+    wasm_bindgen_futures::spawn_local(async {
+        gloo_timers::future::TimeoutFuture::new(KEEP_AFTER_SAVES_MS).await;
+        KEEP_SCHEDULED.set(false);
+        let today = today();
+        let years: HashSet<AcademicYear> =
+            SUMMARIES.with(|c| c.borrow().keys().filter(|(_, _, day)| *day == today).map(|(_, y, _)| *y).collect());
+        for year in years {
+            keep_overview(year, today);
+        }
+    });
+}
+
+/// Keeps the overview of `year` as computed `today`, in the background,
+/// each line with the stored chunks it was read from where they are known.
 fn keep_overview(year: AcademicYear, today: Date) {
     let Some(store) = VIEW.with(|v| v.borrow().store.clone()) else { return };
     let lines: Vec<KeptLine> = SUMMARIES.with(|c| {
-        c.borrow()
-            .iter()
+        c.borrow_mut()
+            .iter_mut()
             .filter(|((_, y, day), _)| *y == year && *day == today)
-            .map(|((school, _, day), (heads, summary))| KeptLine {
-                school: *school,
-                day: *day,
-                heads: heads.iter().map(|h| h.0).collect(),
-                summary: summary.clone(),
+            .map(|((school, _, day), line)| {
+                if let Some(chunks) = stored_chunks(*school, year, &line.heads) {
+                    line.chunks = chunks;
+                }
+                KeptLine {
+                    school: *school,
+                    day: *day,
+                    heads: line.heads.iter().map(|h| h.0).collect(),
+                    chunks: line.chunks.clone(),
+                    summary: line.summary.clone(),
+                }
             })
             .collect()
     });
+
     wasm_bindgen_futures::spawn_local(async move {
         if let Err(e) = store.save_overview(&overview_key(year), &link::encode(&lines)).await {
             warn(&format!("keeping the overview failed: {e:?}"));
@@ -357,19 +435,34 @@ fn keep_overview(year: AcademicYear, today: Date) {
     });
 }
 
-/// A school's summary from its open documents, and whether it had to be
-/// computed (rather than found for the documents' heads); `None` until
-/// they are open.
+/// A school's summary from its open documents, and whether the overview
+/// should be kept again (the line was computed now, or is newly known by
+/// its stored chunks). Until the documents are open, the line kept from
+/// exactly the chunks stored now, if there is one.
 fn summary_of(school: DocumentId, year: AcademicYear, today: Date) -> Option<(SchoolLine, bool)> {
-    let association = repo_of(DocKind::Association, school)?;
-    let year_repo = repo_of(DocKind::Year(year), school)?;
-    let library = repo_of(DocKind::Library, school)?;
+    let key = (school, year, today);
+    let repos = [
+        repo_of(DocKind::Association, school),
+        repo_of(DocKind::Year(year), school),
+        repo_of(DocKind::Library, school),
+    ];
+    let [Some(association), Some(year_repo), Some(library)] = repos else {
+        return SUMMARIES.with(|c| {
+            let c = c.borrow();
+            let line = c.get(&key).filter(|l| l.checked)?;
+            Some((SchoolLine { school, summary: line.summary.clone(), arrived: !line.heads.is_empty() }, false))
+        });
+    };
     let heads: Vec<ChangeHash> = [&association, &year_repo, &library].iter().flat_map(|r| r.heads()).collect();
     let arrived = !heads.is_empty();
-    let key = (school, year, today);
-    let cached = SUMMARIES.with(|c| c.borrow().get(&key).filter(|(h, _)| *h == heads).map(|(_, s)| s.clone()));
-    if let Some(summary) = cached {
-        return Some((SchoolLine { school, summary, arrived }, false));
+    let cached = SUMMARIES.with(|c| {
+        let c = c.borrow();
+        let line = c.get(&key).filter(|l| l.heads == heads)?;
+        let newly_stored = stored_chunks(school, year, &heads).is_some_and(|k| k != line.chunks);
+        Some((line.summary.clone(), newly_stored))
+    });
+    if let Some((summary, keep)) = cached {
+        return Some((SchoolLine { school, summary, arrived }, keep));
     }
     let summary = SchoolSummary::of(
         &association.records::<AssociationDoc>().ok()?,
@@ -377,7 +470,9 @@ fn summary_of(school: DocumentId, year: AcademicYear, today: Date) -> Option<(Sc
         &library.records::<LibraryDoc>().ok()?,
         today,
     );
-    SUMMARIES.with(|c| c.borrow_mut().insert(key, (heads, summary.clone())));
+    SUMMARIES.with(|c| {
+        c.borrow_mut().insert(key, Line { heads, chunks: Vec::new(), checked: false, summary: summary.clone() })
+    });
     Some((SchoolLine { school, summary, arrived }, true))
 }
 
@@ -558,5 +653,8 @@ impl Repo {
             }
         }
         self.saving.set(false);
+        if self.kind.is_school() {
+            keep_soon();
+        }
     }
 }
