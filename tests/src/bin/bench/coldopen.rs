@@ -138,8 +138,10 @@ async fn cold_open_section(runs: usize) -> String {
             "\n### Cold open, offline\n\nThe district head's browser (headless Chromium, no CPU \
              throttling) has synced the district of the cold-sync workload ({SCHOOLS} schools × 5 years \
              and the РМО) and the server is stopped. Each run times, from the navigation's start, until \
-             the district overview shows every school, computed from the stored documents (polled once \
-             a frame from the page's load on, so at most a frame late).\n\n\
+             the district overview shows every school's numbers, from what the device stored (the lines \
+             it kept, while each school's documents are stored as the chunks they were read from; else \
+             the documents themselves), polled once a frame from the page's load on, so at most a frame \
+             late.\n\n\
              - browser quit and started again, {runs} runs: {}\n\
              - the open tab reloaded, {runs} runs: {}\n",
             summary(&cold),
