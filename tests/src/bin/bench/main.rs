@@ -59,8 +59,8 @@ fn workloads(quick: bool) -> Vec<Workload> {
             format!("{n} clients on one shared document (live relay)"),
             format!(
                 "All {n} clients sync one document; every {interval} ms the next client in turn makes an \
-                 edit, {edits} edits in all; the latency is from the edit until the frame carrying it is read off each other client's socket \
-                 (before that client applies it)."
+                 edit, {edits} edits in all; the latency is from the edit until the frame carrying it is read \
+                 off each other client's socket (before that client applies it)."
             ),
             move |t| Box::pin(workloads::relay(t, n, edits, Duration::from_millis(interval))),
         ));
@@ -180,7 +180,7 @@ fn targets(sections: &[Section], client: &coldopen::ClientReport) -> String {
             throughput.map_or("—".into(), |r| format!("{r:.1}× its saturated edits/s")),
             verdict(throughput.map(|r| r >= 10.0)),
             memory.map_or("—".into(), |r| format!(
-                "{r:.2} of its peak RSS ({} after the steady phase, when both had taken the same edits)",
+                "{r:.2} of its peak RSS ({} after the steady phase, when both had been sent the same edits)",
                 same_work_memory.map_or("—".into(), |r| format!("{r:.2}"))
             )),
             verdict(memory.map(|r| r <= 0.2)),

@@ -162,7 +162,7 @@ pub(crate) async fn many_clients(t: &Target, n: usize, phase: Duration) -> Resul
         out.extend(percentiles(&format!("{label} edit to acknowledgement"), &mut latencies));
         out.extend(costs);
         if period.is_some() {
-            // Both servers took the same edits so far: memory for the same work.
+            // Both servers were sent the same edits so far: memory for the same work.
             let rss = peak_rss(t);
             out.push(Measure { name: format!("{label} {}", rss.name), ..rss });
         }
