@@ -539,6 +539,7 @@ fn by_date<R>(mut list: Vec<&R>, date: impl Fn(&R) -> Date) -> Vec<&R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::PlanMark;
     use crate::record::Record;
     use crate::record::tests::merge_both;
 
@@ -664,23 +665,12 @@ mod tests {
         .unwrap();
         let e = DistrictYearDoc::edit_event(&mut b, Edit::Add(event), 2).unwrap();
         assert!(
-            DistrictYearDoc::mark_plan_row(
-                &mut a,
-                r,
-                crate::plan::PlanMark::full(Completion::Done, Some(e), String::new()),
-                3
-            )
-            .is_err(),
+            DistrictYearDoc::mark_plan_row(&mut a, r, PlanMark::full(Completion::Done, Some(e), String::new()), 3)
+                .is_err(),
             "a has not seen the event yet"
         );
         merge_both(&mut a, &mut b);
-        DistrictYearDoc::mark_plan_row(
-            &mut a,
-            r,
-            crate::plan::PlanMark::full(Completion::Done, Some(e), String::new()),
-            4,
-        )
-        .unwrap();
+        DistrictYearDoc::mark_plan_row(&mut a, r, PlanMark::full(Completion::Done, Some(e), String::new()), 4).unwrap();
         merge_both(&mut a, &mut b);
         let d = load(&b);
         let marked = d.plan.by_id(r).unwrap();

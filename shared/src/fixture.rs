@@ -19,7 +19,7 @@ use crate::district::{
     ConsultationFields, ContestFields, DistrictEventFields, DistrictYearDoc, MentoringFields, VisitFields,
 };
 use crate::kopilka::{Area, MaterialFields, MaterialKind};
-use crate::plan::{Completion, PlanDoc, PlanFields};
+use crate::plan::{Completion, PlanDoc, PlanFields, PlanMark};
 use crate::profile::ProfileFields;
 use crate::protocol::{AgendaFields, DecisionFields, DecisionStatus, ProtocolFields};
 use crate::record::{Document, Edit};
@@ -218,8 +218,7 @@ pub fn build_for(school: &DocumentId, district_id: &DocumentId, academic_year: A
         } else {
             String::new()
         };
-        YearDoc::mark_plan_row(&mut year, *row, crate::plan::PlanMark::full(plan[i].3, by, note), noon("25.05.2026"))
-            .unwrap();
+        YearDoc::mark_plan_row(&mut year, *row, PlanMark::full(plan[i].3, by, note), noon("25.05.2026")).unwrap();
     }
     YearDoc::edit_analysis(
         &mut year,
@@ -327,7 +326,7 @@ fn district(id: &DocumentId, year: AcademicYear) -> AutoCommit {
             DistrictYearDoc::mark_plan_row(
                 &mut doc,
                 r,
-                crate::plan::PlanMark::full(Completion::Done, Some(e), String::new()),
+                PlanMark::full(Completion::Done, Some(e), String::new()),
                 noon("15.11.2025"),
             )
             .unwrap();

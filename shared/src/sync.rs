@@ -425,6 +425,13 @@ mod tests {
         }
     }
 
+    /// A document with one key set.
+    fn doc_with(key: &str, value: i64) -> AutoCommit {
+        let mut doc = AutoCommit::new();
+        doc.put(automerge::ROOT, key, value).unwrap();
+        doc
+    }
+
     /// Sends one message from `from` to `to`, if `from` has one.
     fn step(
         id: DocumentId,
@@ -443,10 +450,7 @@ mod tests {
     fn a_client_and_a_server_converge_on_concurrent_edits() {
         let id = DocumentId::random();
         let (mut client, mut server) = handshake();
-        let mut c = AutoCommit::new();
-        c.put(automerge::ROOT, "from_client", 1).unwrap();
-        let mut s = AutoCommit::new();
-        s.put(automerge::ROOT, "from_server", 2).unwrap();
+        let (mut c, mut s) = (doc_with("from_client", 1), doc_with("from_server", 2));
         exchange(id, &mut client, &mut c, &mut server, &mut s);
         assert_eq!(c.get_heads(), s.get_heads());
         assert!(c.get(automerge::ROOT, "from_server").unwrap().is_some());
@@ -460,10 +464,7 @@ mod tests {
         let id = DocumentId::random();
         let (mut client, mut server) = handshake();
         server.set_read_only(id);
-        let mut c = AutoCommit::new();
-        c.put(automerge::ROOT, "from_client", 1).unwrap();
-        let mut s = AutoCommit::new();
-        s.put(automerge::ROOT, "from_server", 2).unwrap();
+        let (mut c, mut s) = (doc_with("from_client", 1), doc_with("from_server", 2));
         let rounds = exchange(id, &mut client, &mut c, &mut server, &mut s);
         assert!(rounds < 20, "the exchange settles");
         assert!(c.get(automerge::ROOT, "from_server").unwrap().is_some(), "the reader gets the server's change");
@@ -581,10 +582,7 @@ mod tests {
     fn a_state_restored_after_the_exchange_began_does_not_undo_it() {
         let id = DocumentId::random();
         let (mut client, mut server) = handshake();
-        let mut s = AutoCommit::new();
-        s.put(automerge::ROOT, "k", 1).unwrap();
-        s.commit();
-        let mut c = AutoCommit::new();
+        let (mut c, mut s) = (AutoCommit::new(), doc_with("k", 1));
         assert!(step(id, &mut client, &mut c, &mut server, &mut s), "the client asks");
         assert!(step(id, &mut server, &mut s, &mut client, &mut c), "the server answers");
         let kept = client.sync_state(&id).unwrap();

@@ -272,7 +272,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::plan::PlanFields;
+    use crate::plan::{PlanFields, PlanMark};
     use crate::protocol::AgendaFields;
     use crate::record::Record;
     use crate::record::tests::merge_both;
@@ -359,8 +359,7 @@ mod tests {
             YearDoc::edit_plan_row(&mut a, Edit::Add(row("Планирование работы на год", "сентябрь")), 1).unwrap();
         merge_both(&mut a, &mut b);
         YearDoc::edit_plan_row(&mut b, Edit::Add(row("Семинар «Классный час»", "15.11.2026")), 2).unwrap();
-        YearDoc::mark_plan_row(&mut a, first, crate::plan::PlanMark::full(Completion::Done, None, String::new()), 3)
-            .unwrap();
+        YearDoc::mark_plan_row(&mut a, first, PlanMark::full(Completion::Done, None, String::new()), 3).unwrap();
         let mut edited = row("Планирование работы на 2026/2027", "сентябрь");
         edited.content = "Утверждение плана".into();
         YearDoc::edit_plan_row(&mut b, Edit::Update(first, edited), 4).unwrap();
@@ -519,8 +518,7 @@ mod tests {
         let oct = YearDoc::edit_plan_row(&mut a, Edit::Add(row("Семинар", "20.10.2026")), 2).unwrap();
         let dec = YearDoc::edit_plan_row(&mut a, Edit::Add(row("Конкурс", "10.12.2026")), 3).unwrap();
         YearDoc::edit_plan_row(&mut a, Edit::Add(row("Итоги", "май")), 4).unwrap();
-        YearDoc::mark_plan_row(&mut a, sept, crate::plan::PlanMark::full(Completion::Done, None, String::new()), 5)
-            .unwrap();
+        YearDoc::mark_plan_row(&mut a, sept, PlanMark::full(Completion::Done, None, String::new()), 5).unwrap();
         let dash = load(&a).dashboard(d("22.11.2026"));
         assert_eq!((dash.plan_total, dash.plan_done, dash.plan_percent), (4, 1, 25));
         assert_eq!(dash.overdue_rows, [oct]);
@@ -535,13 +533,8 @@ mod tests {
         let (mut a, _) = two_devices();
         let before = a.get_heads();
         assert!(
-            YearDoc::mark_plan_row(
-                &mut a,
-                Uuid::new_v4(),
-                crate::plan::PlanMark::full(Completion::Done, None, String::new()),
-                1
-            )
-            .is_err()
+            YearDoc::mark_plan_row(&mut a, Uuid::new_v4(), PlanMark::full(Completion::Done, None, String::new()), 1)
+                .is_err()
         );
         assert_eq!(a.get_heads(), before);
     }
