@@ -105,10 +105,7 @@ async fn start(ui: Ui) {
         match Store::open().await {
             Ok(store) => device::recover(&store).await,
             Err(e) => {
-                ui.fatal.set(Some(format!(
-                    "Браузер не даёт приложению хранить данные ({}). Проверьте, не включён ли режим инкогнито.",
-                    e.detail
-                )));
+                ui.fatal.set(Some(e.unavailable()));
                 return;
             }
         }

@@ -56,10 +56,7 @@ async fn serve(mut rx: mpsc::UnboundedReceiver<ToEngine>) {
     let store = match Store::open().await {
         Ok(store) => Some(store),
         Err(e) => {
-            post(&FromEngine::Fatal(format!(
-                "Браузер не даёт приложению хранить данные ({}). Проверьте, не включён ли режим инкогнито.",
-                e.detail
-            )));
+            post(&FromEngine::Fatal(e.unavailable()));
             None
         }
     };

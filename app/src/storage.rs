@@ -39,6 +39,14 @@ impl StorageError {
         Self { detail, quota }
     }
 
+    /// What to tell the user when storage does not open at all.
+    pub fn unavailable(&self) -> String {
+        format!(
+            "Браузер не даёт приложению хранить данные ({}). Проверьте, не включён ли режим инкогнито.",
+            self.detail
+        )
+    }
+
     /// What to tell the user.
     pub fn message(&self) -> String {
         if self.quota {
