@@ -9,6 +9,9 @@ pub enum Error {
     /// A wire message that is not valid CBOR or lacks a field.
     #[error("malformed message: {0}")]
     MalformedMessage(String),
+    /// Bytes from a peer that would cost more than the server allows to read.
+    #[error("too costly: {0}")]
+    TooCostly(String),
     /// A message type this implementation does not know.
     #[error("unknown message type {0:?}")]
     UnknownMessageType(String),

@@ -6,6 +6,8 @@
 //! - [`doc_id`]: automerge-repo document ids (base58check of 16 bytes).
 //! - [`wire`]: the CBOR messages of the automerge-repo wire protocol.
 //! - [`sync`]: one end of one connection, as a sans-I/O state machine.
+//! - [`guard`]: what a peer's automerge bytes may cost, checked before
+//!   automerge reads them.
 //! - [`record`]: what every document and record have in common: schema
 //!   versions, identical first changes, edits that survive removals.
 //! - [`date`], [`form`]: dates and academic years; form values and Russian
@@ -47,6 +49,7 @@ pub mod fixture;
 pub mod form;
 #[cfg(test)]
 mod fuzz;
+pub mod guard;
 pub mod kopilka;
 mod lenient;
 pub mod library;

@@ -17,6 +17,7 @@ use std::collections::{HashMap, HashSet};
 use automerge::sync::{self, SyncDoc};
 use automerge::{AutoCommit, Automerge, AutomergeError, ChangeHash};
 
+use crate::guard;
 use crate::wire::{Message, PROTOCOL_VERSION, PeerMetadata};
 use crate::{DocumentId, Error};
 
@@ -130,7 +131,14 @@ pub struct Session {
     docs: HashMap<DocumentId, DocState>,
     /// Documents the peer said it does not have (and may not give us).
     unavailable: HashSet<DocumentId>,
+    /// What the changes of one received sync message may inflate to.
+    max_inflated: u64,
 }
+
+/// What the changes of one sync message may inflate to unless set otherwise:
+/// far above any document of a school's year (a few megabytes), far below
+/// what would hurt a server.
+pub const DEFAULT_MAX_INFLATED: u64 = 64 * 1024 * 1024;
 
 impl Session {
     /// Starts a client session; send the returned `join` first.
@@ -158,6 +166,7 @@ impl Session {
             accepted: false,
             docs: HashMap::new(),
             unavailable: HashSet::new(),
+            max_inflated: DEFAULT_MAX_INFLATED,
         }
     }
 
@@ -193,11 +202,11 @@ impl Session {
             }
             Message::Request { document_id, data, .. } => {
                 self.unavailable.remove(&document_id);
-                Event::Sync { document_id, message: sync::Message::decode(&data)?, request: true }
+                Event::Sync { document_id, message: self.decode_sync(&data)?, request: true }
             }
             Message::Sync { document_id, data, .. } => {
                 self.unavailable.remove(&document_id);
-                Event::Sync { document_id, message: sync::Message::decode(&data)?, request: false }
+                Event::Sync { document_id, message: self.decode_sync(&data)?, request: false }
             }
             Message::DocUnavailable { document_id, .. } => {
                 self.docs.remove(&document_id);
@@ -211,6 +220,19 @@ impl Session {
             Message::RemoteSubscriptionChange { .. } | Message::RemoteHeadsChanged { .. } => Event::Nothing,
             Message::Error { .. } => unreachable!("handled above"),
         })
+    }
+
+    /// Decodes a peer's sync message once [`guard`] has found it cheap
+    /// enough for automerge to read.
+    fn decode_sync(&self, data: &[u8]) -> Result<sync::Message, Error> {
+        guard::check_sync_message(data, self.max_inflated)?;
+        Ok(sync::Message::decode(data)?)
+    }
+
+    /// Sets how many bytes the changes of one sync message may inflate to
+    /// (default [`DEFAULT_MAX_INFLATED`]); a message over it is a protocol error.
+    pub fn set_max_inflated(&mut self, bytes: u64) {
+        self.max_inflated = bytes;
     }
 
     fn receive_handshake(&mut self, message: Message) -> Result<Event, Error> {

@@ -299,14 +299,16 @@ impl Fields {
         let mut f = Fields::default();
         for_each_entry(&mut d, |key, d| {
             match key {
-                "type" => f.kind = Some(read_str(d)?),
-                "senderId" => f.sender_id = Some(read_str(d)?),
-                "targetId" => f.target_id = Some(read_str(d)?),
-                "documentId" => f.document_id = Some(read_str(d)?),
-                "message" => f.message = Some(read_str(d)?),
-                "sessionId" => f.session_id = Some(read_str(d)?),
-                "selectedProtocolVersion" => f.selected_protocol_version = Some(read_str(d)?),
-                "supportedProtocolVersions" => f.supported_protocol_versions = Some(read_str_array(d)?),
+                "type" => f.kind = Some(capped(key, read_str(d)?, MAX_NAME_BYTES)?),
+                "senderId" => f.sender_id = Some(capped(key, read_str(d)?, MAX_ID_BYTES)?),
+                "targetId" => f.target_id = Some(capped(key, read_str(d)?, MAX_ID_BYTES)?),
+                "documentId" => f.document_id = Some(capped(key, read_str(d)?, MAX_ID_BYTES)?),
+                "message" => f.message = Some(shortened(read_str(d)?, MAX_ERROR_BYTES)),
+                "sessionId" => f.session_id = Some(capped(key, read_str(d)?, MAX_ID_BYTES)?),
+                "selectedProtocolVersion" => {
+                    f.selected_protocol_version = Some(capped(key, read_str(d)?, MAX_NAME_BYTES)?);
+                }
+                "supportedProtocolVersions" => f.supported_protocol_versions = Some(read_versions(d)?),
                 "data" => f.data = Some(read_bytes(d)?),
                 "count" => f.count = Some(read_uint(d)?),
                 "peerMetadata" | "metadata" => f.metadata = read_metadata(d)?,
@@ -429,7 +431,38 @@ fn read_uint(d: &mut Decoder<'_>) -> Result<u64, Error> {
     }
 }
 
-fn read_str_array(d: &mut Decoder<'_>) -> Result<Vec<String>, Error> {
+/// The longest peer id, document id, session id or storage id accepted
+/// (ours are under 100 bytes; the JS client's under 40).
+pub const MAX_ID_BYTES: usize = 256;
+/// The longest message type or protocol version accepted.
+const MAX_NAME_BYTES: usize = 64;
+/// The most protocol versions a `join` may offer (there is one).
+const MAX_VERSIONS: usize = 16;
+/// A peer's error text is kept up to this many bytes.
+const MAX_ERROR_BYTES: usize = 1024;
+
+/// `value`, or an error naming `field` if it is longer than `max` bytes
+/// (the error never carries the value: it would be logged).
+fn capped(field: &str, value: String, max: usize) -> Result<String, Error> {
+    if value.len() > max {
+        return Err(malformed(format!("{field} of {} bytes is longer than {max}", value.len())));
+    }
+    Ok(value)
+}
+
+/// `value` cut to at most `max` bytes on a character boundary.
+fn shortened(mut value: String, max: usize) -> String {
+    if value.len() > max {
+        let mut end = max;
+        while !value.is_char_boundary(end) {
+            end -= 1;
+        }
+        value.truncate(end);
+    }
+    value
+}
+
+fn read_versions(d: &mut Decoder<'_>) -> Result<Vec<String>, Error> {
     let len = d.array().map_err(malformed)?;
     let mut out = Vec::new();
     loop {
@@ -439,7 +472,10 @@ fn read_str_array(d: &mut Decoder<'_>) -> Result<Vec<String>, Error> {
                 d.skip().map_err(malformed)?;
                 break;
             }
-            _ => out.push(read_str(d)?),
+            _ if out.len() == MAX_VERSIONS => {
+                return Err(malformed(format!("more than {MAX_VERSIONS} supportedProtocolVersions")));
+            }
+            _ => out.push(capped("a protocol version", read_str(d)?, MAX_NAME_BYTES)?),
         }
     }
     Ok(out)
@@ -458,7 +494,7 @@ fn read_metadata(d: &mut Decoder<'_>) -> Result<Option<PeerMetadata>, Error> {
         match key {
             "storageId" => match d.datatype().map_err(malformed)? {
                 Type::Null | Type::Undefined => d.skip().map_err(malformed)?,
-                _ => m.storage_id = Some(read_str(d)?),
+                _ => m.storage_id = Some(capped("storageId", read_str(d)?, MAX_ID_BYTES)?),
             },
             "isEphemeral" => match d.datatype().map_err(malformed)? {
                 Type::Bool => m.is_ephemeral = d.bool().map_err(malformed)?,
