@@ -16,6 +16,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
 use shared::sync::Event;
@@ -23,7 +24,7 @@ use shared::{Access, DocumentId, Message, Session};
 
 use crate::AppState;
 use crate::access::Device;
-use crate::hub::{ConnId, Ephemeral, Outbox, Slot};
+use crate::hub::{ConnId, Outbox, Slot};
 use crate::metrics::count;
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
@@ -63,7 +64,9 @@ struct Connection {
 /// Serves one client until it leaves, breaks the protocol, or the server stops.
 pub(crate) async fn serve(mut socket: WebSocket, state: AppState, device: Device) {
     let id = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
-    let session = Session::server(state.identity.peer_id.clone(), state.identity.metadata());
+    let mut session = Session::server(state.identity.peer_id.clone(), state.identity.metadata());
+    let limits = state.config.limits;
+    session.set_max_inflated(limits.inflated_bytes);
     let mut revoked = state.access.watch(&device.id);
     tracing::debug!(conn = id, device = %device.id, "connected");
     count(&state.metrics.connections);
@@ -78,22 +81,45 @@ pub(crate) async fn serve(mut socket: WebSocket, state: AppState, device: Device
     let mut shutdown = state.shutdown.clone();
 
     let outbox = conn.outbox.clone();
-    let outcome = loop {
+    // Pings keep a quiet but live client (a browser answers them by
+    // itself) from looking idle; a client that answers nothing is closed.
+    let mut ping = tokio::time::interval(limits.idle / 4);
+    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ping.tick().await;
+    let mut heard = tokio::time::Instant::now();
+    let outcome = 'serve: loop {
         enum Wake {
             Received(Option<Result<WsMessage, axum::Error>>),
             Outbox,
             Shutdown,
             Revoked,
+            Ping,
+            Idle,
         }
         let wake = tokio::select! {
             received = socket.recv() => Wake::Received(received),
             () = outbox.wait() => Wake::Outbox,
             _ = shutdown.changed() => Wake::Shutdown,
             _ = revoked.wait_for(|r| *r) => Wake::Revoked,
+            _ = ping.tick() => Wake::Ping,
+            () = tokio::time::sleep_until(heard + limits.idle) => Wake::Idle,
         };
+        if matches!(wake, Wake::Received(_)) {
+            heard = tokio::time::Instant::now();
+        }
         let result = match wake {
             Wake::Revoked => break Some(Close { code: close_code::POLICY, reason: "device access revoked".into() }),
             Wake::Shutdown => break Some(Close { code: close_code::RESTARTING, reason: "server restarting".into() }),
+            Wake::Idle => {
+                break Some(Close {
+                    code: close_code::POLICY,
+                    reason: format!("nothing heard for {} s; reconnect when needed", limits.idle.as_secs()),
+                });
+            }
+            Wake::Ping => match send_within(&mut socket, WsMessage::Ping(Vec::new().into()), limits.write).await {
+                Ok(()) => continue,
+                Err(close) => break close,
+            },
             Wake::Outbox => conn.flush_outbox().await,
             Wake::Received(None | Some(Ok(WsMessage::Close(_)))) => break None,
             Wake::Received(Some(Err(e))) => {
@@ -114,8 +140,10 @@ pub(crate) async fn serve(mut socket: WebSocket, state: AppState, device: Device
                     })
                 } else {
                     // A flood waits for its budget; the device's other
-                    // messages wait with it, nobody else's.
-                    let wait = state.meter.delay(&conn.device.id, state.config.limits.messages_per_second);
+                    // messages wait with it, nobody else's, and its socket
+                    // is not read meanwhile, so what it sends waits in its
+                    // own TCP buffers, not in the server's memory.
+                    let wait = state.meter.delay(&conn.device.id, &limits, bytes.len());
                     if !wait.is_zero() {
                         tokio::time::sleep(wait).await;
                     }
@@ -127,8 +155,11 @@ pub(crate) async fn serve(mut socket: WebSocket, state: AppState, device: Device
         match result {
             Ok(messages) => {
                 state.metrics.messages_sent.fetch_add(messages.len() as u64, Ordering::Relaxed);
-                if send_all(&mut socket, messages).await.is_err() {
-                    break None;
+                for m in messages {
+                    let frame = WsMessage::Binary(m.encode().into());
+                    if let Err(close) = send_within(&mut socket, frame, limits.write).await {
+                        break 'serve close;
+                    }
                 }
             }
             Err(close) => break Some(close),
@@ -145,9 +176,14 @@ pub(crate) async fn serve(mut socket: WebSocket, state: AppState, device: Device
             tracing::warn!(conn = id, code = close.code, reason = %close.reason, "closing connection");
         }
         let error = conn.session.error(close.reason.clone()).encode();
-        let _ = socket.send(WsMessage::Binary(error.into())).await;
         let frame = CloseFrame { code: close.code, reason: truncate(&close.reason, 120).into() };
-        let _ = socket.send(WsMessage::Close(Some(frame))).await;
+        // A client that reads nothing gets no more of the server's time.
+        let goodbye = [WsMessage::Binary(error.into()), WsMessage::Close(Some(frame))];
+        for frame in goodbye {
+            if send_within(&mut socket, frame, Duration::from_secs(1)).await.is_err() {
+                break;
+            }
+        }
     }
     for doc in conn.slots.keys() {
         state.hub.unsubscribe(doc, id);
@@ -155,11 +191,18 @@ pub(crate) async fn serve(mut socket: WebSocket, state: AppState, device: Device
     tracing::debug!(conn = id, "disconnected");
 }
 
-async fn send_all(socket: &mut WebSocket, messages: Vec<Message>) -> Result<(), axum::Error> {
-    for m in messages {
-        socket.send(WsMessage::Binary(m.encode().into())).await?;
+/// Sends one frame, giving the client `patience` to take it. `Err(None)`:
+/// the connection broke; `Err(Some(close))`: the client stopped reading,
+/// and what the server holds for it must not grow while it does not.
+async fn send_within(socket: &mut WebSocket, frame: WsMessage, patience: Duration) -> Result<(), Option<Close>> {
+    match tokio::time::timeout(patience, socket.send(frame)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) => Err(None),
+        Err(_) => Err(Some(Close {
+            code: close_code::POLICY,
+            reason: format!("the client took nothing for {} s", patience.as_secs()),
+        })),
     }
-    Ok(())
 }
 
 /// Cuts a close reason to at most `max` bytes on a character boundary
@@ -187,17 +230,8 @@ impl Connection {
                 reason: format!("more than {max} documents on one connection; open another connection"),
             });
         }
-        let (hub, conn, outbox, session) = (&self.state.hub, self.id, &self.outbox, &mut self.session);
-        let slot = self
-            .slots
-            .entry(id)
-            .or_insert_with(|| {
-                if access == Access::Read {
-                    session.set_read_only(id);
-                }
-                hub.subscribe(id, conn, outbox)
-            })
-            .clone();
+        let (hub, conn, outbox) = (&self.state.hub, self.id, &self.outbox);
+        let slot = self.slots.entry(id).or_insert_with(|| hub.subscribe(id, conn, outbox)).clone();
         Ok(Some((slot, access)))
     }
 
@@ -220,13 +254,28 @@ impl Connection {
                 Ok(vec![peer])
             }
             Event::Connected(_) => Err(Close::protocol("a server does not accept peer messages")),
-            Event::Sync { document_id, message, request } => {
+            Event::Sync { document_id, mut message, request } => {
                 let Some((slot, access)) = self.slot(document_id)? else {
                     return Ok(self.session.unavailable(document_id).into_iter().collect());
                 };
-                if access == Access::Read && !message.changes.is_empty() {
-                    tracing::warn!(conn = self.id, document = %document_id, device = %self.device.id,
-                        "refused changes from a device that may only read");
+                // The write gate. automerge's read-only flag lives in a sync
+                // state that a `doc-unavailable`, a new connection or a fresh
+                // state drops, so it only tells a polite peer not to send
+                // changes; the decision is made here, on every message, from
+                // the device's grant, before automerge sees the changes.
+                let mut refusal = None;
+                if access != Access::Write {
+                    self.session.set_read_only(document_id);
+                    if !message.changes.is_empty() {
+                        count(&self.state.metrics.changes_refused);
+                        tracing::warn!(conn = self.id, document = %document_id, device = %self.device.id,
+                            "refused changes from a device that may only read this document");
+                        message.changes = automerge::sync::ChunkList::empty();
+                        refusal =
+                            Some(self.session.error(format!(
+                                "changes to document {document_id} refused: this device may only read it"
+                            )));
+                    }
                 }
                 let session = &mut self.session;
                 let applied = self
@@ -238,8 +287,8 @@ impl Connection {
                     })
                     .await;
                 match applied {
-                    Ok(None) => Ok(self.session.unavailable(document_id).into_iter().collect()),
-                    Ok(Some(Ok(reply))) => Ok(reply.into_iter().collect()),
+                    Ok(None) => Ok(refusal.into_iter().chain(self.session.unavailable(document_id)).collect()),
+                    Ok(Some(Ok(reply))) => Ok(refusal.into_iter().chain(reply).collect()),
                     Ok(Some(Err(e))) => Err(Close::protocol(e.to_string())),
                     Err(e) => {
                         count(&self.state.metrics.storage_errors);
@@ -251,14 +300,11 @@ impl Connection {
                     }
                 }
             }
-            Event::Ephemeral { document_id, session_id, count, data } => {
-                let Some((slot, _)) = self.slot(document_id)? else { return Ok(vec![]) };
-                let sender_id = self.session.remote().map(|r| r.peer_id.clone()).unwrap_or_default();
-                self.state.hub.relay_ephemeral(
-                    &slot,
-                    self.id,
-                    Ephemeral { sender_id, document_id, session_id, count, data },
-                );
+            // Dropped: they are not stored, the app sends none, and relaying
+            // them would copy one device's bytes into every other peer's
+            // queue (20 of 15 MiB to a peer that does not read cost 360 MiB).
+            Event::Ephemeral { .. } => {
+                count(&self.state.metrics.messages_refused);
                 Ok(vec![])
             }
             Event::RemoteError(reason) => {
@@ -270,7 +316,7 @@ impl Connection {
         }
     }
 
-    /// Sync messages for documents other peers changed, and ephemeral messages.
+    /// Sync messages for documents other peers changed.
     async fn flush_outbox(&mut self) -> Result<Vec<Message>, Close> {
         let mut out = Vec::new();
         for id in self.outbox.take_dirty() {
@@ -288,9 +334,6 @@ impl Connection {
                     });
                 }
             }
-        }
-        for e in self.outbox.take_ephemeral() {
-            out.extend(self.session.relay_ephemeral(&e.sender_id, e.document_id, &e.session_id, e.count, &e.data));
         }
         Ok(out)
     }

@@ -5,6 +5,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
@@ -39,6 +40,28 @@ struct Args {
     /// Documents one connection may have open (more close it with a reason).
     #[arg(long, env = "MO_MAX_DOCUMENTS_PER_CONNECTION", default_value_t = 5_000)]
     max_documents_per_connection: usize,
+    /// Bytes per second one device may send over all its connections, with
+    /// a burst of twice as many; a faster sender is slowed, not cut.
+    #[arg(long, env = "MO_MAX_BYTES_PER_SECOND", default_value_t = 4 * 1024 * 1024)]
+    max_bytes_per_second: u64,
+    /// Sync connections open at once over all devices (more get HTTP 503).
+    #[arg(long, env = "MO_MAX_CONNECTIONS", default_value_t = 10_000)]
+    max_connections: usize,
+    /// What the changes of one sync message may inflate to, in bytes
+    /// (compressed changes are measured before they are inflated).
+    #[arg(long, env = "MO_MAX_INFLATED_BYTES", default_value_t = shared::sync::DEFAULT_MAX_INFLATED)]
+    max_inflated_bytes: u64,
+    /// Seconds a sync connection may stay silent before it is closed (the
+    /// server pings every quarter of it; browsers answer by themselves).
+    #[arg(long, env = "MO_IDLE_TIMEOUT_SECS", default_value_t = 120)]
+    idle_timeout_secs: u64,
+    /// Seconds a client may leave a message from the server untaken before
+    /// its connection is closed.
+    #[arg(long, env = "MO_WRITE_TIMEOUT_SECS", default_value_t = 30)]
+    write_timeout_secs: u64,
+    /// Seconds an HTTP client has to send its request's headers.
+    #[arg(long, env = "MO_HEADER_READ_TIMEOUT_SECS", default_value_t = 15)]
+    header_read_timeout_secs: u64,
     /// The address people open the app at, for invitation links
     /// (default: http://localhost:PORT, or https://DOMAIN with ACME).
     #[arg(long, env = "MO_PUBLIC_URL")]
@@ -137,6 +160,7 @@ async fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| "info,tower_http=warn,automerge=warn".into()),
         )
         .init();
+    server::metrics::install_panic_hook();
     let args = Args::parse();
     let tls = tls(&args);
     let port = args.port.unwrap_or(if tls.is_on() { 443 } else { 8080 });
@@ -153,8 +177,14 @@ async fn main() -> anyhow::Result<()> {
         max_message_bytes: args.max_message_bytes,
         limits: server::limits::Limits {
             connections_per_device: args.max_connections_per_device,
+            connections: args.max_connections,
             messages_per_second: args.max_messages_per_second,
+            bytes_per_second: args.max_bytes_per_second,
             documents_per_connection: args.max_documents_per_connection,
+            inflated_bytes: args.max_inflated_bytes,
+            idle: Duration::from_secs(args.idle_timeout_secs.max(1)),
+            write: Duration::from_secs(args.write_timeout_secs.max(1)),
+            header_read: Duration::from_secs(args.header_read_timeout_secs.max(1)),
         },
     };
     let (state, stop) = server::open(config).with_context(|| format!("opening {}", args.data_dir.display()))?;
@@ -226,6 +256,7 @@ fn admin(data_dir: &std::path::Path, public_url: &str, task: Admin) -> anyhow::R
     match &task {
         Admin::Backup { out } => {
             let out = std::path::absolute(out)?;
+            server::admin::check_backup_target(data_dir, &out)?;
             let summary = match server::admin::request_backup(data_dir, &out) {
                 Some(answer) => answer.map_err(|e| anyhow::anyhow!("the running server could not back up: {e}"))?,
                 None => {
@@ -239,10 +270,13 @@ fn admin(data_dir: &std::path::Path, public_url: &str, task: Admin) -> anyhow::R
             return Ok(());
         }
         Admin::Restore { from } => {
-            let summary = server::store::restore(data_dir, from).with_context(|| {
+            let (summary, kept) = server::store::restore(data_dir, from).with_context(|| {
                 format!("restoring {} into {} (stop the server first)", from.display(), data_dir.display())
             })?;
             println!("restored {} into {}: {summary}", from.display(), data_dir.display());
+            if kept > 0 {
+                println!("kept {kept} revocation(s) and spent or cancelled invitation(s) made since the backup");
+            }
             return Ok(());
         }
         _ => {}

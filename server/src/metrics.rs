@@ -20,6 +20,33 @@ pub struct Metrics {
     pub storage_errors: AtomicU64,
     /// Connections closed because the client broke the protocol or a limit.
     pub connections_refused: AtomicU64,
+    /// Sync messages carrying changes from a device that may not write them.
+    pub changes_refused: AtomicU64,
+    /// Messages refused for a limit: inflated size, bytes per second, ephemeral.
+    pub messages_refused: AtomicU64,
+}
+
+/// Panics anywhere in the process, counted by the hook [`install_panic_hook`]
+/// sets (a hook is process-wide, so the count is too).
+static PANICS: AtomicU64 = AtomicU64::new(0);
+
+/// Logs every panic with its place, in one line that says «panicked» (the
+/// end-to-end tests fail on it), and counts it for `/metrics`. A panic in a
+/// connection's task ends that connection only; without this it would end
+/// it silently.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        PANICS.fetch_add(1, Ordering::Relaxed);
+        let place = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let thread = std::thread::current().name().unwrap_or("unnamed").to_owned();
+        tracing::error!(%place, %thread, "panicked: {what}");
+    }));
 }
 
 impl Default for Metrics {
@@ -31,6 +58,8 @@ impl Default for Metrics {
             messages_sent: AtomicU64::new(0),
             storage_errors: AtomicU64::new(0),
             connections_refused: AtomicU64::new(0),
+            changes_refused: AtomicU64::new(0),
+            messages_refused: AtomicU64::new(0),
         }
     }
 }
@@ -46,6 +75,8 @@ pub struct Readings {
     pub devices: usize,
     /// Changes the hub has written to the store since start.
     pub changes_stored: u64,
+    /// Damaged chunks found by loads (and set aside) since start.
+    pub chunks_set_aside: u64,
 }
 
 /// Adds one to a counter.
@@ -89,6 +120,25 @@ impl Metrics {
                 readings.changes_stored as f64,
             ),
             ("mo_storage_errors_total", counter, "Store reads or writes that failed.", read(&self.storage_errors)),
+            (
+                "mo_chunks_set_aside_total",
+                counter,
+                "Damaged stored chunks found by loads and set aside.",
+                readings.chunks_set_aside as f64,
+            ),
+            (
+                "mo_changes_refused_total",
+                counter,
+                "Sync messages with changes from devices that may not write the document.",
+                read(&self.changes_refused),
+            ),
+            (
+                "mo_messages_refused_total",
+                counter,
+                "Messages refused for a limit (inflated size, bytes per second, ephemeral).",
+                read(&self.messages_refused),
+            ),
+            ("mo_panics_total", counter, "Panics in the server's tasks (each one is a bug).", read(&PANICS)),
         ];
         let mut out = String::new();
         for (name, kind, help, value) in metrics {
@@ -107,7 +157,13 @@ mod tests {
         let metrics = Metrics::default();
         count(&metrics.storage_errors);
         count(&metrics.storage_errors);
-        let text = metrics.render(Readings { connections_open: 3, documents_open: 5, devices: 7, changes_stored: 11 });
+        let text = metrics.render(Readings {
+            connections_open: 3,
+            documents_open: 5,
+            devices: 7,
+            changes_stored: 11,
+            chunks_set_aside: 0,
+        });
         assert!(text.contains("\nmo_storage_errors_total 2\n"), "{text}");
         assert!(text.contains("\nmo_changes_stored_total 11\n"), "{text}");
         assert!(text.contains("\nmo_connections_open 3\n"));
