@@ -204,6 +204,7 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         documents_open: state.hub.resident_documents(),
         devices: state.access.active_devices(),
         changes_stored: state.hub.changes_stored(),
+        chunks_set_aside: state.hub.chunks_set_aside(),
     };
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render(readings))
 }
@@ -223,11 +224,21 @@ async fn sync(
     let Some(device) = query.token.as_deref().and_then(|t| state.access.authenticate(t)) else {
         return (axum::http::StatusCode::UNAUTHORIZED, "unknown or revoked device token").into_response();
     };
-    let max = state.config.limits.connections_per_device;
-    let Some(counted) = state.meter.open(&device.id, max) else {
-        tracing::warn!(device = %device.id, max, "too many connections from one device");
-        let text = format!("this device already has {max} connections open (the limit); close some and retry");
-        return (axum::http::StatusCode::TOO_MANY_REQUESTS, text).into_response();
+    let limits = &state.config.limits;
+    let counted = match state.meter.open(&device.id, limits) {
+        Ok(counted) => counted,
+        Err(limits::Refused::Device) => {
+            let max = limits.connections_per_device;
+            tracing::warn!(device = %device.id, max, "too many connections from one device");
+            let text = format!("this device already has {max} connections open (the limit); close some and retry");
+            return (axum::http::StatusCode::TOO_MANY_REQUESTS, text).into_response();
+        }
+        Err(limits::Refused::Server) => {
+            let max = limits.connections;
+            tracing::warn!(max, "the server has as many connections open as it takes");
+            let text = format!("the server has {max} connections open (its limit); retry later");
+            return (axum::http::StatusCode::SERVICE_UNAVAILABLE, text).into_response();
+        }
     };
     // Let frames somewhat over the limit through, so the client gets a
     // readable `error` instead of a bare transport failure.
@@ -296,7 +307,14 @@ pub async fn run(
         });
     }
     let service = app(state.clone()).into_make_service();
-    let server = axum_server::Server::from_listener(listener).handle(handle);
+    let mut server = axum_server::Server::from_listener(listener).handle(handle);
+    // A client that opens a connection and trickles its headers would hold
+    // a socket and a task for ever.
+    server
+        .http_builder()
+        .http1()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(state.config.limits.header_read);
     let served = match acceptor {
         tls::Acceptor::Plain => server.serve(service).await,
         tls::Acceptor::Files(acceptor) => server.acceptor(acceptor).serve(service).await,
