@@ -220,6 +220,40 @@ fn load<T: for<'de> Deserialize<'de>>(store: &dyn Store, kind: &str) -> Result<V
     Ok(out)
 }
 
+/// What a restore must not undo: the revocations, and the invitations
+/// spent or cancelled, that `current` (the store being replaced) knows of
+/// and `restored` (the backup going in) does not. Written into `restored`
+/// in one transaction; returns how many entries it changed.
+pub fn keep_revocations(current: &dyn Store, restored: &dyn Store) -> Result<usize, Error> {
+    let before: HashMap<String, Device> = load::<Device>(restored, "device")?.into_iter().collect();
+    let mut writes: Vec<(&str, String, Vec<u8>)> = Vec::new();
+    for (key, device) in load::<Device>(current, "device")? {
+        if let (Some(revoked_ms), Some(old)) = (device.revoked_ms, before.get(&key))
+            && old.revoked_ms.is_none()
+        {
+            writes.push(("device", key, json(&Device { revoked_ms: Some(revoked_ms), ..old.clone() })));
+        }
+    }
+    let before: HashMap<String, Invitation> = load::<Invitation>(restored, "invitation")?.into_iter().collect();
+    for (key, now) in load::<Invitation>(current, "invitation")? {
+        let Some(old) = before.get(&key) else { continue };
+        if (now.used_ms.is_some() && old.used_ms.is_none())
+            || (now.cancelled_ms.is_some() && old.cancelled_ms.is_none())
+        {
+            let kept = Invitation {
+                used_ms: old.used_ms.or(now.used_ms),
+                used_by: old.used_by.clone().or(now.used_by.clone()),
+                cancelled_ms: old.cancelled_ms.or(now.cancelled_ms),
+                ..old.clone()
+            };
+            writes.push(("invitation", key, json(&kept)));
+        }
+    }
+    let entries: Vec<(&str, &str, Vec<u8>)> = writes.iter().map(|(k, key, v)| (*k, key.as_str(), v.clone())).collect();
+    restored.put_entries(&entries)?;
+    Ok(entries.len())
+}
+
 fn checked_name(name: &str, what: &str) -> Result<String, AccessError> {
     let name = shared::form::collapse_spaces(name);
     if name.is_empty() {
@@ -473,7 +507,10 @@ impl Access {
         devices
     }
 
-    /// Revokes a device: its token stops working and its open connections close.
+    /// Revokes a device: its token stops working, its open connections
+    /// close, and the invitations it made that are still pending are
+    /// cancelled with it (in the same transaction), so a revoked head
+    /// cannot bring people in through links sent earlier.
     pub fn revoke(&self, by: &Device, device_id: &str, now_ms: i64) -> Result<(), AccessError> {
         {
             let mut dir = self.dir();
@@ -485,8 +522,28 @@ impl Access {
                 return Ok(());
             }
             let revoked = Device { revoked_ms: Some(now_ms), ..device.clone() };
-            self.store.put_entries(&[("device", device_id, json(&revoked))])?;
+            let cancelled: Vec<(String, Invitation)> = dir
+                .invitations
+                .iter()
+                .filter(|(_, i)| {
+                    i.created_by.as_deref() == Some(device_id) && i.state(now_ms) == InvitationState::Pending
+                })
+                .map(|(key, i)| (key.clone(), Invitation { cancelled_ms: Some(now_ms), ..i.clone() }))
+                .collect();
+            let mut writes = vec![("device", device_id.to_owned(), json(&revoked))];
+            writes.extend(cancelled.iter().map(|(key, i)| ("invitation", key.clone(), json(i))));
+            let writes: Vec<(&str, &str, Vec<u8>)> =
+                writes.iter().map(|(k, key, v)| (*k, key.as_str(), v.clone())).collect();
+            self.store.put_entries(&writes)?;
             dir.add_device(revoked);
+            if !cancelled.is_empty() {
+                tracing::info!(
+                    device = device_id,
+                    invitations = cancelled.len(),
+                    "cancelled the revoked device's pending invitations"
+                );
+            }
+            dir.invitations.extend(cancelled);
         }
         tracing::info!(device = device_id, by = %by.id, "device revoked");
         self.revoked
@@ -565,6 +622,53 @@ mod tests {
         assert!(*watch.borrow());
         assert!(access.authenticate(&token).is_none());
         assert!(*access.watch(&device.id).borrow(), "a later connection sees the revocation too");
+    }
+
+    #[test]
+    fn revoking_a_head_cancels_the_invitations_it_issued_and_no_others() {
+        let (dir, access, d, s) = setup();
+        let head_grant = Grant { role: Role::SchoolHead, district: d.id, school: Some(s.id) };
+        let (code, _) = access.invite(None, head_grant, 7, "", NOW).unwrap();
+        let (_, head) = access.redeem(&code, "Руководитель", NOW).unwrap();
+        let (pending, _) = access.invite(Some(&head), member(&d, &s), 7, "", NOW).unwrap();
+        let (spent, _) = access.invite(Some(&head), member(&d, &s), 7, "", NOW).unwrap();
+        let (teacher, _) = access.redeem(&spent, "Учитель", NOW).unwrap();
+        let (admins, _) = access.invite(None, member(&d, &s), 7, "", NOW).unwrap();
+        let admin = Device { grant: Grant { role: Role::DistrictHead, district: d.id, school: None }, ..head.clone() };
+
+        access.revoke(&admin, &head.id, NOW + 1).unwrap();
+        assert!(matches!(access.redeem(&pending, "Кто-то", NOW + 2), Err(AccessError::CancelledInvitation)));
+        assert!(access.authenticate(&teacher).is_some(), "a device the head brought in earlier stays");
+        drop(access);
+        let reopened = Access::open(Arc::new(RedbStore::open(dir.path()).unwrap())).unwrap();
+        assert!(matches!(reopened.redeem(&pending, "Кто-то", NOW + 2), Err(AccessError::CancelledInvitation)));
+        assert!(reopened.redeem(&admins, "Учитель 2", NOW + 2).is_ok(), "the administrator's invitation still works");
+    }
+
+    #[test]
+    fn a_restore_keeps_revocations_and_spent_codes_made_after_the_backup() {
+        let (dir, access, d, s) = setup();
+        let (code, _) = access.invite(None, member(&d, &s), 7, "", NOW).unwrap();
+        let (token, device) = access.redeem(&code, "Учитель", NOW).unwrap();
+        let (later, _) = access.invite(None, member(&d, &s), 7, "", NOW).unwrap();
+        let (cancel_me, _) = access.invite(None, member(&d, &s), 7, "", NOW).unwrap();
+        let backup = dir.path().join("backup.redb");
+        access.store.backup_to(&backup).unwrap();
+        // After the backup: the device is revoked, one code spent, one cancelled.
+        let admin =
+            Device { grant: Grant { role: Role::DistrictHead, district: d.id, school: None }, ..device.clone() };
+        access.revoke(&admin, &device.id, NOW + 1).unwrap();
+        access.redeem(&later, "Другой учитель", NOW + 1).unwrap();
+        let cancel_id = access.invitations(&admin).into_iter().find(|(_, i)| i.used_ms.is_none()).unwrap().0;
+        access.cancel_invitation(&admin, &cancel_id, NOW + 1).unwrap();
+        drop(access);
+
+        let (_, kept) = crate::store::restore(dir.path(), &backup).unwrap();
+        assert_eq!(kept, 3);
+        let restored = Access::open(Arc::new(RedbStore::open(dir.path()).unwrap())).unwrap();
+        assert!(restored.authenticate(&token).is_none(), "the revoked device stays revoked");
+        assert!(matches!(restored.redeem(&later, "Ещё раз", NOW + 2), Err(AccessError::UsedInvitation)));
+        assert!(matches!(restored.redeem(&cancel_me, "Ещё раз", NOW + 2), Err(AccessError::CancelledInvitation)));
     }
 
     #[test]

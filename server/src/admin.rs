@@ -32,7 +32,7 @@ pub async fn serve(data_dir: PathBuf, store: Arc<dyn Store>) -> Result<(), Error
     }
     loop {
         let (stream, _) = listener.accept().await?;
-        let store = store.clone();
+        let (store, data_dir) = (store.clone(), data_dir.clone());
         tokio::spawn(async move {
             let (read, mut write) = stream.into_split();
             let mut line = String::new();
@@ -42,7 +42,9 @@ pub async fn serve(data_dir: PathBuf, store: Arc<dyn Store>) -> Result<(), Error
             let answer = match line.trim().strip_prefix("backup ") {
                 Some(out) => {
                     let out = PathBuf::from(out);
-                    match tokio::task::spawn_blocking(move || store.backup_to(&out)).await {
+                    let checked = check_backup_target(&data_dir, &out).map(|()| out);
+                    let backup = move || checked.and_then(|out| store.backup_to(&out));
+                    match tokio::task::spawn_blocking(backup).await {
                         Ok(Ok(summary)) => format!("ok {summary}"),
                         Ok(Err(e)) => format!("error {e}"),
                         Err(e) => format!("error {e}"),
@@ -54,6 +56,24 @@ pub async fn serve(data_dir: PathBuf, store: Arc<dyn Store>) -> Result<(), Error
             let _ = write.write_all(format!("{answer}\n").as_bytes()).await;
         });
     }
+}
+
+/// Refuses a backup written inside the data directory: it would be the
+/// store's own file, the file a restore is about to replace, or a copy that
+/// goes wherever the data directory goes (and is lost with it).
+pub fn check_backup_target(data_dir: &Path, out: &Path) -> Result<(), Error> {
+    // The parent exists for any file that can be written; the file itself may not yet.
+    let resolve = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let data_dir = resolve(&std::path::absolute(data_dir)?);
+    let out = std::path::absolute(out)?;
+    let parent = out.parent().map(resolve).unwrap_or_default();
+    if parent.starts_with(&data_dir) {
+        return Err(Error::Refused(format!(
+            "a backup inside the data directory {} is refused: write it elsewhere",
+            data_dir.display()
+        )));
+    }
+    Ok(())
 }
 
 /// Asks the server running on `data_dir` for a backup into `out`; `None`
@@ -72,4 +92,21 @@ pub fn request_backup(data_dir: &Path, out: &Path) -> Option<Result<String, Stri
         }
     })();
     Some(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_backup_inside_the_data_directory_is_refused_and_one_beside_it_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir_all(data.join("sub")).unwrap();
+        for inside in ["documents.redb", "sub/copy.redb", "../data/documents.redb"] {
+            assert!(check_backup_target(&data, &data.join(inside)).is_err(), "{inside}");
+        }
+        assert!(check_backup_target(&data, &dir.path().join("backup.redb")).is_ok());
+        assert!(check_backup_target(&data, &dir.path().join("data-backups/x.redb")).is_ok());
+    }
 }

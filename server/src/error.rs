@@ -21,6 +21,9 @@ pub enum Error {
     /// A certificate, its key, or the certificate authority's settings.
     #[error("TLS: {0}")]
     Tls(String),
+    /// An administrator's request that would undo the server's own safety.
+    #[error("{0}")]
+    Refused(String),
     /// The domain or protocol layer refused something.
     #[error(transparent)]
     Domain(#[from] shared::Error),

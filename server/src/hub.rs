@@ -8,11 +8,11 @@
 //! Every change is written to the store, under the document's lock, before
 //! any peer hears of it: heads the server advertises are always durable.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use automerge::Automerge;
+use automerge::{Automerge, ReadDoc};
 use shared::DocumentId;
 use tokio::sync::Notify;
 
@@ -24,47 +24,19 @@ pub type ConnId = u64;
 
 /// Chunks a document may gather before the hub writes one snapshot instead.
 const COMPACT_AFTER_CHUNKS: usize = 64;
-/// Ephemeral messages a slow connection may have waiting before the oldest go.
-const EPHEMERAL_BACKLOG: usize = 256;
-
-/// An ephemeral message waiting to be relayed.
-#[derive(Debug, Clone)]
-pub struct Ephemeral {
-    /// The peer that sent it.
-    pub sender_id: String,
-    /// The document it is about.
-    pub document_id: DocumentId,
-    /// Deduplication session.
-    pub session_id: String,
-    /// Deduplication counter.
-    pub count: u64,
-    /// Application bytes.
-    pub data: Vec<u8>,
-}
-
 /// What is waiting to be sent to one connection. Changes are coalesced per
 /// document, so a slow connection never falls behind by more than one sync
-/// round per document and never loses one.
+/// round per document and never loses one, and what waits for it is at
+/// most one document id per open document, whatever others send.
 #[derive(Default)]
 pub struct Outbox {
     dirty: Mutex<HashSet<DocumentId>>,
-    ephemeral: Mutex<VecDeque<Ephemeral>>,
     notify: Notify,
 }
 
 impl Outbox {
     fn mark(&self, id: DocumentId) {
         self.dirty.lock().expect("outbox lock is never poisoned").insert(id);
-        self.notify.notify_one();
-    }
-
-    fn push_ephemeral(&self, message: Ephemeral) {
-        let mut queue = self.ephemeral.lock().expect("outbox lock is never poisoned");
-        if queue.len() == EPHEMERAL_BACKLOG {
-            queue.pop_front();
-        }
-        queue.push_back(message);
-        drop(queue);
         self.notify.notify_one();
     }
 
@@ -77,11 +49,6 @@ impl Outbox {
     pub fn take_dirty(&self) -> Vec<DocumentId> {
         self.dirty.lock().expect("outbox lock is never poisoned").drain().collect()
     }
-
-    /// Takes the ephemeral messages waiting.
-    pub fn take_ephemeral(&self) -> Vec<Ephemeral> {
-        self.ephemeral.lock().expect("outbox lock is never poisoned").drain(..).collect()
-    }
 }
 
 #[expect(clippy::large_enum_variant, reason = "one per open document, mostly Present")]
@@ -90,8 +57,11 @@ enum DocState {
     Unloaded,
     /// The store has no such document.
     Missing,
-    /// In memory, with the number of chunks it has in the store.
-    Present { doc: Automerge, chunks: usize },
+    /// In memory, with the number of chunks it has in the store, and
+    /// whether a compaction may replace them (not while a chunk that failed
+    /// to load could not be set aside, nor while changes wait for others
+    /// they depend on: a snapshot would hold neither).
+    Present { doc: Automerge, chunks: usize, compactable: bool },
 }
 
 /// One document and its subscribers.
@@ -106,12 +76,13 @@ pub struct Hub {
     store: Arc<dyn Store>,
     slots: Mutex<HashMap<DocumentId, Arc<Slot>>>,
     stored: AtomicU64,
+    set_aside: AtomicU64,
 }
 
 impl Hub {
     /// A hub over `store`.
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store, slots: Mutex::new(HashMap::new()), stored: AtomicU64::new(0) }
+        Self { store, slots: Mutex::new(HashMap::new()), stored: AtomicU64::new(0), set_aside: AtomicU64::new(0) }
     }
 
     /// The store behind the hub.
@@ -151,6 +122,11 @@ impl Hub {
         self.stored.load(Ordering::Relaxed)
     }
 
+    /// How many damaged chunks loads have found (and set aside) since start.
+    pub fn chunks_set_aside(&self) -> u64 {
+        self.set_aside.load(Ordering::Relaxed)
+    }
+
     /// How many documents are in memory.
     pub fn resident_documents(&self) -> usize {
         self.slots.lock().expect("hub lock is never poisoned").len()
@@ -178,9 +154,9 @@ impl Hub {
             if !create {
                 return Ok(None);
             }
-            *state = DocState::Present { doc: Automerge::new(), chunks: 0 };
+            *state = DocState::Present { doc: Automerge::new(), chunks: 0, compactable: true };
         }
-        let DocState::Present { doc, chunks } = &mut *state else { unreachable!("loaded above") };
+        let DocState::Present { doc, chunks, compactable } = &mut *state else { unreachable!("loaded above") };
         let before = doc.get_heads();
         let result = f(doc);
         let after = doc.get_heads();
@@ -204,7 +180,7 @@ impl Hub {
                 return Err(e);
             }
         }
-        if *chunks > COMPACT_AFTER_CHUNKS {
+        if *chunks > COMPACT_AFTER_CHUNKS && *compactable && doc.get_missing_deps(&[]).is_empty() {
             match self.store.compact(&id, doc.save()).await {
                 Ok(count) => *chunks = count,
                 // The chunks are still there; compaction is only an optimisation.
@@ -232,29 +208,35 @@ impl Hub {
         }
     }
 
-    /// Relays an ephemeral message to the document's other subscribers.
-    pub fn relay_ephemeral(&self, slot: &Slot, origin: ConnId, message: Ephemeral) {
-        for (conn, outbox) in slot.subscribers.lock().expect("slot lock is never poisoned").iter() {
-            if *conn != origin {
-                outbox.push_ephemeral(message.clone());
-            }
-        }
-    }
-
     async fn load(&self, id: DocumentId) -> Result<DocState, Error> {
         let store = self.store.clone();
         let chunks = tokio::task::spawn_blocking(move || store.load(&id)).await??;
         let Some(chunks) = chunks else { return Ok(DocState::Missing) };
         let mut doc = Automerge::new();
+        let mut compactable = true;
         for (n, chunk) in chunks.iter().enumerate() {
             // A damaged chunk costs only what it held, and peers that have
-            // those changes send them again; the next compaction replaces it.
+            // those changes send them again. It is set aside before any
+            // compaction could replace it: what it held may be recoverable
+            // by hand, and nobody may lose it to an optimisation.
             if let Err(e) = doc.load_incremental(chunk).and_then(|applied| shared::record::check_chunk(applied, chunk))
             {
-                tracing::error!(document = %id, chunk = n, error = %e, "a stored chunk is damaged; loaded the others");
+                self.set_aside.fetch_add(1, Ordering::Relaxed);
+                let store = self.store.clone();
+                let copy = chunk.clone();
+                let kept = tokio::task::spawn_blocking(move || store.set_aside(&id, n as u64, &copy)).await?;
+                match kept {
+                    Ok(()) => tracing::error!(document = %id, chunk = n, error = %e,
+                        "a stored chunk is damaged; set it aside and loaded the others"),
+                    Err(keep) => {
+                        compactable = false;
+                        tracing::error!(document = %id, chunk = n, error = %e, set_aside = %keep,
+                            "a stored chunk is damaged and could not be set aside; loaded the others and will not compact");
+                    }
+                }
             }
         }
-        Ok(DocState::Present { doc, chunks: chunks.len() })
+        Ok(DocState::Present { doc, chunks: chunks.len(), compactable })
     }
 }
 

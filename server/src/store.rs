@@ -18,6 +18,9 @@ use crate::Error;
 
 /// Document chunks, keyed by (document id bytes, sequence number).
 const CHUNKS: TableDefinition<(&[u8], u64), &[u8]> = TableDefinition::new("chunks");
+/// Chunks that failed to load, kept aside before a compaction could drop
+/// them, keyed by (document id bytes, the chunk's place when found).
+const SET_ASIDE: TableDefinition<(&[u8], u64), &[u8]> = TableDefinition::new("set_aside");
 /// Small server facts: its storage id, the first association's id.
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 /// Districts, schools, invitations and devices, keyed by (kind, key), as JSON.
@@ -44,6 +47,11 @@ pub trait Store: Send + Sync + 'static {
     /// Writes a consistent copy of everything, as of one moment, to the
     /// file `out` (written beside it first, then renamed into place).
     fn backup_to(&self, out: &Path) -> Result<BackupSummary, Error>;
+    /// Keeps a chunk that failed to load, durably, where compaction does
+    /// not reach; `place` is its position among the document's chunks.
+    fn set_aside(&self, id: &DocumentId, place: u64, chunk: &[u8]) -> Result<(), Error>;
+    /// The chunks set aside for a document, in the order they were found.
+    fn set_aside_chunks(&self, id: &DocumentId) -> Result<Vec<Vec<u8>>, Error>;
 }
 
 /// What a backup holds.
@@ -138,6 +146,7 @@ impl RedbStore {
         txn.open_table(CHUNKS)?;
         txn.open_table(META)?;
         txn.open_table(DIRECTORY)?;
+        txn.open_table(SET_ASIDE)?;
         txn.commit()?;
         Ok(Self::over(db))
     }
@@ -297,6 +306,24 @@ impl Store for RedbStore {
         Ok(())
     }
 
+    fn set_aside(&self, id: &DocumentId, place: u64, chunk: &[u8]) -> Result<(), Error> {
+        let txn = self.db.begin_write()?;
+        txn.open_table(SET_ASIDE)?.insert((&id.as_bytes()[..], place), chunk)?;
+        txn.commit()?;
+        Ok(())
+    }
+
+    fn set_aside_chunks(&self, id: &DocumentId) -> Result<Vec<Vec<u8>>, Error> {
+        let txn = self.db.begin_read()?;
+        // Stores from before this table have nothing set aside.
+        let table = match txn.open_table(SET_ASIDE) {
+            Ok(table) => table,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(e.into()),
+        };
+        table.range(doc_range(id))?.map(|entry| Ok(entry?.1.value().to_vec())).collect()
+    }
+
     fn backup_to(&self, out: &Path) -> Result<BackupSummary, Error> {
         // One read transaction: the copy is the store as of one moment,
         // however many writes the server makes meanwhile.
@@ -330,6 +357,13 @@ impl Store for RedbStore {
                 summary.directory_entries += 1;
                 directory.insert(key.value(), value.value())?;
             }
+            let mut set_aside = write.open_table(SET_ASIDE)?;
+            if let Ok(table) = txn.open_table(SET_ASIDE) {
+                for entry in table.iter()? {
+                    let (key, value) = entry?;
+                    set_aside.insert(key.value(), value.value())?;
+                }
+            }
         }
         write.commit()?;
         drop(copy);
@@ -342,9 +376,12 @@ impl Store for RedbStore {
 
 /// Replaces the store in `dir` with the backup `from`, which is checked
 /// first by opening it and counting what it holds. The store being
-/// replaced is kept beside it as `documents.redb.before-restore`. Fails,
-/// changing nothing, while a server has the store open.
-pub fn restore(dir: &Path, from: &Path) -> Result<BackupSummary, Error> {
+/// replaced is kept beside it as `documents.redb.before-restore`, and what
+/// it knows of revoked devices and spent or cancelled invitations is kept
+/// in the restored store ([`crate::access::keep_revocations`]): going back
+/// to a backup brings back documents, never a way in that was closed.
+/// Fails, changing nothing, while a server has the store open.
+pub fn restore(dir: &Path, from: &Path) -> Result<(BackupSummary, usize), Error> {
     std::fs::create_dir_all(dir)?;
     let summary = {
         let backup = RedbStore::over(Database::open(from)?);
@@ -354,19 +391,22 @@ pub fn restore(dir: &Path, from: &Path) -> Result<BackupSummary, Error> {
         summary
     };
     let current = dir.join(STORE_FILE);
-    if current.exists() {
-        // Opening it takes the store's lock: a running server refuses it.
-        drop(Database::open(&current)?);
-    }
+    // Opening it takes the store's lock: a running server refuses it.
+    let live = if current.exists() { Some(RedbStore::over(Database::open(&current)?)) } else { None };
     let incoming = dir.join("documents.redb.restoring");
     std::fs::copy(from, &incoming)?;
+    let kept = match &live {
+        Some(live) => crate::access::keep_revocations(live, &RedbStore::over(Database::open(&incoming)?))?,
+        None => 0,
+    };
+    drop(live);
     std::fs::File::open(&incoming)?.sync_all()?;
     if current.exists() {
         std::fs::rename(&current, dir.join("documents.redb.before-restore"))?;
     }
     std::fs::rename(&incoming, &current)?;
     sync_dir(&current)?;
-    Ok(summary)
+    Ok((summary, kept))
 }
 
 /// Makes a rename in `file`'s directory durable.
@@ -500,7 +540,7 @@ mod tests {
             assert!(restore(&dir.path().join("live"), &out).is_err());
         }
         let fresh = dir.path().join("fresh");
-        restore(&fresh, &out).unwrap();
+        assert_eq!(restore(&fresh, &out).unwrap().1, 0, "nothing to keep in a fresh directory");
         let store = RedbStore::open(&fresh).unwrap();
         assert_eq!(store.load(&id).unwrap().unwrap(), vec![b"one".to_vec(), b"two".to_vec()]);
         assert_eq!(store.meta("storage_id").unwrap().unwrap(), b"s");

@@ -78,3 +78,38 @@ async fn a_damaged_chunk_costs_only_itself_and_peers_restore_it() {
     let hub = Hub::new(Arc::new(RedbStore::open(dir.path()).unwrap()));
     assert_eq!(read(&hub, id).await, ["a", "b", "c"], "and what it sent was stored");
 }
+
+/// A compaction replaces a document's chunks with one snapshot; a chunk
+/// that failed to load is set aside first, so the compaction never takes
+/// the only copy of what it held.
+#[tokio::test]
+async fn a_chunk_that_failed_to_load_is_set_aside_before_a_compaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = DocumentId::random();
+    let mut client = AutoCommit::new();
+    client.put(ROOT, "a", "первый").unwrap();
+    let first = client.save();
+    let mut other = AutoCommit::new();
+    other.put(ROOT, "z", "чужое").unwrap();
+    let mut damaged = other.save();
+    let end = damaged.len();
+    damaged[end - 8..].iter_mut().for_each(|b| *b = !*b);
+    let store: Arc<dyn Store> = Arc::new(RedbStore::open(dir.path()).unwrap());
+    store.append(&id, first).await.unwrap();
+    store.append(&id, damaged.clone()).await.unwrap();
+
+    let hub = Hub::new(store.clone());
+    let slot = hub.subscribe(id, 1, &Arc::new(Outbox::default()));
+    for n in 0..70_i64 {
+        hub.apply(&slot, 1, true, |doc| {
+            let mut tx = doc.transaction();
+            tx.put(ROOT, "n", n).unwrap();
+            tx.commit();
+        })
+        .await
+        .unwrap();
+    }
+    assert!(store.load(&id).unwrap().unwrap().len() < 70, "the document was compacted");
+    assert_eq!(store.set_aside_chunks(&id).unwrap(), vec![damaged], "the damaged chunk is kept aside");
+    assert_eq!(hub.chunks_set_aside(), 1, "and reported");
+}
