@@ -73,6 +73,18 @@ impl Server {
         self.child.as_ref().and_then(Child::id)
     }
 
+    /// The running process's resident memory, in bytes (from /proc).
+    pub fn rss(&self) -> u64 {
+        let pid = self.pid().expect("the server is running");
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("read the server's /proc status");
+        let kb: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS in /proc status");
+        kb * 1024
+    }
+
     /// The data directory.
     pub fn data_dir(&self) -> PathBuf {
         self.dir.join("data")
@@ -226,9 +238,20 @@ impl Server {
 }
 
 impl Drop for Server {
+    /// Stops the process, and fails the test if the server panicked at any
+    /// point: a panic is a bug even when the test's own checks passed.
     fn drop(&mut self) {
         if let Some(child) = &self.child {
             kill_group(child);
+        }
+        let log = self.log();
+        if let Some(line) = log.lines().find(|l| l.contains("panicked")) {
+            let message = format!("the server panicked during this test: {line}");
+            if std::thread::panicking() {
+                eprintln!("{message}");
+            } else {
+                panic!("{message}");
+            }
         }
     }
 }

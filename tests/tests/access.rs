@@ -250,3 +250,122 @@ async fn a_head_invites_cancels_and_revokes_from_the_access_screen() {
         browser.quit().await;
     }
 }
+
+/// The four ways a device that may only read has been seen to slip a
+/// change past a flag kept in automerge's sync state.
+#[derive(Debug, Clone, Copy)]
+enum Sequence {
+    /// It fetches the document, says it does not have it, then syncs a change.
+    UnavailableThenSync,
+    /// It fetches on one connection and sends the change on a second one.
+    SecondConnection,
+    /// A new connection sends the change before anything else about it.
+    FreshState,
+    /// It asks for the document before its owner creates it, and writes after.
+    RequestedBeforeCreated,
+}
+
+/// The write gate: for every pairing of the role matrix that may only
+/// read, each sequence ends with the device's change refused with an
+/// `error` on its connection, counted in /metrics, and absent from the
+/// owner's next read.
+#[tokio::test]
+async fn a_device_that_may_only_read_writes_nothing_however_it_sends() {
+    let dir = TempDir::new().unwrap();
+    let server = Server::start(dir.path()).await;
+    let (district_head, school_head) = server.heads().await;
+    let (district, school) = (district_head.district(), school_head.school());
+    let other_school = district_head.add_school(&server, "Школа №2").await;
+    let member = school_head.add_device(&server, "member", Some(school), "Учитель школы №1").await;
+    let stranger = district_head.add_device(&server, "member", Some(other_school), "Учитель школы №2").await;
+    let reader = district_head.add_device(&server, "reader", None, "Специалист отдела образования").await;
+
+    #[derive(Clone, Copy, Debug)]
+    enum Kind {
+        Association,
+        Year,
+        Library,
+        DistrictYear,
+    }
+    // Every read-only entry of the matrix in `every_role_reads_and_writes_exactly_what_it_may`.
+    let pairings = [
+        ("member", &member, Kind::DistrictYear),
+        ("school head", &school_head, Kind::DistrictYear),
+        ("member of another school", &stranger, Kind::DistrictYear),
+        ("district head", &district_head, Kind::Association),
+        ("district head", &district_head, Kind::Year),
+        ("district head", &district_head, Kind::Library),
+        ("reader", &reader, Kind::Association),
+        ("reader", &reader, Kind::Year),
+        ("reader", &reader, Kind::Library),
+        ("reader", &reader, Kind::DistrictYear),
+    ];
+    let sequences = [
+        Sequence::UnavailableThenSync,
+        Sequence::SecondConnection,
+        Sequence::FreshState,
+        Sequence::RequestedBeforeCreated,
+    ];
+    let mut refusals = 0;
+    for (n, (role, device, kind)) in pairings.into_iter().enumerate() {
+        for (m, sequence) in sequences.into_iter().enumerate() {
+            // Each case on a document of its own: a year of its own, or for
+            // the one-per-school documents a school of its own, whose head
+            // is the owner.
+            let year = AcademicYear(2030 + (n * sequences.len() + m) as i32);
+            let (id, mut created, owner) = match kind {
+                Kind::DistrictYear => (
+                    DistrictYearDoc::id_for(&district, year),
+                    DistrictYearDoc::create(&district, year),
+                    district_head.clone(),
+                ),
+                Kind::Year => (YearDoc::id_for(&school, year), YearDoc::create(&school, year), school_head.clone()),
+                Kind::Association | Kind::Library => {
+                    let new_school = district_head.add_school(&server, &format!("Школа {n}-{m}")).await;
+                    let head = district_head.add_device(&server, "school_head", Some(new_school), "Руководитель").await;
+                    match kind {
+                        Kind::Association => (new_school, shared::AssociationDoc::create(&new_school), head),
+                        _ => (LibraryDoc::id_for(&new_school), LibraryDoc::create(&new_school), head),
+                    }
+                }
+            };
+            let case = format!("{role} / {kind:?} / {sequence:?}");
+            let mark = format!("written_by_{n}_{m}");
+            let with_mark = |mut doc: Automerge| {
+                let mut tx = doc.transaction();
+                tx.put(ROOT, mark.as_str(), "чужая правка").unwrap();
+                tx.commit();
+                doc
+            };
+
+            let mut peer = Peer::connect(&server, device).await;
+            if let Sequence::RequestedBeforeCreated = sequence {
+                assert!(peer.fetch(id).await.is_none(), "{case}: nothing there yet");
+            }
+            seed(&server, &owner, id, created.clone()).await;
+            let refused = match sequence {
+                Sequence::UnavailableThenSync => {
+                    let fetched = peer.fetch(id).await.expect("it may read");
+                    peer.send_unavailable(id).await;
+                    peer.force_changes(id, &with_mark(fetched)).await
+                }
+                Sequence::SecondConnection => {
+                    let fetched = peer.fetch(id).await.expect("it may read");
+                    let mut second = Peer::connect(&server, device).await;
+                    second.force_changes(id, &with_mark(fetched)).await
+                }
+                Sequence::FreshState => peer.force_changes(id, &with_mark(created.document().clone())).await,
+                Sequence::RequestedBeforeCreated => peer.force_changes(id, &with_mark(Automerge::new())).await,
+            };
+            let reason = refused.unwrap_or_else(|| panic!("{case}: the change was answered without an error"));
+            assert!(reason.contains("may only read"), "{case}: {reason}");
+            refusals += 1;
+
+            let stored = Peer::connect(&server, &owner).await.fetch(id).await.expect("the owner reads its document");
+            assert!(stored.get(ROOT, mark.as_str()).unwrap().is_none(), "{case}: the change was stored");
+            assert!(peer.fetch(id).await.is_some(), "{case}: the refused device still reads on its connection");
+        }
+    }
+    let (_, metrics) = server.get("/metrics").await;
+    assert!(metrics.contains(&format!("\nmo_changes_refused_total {refusals}\n")), "{metrics}");
+}
