@@ -178,6 +178,20 @@ pub fn inflated_size(bytes: &[u8], budget: u64) -> Result<u64, Error> {
     Ok(total)
 }
 
+/// Appends `n` as unsigned LEB128, automerge's way of writing numbers (for
+/// tests that write sync messages by hand, as a hostile peer would).
+pub fn uleb(mut n: u64, out: &mut Vec<u8>) {
+    loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
 fn over_budget(budget: u64) -> Error {
     too_costly(format!("changes that inflate to more than {budget} bytes"))
 }
@@ -278,18 +292,6 @@ mod tests {
     use automerge::{Automerge, ROOT};
 
     use super::*;
-
-    fn uleb(mut n: u64, out: &mut Vec<u8>) {
-        loop {
-            let byte = (n & 0x7f) as u8;
-            n >>= 7;
-            if n == 0 {
-                out.push(byte);
-                return;
-            }
-            out.push(byte | 0x80);
-        }
-    }
 
     /// A change chunk marked compressed whose body inflates to `size` zeros
     /// (the checksum is wrong: automerge checks it only after inflating).

@@ -269,15 +269,4 @@ impl Peer {
     }
 }
 
-/// Appends `n` as unsigned LEB128 (automerge's numbers).
-pub fn uleb(mut n: u64, out: &mut Vec<u8>) {
-    loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
+pub use shared::guard::uleb;
