@@ -249,9 +249,14 @@ pub fn keep_revocations(current: &dyn Store, restored: &dyn Store) -> Result<usi
             writes.push(("invitation", key, json(&kept)));
         }
     }
+    put_all(restored, &writes)?;
+    Ok(writes.len())
+}
+
+/// Writes directory entries whose keys were made on the way, all or none.
+fn put_all(store: &dyn Store, writes: &[(&str, String, Vec<u8>)]) -> Result<(), Error> {
     let entries: Vec<(&str, &str, Vec<u8>)> = writes.iter().map(|(k, key, v)| (*k, key.as_str(), v.clone())).collect();
-    restored.put_entries(&entries)?;
-    Ok(entries.len())
+    store.put_entries(&entries)
 }
 
 fn checked_name(name: &str, what: &str) -> Result<String, AccessError> {
@@ -532,9 +537,7 @@ impl Access {
                 .collect();
             let mut writes = vec![("device", device_id.to_owned(), json(&revoked))];
             writes.extend(cancelled.iter().map(|(key, i)| ("invitation", key.clone(), json(i))));
-            let writes: Vec<(&str, &str, Vec<u8>)> =
-                writes.iter().map(|(k, key, v)| (*k, key.as_str(), v.clone())).collect();
-            self.store.put_entries(&writes)?;
+            put_all(self.store.as_ref(), &writes)?;
             dir.add_device(revoked);
             if !cancelled.is_empty() {
                 tracing::info!(

@@ -205,6 +205,17 @@ async fn send_within(socket: &mut WebSocket, frame: WsMessage, patience: Duratio
     }
 }
 
+/// The write gate: a sync message carrying changes to a document the
+/// device may not write loses its changes, and the reason comes back for
+/// the peer. What is left (heads, needs, Bloom filters) is reading.
+fn gate(access: Access, document_id: DocumentId, message: &mut automerge::sync::Message) -> Option<String> {
+    if access == Access::Write || message.changes.is_empty() {
+        return None;
+    }
+    message.changes = automerge::sync::ChunkList::empty();
+    Some(format!("changes to document {document_id} refused: this device may only read it"))
+}
+
 /// Cuts a close reason to at most `max` bytes on a character boundary
 /// (a close frame carries at most 123).
 fn truncate(s: &str, max: usize) -> String {
@@ -266,16 +277,12 @@ impl Connection {
                 let mut refusal = None;
                 if access != Access::Write {
                     self.session.set_read_only(document_id);
-                    if !message.changes.is_empty() {
-                        count(&self.state.metrics.changes_refused);
-                        tracing::warn!(conn = self.id, document = %document_id, device = %self.device.id,
-                            "refused changes from a device that may only read this document");
-                        message.changes = automerge::sync::ChunkList::empty();
-                        refusal =
-                            Some(self.session.error(format!(
-                                "changes to document {document_id} refused: this device may only read it"
-                            )));
-                    }
+                }
+                if let Some(reason) = gate(access, document_id, &mut message) {
+                    count(&self.state.metrics.changes_refused);
+                    tracing::warn!(conn = self.id, document = %document_id, device = %self.device.id,
+                        "refused changes from a device that may only read this document");
+                    refusal = Some(self.session.error(reason));
                 }
                 let session = &mut self.session;
                 let applied = self
@@ -336,5 +343,48 @@ impl Connection {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use automerge::sync::SyncDoc;
+    use automerge::transaction::Transactable;
+    use automerge::{Automerge, ROOT};
+
+    use super::*;
+
+    /// A first sync message from a peer that has one change.
+    fn message_with_a_change() -> automerge::sync::Message {
+        let mut doc = Automerge::new();
+        let mut tx = doc.transaction();
+        tx.put(ROOT, "x", 1).unwrap();
+        tx.commit();
+        let mut state = automerge::sync::State::new();
+        // The second message, once the peer knows we have nothing, carries the change.
+        let first = doc.generate_sync_message(&mut state).unwrap();
+        let mut empty = Automerge::new();
+        let mut theirs = automerge::sync::State::new();
+        empty.receive_sync_message(&mut theirs, first).unwrap();
+        let answer = empty.generate_sync_message(&mut theirs).unwrap();
+        doc.receive_sync_message(&mut state, answer).unwrap();
+        doc.generate_sync_message(&mut state).unwrap()
+    }
+
+    #[test]
+    fn the_gate_strips_a_readers_changes_and_leaves_a_writers_alone() {
+        let id = DocumentId::random();
+        let message = message_with_a_change();
+        assert!(!message.changes.is_empty(), "the message carries the change");
+        for access in [Access::Read, Access::None] {
+            let mut refused = message.clone();
+            let reason = gate(access, id, &mut refused).expect("refused");
+            assert!(reason.contains("may only read"), "{reason}");
+            assert!(refused.changes.is_empty());
+            assert_eq!(refused.heads, message.heads, "what is left is the reading part");
+        }
+        let mut written = message.clone();
+        assert!(gate(Access::Write, id, &mut written).is_none());
+        assert_eq!(written, message);
     }
 }

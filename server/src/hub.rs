@@ -122,7 +122,8 @@ impl Hub {
         self.stored.load(Ordering::Relaxed)
     }
 
-    /// How many damaged chunks loads have found (and set aside) since start.
+    /// How many damaged chunks loads have found (and set aside) since start;
+    /// one found again at a later load, before a compaction, counts again.
     pub fn chunks_set_aside(&self) -> u64 {
         self.set_aside.load(Ordering::Relaxed)
     }

@@ -123,7 +123,7 @@ impl Metrics {
             (
                 "mo_chunks_set_aside_total",
                 counter,
-                "Damaged stored chunks found by loads and set aside.",
+                "Damaged stored chunks found and set aside (again at each load until a compaction drops them).",
                 readings.chunks_set_aside as f64,
             ),
             (

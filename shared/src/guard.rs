@@ -97,6 +97,19 @@ impl<'a> Cursor<'a> {
         let n = self.uleb()?;
         self.take(n)
     }
+
+    fn skip_actors(&mut self) -> Result<(), Error> {
+        for _ in 0..self.count(1)? {
+            self.length_prefixed()?;
+        }
+        Ok(())
+    }
+
+    /// Column metadata: a count, then (spec, data length) pairs.
+    fn columns(&mut self) -> Result<Vec<(u64, u64)>, Error> {
+        let n = self.count(2)?;
+        (0..n).map(|_| Ok((self.uleb()?, self.uleb()?))).collect()
+    }
 }
 
 /// Checks an encoded `automerge::sync::Message` before it is decoded:
@@ -218,69 +231,45 @@ fn inflate(compressed: &[u8], budget: u64) -> Result<u64, Error> {
 /// its uncompressed parts as they are, its deflated columns inflated.
 fn columns_inflated(body: &[u8], kind: u8, budget: u64) -> Result<u64, Error> {
     let mut c = Cursor::new(body);
+    // (stored, inflated) bytes of the columns read so far.
+    let mut sizes = (0_u64, 0_u64);
     if kind == 0 {
-        // Actors, then heads.
-        let actors = c.count(1)?;
-        for _ in 0..actors {
-            c.length_prefixed()?;
-        }
+        // Actors, heads; the change columns' and the ops columns' metadata,
+        // then the data of both.
+        c.skip_actors()?;
         c.skip_hashes()?;
+        let mut columns = c.columns()?;
+        columns.extend(c.columns()?);
+        column_data(&mut c, &columns, budget, &mut sizes)?;
     } else {
-        // Dependencies, then actors.
+        // Dependencies, actors; then the change columns' metadata and data,
+        // then the ops columns'.
         c.skip_hashes()?;
-        let actors = c.count(1)?;
-        for _ in 0..actors {
-            c.length_prefixed()?;
+        c.skip_actors()?;
+        for _ in 0..2 {
+            let columns = c.columns()?;
+            column_data(&mut c, &columns, budget, &mut sizes)?;
         }
     }
-    let mut specs = Vec::new();
-    let mut read_columns = |c: &mut Cursor<'_>| -> Result<(), Error> {
-        let n = c.count(2)?;
-        for _ in 0..n {
-            let spec = c.uleb()?;
-            let len = c.uleb()?;
-            specs.push((spec, len));
-        }
-        Ok(())
-    };
-    // (stored, inflated) bytes of the columns.
-    let (mut stored, mut inflated) = (0_u64, 0_u64);
-    let mut data = |c: &mut Cursor<'_>, columns: &[(u64, u64)]| -> Result<(), Error> {
-        stored += columns.iter().map(|(_, len)| len).fold(0_u64, |a, b| a.saturating_add(*b));
-        inflated += column_data(c, columns, budget.saturating_sub(inflated))?;
-        Ok(())
-    };
-    if kind == 0 {
-        // Change columns' and ops columns' metadata, then their data.
-        read_columns(&mut c)?;
-        read_columns(&mut c)?;
-        data(&mut c, &specs)?;
-    } else {
-        // A bundle's change columns, their data; its ops columns, theirs.
-        read_columns(&mut c)?;
-        data(&mut c, &specs)?;
-        let mut ops = Vec::new();
-        let n = c.count(2)?;
-        for _ in 0..n {
-            ops.push((c.uleb()?, c.uleb()?));
-        }
-        data(&mut c, &ops)?;
-    }
-    // Everything else in the body (metadata, head indices) is kept as it is.
+    // Everything else in the body (metadata, head indices) is kept as it
+    // is; the columns' stored bytes were all read from it, so they fit.
+    let (stored, inflated) = sizes;
     Ok(body.len() as u64 - stored + inflated)
 }
 
-/// Reads the data of `columns` in order, inflating the deflated ones.
-fn column_data(c: &mut Cursor<'_>, columns: &[(u64, u64)], budget: u64) -> Result<u64, Error> {
-    let mut total = 0_u64;
+/// Reads the data of `columns` in order, inflating the deflated ones, and
+/// adds their (stored, inflated) sizes to `sizes`; an error once the
+/// inflated size passes `budget`.
+fn column_data(c: &mut Cursor<'_>, columns: &[(u64, u64)], budget: u64, sizes: &mut (u64, u64)) -> Result<(), Error> {
     for &(spec, len) in columns {
         let data = c.take(len)?;
-        total += if spec & DEFLATE_BIT != 0 { inflate(data, budget.saturating_sub(total))? } else { len };
-        if total > budget {
+        sizes.0 += len;
+        sizes.1 += if spec & DEFLATE_BIT != 0 { inflate(data, budget.saturating_sub(sizes.1))? } else { len };
+        if sizes.1 > budget {
             return Err(over_budget(budget));
         }
     }
-    Ok(total)
+    Ok(())
 }
 
 #[cfg(test)]

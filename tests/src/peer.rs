@@ -19,7 +19,7 @@ type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 pub struct Peer {
     socket: Socket,
     session: Session,
-    join: Message,
+    peer_id: String,
 }
 
 impl Peer {
@@ -36,7 +36,7 @@ impl Peer {
         let (socket, _) = tokio_tungstenite::connect_async(url).await.map_err(|e| e.to_string())?;
         let metadata = PeerMetadata { storage_id: None, is_ephemeral: true };
         let (session, join) = Session::client(peer_id, metadata);
-        let mut peer = Self { socket, session, join: join.clone() };
+        let mut peer = Self { socket, session, peer_id: peer_id.to_owned() };
         peer.send(&join).await;
         match peer.next_event().await {
             Event::Connected(_) => Ok(peer),
@@ -163,34 +163,36 @@ impl Peer {
     /// text of the server's `error` answer, or `None` if the server
     /// answered the round without one.
     pub async fn force_changes(&mut self, id: DocumentId, doc: &Automerge) -> Option<String> {
-        let mut data = vec![0x42];
-        let heads = doc.get_heads();
-        uleb(heads.len() as u64, &mut data);
-        heads.iter().for_each(|h| data.extend(h.0));
-        data.extend([0, 0]); // nothing needed, no Bloom filter
-        let changes = doc.get_changes(&[]);
-        uleb(changes.len() as u64, &mut data);
-        for change in changes {
-            uleb(change.raw_bytes().len() as u64, &mut data);
-            data.extend(change.raw_bytes());
-        }
-        self.send_sync_bytes(id, data).await
+        let changes: Vec<Vec<u8>> = doc.get_changes(&[]).iter().map(|c| c.raw_bytes().to_vec()).collect();
+        let message = automerge::sync::Message {
+            heads: doc.get_heads(),
+            need: Vec::new(),
+            have: Vec::new(),
+            changes: changes.into(),
+            flags: None,
+            version: automerge::sync::MessageVersion::V1,
+        };
+        self.send_sync_bytes(id, message.encode()).await
     }
 
     /// Sends `data` as the automerge sync message of a `sync` for `id`;
     /// the server's `error` text, or `None` if it answered without one.
     pub async fn send_sync_bytes(&mut self, id: DocumentId, data: Vec<u8>) -> Option<String> {
-        let server = self.session.remote().expect("joined").peer_id.clone();
-        let sender = self.peer_id();
-        let message = Message::Sync { sender_id: sender, target_id: server, document_id: id, data };
-        self.send(&message).await;
+        self.send_bytes(self.sync_message(id, data)).await;
         // The server answers a connection's messages in order: once it has
         // answered a request for a document nobody has, it has answered
         // this one too (relays of others' changes may come in between).
         let probe = DocumentId::random();
         let request = self.session.generate(probe, &mut Automerge::new()).expect("a first request");
         self.send(&request).await;
-        self.answer_to(probe).await
+        let mut error = None;
+        loop {
+            match Message::decode(&self.next_binary().await).expect("the server speaks the protocol") {
+                Message::Error { message, .. } => error = Some(message),
+                Message::DocUnavailable { document_id, .. } if document_id == probe => return error,
+                _ => {}
+            }
+        }
     }
 
     /// Tells the server this peer does not have `id` (it may have asked
@@ -202,48 +204,20 @@ impl Peer {
 
     /// An `ephemeral` message about `id` carrying `data`, from this peer.
     pub fn ephemeral(&self, id: DocumentId, count: u64, data: Vec<u8>) -> Vec<u8> {
-        let server = self.session.remote().expect("joined").peer_id.clone();
-        let sender_id = self.peer_id();
+        let (sender_id, target_id) = self.ids();
         let session_id = "hostile".to_owned();
-        Message::Ephemeral { sender_id, target_id: server, document_id: id, session_id, count, data }.encode()
+        Message::Ephemeral { sender_id, target_id, document_id: id, session_id, count, data }.encode()
     }
 
     /// A `sync` message about `id` carrying `data` as its automerge bytes.
     pub fn sync_message(&self, id: DocumentId, data: Vec<u8>) -> Vec<u8> {
-        let server = self.session.remote().expect("joined").peer_id.clone();
-        Message::Sync { sender_id: self.peer_id(), target_id: server, document_id: id, data }.encode()
+        let (sender_id, target_id) = self.ids();
+        Message::Sync { sender_id, target_id, document_id: id, data }.encode()
     }
 
-    /// This peer's id.
-    pub fn peer_id(&self) -> String {
-        match &self.join {
-            Message::Join { sender_id, .. } => sender_id.clone(),
-            _ => unreachable!("a peer keeps its join"),
-        }
-    }
-
-    /// Reads frames until the server's answer about `id`; the text of an
-    /// `error` that came before it, if one did. The connection closing or
-    /// 20 s of silence fail the test.
-    async fn answer_to(&mut self, id: DocumentId) -> Option<String> {
-        let mut error = None;
-        loop {
-            let frame = tokio::time::timeout(Duration::from_secs(20), self.socket.next())
-                .await
-                .expect("the server answers within 20 s")
-                .expect("the connection stays open")
-                .expect("a well-formed frame");
-            let WsMessage::Binary(bytes) = frame else { continue };
-            match Message::decode(&bytes).expect("the server speaks the protocol") {
-                Message::Error { message, .. } => error = Some(message),
-                Message::Sync { document_id, .. } | Message::DocUnavailable { document_id, .. }
-                    if document_id == id =>
-                {
-                    return error;
-                }
-                _ => {}
-            }
-        }
+    /// This peer's id and the server's.
+    fn ids(&self) -> (String, String) {
+        (self.peer_id.clone(), self.session.remote().expect("joined").peer_id.clone())
     }
 
     /// Sends raw bytes in a binary frame.
@@ -256,6 +230,13 @@ impl Peer {
     }
 
     async fn next_event(&mut self) -> Event {
+        let bytes = self.next_binary().await;
+        self.session.receive(&bytes).expect("the server speaks the protocol")
+    }
+
+    /// The next binary frame; the connection closing or 20 s of silence
+    /// fail the test.
+    async fn next_binary(&mut self) -> Vec<u8> {
         loop {
             let frame = tokio::time::timeout(Duration::from_secs(20), self.socket.next())
                 .await
@@ -263,7 +244,7 @@ impl Peer {
                 .expect("the connection stays open")
                 .expect("a well-formed frame");
             if let WsMessage::Binary(bytes) = frame {
-                return self.session.receive(&bytes).expect("the server speaks the protocol");
+                return bytes.to_vec();
             }
         }
     }
