@@ -61,23 +61,49 @@ struct Connection {
     slots: HashMap<DocumentId, Arc<Slot>>,
 }
 
+impl Drop for Connection {
+    /// The hub stops telling this connection of changes; a document with
+    /// no subscriber left leaves memory.
+    fn drop(&mut self) {
+        for doc in self.slots.keys() {
+            self.state.hub.unsubscribe(doc, self.id);
+        }
+    }
+}
+
+/// One connection's protocol without its socket: bytes in, messages out.
+/// The fuzz target drives the connection, hub and store with it in
+/// process; everything but the socket (rate limits, timeouts, the size
+/// limit on a frame) is the real connection's code.
+#[doc(hidden)]
+pub struct Driver(Connection);
+
+impl Driver {
+    /// A connection of `device`, its token already checked.
+    pub fn new(state: AppState, device: Device) -> Self {
+        Self(Connection::new(state, device))
+    }
+
+    /// Handles one binary frame; `Err` with the reason when the connection
+    /// would send `error` and close.
+    pub async fn receive(&mut self, bytes: &[u8]) -> Result<Vec<Message>, String> {
+        self.0.handle(bytes).await.map_err(|close| close.reason)
+    }
+
+    /// What the connection would send now for changes others made.
+    pub async fn pending(&mut self) -> Result<Vec<Message>, String> {
+        self.0.flush_outbox().await.map_err(|close| close.reason)
+    }
+}
+
 /// Serves one client until it leaves, breaks the protocol, or the server stops.
 pub(crate) async fn serve(mut socket: WebSocket, state: AppState, device: Device) {
-    let id = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
-    let mut session = Session::server(state.identity.peer_id.clone(), state.identity.metadata());
     let limits = state.config.limits;
-    session.set_max_inflated(limits.inflated_bytes);
     let mut revoked = state.access.watch(&device.id);
-    tracing::debug!(conn = id, device = %device.id, "connected");
     count(&state.metrics.connections);
-    let mut conn = Connection {
-        id,
-        state: state.clone(),
-        device,
-        session,
-        outbox: Arc::new(Outbox::default()),
-        slots: HashMap::new(),
-    };
+    let mut conn = Connection::new(state.clone(), device);
+    let id = conn.id;
+    tracing::debug!(conn = id, device = %conn.device.id, "connected");
     let mut shutdown = state.shutdown.clone();
 
     let outbox = conn.outbox.clone();
@@ -185,9 +211,7 @@ pub(crate) async fn serve(mut socket: WebSocket, state: AppState, device: Device
             }
         }
     }
-    for doc in conn.slots.keys() {
-        state.hub.unsubscribe(doc, id);
-    }
+    drop(conn);
     tracing::debug!(conn = id, "disconnected");
 }
 
@@ -227,6 +251,13 @@ fn truncate(s: &str, max: usize) -> String {
 }
 
 impl Connection {
+    fn new(state: AppState, device: Device) -> Self {
+        let mut session = Session::server(state.identity.peer_id.clone(), state.identity.metadata());
+        session.set_max_inflated(state.config.limits.inflated_bytes);
+        let id = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
+        Self { id, state, device, session, outbox: Arc::new(Outbox::default()), slots: HashMap::new() }
+    }
+
     /// The document's slot, subscribing on first use, if the device may
     /// read it; with its access.
     fn slot(&mut self, id: DocumentId) -> Result<Option<(Arc<Slot>, Access)>, Close> {

@@ -53,6 +53,8 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use access::Access;
+#[doc(hidden)]
+pub use connection::Driver;
 pub use error::Error;
 use hub::Hub;
 use store::{RedbStore, Store};
