@@ -3,7 +3,8 @@
 //! the wasm32 target, trunk, the wasm-bindgen CLI matching `Cargo.lock`,
 //! binaryen, and for tests Chromium, chromedriver and the JavaScript peer —
 //! and skip whatever is already there at the right version.
-//! `cargo xtask bench` runs the benchmarks (not part of `test`).
+//! `cargo xtask bench` runs the benchmarks (not part of `test`);
+//! `cargo xtask fuzz` fuzzes the server (a short run is part of `test`).
 //!
 //! Standard library only, so it builds in seconds on a fresh machine.
 
@@ -12,6 +13,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 const TRUNK_VERSION: &str = "0.21.14";
+const CARGO_FUZZ_VERSION: &str = "0.13.2";
+/// How long `test` fuzzes: enough to catch what the seeds nearly hit.
+const TEST_FUZZ_SECONDS: u64 = 60;
 const USAGE: &str = "\
 usage: cargo xtask <command>
 
@@ -23,6 +27,9 @@ usage: cargo xtask <command>
   build-app [--test]      only build the app (release, or the test profile)
   package                 build the release and pack it with its installer
                           into target/mo-server-VERSION-x86_64.tar.gz
+  fuzz [--minutes N | --runs N]
+                          fuzz the server's connection, hub and store in
+                          process (libFuzzer via cargo-fuzz; default 1 minute)
   bench [-- --quick | --only WORKLOAD | --out FILE]
                           our server and the JavaScript automerge-repo sync
                           server under the same load, and the app's size and
@@ -41,6 +48,7 @@ fn main() -> ExitCode {
         "run" => run(&rest),
         "test" => test(&rest),
         "bench" => bench(&rest),
+        "fuzz" => fuzz(&rest),
         "package" => package(),
         "setup" => setup_build_tools().and_then(|()| setup_test_tools()),
         "build-app" => setup_build_tools().and_then(|()| build_app(rest.iter().any(|a| a == "--test"))),
@@ -98,7 +106,42 @@ fn test(cargo_test_args: &[String]) -> Result {
         .env("MO_APP_DIR", test_dist());
     status(&mut cmd)?;
     step("checking that the domain crate builds for wasm32");
-    status(cargo().args(["check", "--package", "shared", "--target", "wasm32-unknown-unknown"]))
+    status(cargo().args(["check", "--package", "shared", "--target", "wasm32-unknown-unknown"]))?;
+    run_fuzz(&format!("-max_total_time={TEST_FUZZ_SECONDS}"))
+}
+
+/// `cargo xtask fuzz [--minutes N | --runs N]`.
+fn fuzz(args: &[String]) -> Result {
+    let value = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1));
+    let limit = match (value("--minutes"), value("--runs")) {
+        (_, Some(runs)) => format!("-runs={}", runs.parse::<u64>().map_err(|e| format!("--runs: {e}"))?),
+        (Some(minutes), None) => {
+            format!("-max_total_time={}", minutes.parse::<u64>().map_err(|e| format!("--minutes: {e}"))? * 60)
+        }
+        (None, None) => "-max_total_time=60".to_owned(),
+    };
+    run_fuzz(&limit)
+}
+
+/// Builds the seed corpus and runs the fuzz target (`server/fuzz`) with
+/// libFuzzer until `limit`; a finding fails, and libFuzzer saves the input
+/// that found it under server/fuzz/artifacts.
+fn run_fuzz(limit: &str) -> Result {
+    step("fuzzing the server's connection, hub and store");
+    cargo_install("cargo-fuzz", "cargo-fuzz", CARGO_FUZZ_VERSION, true)?;
+    let dir = target_dir().join("fuzz");
+    let (seeds, corpus) = (dir.join("seeds"), dir.join("corpus"));
+    std::fs::create_dir_all(&corpus).map_err(|e| format!("{}: {e}", corpus.display()))?;
+    status(cargo().args(["run", "--quiet", "--package", "mo-fuzz", "--bin", "seeds", "--"]).arg(&seeds))?;
+    let mut cmd = cargo();
+    // cargo-fuzz passes rustc flags only nightly takes; this toolchain is stable.
+    cmd.env("RUSTC_BOOTSTRAP", "1")
+        .args(["fuzz", "run", "--fuzz-dir", "server/fuzz", "--sanitizer", "none", "--features", "libfuzzer"])
+        .arg("connection")
+        .arg(&corpus)
+        .arg(&seeds)
+        .args(["--", limit, "-rss_limit_mb=1024", "-timeout=10", "-print_final_stats=1"]);
+    status(&mut cmd)
 }
 
 /// Builds the release app and server and packs them with the systemd unit,
