@@ -27,6 +27,9 @@ usage: cargo xtask <command>
   build-app [--test]      only build the app (release, or the test profile)
   package                 build the release and pack it with its installer
                           into target/mo-server-VERSION-x86_64.tar.gz
+  soak [--minutes N]       1,000 clients against the server for N minutes
+                          (default 10), RSS every 10 s; fails on errors or
+                          on memory that keeps growing
   fuzz [--minutes N | --runs N]
                           fuzz the server's connection, hub and store in
                           process (libFuzzer via cargo-fuzz; default 1 minute)
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
         "test" => test(&rest),
         "bench" => bench(&rest),
         "fuzz" => fuzz(&rest),
+        "soak" => soak(&rest),
         "package" => package(),
         "setup" => setup_build_tools().and_then(|()| setup_test_tools()),
         "build-app" => setup_build_tools().and_then(|()| build_app(rest.iter().any(|a| a == "--test"))),
@@ -183,12 +187,28 @@ fn package() -> Result {
     Ok(())
 }
 
-/// Builds the release app and the server, then runs the benchmark binary
-/// (`tests/src/bin/bench`) with the server's optimised profile.
-fn bench(bench_args: &[String]) -> Result {
-    setup_build_tools()?;
-    setup_test_tools()?;
-    build_app(false)?;
+/// Builds the server and the load generator and runs the soak
+/// (`tests/src/bin/bench/soak.rs`).
+fn soak(args: &[String]) -> Result {
+    let minutes = args.iter().position(|a| a == "--minutes").and_then(|i| args.get(i + 1));
+    let minutes = minutes.map_or(Ok(10), |m| m.parse::<u64>()).map_err(|e| format!("--minutes: {e}"))?;
+    build_server_and_bench()?;
+    // The soak needs no app: the server serves a placeholder page.
+    let app = target_dir().join("soak-app");
+    std::fs::create_dir_all(&app)
+        .and_then(|()| std::fs::write(app.join("index.html"), "<!doctype html>"))
+        .map_err(|e| format!("{}: {e}", app.display()))?;
+    step(&format!("soaking the server for {minutes} minutes"));
+    let mut cmd = Command::new(target_dir().join("server").join("bench"));
+    cmd.current_dir(root())
+        .args(["--soak", &minutes.to_string()])
+        .env("MO_SERVER_BIN", target_dir().join("server").join("server"))
+        .env("MO_APP_DIR", app);
+    status(&mut cmd)
+}
+
+/// The server and the load generator, with the server's optimised profile.
+fn build_server_and_bench() -> Result {
     step("building the server and the load generator");
     status(cargo().args([
         "build",
@@ -202,7 +222,16 @@ fn bench(bench_args: &[String]) -> Result {
         "server",
         "--bin",
         "bench",
-    ]))?;
+    ]))
+}
+
+/// Builds the release app and the server, then runs the benchmark binary
+/// (`tests/src/bin/bench`) with the server's optimised profile.
+fn bench(bench_args: &[String]) -> Result {
+    setup_build_tools()?;
+    setup_test_tools()?;
+    build_app(false)?;
+    build_server_and_bench()?;
     step("running the benchmarks (several minutes)");
     let mut cmd = Command::new(target_dir().join("server").join("bench"));
     cmd.current_dir(root())

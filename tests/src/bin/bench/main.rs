@@ -6,11 +6,13 @@
 //! Flags: `--quick` (small numbers, to try the benchmark itself),
 //! `--out FILE` (default: BENCHMARKS.md in the repository),
 //! `--only WORKLOAD` (a substring of a workload's title, or `Cold open`),
-//! `--server ours|js` (one of the two only).
+//! `--server ours|js` (one of the two only); `--soak MINUTES [--clients N]`
+//! runs the soak instead (see `soak.rs`).
 
 mod client;
 mod coldopen;
 mod report;
+mod soak;
 mod target;
 mod workloads;
 
@@ -101,6 +103,11 @@ async fn main() -> ExitCode {
     let value = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
     let out = value("--out").map_or_else(|| e2e::root().join("BENCHMARKS.md"), PathBuf::from);
     let only = value("--only");
+    if let Some(minutes) = value("--soak") {
+        let minutes = minutes.parse().unwrap_or(10);
+        let clients = value("--clients").and_then(|c| c.parse().ok()).unwrap_or(1000);
+        return if soak::soak(minutes, clients).await { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+    }
     let kinds: Vec<Kind> =
         [Kind::Ours, Kind::Js].into_iter().filter(|k| value("--server").is_none_or(|s| s == k.code())).collect();
 
@@ -259,8 +266,8 @@ fn header(args: &[String]) -> String {
          The load generator runs on the same two cores, so its CPU is reported too.\n\n\
          For ours, the peers of a school share that school's one member device: the benchmark raises \
          the per-device limits (`MO_MAX_CONNECTIONS_PER_DEVICE=100000`, \
-         `MO_MAX_MESSAGES_PER_SECOND=10000000`), which otherwise keep one device to 16 connections and \
-         500 messages a second.\n\n\
+         `MO_MAX_MESSAGES_PER_SECOND=10000000`, `MO_MAX_BYTES_PER_SECOND=100000000000`), which otherwise \
+         keep one device to 16 connections, 500 messages and 4 MiB a second.\n\n\
          - command: `cargo xtask bench{}`\n\
          - commit: {commit}\n\
          - machine: {cpu}, {cores} cores, {memory} memory, Linux {}\n\

@@ -71,7 +71,11 @@ impl Target {
             Kind::Ours => {
                 let server = Server::start_with(
                     dir.path(),
-                    &[("MO_MAX_CONNECTIONS_PER_DEVICE", "100000"), ("MO_MAX_MESSAGES_PER_SECOND", "10000000")],
+                    &[
+                        ("MO_MAX_CONNECTIONS_PER_DEVICE", "100000"),
+                        ("MO_MAX_MESSAGES_PER_SECOND", "10000000"),
+                        ("MO_MAX_BYTES_PER_SECOND", "100000000000"),
+                    ],
                 )
                 .await;
                 let (head, first_head) = server.heads().await;
@@ -177,12 +181,12 @@ impl Target {
 
     /// The server's peak resident memory so far, in bytes.
     pub(crate) fn peak_rss(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-            .map_or(0, |kb| kb * 1024)
+        status_kb(self.pid(), "VmHWM:")
+    }
+
+    /// The server's resident memory now, in bytes.
+    pub(crate) fn rss(&self) -> u64 {
+        status_kb(self.pid(), "VmRSS:")
     }
 
     /// Stops the server.
@@ -194,6 +198,16 @@ impl Target {
             }
         }
     }
+}
+
+/// A `kB` line of a process's /proc status, in bytes (0 if unreadable).
+fn status_kb(pid: u32, key: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(key))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
 }
 
 /// CPU time (user + system) of the process whose `stat` file is `path`.

@@ -73,7 +73,7 @@ fn peak_rss(t: &Target) -> Measure {
 }
 
 /// A small document of a few fields.
-fn small_document(title: &str) -> Automerge {
+pub(crate) fn small_document(title: &str) -> Automerge {
     let mut doc = Automerge::new();
     doc.transact::<_, _, automerge::AutomergeError>(|tx| {
         tx.put(ROOT, "title", title)?;
