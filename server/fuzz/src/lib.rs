@@ -62,17 +62,23 @@ impl World {
         let reader = device("reader", Grant { role: Role::DistrictHead, district: district.id, school: None });
         let writer = device("writer", Grant { role: Role::SchoolHead, district: district.id, school: Some(school) });
         let mut doc = AssociationDoc::create(&school).document().clone();
-        let heads = runtime.block_on(exchange(&state, &writer, school, &mut doc));
+        let mut driver = Driver::new(state.clone(), writer.clone());
+        let heads = runtime.block_on(exchange(&mut driver, &writer, school, &mut doc));
+        drop(driver);
         let stored = state.hub.changes_stored();
         assert!(stored > 0, "the school's document is stored");
         Self { runtime, state, reader, writer, school, heads, stored, _stop: stop, _dir: dir }
     }
 
-    /// Sends `input`'s frames as the reader, after its join; then checks
-    /// that nothing was stored and that the writer reads the document as
-    /// it was. Panics when an invariant breaks.
+    /// Sends `input`'s frames as the reader, after its join, while the
+    /// writer has the document open; then, with both still connected,
+    /// checks that nothing was stored and that the writer reads the
+    /// document as it was (the hub's copy in memory, which others would
+    /// be sent). Panics when an invariant breaks.
     pub fn run(&self, input: &[u8]) {
         self.runtime.block_on(async {
+            let mut writer = Driver::new(self.state.clone(), self.writer.clone());
+            exchange(&mut writer, &self.writer, self.school, &mut Automerge::new()).await;
             let mut reader = Driver::new(self.state.clone(), self.reader.clone());
             reader.receive(&join(READER_PEER)).await.expect("the reader joins");
             for frame in frames(input) {
@@ -80,10 +86,11 @@ impl World {
                     break;
                 }
             }
-            drop(reader);
             assert_eq!(self.state.hub.changes_stored(), self.stored, "a device that may only read stored a change");
-            let heads = exchange(&self.state, &self.writer, self.school, &mut Automerge::new()).await;
+            let mut again = Driver::new(self.state.clone(), self.writer.clone());
+            let heads = exchange(&mut again, &self.writer, self.school, &mut Automerge::new()).await;
             assert_eq!(heads, self.heads, "the writer no longer reads the document as stored");
+            writer.pending().await.expect("the writer's connection goes on");
         });
     }
 }
@@ -126,11 +133,11 @@ pub fn input(frames: &[Vec<u8>]) -> Vec<u8> {
     out
 }
 
-/// Syncs `doc` with the server's copy of `id` as `device`, as the app
-/// does, until neither side has anything to say; the heads then.
-async fn exchange(state: &AppState, device: &Device, id: DocumentId, doc: &mut Automerge) -> Vec<ChangeHash> {
+/// Syncs `doc` with the server's copy of `id` as `device`, on a new
+/// connection `driver` of it, as the app does, until neither side has
+/// anything to say; the heads then.
+async fn exchange(driver: &mut Driver, device: &Device, id: DocumentId, doc: &mut Automerge) -> Vec<ChangeHash> {
     let (mut session, join) = Session::client(format!("{}:check", device.id), PeerMetadata::default());
-    let mut driver = Driver::new(state.clone(), device.clone());
     for answer in driver.receive(&join.encode()).await.expect("the device joins") {
         session.receive(&answer.encode()).expect("the server's peer message");
     }
@@ -246,11 +253,13 @@ mod tests {
         let stored = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             world.runtime.block_on(async {
                 let mut doc = Automerge::new();
-                exchange(&world.state, &world.writer, world.school, &mut doc).await;
+                let mut driver = Driver::new(world.state.clone(), world.writer.clone());
+                exchange(&mut driver, &world.writer, world.school, &mut doc).await;
                 let mut tx = doc.transaction();
                 tx.put(ROOT, "written", 1).unwrap();
                 tx.commit();
-                exchange(&world.state, &world.writer, world.school, &mut doc).await;
+                let mut driver = Driver::new(world.state.clone(), world.writer.clone());
+                exchange(&mut driver, &world.writer, world.school, &mut doc).await;
             });
             world.run(&[]);
         }));
