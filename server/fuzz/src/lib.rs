@@ -159,7 +159,8 @@ async fn exchange(driver: &mut Driver, device: &Device, id: DocumentId, doc: &mu
 /// among them), a sync carrying a change, the sequence that once let a
 /// change past automerge's read-only flag (request, doc-unavailable,
 /// sync), an ephemeral message, remote-subscription-change,
-/// remote-heads-changed, a request for a document nobody has, and leave.
+/// remote-heads-changed, a request for a document nobody has, leave, and
+/// a join (a second one, after the harness's).
 pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
     let school = DocumentId::from(SCHOOL);
     let server_doc = AssociationDoc::create(&school).document().clone();
@@ -223,6 +224,8 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
             input(&[session.generate(other, &mut Automerge::new()).map(|m| m.encode()).unwrap_or_default()]),
         ),
         ("leave", input(&[small(Message::Leave { sender_id })])),
+        // A second join, after the harness's: a protocol error to mutate from.
+        ("join", input(&[join(READER_PEER)])),
     ]
 }
 
