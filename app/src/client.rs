@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use futures_channel::oneshot;
 use js_sys::Uint8Array;
 use leptos::prelude::*;
-use shared::link::{self, FromEngine, Open, Start, ToEngine};
+use shared::link::{self, FromEngine, Heads, Open, Start, ToEngine};
 use shared::{Change, DocumentId};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -66,10 +66,10 @@ pub fn open(open: Open) {
     post(&ToEngine::Open(open));
 }
 
-/// Hands a person's change of document `doc` to the engine; resolves once
-/// the engine has kept it (it is saved to the device right after), or with
+/// Hands a person's change of document `doc`, as they saw it at `seen`, to
+/// the engine; resolves once the engine has kept it on the device, or with
 /// the sentence saying why not.
-pub async fn change(doc: DocumentId, change: Change) -> Result<(), String> {
+pub async fn change(doc: DocumentId, seen: Heads, change: Change) -> Result<(), String> {
     let (answer, answered) = oneshot::channel();
     let ticket = ENGINE.with(|e| {
         let e = e.borrow();
@@ -80,7 +80,7 @@ pub async fn change(doc: DocumentId, change: Change) -> Result<(), String> {
         Some(ticket)
     });
     let ticket = ticket.ok_or_else(|| "Записи ещё загружаются, повторите через секунду".to_owned())?;
-    post(&ToEngine::Change { ticket, doc, change });
+    post(&ToEngine::Change { ticket, doc, seen, change });
     answered.await.unwrap_or_else(|_| Err("Модуль данных не ответил; перезагрузите страницу".into()))
 }
 

@@ -72,8 +72,10 @@ async fn serve(mut rx: mpsc::UnboundedReceiver<ToEngine>) {
                     docs::open(store, open).await;
                 }
             }
-            ToEngine::Change { ticket, doc, change } => {
-                let result = docs::change(doc, change);
+            ToEngine::Change { ticket, doc, seen, change } => {
+                // Awaited before the next message: one change is written
+                // and merged before the next is made.
+                let result = docs::change(doc, seen, change).await;
                 post(&FromEngine::Done { ticket, result });
             }
         }

@@ -63,6 +63,23 @@ impl StorageError {
     }
 }
 
+impl StorageError {
+    /// What to tell a person whose change was not kept (nothing of it stays
+    /// in memory: the form still holds what they typed).
+    pub fn not_kept(&self) -> String {
+        if self.quota {
+            "Не сохранено: на устройстве закончилось место для данных приложения. Освободите место \
+             и нажмите «Сохранить» ещё раз."
+                .to_owned()
+        } else {
+            format!(
+                "Не сохранено на устройстве ({}). Попробуйте ещё раз.",
+                self.detail.chars().take(120).collect::<String>()
+            )
+        }
+    }
+}
+
 type Result<T> = std::result::Result<T, StorageError>;
 
 /// The app's IndexedDB database.
@@ -247,6 +264,10 @@ impl Store {
         f: impl FnOnce(&idb::ObjectStore) -> std::result::Result<(), idb::Error>,
     ) -> Result<()> {
         let tx = self.db().transaction(&[name], TransactionMode::ReadWrite).map_err(StorageError::from_idb)?;
+        // The browser's own handle too: an aborted transaction says why
+        // (a full quota aborts the commit) only there.
+        let raw = web_sys::IdbTransaction::from(tx);
+        let tx = idb::Transaction::from(raw.clone());
         let store = tx.object_store(name).map_err(StorageError::from_idb)?;
         if let Err(e) = f(&store) {
             let _ = tx.abort();
@@ -254,10 +275,12 @@ impl Store {
         }
         let result = tx.commit().map_err(StorageError::from_idb)?.await.map_err(StorageError::from_idb)?;
         if result.is_committed() {
-            Ok(())
-        } else {
-            Err(StorageError { detail: "транзакция прервана".into(), quota: false })
+            return Ok(());
         }
+        let why = raw.error().map(|e| (e.name(), e.message()));
+        let quota = why.as_ref().is_some_and(|(name, _)| name == "QuotaExceededError");
+        let detail = why.map_or_else(|| "транзакция прервана".to_owned(), |(name, message)| format!("{name}: {message}"));
+        Err(StorageError { detail, quota })
     }
 }
 

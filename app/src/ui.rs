@@ -2,11 +2,13 @@
 //! messages ([`crate::client`]), and the one way a screen changes a
 //! document ([`edit`]).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::future::Future;
 
 use leptos::prelude::*;
 use shared::district::DistrictYearDoc;
-use shared::link::{Notes, Records, SchoolLine, Shown, SyncStatus};
+use shared::link::{Heads, Notes, Records, SchoolLine, Shown, SyncStatus};
 use shared::{AcademicYear, AssociationDoc, Change, DocKind, Document, DocumentId, LibraryDoc, YearDoc};
 
 use crate::client;
@@ -51,6 +53,9 @@ pub struct Ui {
     pub district_notes: RwSignal<Notes>,
     /// The documents shown so far.
     pub docs: RwSignal<Vec<DocState>>,
+    /// Each shown document's heads: the version the screens show now (not
+    /// reactive: read when a form opens or a change is made).
+    pub heads: StoredValue<Seen>,
     /// Every school's line in the district overview, for the chosen year.
     pub summaries: RwSignal<Vec<SchoolLine>>,
     /// The server revoked this device: it keeps its records but no longer syncs.
@@ -87,6 +92,7 @@ impl Ui {
             year_notes: RwSignal::new(Notes::new()),
             district_notes: RwSignal::new(Notes::new()),
             docs: RwSignal::new(Vec::new()),
+            heads: StoredValue::new(Seen::new()),
             summaries: RwSignal::new(Vec::new()),
             revoked: RwSignal::new(false),
             sync: RwSignal::new(SyncStatus::Offline),
@@ -128,10 +134,13 @@ impl Ui {
     /// school or year no longer shown (the person moved on meanwhile) are
     /// dropped.
     pub fn receive(self, shown: Shown) {
-        let Shown { id, owner, kind, writable, records } = shown;
+        let Shown { id, owner, kind, writable, heads, records } = shown;
         if !self.is_current(kind, owner) {
             return;
         }
+        self.heads.update_value(|h| {
+            h.insert(id, heads);
+        });
         let newer = match &records {
             Records::Association(r) => r.is_newer_layout(),
             Records::Year(r, _) => r.is_newer_layout(),
@@ -199,10 +208,43 @@ pub fn edit_showing(ui: Ui, kind: DocKind, change: Change, error: RwSignal<Optio
     show_outcome(error, edit(ui, kind, change));
 }
 
-/// Applies a person's change to the shown document of `kind`: the engine
-/// keeps it, saves it, syncs it, and the screens show it. The error is a
-/// Russian sentence for the screen.
-pub async fn edit(ui: Ui, kind: DocKind, change: Change) -> Result<(), String> {
-    let doc = untrack(|| ui.shown(kind)).ok_or_else(|| "Записи ещё загружаются, повторите через секунду".to_owned())?;
-    client::change(doc.id, change).await
+/// The documents' heads as a screen showed them, by document.
+pub type Seen = HashMap<DocumentId, Heads>;
+
+thread_local! {
+    /// The heads the form being saved was opened at (see [`as_seen`]).
+    static SAVING_FROM: RefCell<Option<Seen>> = const { RefCell::new(None) };
+}
+
+/// The heads of every shown document now: what a form opening shows.
+pub fn seen_now(ui: Ui) -> Seen {
+    ui.heads.get_value()
+}
+
+/// Runs `f` (a form's save) with the changes it makes applied to the
+/// documents as `seen` (when the form opened) rather than as they are now.
+pub fn as_seen<R>(seen: &Seen, f: impl FnOnce() -> R) -> R {
+    let before = SAVING_FROM.with(|s| s.replace(Some(seen.clone())));
+    let out = f();
+    SAVING_FROM.with(|s| *s.borrow_mut() = before);
+    out
+}
+
+/// Applies a person's change to the shown document of `kind`, as the
+/// person saw it (the form's heads inside [`as_seen`], else the heads the
+/// screen shows now): the engine keeps it on the device, then syncs it, and
+/// the screens show it. Resolves once it is kept; the error is a Russian
+/// sentence for the screen.
+pub fn edit(ui: Ui, kind: DocKind, change: Change) -> impl Future<Output = Result<(), String>> {
+    let doc = untrack(|| ui.shown(kind));
+    let seen = doc.as_ref().map(|doc| {
+        SAVING_FROM
+            .with(|s| s.borrow().as_ref().and_then(|seen| seen.get(&doc.id).cloned()))
+            .or_else(|| ui.heads.with_value(|h| h.get(&doc.id).cloned()))
+            .unwrap_or_default()
+    });
+    async move {
+        let doc = doc.ok_or_else(|| "Записи ещё загружаются, повторите через секунду".to_owned())?;
+        client::change(doc.id, seen.unwrap_or_default(), change).await
+    }
 }

@@ -7,7 +7,7 @@
 //! the documents, applies it to the document of the right [`DocKind`]
 //! through the record's own operation (`YearDoc::edit_protocol`, …).
 
-use automerge::AutoCommit;
+use automerge::{AutoCommit, ChangeHash};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -162,13 +162,51 @@ impl Change {
     }
 }
 
+impl Change {
+    /// Makes the change as the person saw the document: at `seen`, the
+    /// heads it had when their form opened, not at its heads now. A
+    /// colleague's edit that arrived meanwhile is not in the fork the change
+    /// is made on, so fields the person did not touch are not written back
+    /// over it, and text is spliced against the words the person edited;
+    /// merged, both edits stand. Returns the new change (not yet in `doc`,
+    /// which is left as it was), or `None` when the change alters nothing.
+    ///
+    /// Heads `doc` does not hold (none, or a page older than a restart) mean
+    /// the document as it is now.
+    pub fn make_at(
+        self,
+        kind: DocKind,
+        doc: &mut AutoCommit,
+        seen: &[ChangeHash],
+        now_ms: i64,
+    ) -> Result<Option<automerge::Change>, Error> {
+        let now = doc.get_heads();
+        let known = !seen.is_empty() && seen.iter().all(|h| doc.get_change_by_hash(h).is_some());
+        let mut fork = if known && seen != now.as_slice() {
+            // A fork from the past has an actor of its own (`fork_at`), so
+            // its change cannot reuse a sequence number this device's
+            // actor already holds.
+            doc.fork_at(seen)?
+        } else {
+            let actor = doc.get_actor().clone();
+            doc.fork().with_actor(actor)
+        };
+        let before = fork.get_heads();
+        self.apply(kind, &mut fork, now_ms)?;
+        if fork.get_heads() == before {
+            return Ok(None);
+        }
+        Ok(fork.get_last_local_change())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::DocumentId;
     use crate::district::DistrictYearDoc;
     use crate::plan::{Completion, WorkKind};
-    use crate::record::Document;
+    use crate::record::{Document, Record, RecordList};
     use crate::report::analysis_notes;
 
     const YEAR: AcademicYear = AcademicYear(2026);
@@ -202,6 +240,142 @@ mod tests {
         let marked = DistrictYearDoc::load(&district).unwrap().plan_rows()[0].clone();
         assert_eq!(marked.completion, Completion::Done, "a later mark of the note keeps the completion");
         assert_eq!(marked.completion_note, "Проведено в школе №2");
+    }
+
+    /// A form opened on A; B's edit arrives; A saves from what the form showed.
+    fn saved_from_the_form<T>(
+        kind: DocKind,
+        a: &mut AutoCommit,
+        b: &mut AutoCommit,
+        read: impl Fn(&AutoCommit) -> T,
+        on_b: impl FnOnce(&mut AutoCommit, T),
+        on_a: impl FnOnce(T) -> Change,
+    ) {
+        crate::record::tests::merge_both(a, b);
+        let (seen, shown) = (a.get_heads(), read(a));
+        let theirs = read(b);
+        on_b(b, theirs);
+        crate::record::tests::merge_both(a, b);
+        let change = on_a(shown).make_at(kind, a, &seen, 10).unwrap().expect("the save changes something");
+        assert_eq!(change.deps(), seen, "made on the document as the form showed it");
+        a.apply_changes([change]).unwrap();
+        crate::record::tests::merge_both(a, b);
+    }
+
+    #[test]
+    fn a_form_saved_after_a_colleagues_edit_arrived_keeps_that_edit() {
+        let school = DocumentId::random();
+        let (mut a, mut b) = (YearDoc::create(&school, YEAR), YearDoc::create(&school, YEAR));
+        let fields = ProtocolFields {
+            number: 1,
+            date: Date::new(2026, 9, 15).unwrap(),
+            chair: None,
+            secretary: None,
+            attendance: Default::default(),
+            invited: String::new(),
+            theme: "Организация работы".into(),
+            completed: false,
+        };
+        let p = YearDoc::edit_protocol(&mut a, Edit::Add(fields), 1).unwrap();
+        let agenda = AgendaFields {
+            topic: "Утверждение плана".into(),
+            speaker: "Иванова М. П.".into(),
+            heard: "Иванову М. П., которая представила план.".into(),
+            spoke: String::new(),
+            decided: "Утвердить план.".into(),
+        };
+        let item = YearDoc::edit_agenda(&mut a, p, Edit::Add(agenda), 2).unwrap();
+        let read = |d: &AutoCommit| YearDoc::load(d).unwrap().protocol(p).unwrap().agenda.by_id(item).unwrap().fields();
+        let kind = DocKind::Year(YEAR);
+        saved_from_the_form(
+            kind,
+            &mut a,
+            &mut b,
+            read,
+            |b, mut theirs| {
+                theirs.decided = "Утвердить план с дополнениями.".into();
+                theirs.spoke = "Петрова А. С. предложила дополнения.".into();
+                Change::Agenda { protocol: p, item: Edit::Update(item, theirs) }.apply(kind, b, 3).unwrap();
+            },
+            |mut shown| {
+                shown.heard = "Иванову М. П., которая подробно представила план.".into();
+                Change::Agenda { protocol: p, item: Edit::Update(item, shown) }
+            },
+        );
+        for doc in [&a, &b] {
+            let merged = read(doc);
+            assert_eq!(merged.decided, "Утвердить план с дополнениями.");
+            assert_eq!(merged.spoke, "Петрова А. С. предложила дополнения.");
+            assert_eq!(merged.heard, "Иванову М. П., которая подробно представила план.");
+        }
+
+        // The same text edited on both: both people's words stay.
+        let kind_words = |text: &'static str| {
+            move |mut f: AgendaFields| {
+                f.decided = text.into();
+                Change::Agenda { protocol: p, item: Edit::Update(item, f) }
+            }
+        };
+        saved_from_the_form(
+            kind,
+            &mut a,
+            &mut b,
+            read,
+            |b, theirs| kind_words("Утвердить план с дополнениями Петровой.")(theirs).apply(kind, b, 4).unwrap(),
+            kind_words("Единогласно утвердить план с дополнениями."),
+        );
+        assert_eq!(read(&a).decided, "Единогласно утвердить план с дополнениями Петровой.");
+    }
+
+    #[test]
+    fn a_members_form_saved_late_keeps_the_class_a_colleague_changed() {
+        use crate::MemberFields;
+        let school = DocumentId::random();
+        let (mut a, mut b) = (AssociationDoc::create(&school), AssociationDoc::create(&school));
+        let fields = MemberFields::validate(
+            &MemberFields::blank()
+                .with("full_name", "Иванова Мария Петровна")
+                .with("position", "учитель истории")
+                .with("class_led", "5А")
+                .with("experience_years", "12"),
+        )
+        .unwrap();
+        let id = AssociationDoc::edit_member(&mut a, Edit::Add(fields), 1).unwrap();
+        let read = |d: &AutoCommit| AssociationDoc::load(d).unwrap().member(id).unwrap().fields();
+        saved_from_the_form(
+            DocKind::Association,
+            &mut a,
+            &mut b,
+            read,
+            |b, mut theirs| {
+                theirs.class_led = "6Б".into();
+                Change::Member(Edit::Update(id, theirs)).apply(DocKind::Association, b, 2).unwrap();
+            },
+            |mut shown| {
+                shown.experience_years = 13;
+                Change::Member(Edit::Update(id, shown))
+            },
+        );
+        for doc in [&a, &b] {
+            let merged = read(doc);
+            assert_eq!((merged.class_led.as_str(), merged.experience_years), ("6Б", 13));
+        }
+    }
+
+    #[test]
+    fn a_change_at_the_heads_now_is_this_devices_next_change_and_an_empty_one_is_none() {
+        let school = DocumentId::random();
+        let mut year = YearDoc::create(&school, YEAR);
+        Change::PlanRow(Edit::Add(plan_row())).apply(DocKind::Year(YEAR), &mut year, 1).unwrap();
+        let heads = year.get_heads();
+        let change =
+            Change::PlanRow(Edit::Add(plan_row())).make_at(DocKind::Year(YEAR), &mut year, &heads, 2).unwrap().unwrap();
+        assert_eq!(year.get_heads(), heads, "the document is left as it was");
+        assert_eq!(change.actor_id(), year.get_actor(), "made as this device's actor");
+        year.apply_changes([change]).unwrap();
+        let row = YearDoc::load(&year).unwrap().plan_rows()[0].clone();
+        let unchanged = Change::PlanRow(Edit::Update(row.id, row.fields()));
+        assert!(unchanged.make_at(DocKind::Year(YEAR), &mut year, &[], 3).unwrap().is_none());
     }
 
     #[test]

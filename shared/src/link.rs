@@ -32,10 +32,16 @@ pub enum ToEngine {
         ticket: u32,
         /// The document.
         doc: DocumentId,
+        /// The document's heads as the person saw it when the form opened:
+        /// the change is made there, so what arrived since survives it.
+        seen: Heads,
         /// What the person did.
         change: Change,
     },
 }
+
+/// A document's heads (automerge change hashes).
+pub type Heads = Vec<[u8; 32]>;
 
 /// This device, as the engine needs it for storage and sync.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -97,7 +103,9 @@ pub enum FromEngine {
     Fatal(String),
     /// The server revoked this device: it keeps its records but no longer syncs.
     Revoked,
-    /// The answer to [`ToEngine::Change`]: kept on this device, or why not.
+    /// The answer to [`ToEngine::Change`]: kept on this device (the
+    /// IndexedDB transaction holding it has completed), or why not (and
+    /// then nothing of it was kept).
     Done {
         /// The question's ticket.
         ticket: u32,
@@ -117,6 +125,8 @@ pub struct Shown {
     pub kind: DocKind,
     /// Whether this device may change it.
     pub writable: bool,
+    /// Its heads: the version of the records below.
+    pub heads: Heads,
     /// Its records.
     pub records: Records,
 }
@@ -212,7 +222,14 @@ mod tests {
                 Records::DistrictYear(..) => DocKind::DistrictYear(fixture::YEAR),
             };
             let id = DocumentId::random();
-            round_trip(FromEngine::Shown(Box::new(Shown { id, owner: id, kind, writable: true, records })));
+            round_trip(FromEngine::Shown(Box::new(Shown {
+                id,
+                owner: id,
+                kind,
+                writable: true,
+                heads: vec![[7; 32]],
+                records,
+            })));
         }
     }
 

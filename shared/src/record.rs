@@ -119,18 +119,26 @@ pub trait Document: Reconcile + Hydrate + Sized {
 }
 
 /// How many times a record was edited: an automerge counter, so concurrent
-/// edits add up instead of overwriting each other.
+/// edits add up instead of overwriting each other. Read back and not
+/// bumped, it writes nothing (autosurgeon's counter would write an
+/// increment of zero: a change for a save that changed nothing).
 #[derive(Clone, Default)]
-pub struct Revision(Counter);
+pub struct Revision {
+    counter: Counter,
+    /// Read from a document rather than made here.
+    read: bool,
+    bumped: bool,
+}
 
 impl Revision {
     /// The current count.
     pub fn value(&self) -> i64 {
-        self.0.value()
+        self.counter.value()
     }
 
     fn bump(&mut self) {
-        self.0.increment(1);
+        self.counter.increment(1);
+        self.bumped = true;
     }
 }
 
@@ -155,7 +163,7 @@ impl Serialize for Revision {
 
 impl<'de> Deserialize<'de> for Revision {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Self(Counter::with_value(i64::deserialize(d)?)))
+        Ok(Self { counter: Counter::with_value(i64::deserialize(d)?), read: false, bumped: false })
     }
 }
 
@@ -163,13 +171,16 @@ impl Reconcile for Revision {
     type Key<'a> = NoKey;
 
     fn reconcile<R: Reconciler>(&self, reconciler: R) -> Result<(), R::Error> {
-        self.0.reconcile(reconciler)
+        if self.read && !self.bumped {
+            return Ok(());
+        }
+        self.counter.reconcile(reconciler)
     }
 }
 
 impl Hydrate for Revision {
     fn hydrate_counter(c: i64) -> Result<Self, HydrateError> {
-        Ok(Self(Counter::hydrate_counter(c)?))
+        Ok(Self { counter: Counter::hydrate_counter(c)?, read: true, bumped: false })
     }
 }
 

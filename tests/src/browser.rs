@@ -434,6 +434,26 @@ impl Browser {
             .unwrap_or_else(|| panic!("no member «{name}» on the screen"))
     }
 
+    /// Runs a DevTools command through chromedriver.
+    pub async fn devtools(&self, cmd: &'static str, params: Value) -> Value {
+        self.client.issue_cmd(DevTools { cmd, params }).await.unwrap_or_else(|e| panic!("DevTools {cmd}: {e}"))
+    }
+
+    /// Sets the storage quota of `origin` to what it uses now plus `spare`
+    /// bytes (`None`: back to the browser's own), as a device whose storage
+    /// is full would have it.
+    pub async fn limit_storage(&self, origin: &str, spare: Option<u64>) {
+        let params = match spare {
+            Some(spare) => {
+                let used = self.script_async("navigator.storage.estimate().then(e => arguments[0](e.usage))").await;
+                let used = used.as_u64().expect("a usage in bytes");
+                json!({ "origin": origin, "quotaSize": used + spare })
+            }
+            None => json!({ "origin": origin }),
+        };
+        self.devtools("Storage.overrideQuotaForOrigin", params).await;
+    }
+
     /// Clicks «Добавить члена МО», fills the form and saves it.
     pub async fn add_member(&self, m: &NewMember<'_>) {
         self.click(&self.find("[data-testid=add-member]").await).await;
@@ -463,8 +483,22 @@ impl Browser {
 
     /// Edits one field of the member called `name` and saves.
     pub async fn edit_member(&self, name: &str, field: &str, value: &str) {
+        let row = self.open_member_form(name).await;
+        self.finish_member_form(&row, field, value).await;
+    }
+
+    /// Opens the edit form of the member called `name` (and leaves it open);
+    /// returns the member's row.
+    pub async fn open_member_form(&self, name: &str) -> Element {
         let row = self.row(name).await;
         self.click(&row.find(Locator::Css("[data-testid=edit-member]")).await.expect("edit button")).await;
+        row.find(Locator::Css("[data-testid=member-form]")).await.expect("edit form");
+        row
+    }
+
+    /// Sets one field of the edit form open in `row`, saves, and waits for
+    /// the form to close.
+    pub async fn finish_member_form(&self, row: &Element, field: &str, value: &str) {
         let form = row.find(Locator::Css("[data-testid=member-form]")).await.expect("edit form");
         self.set_field(&form, field, value).await;
         self.click(&form.find(Locator::Css("[data-testid=save-member]")).await.expect("save button")).await;
@@ -552,5 +586,22 @@ impl Browser {
 
     async fn click(&self, element: &Element) {
         element.click().await.expect("click");
+    }
+}
+
+/// chromedriver's door to the DevTools protocol.
+#[derive(Debug)]
+struct DevTools {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for DevTools {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(json!({ "cmd": self.cmd, "params": self.params }).to_string()))
     }
 }

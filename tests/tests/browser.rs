@@ -141,6 +141,46 @@ async fn an_edit_appears_in_the_other_browser_without_a_reload() {
     b.quit().await;
 }
 
+/// A opens a member's edit form; meanwhile B changes the member's class
+/// and the change reaches A's screen; A then changes стаж in the form it
+/// opened before and saves. The save is made to the member as A's form
+/// showed it, so B's class stays, on both devices.
+#[tokio::test]
+async fn a_form_saved_after_a_colleagues_edit_arrived_keeps_that_edit() {
+    let _one_at_a_time = exclusive().await;
+    let dir = TempDir::new().unwrap();
+    let server = Server::start(dir.path()).await;
+    let (_, head) = server.heads().await;
+    let a = Browser::launch(&dir.path().join("profile-a")).await;
+    let b = Browser::launch(&dir.path().join("profile-b")).await;
+    a.join_member(&server, &head).await;
+    b.join_member(&server, &head).await;
+    let name = "Белова Наталья Юрьевна";
+    a.add_member(&NewMember::teacher(name, "5А")).await;
+    b.wait_members(&[name]).await;
+
+    let open_on_a = a.open_member_form(name).await;
+    b.edit_member(name, "class_led", "6Б").await;
+    // A member B adds after its edit reaches A only with that edit: once A
+    // lists her, A holds B's class while its form is still open.
+    let later = "Громова Ольга Павловна";
+    b.add_member(&NewMember::teacher(later, "7В")).await;
+    e2e::eventually("B's edits on A's device, the form still open", || async {
+        a.member_names().await.iter().any(|n| n == later).then_some(())
+    })
+    .await;
+    a.finish_member_form(&open_on_a, "experience_years", "13").await;
+    for (who, browser) in [("A", &a), ("B", &b)] {
+        e2e::eventually(&format!("both edits on {who}'s screen"), || async {
+            let details = browser.details_of(name).await;
+            (details.contains("классный руководитель 6Б") && details.contains("стаж 13 лет")).then_some(())
+        })
+        .await;
+    }
+    a.quit().await;
+    b.quit().await;
+}
+
 /// The JavaScript automerge-repo writes a member into the association
 /// document through our server and the app shows it; a member added in the
 /// app is read by the JavaScript client with our layout (id as bytes,

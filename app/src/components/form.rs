@@ -9,7 +9,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use shared::{Change, DocKind, FieldErrors, Values};
 
-use crate::ui::{Ui, edit};
+use crate::ui::{Ui, as_seen, edit, seen_now};
 
 /// A form's save under way: done once the device has kept the change, or
 /// the messages to show.
@@ -124,7 +124,9 @@ pub fn form_error(message: String) -> FieldErrors {
 
 /// A record's form. `on_save` checks and keeps the values, or answers with
 /// the messages to show (the form then stays open with what was typed);
-/// «Сохранить» waits meanwhile, so a double press keeps one record.
+/// «Сохранить» waits meanwhile, so a double press keeps one record. The
+/// change is made to the records as the form showed them when it opened,
+/// so a colleague's edit that arrived meanwhile survives the save.
 #[component]
 pub fn RecordForm(
     fields: Vec<FieldSpec>,
@@ -134,6 +136,7 @@ pub fn RecordForm(
     #[prop(default = "record-form")] testid: &'static str,
     #[prop(default = "save")] save_testid: &'static str,
 ) -> impl IntoView {
+    let seen = seen_now(expect_context::<Ui>());
     let values = RwSignal::new(initial);
     let errors = RwSignal::new(FieldErrors::default());
     let saving = RwSignal::new(false);
@@ -143,7 +146,7 @@ pub fn RecordForm(
             return;
         }
         saving.set(true);
-        let saved = on_save.run(values.get_untracked());
+        let saved = as_seen(&seen, || on_save.run(values.get_untracked()));
         leptos::task::spawn_local(async move {
             let outcome = saved.await;
             // The form may be gone by now: closed by the save itself.

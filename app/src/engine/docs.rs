@@ -18,7 +18,7 @@ use automerge::{AutoCommit, ChangeHash};
 use futures_channel::mpsc::UnboundedSender;
 use serde::{Deserialize, Serialize};
 use shared::district::DistrictYearDoc;
-use shared::link::{self, FromEngine, Open, Place, Records, SchoolLine, Shown, SyncStatus};
+use shared::link::{self, FromEngine, Heads, Open, Place, Records, SchoolLine, Shown, SyncStatus};
 use shared::overview::SchoolSummary;
 use shared::report::analysis_notes;
 use shared::{AcademicYear, AssociationDoc, Change, Date, DocKind, Document, DocumentId, LibraryDoc, YearDoc};
@@ -61,6 +61,9 @@ pub struct Repo {
     /// may be there too, and are never deleted from here).
     stored: RefCell<Vec<String>>,
     saving: Cell<bool>,
+    /// Held across each IndexedDB write of the document, so the heads
+    /// recorded as saved only ever grow.
+    writing: futures_util::lock::Mutex<()>,
 }
 
 /// What the page shows, as its last [`Open`] said.
@@ -277,24 +280,29 @@ async fn open_all(store: &Store, wanted: Vec<Wanted>) -> Result<(), String> {
     Ok(())
 }
 
-/// Applies a person's change to the document `doc`: kept in memory at once,
-/// then saved, then synced; the page is sent the new records before the
-/// answer. The error is a Russian sentence for the screen.
-pub fn change(doc: DocumentId, change: Change) -> Result<(), String> {
+/// Keeps a person's change to the document `doc`, made at `seen` (the
+/// heads their form showed): written to IndexedDB first, then merged into
+/// the document here, sent to the page and synced. `Ok` means the storage
+/// transaction holding it has completed; on `Err` (a Russian sentence for
+/// the screen) nothing of it was kept, and the form still holds what was
+/// typed.
+pub async fn change(doc: DocumentId, seen: Heads, change: Change) -> Result<(), String> {
     let repo = repo_by_id(doc).ok_or_else(|| "Записи ещё загружаются, повторите через секунду".to_owned())?;
     if !repo.writable {
         return Err("Эти записи можно только просматривать".into());
     }
-    let result = repo.with_doc(|d| change.apply(repo.kind, d, now_ms()));
-    repo.changed();
-    flush();
-    result.map_err(|e| match e {
+    let seen: Vec<ChangeHash> = seen.into_iter().map(ChangeHash).collect();
+    let made = repo.with_doc(|d| change.make_at(repo.kind, d, &seen, now_ms())).map_err(|e| match e {
         shared::Error::NewerSchema { .. } => {
             "Эти записи созданы более новой версией приложения; обновите приложение, чтобы их менять".to_owned()
         }
         shared::Error::NotFound(_) => "Запись не найдена: возможно, её только что удалили на другом устройстве".into(),
         other => format!("Не удалось сохранить: {other}"),
-    })
+    })?;
+    match made {
+        Some(made) => repo.keep(made).await,
+        None => Ok(()),
+    }
 }
 
 /// Sends the page what changed since it was last sent: the shown documents'
@@ -512,6 +520,7 @@ impl Repo {
             saved_heads: RefCell::new(saved_heads),
             stored: RefCell::new(chunks.iter().map(|c| c.key.clone()).collect()),
             saving: Cell::new(false),
+            writing: futures_util::lock::Mutex::new(()),
         });
         if chunks.len() > COMPACT_AFTER_CHUNKS
             && unreadable == 0
@@ -602,6 +611,7 @@ impl Repo {
                 owner: self.owner,
                 kind: self.kind,
                 writable: self.writable,
+                heads: self.heads().into_iter().map(|h| h.0).collect(),
                 records,
             }))),
             Err(e) => post(&FromEngine::Fatal(format!("Записи не читаются: {e}"))),
@@ -612,12 +622,63 @@ impl Repo {
         analysis_notes(&self.doc.borrow())
     }
 
+    /// Writes `made`, a change not yet in the document, to IndexedDB with
+    /// whatever the document holds unsaved, and only once that transaction
+    /// has completed merges it here. A failed write keeps nothing of it.
+    async fn keep(self: &Rc<Self>, made: automerge::Change) -> Result<(), String> {
+        let writing = self.writing.lock().await;
+        let (mut chunk, heads) = {
+            let mut doc = self.doc.borrow_mut();
+            let saved = self.saved_heads.borrow();
+            (doc.save_after(&saved), doc.get_heads())
+        };
+        chunk.extend_from_slice(made.raw_bytes());
+        // After a failed write Chromium may close the connection (or leave
+        // it unable to write): one more try on a fresh one.
+        let mut written = self.store.put_chunk(&self.id, &chunk, &[]).await;
+        if let Err(e) = &written {
+            warn(&format!("keeping a change failed: {e:?}"));
+            written = match self.store.reopen().await {
+                Ok(()) => self.store.put_chunk(&self.id, &chunk, &[]).await,
+                Err(e) => Err(e),
+            };
+        }
+        let key = match written {
+            Ok(key) => key,
+            Err(e) => {
+                warn(&format!("keeping a change failed again: {e:?}"));
+                return Err(e.not_kept());
+            }
+        };
+        // What IndexedDB holds now ends at the heads written and the change
+        // made on top of some of them.
+        let hash = made.hash();
+        let mut saved: Vec<ChangeHash> = heads.into_iter().filter(|h| !made.deps().contains(h)).collect();
+        saved.push(hash);
+        saved.sort();
+        let applied = self.doc.borrow_mut().apply_changes([made]);
+        self.stored.borrow_mut().push(key);
+        *self.saved_heads.borrow_mut() = saved;
+        drop(writing);
+        if let Err(e) = applied {
+            // Its dependencies are in the document (they are what the person
+            // saw), so this does not happen; the chunk loads at the next start.
+            warn(&format!("merging a kept change failed: {e:?}"));
+        }
+        set_storage_error(None);
+        wake_sync();
+        self.changed();
+        flush();
+        Ok(())
+    }
+
     /// Writes unsaved changes to IndexedDB until none are left, retrying
     /// failed writes; the changes stay in memory meanwhile. A few changes
     /// are appended; many (a document arriving from the server) are written
     /// as the whole document in place of the chunks it holds.
     async fn save_loop(self: Rc<Self>) {
         loop {
+            let writing = self.writing.lock().await;
             let (chunk, heads, whole) = {
                 let mut doc = self.doc.borrow_mut();
                 let saved = self.saved_heads.borrow();
@@ -643,6 +704,7 @@ impl Repo {
                     wake_sync();
                 }
                 Err(e) => {
+                    drop(writing);
                     warn(&format!("saving failed: {e:?}"));
                     set_storage_error(Some(e.message()));
                     gloo_timers::future::TimeoutFuture::new(SAVE_RETRY_MS).await;
