@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::member::{Member, MemberFields};
 use crate::record::{Document, Edit, Record, RecordList};
-use crate::{DocumentId, Error};
+use crate::{Date, DocumentId, Error};
 
 /// The newest document layout this build reads and writes (2: members with
 /// categories, courses and mentors).
@@ -55,6 +55,20 @@ impl AssociationDoc {
         list
     }
 
+    /// Members on the list on `day`, in alphabetical order of ФИО: those
+    /// who left since are on it, those who joined since are not.
+    pub fn members_on(&self, day: Date) -> Vec<&Member> {
+        let mut list: Vec<&Member> = self.members.iter().filter(|m| m.on_list(day)).collect();
+        list.sort_by_cached_key(|m| m.full_name.to_lowercase().replace('ё', "е"));
+        list
+    }
+
+    /// A member's ФИО as it is, whether on the list now or not: for records
+    /// of the past, where whoever was there is named plainly.
+    pub fn full_name(&self, id: Option<Uuid>) -> String {
+        id.and_then(|id| self.member(id)).map_or_else(|| "—".to_owned(), |m| m.full_name.clone())
+    }
+
     /// A member by id, removed or not.
     pub fn member(&self, id: Uuid) -> Option<&Member> {
         self.members.by_id(id)
@@ -79,8 +93,24 @@ impl AssociationDoc {
 
     /// Adds, edits or removes a member; `now_ms` stamps the change. Saving
     /// unchanged fields writes nothing. Returns the member's id.
+    /// An added member joins the list on the day of `now_ms`; a removed one
+    /// leaves it then, and comes back when edited again.
     pub fn edit_member(doc: &mut AutoCommit, edit: Edit<MemberFields>, now_ms: i64) -> Result<Uuid, Error> {
-        Self::change(doc, now_ms, |records| edit.apply(&mut records.members))
+        let day = Date::from_unix_ms(now_ms);
+        Self::change(doc, now_ms, |records| {
+            let was_active = match &edit {
+                Edit::Add(_) => None,
+                Edit::Update(id, _) | Edit::Remove(id) => records.members.by_id(*id).map(Member::is_active),
+            };
+            let id = edit.apply(&mut records.members)?;
+            let member = records.members.by_id_mut(id)?;
+            match was_active {
+                None => member.joined = Some(day),
+                Some(true) if !member.is_active() => member.left = Some(day),
+                Some(_) => {}
+            }
+            Ok(id)
+        })
     }
 }
 

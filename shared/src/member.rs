@@ -113,6 +113,12 @@ pub struct Member {
     /// наставник
     #[autosurgeon(missing = "Default::default")]
     pub mentor: Option<Uuid>,
+    /// The day the member was added to the list (none: before the app kept it).
+    #[autosurgeon(missing = "Default::default")]
+    pub joined: Option<Date>,
+    /// The day the member was last removed from the list.
+    #[autosurgeon(missing = "Default::default")]
+    pub left: Option<Date>,
 }
 
 crate::record!(
@@ -132,7 +138,8 @@ crate::record!(
         self_education,
         young_specialist,
         mentor,
-    }
+    },
+    rest: { joined, left }
 );
 
 /// How long before a category runs out the list starts warning.
@@ -141,6 +148,12 @@ pub const CATEGORY_WARNING_DAYS: i64 = 180;
 pub const COURSE_INTERVAL_YEARS: i32 = 3;
 
 impl Member {
+    /// Whether the member was on the list on `day`: added by then (or
+    /// before the app kept the day), and on it still or removed after it.
+    pub fn on_list(&self, day: Date) -> bool {
+        self.joined.is_none_or(|j| j <= day) && (self.life.is_active() || self.left.is_some_and(|l| l > day))
+    }
+
     /// Warnings for the head, as of `today`: a category running out, courses
     /// overdue, and (for the association's head) the requirements of the post.
     pub fn flags(&self, today: Date, is_head: bool) -> Vec<String> {

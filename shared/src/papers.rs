@@ -221,7 +221,7 @@ mod tests {
         let papers = [
             protocol(&head, &a, y.protocol(f.protocols[0]).unwrap()),
             super::plan::plan(&head, y.academic_year(), &header, &rows, |r| a.name_of(r.responsible)),
-            super::lists::member_list(&head, &a, y.academic_year()),
+            super::lists::member_list(&head, &a, y.academic_year(), y.academic_year().last_day()),
             super::lists::acknowledgement_sheet(&head, &a, l.regulations.by_id(f.regulation).unwrap()),
         ];
         for p in papers {
@@ -231,5 +231,70 @@ mod tests {
             let sent: crate::paper::Paper = serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
             assert_eq!(sent, p);
         }
+    }
+
+    #[test]
+    fn a_past_protocol_keeps_its_attendance_and_a_past_years_list_its_members() {
+        use crate::protocol::{ProtocolFields, attendance_roster};
+        use crate::record::{Edit, Record};
+        use crate::{AcademicYear, AssociationDoc, Date, DocumentId, MemberFields, Values, YearDoc};
+        use automerge::AutoCommit;
+
+        let at = |day: &str| Date::parse(day).unwrap().days() * 86_400_000 + 43_200_000;
+        let year = AcademicYear(2026);
+        let school = DocumentId::random();
+        let mut association = AssociationDoc::create(&school);
+        let join = |doc: &mut AutoCommit, name: &str, day: &str| {
+            let fields = MemberFields::validate(
+                &MemberFields::blank()
+                    .with("full_name", name)
+                    .with("position", "учитель")
+                    .with("experience_years", "5"),
+            )
+            .unwrap();
+            AssociationDoc::edit_member(doc, Edit::Add(fields), at(day)).unwrap()
+        };
+        let anna = join(&mut association, "Алексеева Анна Петровна", "01.09.2026");
+        let vera = join(&mut association, "Борисова Вера Ивановна", "01.09.2026");
+        let members = AssociationDoc::load(&association).unwrap();
+        let mut year_doc = YearDoc::create(&school, year);
+        let roster = attendance_roster(None, &members);
+        assert_eq!(roster, [anna, vera]);
+        let form = Values::default()
+            .with("number", "1")
+            .with("date", "15.09.2026")
+            .with("theme", "Организация работы")
+            .with(&format!("present:{anna}"), "true")
+            .with(&format!("present:{vera}"), "false");
+        let fields = ProtocolFields::validate(&form, year, &[], &roster).unwrap();
+        let p = YearDoc::edit_protocol(&mut year_doc, Edit::Add(fields), at("15.09.2026")).unwrap();
+
+        // A year later Вера leaves, Галина joins, and the protocol is corrected.
+        AssociationDoc::edit_member(&mut association, Edit::Remove(vera), at("02.11.2027")).unwrap();
+        let galina = join(&mut association, "Григорьева Галина Олеговна", "03.11.2027");
+        let members = AssociationDoc::load(&association).unwrap();
+        let written = YearDoc::load(&year_doc).unwrap().protocol(p).unwrap().clone();
+        let roster = attendance_roster(Some(&written), &members);
+        assert_eq!(roster, [anna, vera], "the form asks about those at the meeting, whoever left since");
+        let mut form = written.fields().to_values();
+        form.set("theme", "Организация работы классных руководителей");
+        let fields = ProtocolFields::validate(&form, year, &[], &roster).unwrap();
+        YearDoc::edit_protocol(&mut year_doc, Edit::Update(p, fields), at("04.11.2027")).unwrap();
+        let corrected = YearDoc::load(&year_doc).unwrap().protocol(p).unwrap().clone();
+        assert_eq!(corrected.attendance, written.attendance, "attendance stays as it was at the meeting");
+
+        let printed = protocol(&Letterhead::school(SCHOOL), &members, &corrected).plain_text();
+        assert!(printed.contains("Всего членов МО: 2, присутствовали: 1"), "{printed}");
+        assert!(printed.contains("Отсутствовали: Борисова Вера Ивановна\n"), "named plainly: {printed}");
+        assert!(!printed.contains("Григорьева"), "nobody who joined later: {printed}");
+
+        let today = Date::parse("04.11.2027").unwrap();
+        let names = |y: AcademicYear| {
+            let text = crate::papers::lists::member_list(&Letterhead::school(SCHOOL), &members, y, today).plain_text();
+            ["Алексеева", "Борисова", "Григорьева"].map(|n| text.contains(n))
+        };
+        assert_eq!(names(year), [true, true, false], "2026/2027 lists those on the list at its end");
+        assert_eq!(names(AcademicYear(2027)), [true, false, true], "and this year those on it now");
+        assert!(members.member(galina).unwrap().on_list(today));
     }
 }

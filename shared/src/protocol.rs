@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use autosurgeon::{Hydrate, Reconcile, Text};
 use uuid::Uuid;
 
+use crate::AssociationDoc;
 use crate::date::{AcademicYear, Date};
 use crate::form::{FieldErrors, Values, date_value, member_value};
 use crate::record::{Life, RecordList};
@@ -57,6 +58,19 @@ pub struct Protocol {
     pub completed: bool,
 }
 
+/// Whom a protocol's form asks about attendance, in alphabetical order:
+/// for a protocol already written, those its attendance lists (fixed at its
+/// meeting: whoever left since stays, by name, and nobody who joined since
+/// appears); for a new one, the members on the list now.
+pub fn attendance_roster(protocol: Option<&Protocol>, members: &AssociationDoc) -> Vec<Uuid> {
+    let mut roster: Vec<(String, Uuid)> = match protocol {
+        Some(p) => p.roster().into_iter().map(|id| (members.full_name(Some(id)), id)).collect(),
+        None => members.active_members().iter().map(|m| (m.full_name.clone(), m.id)).collect(),
+    };
+    roster.sort_by_cached_key(|(name, _)| name.to_lowercase().replace('ё', "е"));
+    roster.into_iter().map(|(_, id)| id).collect()
+}
+
 /// A protocol's header form, checked.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProtocolFields {
@@ -82,6 +96,11 @@ crate::record!(Protocol, ProtocolFields { number, date, chair, secretary, attend
     text: { theme }, rest: { agenda, decisions });
 
 impl Protocol {
+    /// Everyone the attendance lists, present or not: fixed at the meeting.
+    pub fn roster(&self) -> Vec<Uuid> {
+        self.attendance.keys().filter_map(|id| id.parse().ok()).collect()
+    }
+
     /// Members present.
     pub fn present(&self) -> Vec<Uuid> {
         self.attendance.iter().filter(|(_, here)| **here).filter_map(|(id, _)| id.parse().ok()).collect()
@@ -123,12 +142,12 @@ impl ProtocolFields {
 
     /// Checks a protocol form: the number must be free among `others` of
     /// the year and the date within it. Attendance comes from `present:<id>`
-    /// checkboxes of `members`.
+    /// checkboxes of `roster` (see [`attendance_roster`]).
     pub fn validate(
         v: &Values,
         year: AcademicYear,
         others: &[&Protocol],
-        members: &[Uuid],
+        roster: &[Uuid],
     ) -> Result<Self, FieldErrors> {
         let mut e = FieldErrors::default();
         let number = e.number(v, "number", Some("Укажите номер протокола"), 1..=999);
@@ -142,7 +161,7 @@ impl ProtocolFields {
         let secretary = e.member(v, "secretary", None);
         let invited = e.text(v, "invited", None, 1000);
         let theme = e.long_text(v, "theme", Some("Укажите тему заседания"));
-        let attendance = members.iter().map(|id| (id.to_string(), v.flag(&format!("present:{id}")))).collect();
+        let attendance = roster.iter().map(|id| (id.to_string(), v.flag(&format!("present:{id}")))).collect();
         let completed = v.flag("completed");
         e.result(|| Self {
             number: number.unwrap_or_default(),

@@ -55,8 +55,8 @@ pub struct RecordsSpec {
     pub writable: Signal<bool>,
     /// The records to show, in order.
     pub ids: Signal<Vec<Uuid>>,
-    /// The form's fields.
-    pub fields: Rc<dyn Fn() -> Vec<FieldSpec>>,
+    /// The form's fields, for the record with this id or a new one.
+    pub fields: Rc<dyn Fn(Option<Uuid>) -> Vec<FieldSpec>>,
     /// A new record's form values.
     pub blank: Rc<dyn Fn() -> Values>,
     /// A record's form values.
@@ -80,7 +80,7 @@ pub fn records(spec: RecordsSpec) -> impl IntoView {
     let add_form = move || {
         view! {
             <RecordForm
-                fields=spec.with_value(|s| (s.fields)())
+                fields=spec.with_value(|s| (s.fields)(None))
                 initial=spec.with_value(|s| (s.blank)())
                 on_save=Callback::new(move |values| then_close(spec.with_value(|s| (s.save)(None, values)), adding))
                 on_cancel=Callback::new(move |()| adding.set(false))
@@ -131,7 +131,7 @@ fn card(spec: Spec, id: Uuid, writable: Signal<bool>, testid: &'static str) -> i
                 }
             >
                 <RecordForm
-                    fields=spec.with_value(|s| (s.fields)())
+                    fields=spec.with_value(|s| (s.fields)(Some(id)))
                     initial=spec.with_value(|s| (s.values_of)(id))
                     on_save=Callback::new(move |values| then_close(spec.with_value(|s| (s.save)(Some(id), values)), editing))
                     on_cancel=Callback::new(move |()| editing.set(false))

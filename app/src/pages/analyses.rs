@@ -29,7 +29,7 @@ pub fn AnalysesPage() -> impl IntoView {
         empty: "Анализов пока нет.",
         writable: Signal::derive(move || ui.can_edit(year_kind(ui))),
         ids: ids_in(ui.year_doc, |y| y.analysis_list().iter().map(|a| a.id).collect()),
-        fields: Rc::new(|| {
+        fields: Rc::new(|_| {
             vec![
                 select("kind", "Вид", AnalysisKind::options()),
                 text("title", "Название"),

@@ -29,7 +29,7 @@ pub fn KopilkaPage() -> impl IntoView {
             ui.library.with(|l| l.as_ref().map(|l| l.search(&q).iter().map(|m| m.id).collect()).unwrap_or_default())
         })
         .into(),
-        fields: Rc::new(|| {
+        fields: Rc::new(|_| {
             vec![
                 text("title", "Название"),
                 text("author", "Автор"),

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use shared::record::Edit;
 use shared::{Category, Change, DocKind, Education, MemberFields, Values};
 
+use crate::clock::today;
 use crate::components::form::{FieldSpec, RecordForm, Saving, check, date, keep, member, select, text, then_close};
 use crate::components::member_card::MemberCard;
 use crate::pages::school_paper;
@@ -56,7 +57,7 @@ pub fn MembersPage() -> impl IntoView {
                 <h1>"Члены МО"</h1>
                 <span class="count" data-testid="member-count">{move || ids.with(Vec::len)}</span>
                 <PaperActions
-                    make=school_paper(ui, |head, a, y| Some(shared::papers::lists::member_list(head, a, y.academic_year())))
+                    make=school_paper(ui, |head, a, y| Some(shared::papers::lists::member_list(head, a, y.academic_year(), today())))
                     what="списка"
                     testid="members"
                 />

@@ -101,7 +101,7 @@ pub fn plan_page<D: PlanDoc + Clone + Send + Sync + 'static>(of: PlanOf<D>) -> i
         empty: "В плане пока ничего нет.",
         writable: Signal::derive(move || ui.can_edit((of.kind)(ui))),
         ids: ids_in((of.doc)(ui), |d| d.plan_rows().iter().map(|r| r.id).collect()),
-        fields: Rc::new(move || {
+        fields: Rc::new(move |_| {
             vec![
                 text("when", "Срок").hint("месяц или ДД.ММ.ГГГГ"),
                 select("kind", "Форма работы", WorkKind::options()),

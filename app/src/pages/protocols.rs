@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use shared::protocol::{AgendaFields, DecisionFields, DecisionStatus, ProtocolFields};
+use shared::protocol::{AgendaFields, DecisionFields, DecisionStatus, ProtocolFields, attendance_roster};
 use shared::record::{Record, RecordList};
 use shared::{Change, FieldErrors, Values, YearDoc, papers};
 use uuid::Uuid;
@@ -30,7 +30,7 @@ pub fn ProtocolsPage() -> impl IntoView {
         empty: "Протоколов пока нет.",
         writable: Signal::derive(move || ui.can_edit(year_kind(ui))),
         ids: ids_in(ui.year_doc, |y| y.protocol_list().iter().map(|p| p.id).collect()),
-        fields: Rc::new(move || header_fields(ui)),
+        fields: Rc::new(move |id| header_fields(ui, id)),
         blank: Rc::new(move || blank(ui)),
         values_of: values_in(ui.year_doc, |y, id| y.protocols.by_id(id).map(|p| p.fields().to_values())),
         save,
@@ -40,12 +40,19 @@ pub fn ProtocolsPage() -> impl IntoView {
     records(spec)
 }
 
-fn member_ids(ui: Ui) -> Vec<Uuid> {
-    ui.records
-        .with_untracked(|r| r.as_ref().map(|r| r.active_members().iter().map(|m| m.id).collect()).unwrap_or_default())
+/// Whom the form of protocol `id` (or of a new one) asks about attendance.
+fn roster(ui: Ui, id: Option<Uuid>) -> Vec<Uuid> {
+    ui.year_doc.with_untracked(|y| {
+        let protocol = y.as_ref().and_then(|y| id.and_then(|id| y.protocol(id)));
+        ui.records.with_untracked(|members| match members {
+            Some(members) => attendance_roster(protocol, members),
+            // Members not loaded yet: the protocol's own list, unsorted.
+            None => protocol.map(|p| p.roster()).unwrap_or_default(),
+        })
+    })
 }
 
-fn header_fields(ui: Ui) -> Vec<FieldSpec> {
+fn header_fields(ui: Ui, id: Option<Uuid>) -> Vec<FieldSpec> {
     let mut fields = vec![
         text("number", "Номер"),
         date("date", "Дата заседания"),
@@ -54,13 +61,10 @@ fn header_fields(ui: Ui) -> Vec<FieldSpec> {
         area("theme", "Тема заседания"),
         text("invited", "Приглашённые"),
     ];
-    ui.records.with_untracked(|r| {
-        if let Some(r) = r {
-            for m in r.active_members() {
-                fields.push(check(format!("present:{}", m.id), format!("Присутствует: {}", m.full_name)));
-            }
-        }
-    });
+    for m in roster(ui, id) {
+        let name = ui.records.with_untracked(|r| r.as_ref().map(|r| r.full_name(Some(m))).unwrap_or_default());
+        fields.push(check(format!("present:{m}"), format!("Присутствует: {name}")));
+    }
     fields.push(check("completed", "Протокол оформлен"));
     fields
 }
@@ -73,7 +77,7 @@ fn blank(ui: Ui) -> Values {
     if year.contains(day) {
         v.set("date", day.to_string());
     }
-    for id in member_ids(ui) {
+    for id in roster(ui, None) {
         v.set(&format!("present:{id}"), "true");
     }
     v
@@ -83,7 +87,7 @@ fn blank(ui: Ui) -> Values {
 fn validate_header(ui: Ui, id: Option<Uuid>, values: &Values) -> Result<ProtocolFields, FieldErrors> {
     ui.year_doc.with_untracked(|y| {
         let others = y.as_ref().map(|y| y.other_protocols(id)).unwrap_or_default();
-        ProtocolFields::validate(values, ui.year.get_untracked(), &others, &member_ids(ui))
+        ProtocolFields::validate(values, ui.year.get_untracked(), &others, &roster(ui, id))
     })
 }
 
@@ -107,7 +111,7 @@ fn ProtocolView(id: Uuid) -> impl IntoView {
             .iter()
             .filter(|(_, here)| !**here)
             .filter_map(|(m, _)| m.parse().ok())
-            .map(|m| name_of(ui, Some(m)))
+            .map(|m| ui.records.with(|r| r.as_ref().map(|r| r.full_name(Some(m))).unwrap_or_default()))
             .collect();
         view! {
             <div class="name" data-testid="protocol-title">{p.title()}</div>
@@ -191,7 +195,7 @@ fn agenda(ui: Ui, protocol: Uuid, writable: Signal<bool>) -> impl IntoView {
             })
         })
         .into(),
-        fields: Rc::new(|| {
+        fields: Rc::new(|_| {
             vec![
                 area("topic", "Вопрос"),
                 text("speaker", "Докладчик"),
@@ -245,7 +249,7 @@ fn decisions(ui: Ui, protocol: Uuid, meeting: shared::Date, writable: Signal<boo
             })
         })
         .into(),
-        fields: Rc::new(|| {
+        fields: Rc::new(|_| {
             vec![
                 area("text", "Решение"),
                 member("responsible", "Ответственный"),

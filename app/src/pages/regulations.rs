@@ -34,7 +34,7 @@ pub fn RegulationsPage() -> impl IntoView {
                 .with(|l| l.as_ref().map(|l| l.regulation_list().iter().map(|r| r.id).collect()).unwrap_or_default())
         })
         .into(),
-        fields: Rc::new(|| {
+        fields: Rc::new(|_| {
             vec![
                 select("kind", "Вид", RegulationKind::options()),
                 text("title", "Название"),

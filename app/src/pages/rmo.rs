@@ -54,7 +54,7 @@ impl<F: 'static> RmoList<F> {
             empty: self.empty,
             writable: Signal::derive(move || ui.can_edit(district_kind(ui))),
             ids: ids_in(ui.district_year, self.ids),
-            fields: Rc::new(self.fields),
+            fields: Rc::new(move |_| (self.fields)()),
             blank: Rc::new(self.blank),
             values_of: values_in(ui.district_year, self.values),
             save,

@@ -4,10 +4,12 @@
 use crate::paper::{Cell, Paper, Para};
 use crate::papers::{Letterhead, ruled};
 use crate::regulation::Regulation;
-use crate::{AcademicYear, AssociationDoc, Category};
+use crate::{AcademicYear, AssociationDoc, Category, Date};
 
-/// The members on the list, with what personnel records ask of them.
-pub fn member_list(head: &Letterhead, members: &AssociationDoc, year: AcademicYear) -> Paper {
+/// The members on the list of `year` as it stood at the year's end (or
+/// `today`, while the year lasts), with what personnel records ask of them:
+/// a past year's list is the same whoever joined or left since.
+pub fn member_list(head: &Letterhead, members: &AssociationDoc, year: AcademicYear, today: Date) -> Paper {
     let mut paper = Paper::new(
         format!("Список членов МО на {year} учебный год"),
         &format!("Список членов МО на {}-{} учебный год", year.0, year.0 + 1),
@@ -19,7 +21,7 @@ pub fn member_list(head: &Letterhead, members: &AssociationDoc, year: AcademicYe
     paper.para(Para::title(head.body()));
     paper.para(Para::title(format!("на {year} учебный год")));
     paper.gap();
-    let list = members.active_members();
+    let list = members.members_on(today.min(year.last_day()));
     let rows = list
         .iter()
         .enumerate()

@@ -20,9 +20,10 @@ fn heading(paper: &mut Paper, head: &Letterhead, title: &str, p: &Protocol) {
     paper.gap();
 }
 
-/// ФИО of the members whose ids are `ids`, alphabetically.
+/// ФИО of the members whose ids are `ids`, alphabetically, as they were
+/// at the meeting: one who has left the list since is named plainly.
 fn names(members: &AssociationDoc, ids: &[uuid::Uuid]) -> Vec<String> {
-    let mut list: Vec<String> = ids.iter().map(|id| members.name_of(Some(*id))).collect();
+    let mut list: Vec<String> = ids.iter().map(|id| members.full_name(Some(*id))).collect();
     list.sort_by_key(|n| n.to_lowercase().replace('ё', "е"));
     list
 }
@@ -31,8 +32,8 @@ fn names(members: &AssociationDoc, ids: &[uuid::Uuid]) -> Vec<String> {
 pub fn protocol(head: &Letterhead, members: &AssociationDoc, p: &Protocol) -> Paper {
     let mut paper = Paper::new(p.title(), &format!("Протокол №{} от {}", p.number, p.date));
     heading(&mut paper, head, "ПРОТОКОЛ", p);
-    paper.para(Para::labelled("Председатель:", members.name_of(p.chair)));
-    paper.para(Para::labelled("Секретарь:", members.name_of(p.secretary)));
+    paper.para(Para::labelled("Председатель:", members.full_name(p.chair)));
+    paper.para(Para::labelled("Секретарь:", members.full_name(p.secretary)));
     let present = p.present();
     let absent: Vec<uuid::Uuid> =
         p.attendance.iter().filter(|(_, here)| !**here).filter_map(|(id, _)| id.parse().ok()).collect();
@@ -78,7 +79,7 @@ pub fn protocol(head: &Letterhead, members: &AssociationDoc, p: &Protocol) -> Pa
         for (n, d) in decisions.iter().enumerate() {
             let mut line = Para::new(format!("{}. {}", n + 1, sentence(d.text.as_str()))).indented();
             if d.responsible.is_some() {
-                line = line.add_plain(" Ответственный: ").add_italic(members.name_of(d.responsible)).add_plain(".");
+                line = line.add_plain(" Ответственный: ").add_italic(members.full_name(d.responsible)).add_plain(".");
             }
             if let Some(deadline) = d.deadline {
                 line = line.add_plain(" Срок: ").add_italic(deadline.to_string()).add_plain(".");
@@ -106,7 +107,7 @@ pub fn protocol(head: &Letterhead, members: &AssociationDoc, p: &Protocol) -> Pa
 fn present_rows(members: &AssociationDoc, present: &[uuid::Uuid]) -> Vec<Vec<Cell>> {
     let mut people: Vec<(String, String)> = present
         .iter()
-        .map(|id| (members.name_of(Some(*id)), members.member(*id).map(|m| m.position.clone()).unwrap_or_default()))
+        .map(|id| (members.full_name(Some(*id)), members.member(*id).map(|m| m.position.clone()).unwrap_or_default()))
         .collect();
     people.sort_by_key(|(n, _)| n.to_lowercase().replace('ё', "е"));
     people
@@ -138,7 +139,7 @@ pub fn extract(head: &Letterhead, members: &AssociationDoc, p: &Protocol) -> Pap
             vec![
                 Cell::new((n + 1).to_string()),
                 Cell::new(d.text.as_str()),
-                Cell::new(if d.responsible.is_some() { members.name_of(d.responsible) } else { String::new() }),
+                Cell::new(if d.responsible.is_some() { members.full_name(d.responsible) } else { String::new() }),
                 Cell::new(d.deadline.map(|d| d.to_string()).unwrap_or_default()),
             ]
         })
