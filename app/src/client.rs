@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use futures_channel::oneshot;
 use js_sys::Uint8Array;
 use leptos::prelude::*;
-use shared::link::{self, FromEngine, Heads, Open, Start, ToEngine};
+use shared::link::{self, FromEngine, Heads, HistoryLine, Open, Start, ToEngine};
 use shared::{Change, DocumentId};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -17,11 +17,15 @@ use web_sys::{MessageEvent, Worker};
 
 use crate::ui::Ui;
 
-/// The engine's worker, and the changes waiting for its answer.
+/// Where the engine's answer to one question goes.
+type Answer<T> = oneshot::Sender<Result<T, String>>;
+
+/// The engine's worker, and the changes and questions waiting for its answer.
 struct Engine {
     worker: Worker,
     next_ticket: Cell<u32>,
-    waiting: RefCell<HashMap<u32, oneshot::Sender<Result<(), String>>>>,
+    waiting: RefCell<HashMap<u32, Answer<()>>>,
+    histories: RefCell<HashMap<u32, Answer<Vec<HistoryLine>>>>,
 }
 
 thread_local! {
@@ -56,7 +60,12 @@ pub fn start(ui: Ui, start: Start) {
         receive(ui, message);
     }
     ENGINE.with(|e| {
-        *e.borrow_mut() = Some(Engine { worker, next_ticket: Cell::new(1), waiting: RefCell::new(HashMap::new()) });
+        *e.borrow_mut() = Some(Engine {
+            worker,
+            next_ticket: Cell::new(1),
+            waiting: RefCell::new(HashMap::new()),
+            histories: RefCell::new(HashMap::new()),
+        });
     });
     post(&ToEngine::Start(start));
 }
@@ -81,6 +90,23 @@ pub async fn change(doc: DocumentId, seen: Heads, change: Change) -> Result<(), 
     });
     let ticket = ticket.ok_or_else(|| "Записи ещё загружаются, повторите через секунду".to_owned())?;
     post(&ToEngine::Change { ticket, doc, seen, change });
+    answered.await.unwrap_or_else(|_| Err("Модуль данных не ответил; перезагрузите страницу".into()))
+}
+
+/// What happened to `record` of document `doc`, oldest first, or why it
+/// cannot be told.
+pub async fn history(doc: DocumentId, record: uuid::Uuid) -> Result<Vec<HistoryLine>, String> {
+    let (answer, answered) = oneshot::channel();
+    let ticket = ENGINE.with(|e| {
+        let e = e.borrow();
+        let engine = e.as_ref()?;
+        let ticket = engine.next_ticket.get();
+        engine.next_ticket.set(ticket.wrapping_add(1));
+        engine.histories.borrow_mut().insert(ticket, answer);
+        Some(ticket)
+    });
+    let ticket = ticket.ok_or_else(|| "Записи ещё загружаются, повторите через секунду".to_owned())?;
+    post(&ToEngine::History { ticket, doc, record });
     answered.await.unwrap_or_else(|_| Err("Модуль данных не ответил; перезагрузите страницу".into()))
 }
 
@@ -131,6 +157,12 @@ fn receive(ui: Ui, data: JsValue) {
         FromEngine::Revoked => ui.revoked.set(true),
         FromEngine::Done { ticket, result } => {
             let answer = ENGINE.with(|e| e.borrow().as_ref().and_then(|e| e.waiting.borrow_mut().remove(&ticket)));
+            if let Some(answer) = answer {
+                let _ = answer.send(result);
+            }
+        }
+        FromEngine::History { ticket, result } => {
+            let answer = ENGINE.with(|e| e.borrow().as_ref().and_then(|e| e.histories.borrow_mut().remove(&ticket)));
             if let Some(answer) = answer {
                 let _ = answer.send(result);
             }

@@ -2,6 +2,7 @@
 
 pub mod banners;
 pub mod form;
+pub mod history;
 pub mod member_card;
 pub mod records;
 pub mod sync_badge;

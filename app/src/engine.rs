@@ -11,6 +11,7 @@
 //! - [`sync`]: the connection to the server.
 
 pub mod docs;
+pub mod history;
 pub mod sync;
 
 use futures_channel::mpsc;
@@ -78,6 +79,12 @@ async fn serve(mut rx: mpsc::UnboundedReceiver<ToEngine>) {
                 let result = docs::change(doc, seen, change).await;
                 post(&FromEngine::Done { ticket, result });
             }
+            // Not awaited here: asking the server may take a while, and
+            // changes must not wait for it.
+            ToEngine::History { ticket, doc, record } => wasm_bindgen_futures::spawn_local(async move {
+                let result = history::of_record(doc, record).await;
+                post(&FromEngine::History { ticket, result });
+            }),
         }
     }
 }

@@ -279,7 +279,8 @@ impl Store {
         }
         let why = raw.error().map(|e| (e.name(), e.message()));
         let quota = why.as_ref().is_some_and(|(name, _)| name == "QuotaExceededError");
-        let detail = why.map_or_else(|| "транзакция прервана".to_owned(), |(name, message)| format!("{name}: {message}"));
+        let detail =
+            why.map_or_else(|| "транзакция прервана".to_owned(), |(name, message)| format!("{name}: {message}"));
         Err(StorageError { detail, quota })
     }
 }

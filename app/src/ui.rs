@@ -8,6 +8,7 @@ use std::future::Future;
 
 use leptos::prelude::*;
 use shared::district::DistrictYearDoc;
+use shared::history::Removed;
 use shared::link::{Heads, Notes, Records, SchoolLine, Shown, SyncStatus};
 use shared::{AcademicYear, AssociationDoc, Change, DocKind, Document, DocumentId, LibraryDoc, YearDoc};
 
@@ -56,6 +57,8 @@ pub struct Ui {
     /// Each shown document's heads: the version the screens show now (not
     /// reactive: read when a form opens or a change is made).
     pub heads: StoredValue<Seen>,
+    /// Each shown document's removed records.
+    pub removed: RwSignal<HashMap<DocumentId, Vec<Removed>>>,
     /// Every school's line in the district overview, for the chosen year.
     pub summaries: RwSignal<Vec<SchoolLine>>,
     /// The server revoked this device: it keeps its records but no longer syncs.
@@ -93,6 +96,7 @@ impl Ui {
             district_notes: RwSignal::new(Notes::new()),
             docs: RwSignal::new(Vec::new()),
             heads: StoredValue::new(Seen::new()),
+            removed: RwSignal::new(HashMap::new()),
             summaries: RwSignal::new(Vec::new()),
             revoked: RwSignal::new(false),
             sync: RwSignal::new(SyncStatus::Offline),
@@ -118,6 +122,22 @@ impl Ui {
         })
     }
 
+    /// The shown document of `kind`'s removed records in `list` (under the
+    /// record `parent`, for nested lists).
+    pub fn removed_in(self, kind: DocKind, list: &str, parent: Option<uuid::Uuid>) -> Vec<Removed> {
+        let Some(doc) = self.shown(kind) else { return Vec::new() };
+        self.removed.with(|r| {
+            r.get(&doc.id)
+                .map(|all| all.iter().filter(|r| r.list == list && r.parent == parent).cloned().collect())
+                .unwrap_or_default()
+        })
+    }
+
+    /// The id of the shown document of `kind`, once it has arrived.
+    pub fn doc_id(self, kind: DocKind) -> Option<DocumentId> {
+        untrack(|| self.shown(kind)).map(|d| d.id)
+    }
+
     /// Whether the document of `kind` is loaded and may be edited.
     pub fn can_edit(self, kind: DocKind) -> bool {
         self.shown(kind).is_some_and(|d| d.writable && !d.newer)
@@ -134,13 +154,18 @@ impl Ui {
     /// school or year no longer shown (the person moved on meanwhile) are
     /// dropped.
     pub fn receive(self, shown: Shown) {
-        let Shown { id, owner, kind, writable, heads, records } = shown;
+        let Shown { id, owner, kind, writable, heads, removed, records } = shown;
         if !self.is_current(kind, owner) {
             return;
         }
         self.heads.update_value(|h| {
             h.insert(id, heads);
         });
+        if self.removed.with_untracked(|r| r.get(&id) != Some(&removed)) {
+            self.removed.update(|r| {
+                r.insert(id, removed);
+            });
+        }
         let newer = match &records {
             Records::Association(r) => r.is_newer_layout(),
             Records::Year(r, _) => r.is_newer_layout(),

@@ -499,6 +499,11 @@ impl Access {
         Ok(())
     }
 
+    /// The name of the device `id` (whose it is), if it is known.
+    pub fn device_name(&self, id: &str) -> Option<String> {
+        self.dir().devices.get(id).map(|d| d.name.clone())
+    }
+
     /// How many devices are registered and not revoked.
     pub fn active_devices(&self) -> usize {
         self.dir().devices.values().filter(|d| d.revoked_ms.is_none()).count()

@@ -314,3 +314,40 @@ pub(crate) async fn revoke(State(state): State<AppState>, Caller(device): Caller
         .map(|()| Json(serde_json::json!({ "revoked": true })))
         .into_response()
 }
+
+/// One change of a document: who sent it to the server, and when.
+#[derive(Serialize)]
+struct AuthorView {
+    /// The change's hash, hex.
+    hash: String,
+    /// Whose device sent it, as they wrote it when joining.
+    name: String,
+    /// When the server stored it (ms since the epoch).
+    at_ms: i64,
+}
+
+/// `GET /api/documents/{id}/authors`: who sent each change of a document the
+/// caller may read, and when; the app's «История» shows it.
+pub(crate) async fn authors(State(state): State<AppState>, Caller(device): Caller, Path(id): Path<String>) -> Response {
+    let Ok(id) = id.parse::<DocumentId>() else {
+        return AccessError::Invalid("Неверный номер документа".into()).into_response();
+    };
+    if state.access.access(&device.grant, &id) == shared::Access::None {
+        return AccessError::NotFound("Документ не найден").into_response();
+    }
+    let store = state.hub.store().clone();
+    let authored = match tokio::task::spawn_blocking(move || store.authors(&id)).await {
+        Ok(Ok(authored)) => authored,
+        Ok(Err(e)) => return AccessError::Storage(e).into_response(),
+        Err(e) => return AccessError::Storage(e.into()).into_response(),
+    };
+    let list: Vec<AuthorView> = authored
+        .into_iter()
+        .map(|a| AuthorView {
+            hash: a.hash.iter().map(|b| format!("{b:02x}")).collect(),
+            name: state.access.device_name(&a.device).unwrap_or_else(|| "неизвестное устройство".into()),
+            at_ms: a.at_ms,
+        })
+        .collect();
+    Json(list).into_response()
+}

@@ -319,7 +319,7 @@ impl Connection {
                 let applied = self
                     .state
                     .hub
-                    .apply(&slot, self.id, !request && access == Access::Write, |doc| {
+                    .apply(&slot, self.id, &self.device.id, !request && access == Access::Write, |doc| {
                         session.receive_sync(document_id, doc, message)?;
                         Ok::<_, shared::Error>(session.generate(document_id, doc))
                     })

@@ -17,7 +17,7 @@ use shared::DocumentId;
 use tokio::sync::Notify;
 
 use crate::Error;
-use crate::store::Store;
+use crate::store::{Authored, Store};
 
 /// Identifies one connection inside the hub.
 pub type ConnId = u64;
@@ -133,8 +133,9 @@ impl Hub {
         self.slots.lock().expect("hub lock is never poisoned").len()
     }
 
-    /// Runs `f` on the document, writes what it changed to the store, then
-    /// tells the other subscribers.
+    /// Runs `f` on the document, writes what it changed to the store (with
+    /// `device` as the sender of each new change, now), then tells the
+    /// other subscribers.
     ///
     /// Returns `Ok(None)` without calling `f` if the document does not exist
     /// and `create` is false. If the write fails, the change is dropped from
@@ -144,6 +145,7 @@ impl Hub {
         &self,
         slot: &Slot,
         origin: ConnId,
+        device: &str,
         create: bool,
         f: impl FnOnce(&mut Automerge) -> R,
     ) -> Result<Option<R>, Error> {
@@ -170,8 +172,14 @@ impl Hub {
         // A new document's first chunk is the whole document, saved by
         // columns, which loads far faster than the same changes one by one.
         let chunk = if *chunks == 0 { doc.save() } else { doc.save_after(&before) };
+        let at_ms = crate::api::now_ms();
+        let authored = doc
+            .get_changes(&before)
+            .iter()
+            .map(|c| Authored { hash: c.hash().0, device: device.to_owned(), at_ms })
+            .collect();
         let id = slot.id;
-        match self.store.append(&id, chunk).await {
+        match self.store.append(&id, chunk, authored).await {
             Ok(count) => {
                 *chunks = count;
                 self.stored.fetch_add(1, Ordering::Relaxed);
@@ -269,8 +277,8 @@ mod tests {
         let (id, outbox) = (DocumentId::random(), Arc::new(Outbox::default()));
         let slot = hub.subscribe(id, 1, &outbox);
         // A peer's first sync brings weeks of offline changes at once.
-        hub.apply(&slot, 1, true, |doc| (0..50).for_each(|n| edit(doc, "days", n))).await.unwrap();
-        hub.apply(&slot, 1, true, |doc| edit(doc, "theme", 7)).await.unwrap();
+        hub.apply(&slot, 1, "a", true, |doc| (0..50).for_each(|n| edit(doc, "days", n))).await.unwrap();
+        hub.apply(&slot, 1, "b", true, |doc| edit(doc, "theme", 7)).await.unwrap();
         let chunks = store.load(&id).unwrap().unwrap();
         assert_eq!(chunks.len(), 2);
         assert_eq!(chunk_type(&chunks[0]), 0, "the first chunk is a saved document");
@@ -288,5 +296,13 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!((loaded, days, changes), (heads, Some(automerge::Value::from(49_i64)), 51));
+
+        // Each change is recorded with the device that sent it.
+        let authors = store.authors(&id).unwrap();
+        assert_eq!(authors.len(), 51);
+        let theme = hub.read(&slot, |doc| doc.get_changes(&[]).last().unwrap().hash().0).await.unwrap().unwrap();
+        let by: Vec<&str> = authors.iter().filter(|a| a.hash == theme).map(|a| a.device.as_str()).collect();
+        assert_eq!(by, ["b"]);
+        assert_eq!(authors.iter().filter(|a| a.device == "a").count(), 50);
     }
 }

@@ -193,6 +193,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/invitations/{id}/cancel", post(api::cancel_invitation))
         .route("/api/devices", get(api::devices))
         .route("/api/devices/{id}/revoke", post(api::revoke))
+        .route("/api/documents/{id}/authors", get(api::authors))
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics))
         .fallback_service(files)

@@ -25,14 +25,34 @@ const SET_ASIDE: TableDefinition<(&[u8], u64), &[u8]> = TableDefinition::new("se
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 /// Districts, schools, invitations and devices, keyed by (kind, key), as JSON.
 const DIRECTORY: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("directory");
+/// Who sent each stored change and when, keyed by (document id bytes,
+/// change hash): the time (ms since the epoch, 8 bytes little-endian)
+/// followed by the device id. Written in the transaction that stores the
+/// change; compaction leaves it alone.
+const AUTHORS: TableDefinition<(&[u8], &[u8]), &[u8]> = TableDefinition::new("authors");
+
+/// Which device sent a change to the server, and when it was stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authored {
+    /// The change's hash.
+    pub hash: [u8; 32],
+    /// The device that sent it.
+    pub device: String,
+    /// When the server stored it (ms since the epoch).
+    pub at_ms: i64,
+}
 
 /// Where documents live. Every write is durable when it returns `Ok`.
 pub trait Store: Send + Sync + 'static {
     /// The chunks of a document in order, or `None` if it was never stored.
     fn load(&self, id: &DocumentId) -> Result<Option<Vec<Vec<u8>>>, Error>;
-    /// Appends a chunk; resolves, once it is durable, to how many chunks
-    /// the document now has.
-    fn append(&self, id: &DocumentId, chunk: Vec<u8>) -> Appending;
+    /// Appends a chunk holding the changes `authored` lists (with who sent
+    /// them), in one transaction; resolves, once it is durable, to how many
+    /// chunks the document now has.
+    fn append(&self, id: &DocumentId, chunk: Vec<u8>, authored: Vec<Authored>) -> Appending;
+    /// Who sent each of a document's changes and when, as far as recorded
+    /// (changes stored before the server kept this are not listed).
+    fn authors(&self, id: &DocumentId) -> Result<Vec<Authored>, Error>;
     /// Replaces all chunks of a document with one snapshot; resolves,
     /// once that is durable, to the document's chunk count (one).
     fn compact(&self, id: &DocumentId, snapshot: Vec<u8>) -> Appending;
@@ -86,6 +106,7 @@ pub struct RedbStore {
 struct Write {
     id: DocumentId,
     chunk: Vec<u8>,
+    authored: Vec<Authored>,
     kind: WriteKind,
     done: oneshot::Sender<Result<usize, Arc<Error>>>,
 }
@@ -147,6 +168,7 @@ impl RedbStore {
         txn.open_table(META)?;
         txn.open_table(DIRECTORY)?;
         txn.open_table(SET_ASIDE)?;
+        txn.open_table(AUTHORS)?;
         txn.commit()?;
         Ok(Self::over(db))
     }
@@ -195,12 +217,12 @@ impl RedbStore {
     }
 
     /// Hands a write to the writer thread.
-    fn write(&self, id: &DocumentId, chunk: Vec<u8>, kind: WriteKind) -> Appending {
+    fn write(&self, id: &DocumentId, chunk: Vec<u8>, authored: Vec<Authored>, kind: WriteKind) -> Appending {
         let (done, outcome) = oneshot::channel();
         if let Some(writes) = &self.writes {
             // A send fails only when the writer is gone; the dropped `done`
             // then tells the caller.
-            let _ = writes.send(Write { id: *id, chunk, kind, done });
+            let _ = writes.send(Write { id: *id, chunk, authored, kind, done });
         }
         Appending(outcome)
     }
@@ -223,7 +245,13 @@ fn write_batch(db: &Database, batch: &[Write]) -> Result<Vec<usize>, Error> {
     let mut counts = Vec::with_capacity(batch.len());
     {
         let mut table = txn.open_table(CHUNKS)?;
-        for Write { id, chunk, kind, .. } in batch {
+        let mut authors = txn.open_table(AUTHORS)?;
+        for Write { id, chunk, authored, kind, .. } in batch {
+            for a in authored {
+                let mut value = a.at_ms.to_le_bytes().to_vec();
+                value.extend_from_slice(a.device.as_bytes());
+                authors.insert((&id.as_bytes()[..], &a.hash[..]), value.as_slice())?;
+            }
             let next = match table.range(doc_range(id))?.next_back() {
                 Some(last) => last?.0.value().1 + 1,
                 None => 0,
@@ -258,12 +286,41 @@ impl Store for RedbStore {
         Ok((!chunks.is_empty()).then_some(chunks))
     }
 
-    fn append(&self, id: &DocumentId, chunk: Vec<u8>) -> Appending {
-        self.write(id, chunk, WriteKind::Append)
+    fn append(&self, id: &DocumentId, chunk: Vec<u8>, authored: Vec<Authored>) -> Appending {
+        self.write(id, chunk, authored, WriteKind::Append)
+    }
+
+    fn authors(&self, id: &DocumentId) -> Result<Vec<Authored>, Error> {
+        let txn = self.db.begin_read()?;
+        // Stores from before this table know no authors.
+        let table = match txn.open_table(AUTHORS) {
+            Ok(table) => table,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(e.into()),
+        };
+        let doc = &id.as_bytes()[..];
+        let mut out = Vec::new();
+        for entry in table.range((doc, &[][..])..)? {
+            let (key, value) = entry?;
+            let (d, hash) = key.value();
+            if d != doc {
+                break;
+            }
+            let value = value.value();
+            let (Ok(hash), Some((at, device))) = (<[u8; 32]>::try_from(hash), value.split_first_chunk::<8>()) else {
+                continue;
+            };
+            out.push(Authored {
+                hash,
+                device: String::from_utf8_lossy(device).into_owned(),
+                at_ms: i64::from_le_bytes(*at),
+            });
+        }
+        Ok(out)
     }
 
     fn compact(&self, id: &DocumentId, snapshot: Vec<u8>) -> Appending {
-        self.write(id, snapshot, WriteKind::Compact)
+        self.write(id, snapshot, Vec::new(), WriteKind::Compact)
     }
 
     fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, Error> {
@@ -364,6 +421,13 @@ impl Store for RedbStore {
                     set_aside.insert(key.value(), value.value())?;
                 }
             }
+            let mut authors = write.open_table(AUTHORS)?;
+            if let Ok(table) = txn.open_table(AUTHORS) {
+                for entry in table.iter()? {
+                    let (key, value) = entry?;
+                    authors.insert(key.value(), value.value())?;
+                }
+            }
         }
         write.commit()?;
         drop(copy);
@@ -429,9 +493,9 @@ mod tests {
         {
             let store = RedbStore::open(dir.path()).unwrap();
             assert_eq!(store.load(&id).unwrap(), None);
-            assert_eq!(store.append(&id, b"one".to_vec()).wait().unwrap(), 1);
-            store.append(&other, b"x".to_vec()).wait().unwrap();
-            assert_eq!(store.append(&id, b"two".to_vec()).wait().unwrap(), 2);
+            assert_eq!(store.append(&id, b"one".to_vec(), Vec::new()).wait().unwrap(), 1);
+            store.append(&other, b"x".to_vec(), Vec::new()).wait().unwrap();
+            assert_eq!(store.append(&id, b"two".to_vec(), Vec::new()).wait().unwrap(), 2);
         }
         let store = RedbStore::open(dir.path()).unwrap();
         assert_eq!(store.load(&id).unwrap().unwrap(), vec![b"one".to_vec(), b"two".to_vec()]);
@@ -448,7 +512,7 @@ mod tests {
                 let (store, id) = (store.clone(), ids[t % 4]);
                 std::thread::spawn(move || {
                     (0..20)
-                        .map(|n| store.append(&id, format!("{t}:{n}").into_bytes()).wait().unwrap())
+                        .map(|n| store.append(&id, format!("{t}:{n}").into_bytes(), Vec::new()).wait().unwrap())
                         .collect::<Vec<_>>()
                 })
             })
@@ -488,10 +552,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = RedbStore::open(dir.path()).unwrap();
         let id = DocumentId::random();
-        store.append(&id, b"a".to_vec()).wait().unwrap();
-        store.append(&id, b"b".to_vec()).wait().unwrap();
+        store.append(&id, b"a".to_vec(), Vec::new()).wait().unwrap();
+        store.append(&id, b"b".to_vec(), Vec::new()).wait().unwrap();
         assert_eq!(store.compact(&id, b"ab".to_vec()).wait().unwrap(), 1);
-        assert_eq!(store.append(&id, b"c".to_vec()).wait().unwrap(), 2);
+        assert_eq!(store.append(&id, b"c".to_vec(), Vec::new()).wait().unwrap(), 2);
         assert_eq!(store.load(&id).unwrap().unwrap(), vec![b"ab".to_vec(), b"c".to_vec()]);
     }
 
@@ -501,11 +565,16 @@ mod tests {
         let store = RedbStore::open(dir.path()).unwrap();
         let (id, other) = (DocumentId::random(), DocumentId::random());
         for chunk in [b"a", b"b", b"c"] {
-            store.append(&id, chunk.to_vec()).wait().unwrap();
+            store.append(&id, chunk.to_vec(), Vec::new()).wait().unwrap();
         }
-        store.append(&other, b"x".to_vec()).wait().unwrap();
-        let write =
-            |id: DocumentId, chunk: &[u8], kind| Write { id, chunk: chunk.to_vec(), kind, done: oneshot::channel().0 };
+        store.append(&other, b"x".to_vec(), Vec::new()).wait().unwrap();
+        let write = |id: DocumentId, chunk: &[u8], kind| Write {
+            id,
+            chunk: chunk.to_vec(),
+            authored: Vec::new(),
+            kind,
+            done: oneshot::channel().0,
+        };
         // The batch the writer thread would make of these, written directly.
         let batch = [
             write(id, b"abc", WriteKind::Compact),
@@ -529,13 +598,13 @@ mod tests {
         let out = dir.path().join("backup.redb");
         {
             let store = RedbStore::open(&dir.path().join("live")).unwrap();
-            store.append(&id, b"one".to_vec()).wait().unwrap();
-            store.append(&id, b"two".to_vec()).wait().unwrap();
+            store.append(&id, b"one".to_vec(), Vec::new()).wait().unwrap();
+            store.append(&id, b"two".to_vec(), Vec::new()).wait().unwrap();
             store.set_meta("storage_id", b"s").unwrap();
             store.put_entries(&[("device", "a", b"1".to_vec())]).unwrap();
             let summary = store.backup_to(&out).unwrap();
             assert_eq!(summary, BackupSummary { documents: 1, chunks: 2, directory_entries: 1 });
-            store.append(&id, b"after the backup".to_vec()).wait().unwrap();
+            store.append(&id, b"after the backup".to_vec(), Vec::new()).wait().unwrap();
             // The live store is locked: restoring over it is refused.
             assert!(restore(&dir.path().join("live"), &out).is_err());
         }

@@ -61,7 +61,7 @@ impl Relay for RealHub {
         let session = &mut links[from].server;
         let applied = self
             .runtime
-            .block_on(self.hub.apply(&slot, conn, !request, |doc| {
+            .block_on(self.hub.apply(&slot, conn, "peer", !request, |doc| {
                 session.receive_sync(id, doc, message)?;
                 Ok::<_, shared::Error>(session.generate(id, doc))
             }))

@@ -42,7 +42,7 @@ async fn a_damaged_chunk_costs_only_itself_and_peers_restore_it() {
     {
         let store = RedbStore::open(dir.path()).unwrap();
         for chunk in [&first, &second, &third] {
-            store.append(&id, chunk.to_vec()).await.unwrap();
+            store.append(&id, chunk.to_vec(), Vec::new()).await.unwrap();
         }
     }
 
@@ -56,7 +56,7 @@ async fn a_damaged_chunk_costs_only_itself_and_peers_restore_it() {
     for _ in 0..10 {
         let to_server = client.sync().generate_sync_message(&mut ours);
         let to_client = hub
-            .apply(&slot, 1, true, |doc| {
+            .apply(&slot, 1, "peer", true, |doc| {
                 if let Some(m) = to_server.clone() {
                     doc.receive_sync_message(&mut theirs, m).unwrap();
                 }
@@ -95,13 +95,13 @@ async fn a_chunk_that_failed_to_load_is_set_aside_before_a_compaction() {
     let end = damaged.len();
     damaged[end - 8..].iter_mut().for_each(|b| *b = !*b);
     let store: Arc<dyn Store> = Arc::new(RedbStore::open(dir.path()).unwrap());
-    store.append(&id, first).await.unwrap();
-    store.append(&id, damaged.clone()).await.unwrap();
+    store.append(&id, first, Vec::new()).await.unwrap();
+    store.append(&id, damaged.clone(), Vec::new()).await.unwrap();
 
     let hub = Hub::new(store.clone());
     let slot = hub.subscribe(id, 1, &Arc::new(Outbox::default()));
     for n in 0..70_i64 {
-        hub.apply(&slot, 1, true, |doc| {
+        hub.apply(&slot, 1, "peer", true, |doc| {
             let mut tx = doc.transaction();
             tx.put(ROOT, "n", n).unwrap();
             tx.commit();

@@ -112,6 +112,8 @@ pub enum Change {
     Consultation(Edit<ConsultationFields>),
     /// A mentoring pair (district year).
     Mentoring(Edit<MentoringFields>),
+    /// A removed record of any list brought back (see [`crate::history::restore`]).
+    Restore(Uuid),
     /// The head's words under a section of the yearly analysis (year or
     /// district year).
     AnalysisNote {
@@ -156,6 +158,11 @@ impl Change {
             (Self::Mentoring(e), DistrictYear(_)) => DistrictYearDoc::edit_mentoring(doc, e, now_ms).map(drop),
             (Self::AnalysisNote { section, text }, Year(_) | DistrictYear(_)) => {
                 set_analysis_note(doc, &section, &text, now_ms)
+            }
+            (Self::Restore(id), _) => {
+                crate::history::restore(doc, id)?;
+                doc.commit_with(automerge::transaction::CommitOptions::default().with_time(now_ms));
+                Ok(())
             }
             (_, kind) => Err(Error::NotInDocument(kind)),
         }

@@ -50,6 +50,7 @@ pub mod form;
 #[cfg(test)]
 mod fuzz;
 pub mod guard;
+pub mod history;
 pub mod kopilka;
 mod lenient;
 pub mod library;

@@ -14,7 +14,10 @@ use std::collections::BTreeMap;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use uuid::Uuid;
+
 use crate::district::DistrictYearDoc;
+use crate::history::{Entry, Removed};
 use crate::overview::SchoolSummary;
 use crate::{AcademicYear, AssociationDoc, Change, DocKind, DocumentId, Error, LibraryDoc, YearDoc};
 
@@ -37,6 +40,15 @@ pub enum ToEngine {
         seen: Heads,
         /// What the person did.
         change: Change,
+    },
+    /// What happened to a record, answered by [`FromEngine::History`].
+    History {
+        /// Matches the answer to the question.
+        ticket: u32,
+        /// The document.
+        doc: DocumentId,
+        /// The record.
+        record: Uuid,
     },
 }
 
@@ -112,6 +124,26 @@ pub enum FromEngine {
         /// `Err` holds the sentence to show.
         result: Result<(), String>,
     },
+    /// The answer to [`ToEngine::History`]: oldest first, or why not.
+    History {
+        /// The question's ticket.
+        ticket: u32,
+        /// `Err` holds the sentence to show.
+        result: Result<Vec<HistoryLine>, String>,
+    },
+}
+
+/// One change of a record in «История»: what it did, and who sent it to
+/// the server and when (unknown until the server has it, or for changes
+/// stored before the server kept this).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryLine {
+    /// What the change did.
+    pub entry: Entry,
+    /// Whose device sent it, as they wrote it when joining.
+    pub who: Option<String>,
+    /// When the server stored it (ms since the epoch).
+    pub stored_ms: Option<i64>,
 }
 
 /// A document the screens show.
@@ -127,6 +159,8 @@ pub struct Shown {
     pub writable: bool,
     /// Its heads: the version of the records below.
     pub heads: Heads,
+    /// Its removed records, which every list offers to bring back.
+    pub removed: Vec<Removed>,
     /// Its records.
     pub records: Records,
 }
@@ -228,6 +262,12 @@ mod tests {
                 kind,
                 writable: true,
                 heads: vec![[7; 32]],
+                removed: vec![crate::history::Removed {
+                    id: uuid::Uuid::new_v4(),
+                    list: "protocols".into(),
+                    parent: None,
+                    title: "Протокол".into(),
+                }],
                 records,
             })));
         }

@@ -134,7 +134,8 @@ fn every_document_of_a_year_opens_in_libreoffice_with_its_fields_in_order() {
         ],
     );
 
-    let (text, _) = open_in_office(&lists::member_list(&school, &a, y.academic_year(), y.academic_year().last_day()), dir.path());
+    let (text, _) =
+        open_in_office(&lists::member_list(&school, &a, y.academic_year(), y.academic_year().last_day()), dir.path());
     assert_in_order(
         &text,
         &[

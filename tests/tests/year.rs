@@ -327,3 +327,56 @@ async fn records_from_a_newer_version_are_shown_read_only_and_left_alone() {
     assert_eq!(stored.get_heads(), heads, "nobody wrote into the newer document");
     browser.quit().await;
 }
+
+/// A member removes a protocol on her device. The head sees it among the
+/// removed records, with who removed it and when (the server recorded which
+/// device sent the change), brings it back, and both devices show it again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_head_sees_who_removed_a_protocol_and_restores_it() {
+    let _one_browser_at_a_time = exclusive().await;
+    let dir = TempDir::new().unwrap();
+    let server = Server::start(dir.path()).await;
+    let (_, head_device) = server.heads().await;
+    let head = Browser::launch(&dir.path().join("head")).await;
+    let code = head_device.invite(&server, "school_head", Some(head_device.school())).await;
+    head.join(&server, &code, "Иванова Мария Петровна").await;
+    head.open(&server.url()).await;
+    let member = Browser::launch(&dir.path().join("member")).await;
+    member.join_member(&server, &head_device).await;
+
+    head.go("protocols").await;
+    head.click_css("[data-testid=protocols] [data-testid=add]").await;
+    head.save("[data-testid=add-form]", &[("theme", "Организация работы на год")]).await;
+    head.wait_text("[data-testid=protocol-title]", "Протокол № 1").await;
+    member.go("protocols").await;
+    member.wait_text("[data-testid=protocol-title]", "Протокол № 1").await;
+    let day_of_removal = today();
+    member.click_css("[data-testid=protocols-row] [data-testid=remove]").await;
+    member.click_css("[data-testid=protocols-row] [data-testid=confirm-remove]").await;
+    member.wait_text("[data-testid=protocols] .muted", "Протоколов пока нет").await;
+
+    head.wait_text("[data-testid=removed-protocols] [data-testid=show-removed]", "Удалённые записи (1)").await;
+    head.click_css("[data-testid=removed-protocols] [data-testid=show-removed]").await;
+    let title = head.wait_text("[data-testid=removed-title]", "Организация работы").await;
+    assert_eq!(title, "Организация работы на год");
+    head.click_css("[data-testid=removed-row] [data-testid=history]").await;
+    let removal = head.wait_text("[data-testid=removed-row] [data-testid=history-line]", "удалено").await;
+    assert!(removal.contains("Учитель школы"), "who removed it: {removal}");
+    let created = head.wait_text("[data-testid=removed-row] [data-testid=history-line]", "создано").await;
+    assert!(created.contains("Иванова Мария Петровна"), "who wrote it: {created}");
+    let days = [day_of_removal.to_string(), today().to_string()];
+    assert!(days.iter().any(|d| removal.starts_with(d.as_str())), "when: {removal}");
+
+    head.click_css("[data-testid=removed-row] [data-testid=restore]").await;
+    for browser in [&head, &member] {
+        browser.wait_text("[data-testid=protocol-title]", "Протокол № 1").await;
+        eventually("no removed protocols left", || async {
+            browser.text_of("[data-testid=removed-protocols]").await.is_none().then_some(())
+        })
+        .await;
+    }
+    head.click_css("[data-testid=protocols-row] [data-testid=history]").await;
+    head.wait_text("[data-testid=protocols-row] [data-testid=history-line]", "восстановлено").await;
+    head.quit().await;
+    member.quit().await;
+}

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::clock::today;
 use crate::components::form::{RecordForm, RemoveButton, error_line, then_close};
+use crate::components::history::HistoryButton;
 use crate::pages::members::{member_form_fields, save_member};
 use crate::ui::{Ui, edit_showing};
 
@@ -52,6 +53,7 @@ pub fn MemberCard(id: Uuid) -> impl IntoView {
                                     <RemoveButton on_remove=remove question="Удалить из списка?" testid="remove-member" />
                                 </div>
                             </Show>
+                            <HistoryButton kind=Signal::stored(DocKind::Association) id />
                             {error_line(error)}
                         </div>
                     }

@@ -13,6 +13,7 @@ use shared::{Change, DocKind, FieldErrors, Values};
 use uuid::Uuid;
 
 use crate::components::form::{FieldSpec, RecordForm, RemoveButton, Saving, error_line, keep, then_close};
+use crate::components::history::{HistoryButton, RemovedList};
 use crate::ui::{Ui, edit, show_outcome};
 
 /// A change under way: done once the device has kept it, or why not.
@@ -67,6 +68,13 @@ pub struct RecordsSpec {
     pub remove: Remove,
     /// The card's contents.
     pub render: Rc<dyn Fn(Uuid) -> AnyView>,
+    /// The document the records are in.
+    pub kind: Signal<DocKind>,
+    /// The list's key in the document (`protocols`, `plan`, …), for its
+    /// removed records.
+    pub list: &'static str,
+    /// The record whose list this is (a protocol's agenda), if any.
+    pub parent: Option<Uuid>,
 }
 
 type Spec = StoredValue<RecordsSpec, LocalStorage>;
@@ -76,6 +84,7 @@ pub fn records(spec: RecordsSpec) -> impl IntoView {
     let adding = RwSignal::new(false);
     let (writable, ids, title, add_label, testid, empty) =
         (spec.writable, spec.ids, spec.title, spec.add_label, spec.testid, spec.empty);
+    let (kind, list, parent) = (spec.kind, spec.list, spec.parent);
     let spec: Spec = StoredValue::new_local(spec);
     let add_form = move || {
         view! {
@@ -105,6 +114,7 @@ pub fn records(spec: RecordsSpec) -> impl IntoView {
                     </For>
                 </ul>
             </Show>
+            <RemovedList kind list parent writable />
         </section>
     }
 }
@@ -126,6 +136,7 @@ fn card(spec: Spec, id: Uuid, writable: Signal<bool>, testid: &'static str) -> i
                                 <RemoveButton on_remove=remove />
                             </div>
                         </Show>
+                        <HistoryButton kind=spec.with_value(|s| s.kind) id />
                         {error_line(error)}
                     }
                 }

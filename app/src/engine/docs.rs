@@ -143,8 +143,17 @@ pub fn repos() -> Vec<Rc<Repo>> {
 }
 
 /// The open document `id`.
-fn repo_by_id(id: DocumentId) -> Option<Rc<Repo>> {
+pub fn repo_by_id(id: DocumentId) -> Option<Rc<Repo>> {
     REPOS.with(|r| r.borrow().iter().find(|r| r.id == id).cloned())
+}
+
+/// The members' names of the school `owner` (none for the district), for
+/// fields that name a member.
+pub fn names_for(owner: DocumentId) -> HashMap<uuid::Uuid, String> {
+    repo_of(DocKind::Association, owner)
+        .and_then(|r| r.records::<AssociationDoc>().ok())
+        .map(|a| a.members.iter().map(|m| (m.id, m.full_name.clone())).collect())
+        .unwrap_or_default()
 }
 
 /// The open document of `kind` belonging to `owner`.
@@ -612,6 +621,7 @@ impl Repo {
                 kind: self.kind,
                 writable: self.writable,
                 heads: self.heads().into_iter().map(|h| h.0).collect(),
+                removed: shared::history::removed(&mut self.doc.borrow_mut()),
                 records,
             }))),
             Err(e) => post(&FromEngine::Fatal(format!("Записи не читаются: {e}"))),

@@ -33,10 +33,33 @@ enum Input {
     Saved,
 }
 
+thread_local! {
+    /// This device, as the page started the engine with it.
+    static DEVICE: std::cell::RefCell<Option<Start>> = const { std::cell::RefCell::new(None) };
+}
+
 /// Starts syncing the open documents with the server that served the app,
 /// as the device `start` describes; documents opened later join in.
 pub fn start(start: Start) {
+    DEVICE.with(|d| *d.borrow_mut() = Some(start.clone()));
     wasm_bindgen_futures::spawn_local(run(start));
+}
+
+/// Asks the server for `path` (`/api/…`) as this device; the answer's
+/// body, or `None` when there is no device, no connection or no success.
+pub async fn get_api(path: &str) -> Option<String> {
+    let start = DEVICE.with(|d| d.borrow().clone())?;
+    let init = web_sys::RequestInit::new();
+    let headers = web_sys::Headers::new().ok()?;
+    headers.set("Authorization", &format!("Bearer {}", start.token)).ok()?;
+    init.set_headers(&headers);
+    let request = web_sys::Request::new_with_str_and_init(&format!("{}{path}", start.origin), &init).ok()?;
+    let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+    let response: web_sys::Response = JsFuture::from(scope.fetch_with_request(&request)).await.ok()?.dyn_into().ok()?;
+    if !response.ok() {
+        return None;
+    }
+    JsFuture::from(response.text().ok()?).await.ok()?.as_string()
 }
 
 /// The sync endpoint with the device's token in the URL (where a standard

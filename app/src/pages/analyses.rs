@@ -24,6 +24,9 @@ pub fn AnalysesPage() -> impl IntoView {
     );
     let spec = RecordsSpec {
         title: "Аналитические материалы",
+        kind: Signal::derive(move || year_kind(ui)),
+        list: "analyses",
+        parent: None,
         add_label: "Добавить анализ",
         testid: "analyses",
         empty: "Анализов пока нет.",

@@ -20,6 +20,9 @@ pub fn KopilkaPage() -> impl IntoView {
     let (save, remove) = list_edits(ui, || DocKind::Library, |_, v| MaterialFields::validate(v), Change::Material);
     let spec = RecordsSpec {
         title: "Методическая копилка",
+        kind: Signal::derive(|| DocKind::Library),
+        list: "materials",
+        parent: None,
         add_label: "Добавить материал",
         testid: "kopilka",
         empty: "Ничего не найдено.",

@@ -6,6 +6,7 @@ use shared::{Category, Change, DocKind, Education, MemberFields, Values};
 
 use crate::clock::today;
 use crate::components::form::{FieldSpec, RecordForm, Saving, check, date, keep, member, select, text, then_close};
+use crate::components::history::RemovedList;
 use crate::components::member_card::MemberCard;
 use crate::pages::school_paper;
 use crate::print::PaperActions;
@@ -84,6 +85,12 @@ pub fn MembersPage() -> impl IntoView {
                     </ul>
                 </Show>
             </Show>
+            <RemovedList
+                kind=Signal::stored(DocKind::Association)
+                list="members"
+                parent=None
+                writable=Signal::derive(writable)
+            />
         </section>
     }
 }

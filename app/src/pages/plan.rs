@@ -96,6 +96,9 @@ pub fn plan_page<D: PlanDoc + Clone + Send + Sync + 'static>(of: PlanOf<D>) -> i
     );
     let spec = RecordsSpec {
         title: of.title,
+        kind: Signal::derive(move || (of.kind)(ui)),
+        list: "plan",
+        parent: None,
         add_label: "Добавить в план",
         testid: "plan",
         empty: "В плане пока ничего нет.",

@@ -25,6 +25,9 @@ pub fn ProtocolsPage() -> impl IntoView {
         list_edits(ui, move || year_kind(ui), move |id, v| validate_header(ui, id, v), Change::Protocol);
     let spec = RecordsSpec {
         title: "Протоколы заседаний",
+        kind: Signal::derive(move || year_kind(ui)),
+        list: "protocols",
+        parent: None,
         add_label: "Новый протокол",
         testid: "protocols",
         empty: "Протоколов пока нет.",
@@ -182,6 +185,9 @@ fn agenda(ui: Ui, protocol: Uuid, writable: Signal<bool>) -> impl IntoView {
     );
     records(RecordsSpec {
         title: "Повестка дня",
+        kind: Signal::derive(move || year_kind(ui)),
+        list: "agenda",
+        parent: Some(protocol),
         add_label: "Добавить вопрос",
         testid: "agenda",
         empty: "Вопросов пока нет.",
@@ -236,6 +242,9 @@ fn decisions(ui: Ui, protocol: Uuid, meeting: shared::Date, writable: Signal<boo
     );
     records(RecordsSpec {
         title: "Решения",
+        kind: Signal::derive(move || year_kind(ui)),
+        list: "decisions",
+        parent: Some(protocol),
         add_label: "Добавить решение",
         testid: "decisions",
         empty: "Решений пока нет.",

@@ -25,6 +25,9 @@ pub fn RegulationsPage() -> impl IntoView {
     let (save, remove) = list_edits(ui, || DocKind::Library, |_, v| RegulationFields::validate(v), Change::Regulation);
     let spec = RecordsSpec {
         title: "Нормативные и инструктивные документы",
+        kind: Signal::derive(|| DocKind::Library),
+        list: "regulations",
+        parent: None,
         add_label: "Добавить документ",
         testid: "regulations",
         empty: "Документов пока нет.",

@@ -49,6 +49,9 @@ impl<F: 'static> RmoList<F> {
         let render = self.render;
         records(RecordsSpec {
             title: self.title,
+            kind: Signal::derive(move || district_kind(ui)),
+            list: self.testid,
+            parent: None,
             add_label: self.add_label,
             testid: self.testid,
             empty: self.empty,

@@ -1,0 +1,399 @@
+//! What happened to one record, change by change, read from automerge's own
+//! history: «История» in the app, and the removed records with their
+//! «Восстановить».
+//!
+//! Every record in every document has the same shape (see
+//! [`crate::record`]): a map with its `id`, its `life` (edits and removals)
+//! and its fields. So a record is found by its id wherever its list is, the
+//! changes that touched it are those with operations on its map or on the
+//! objects inside it, and whether a change removed or restored it is read
+//! from its `life` before and after. Who sent each change is not in the
+//! document: the server records it ([`Entry::hash`] is what it is looked up
+//! by).
+
+use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::Error;
+
+/// What a change did to the record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Happened {
+    /// Made it.
+    Created,
+    /// Changed some of its fields.
+    Changed,
+    /// Took it off its list.
+    Removed,
+    /// Brought it back.
+    Restored,
+}
+
+impl Happened {
+    /// The words in «История».
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Created => "создано",
+            Self::Changed => "изменено",
+            Self::Removed => "удалено",
+            Self::Restored => "восстановлено",
+        }
+    }
+}
+
+/// One change of a record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// The change's hash, by which the server knows who sent it.
+    pub hash: [u8; 32],
+    /// When the device that made it says it was made (ms since the epoch).
+    pub made_ms: i64,
+    /// What it did.
+    pub happened: Happened,
+    /// The fields it set, as (label, value after the change).
+    pub fields: Vec<(String, String)>,
+}
+
+/// A record taken off its list, as the list of removed records shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Removed {
+    /// The record.
+    pub id: Uuid,
+    /// The list it is in (`members`, `protocols`, `plan`, …).
+    pub list: String,
+    /// The record whose list it is in (a protocol's agenda item's
+    /// protocol), if any.
+    pub parent: Option<Uuid>,
+    /// Its name, title or first words.
+    pub title: String,
+}
+
+/// The record `id`'s history, oldest first. `name` names the member a
+/// field refers to (chair, responsible, …).
+pub fn of_record(doc: &mut AutoCommit, id: Uuid, name: &dyn Fn(Uuid) -> Option<String>) -> Vec<Entry> {
+    let Some(record) = find(doc, &ROOT, id) else { return Vec::new() };
+    // Every object inside the record, by the field it belongs to.
+    let mut inside: Vec<(String, String)> = Vec::new();
+    for (field, obj) in children(doc, &record) {
+        collect(doc, &obj, &field, &mut inside);
+    }
+    let record_key = record.to_string();
+    let mut entries = Vec::new();
+    for change in doc.get_changes(&[]) {
+        let decoded = change.decode();
+        let mut created = false;
+        let mut touched: Vec<String> = Vec::new();
+        for op in &decoded.operations {
+            let obj = op.obj.to_string();
+            let field = if obj == record_key {
+                match &op.key {
+                    automerge::legacy::Key::Map(k) => k.to_string(),
+                    automerge::legacy::Key::Seq(_) => continue,
+                }
+            } else if let Some((_, field)) = inside.iter().find(|(o, _)| *o == obj) {
+                field.clone()
+            } else {
+                continue;
+            };
+            created |= field == "id";
+            if !touched.contains(&field) {
+                touched.push(field);
+            }
+        }
+        if touched.is_empty() {
+            continue;
+        }
+        let after = [change.hash()];
+        let happened = if created {
+            Happened::Created
+        } else {
+            match (active_at(doc, &record, change.deps()), active_at(doc, &record, &after)) {
+                (true, false) => Happened::Removed,
+                (false, true) => Happened::Restored,
+                _ => Happened::Changed,
+            }
+        };
+        let fields = touched
+            .iter()
+            .filter(|f| !matches!(f.as_str(), "id" | "life"))
+            .filter_map(|f| {
+                let value = value_at(doc, &record, f, &after, name);
+                (!(created && value.is_empty())).then(|| (label(f).to_owned(), value))
+            })
+            .collect();
+        entries.push(Entry { hash: change.hash().0, made_ms: change.timestamp(), happened, fields });
+    }
+    entries
+}
+
+/// Every removed record of the document, in document order.
+pub fn removed(doc: &mut AutoCommit) -> Vec<Removed> {
+    let heads = doc.get_heads();
+    let mut out = Vec::new();
+    removed_in(doc, &ROOT, "", None, &heads, &mut out);
+    out
+}
+
+/// Brings the removed record `id` back: its revision is raised past its
+/// latest removal (the same as an edit made without seeing the removal, see
+/// [`crate::record::Life`]). Restoring a record on its list writes nothing.
+pub fn restore(doc: &mut AutoCommit, id: Uuid) -> Result<(), Error> {
+    use automerge::transaction::Transactable;
+    let record = find(doc, &ROOT, id).ok_or(Error::NotFound(id))?;
+    let heads = doc.get_heads();
+    let Some((revision, latest)) = life_at(doc, &record, &heads) else { return Err(Error::NotFound(id)) };
+    if latest.is_none_or(|at| revision > at) {
+        return Ok(());
+    }
+    let Some((Value::Object(ObjType::Map), life)) = doc.get(&record, "life")? else { return Err(Error::NotFound(id)) };
+    doc.increment(&life, "revision", latest.unwrap_or(revision) - revision + 1)?;
+    Ok(())
+}
+
+/// The map of the record `id` under `obj`, searched depth first.
+fn find(doc: &AutoCommit, obj: &ObjId, id: Uuid) -> Option<ObjId> {
+    if is_record(doc, obj, id) {
+        return Some(obj.clone());
+    }
+    children(doc, obj).into_iter().find_map(|(_, child)| find(doc, &child, id))
+}
+
+fn is_record(doc: &AutoCommit, obj: &ObjId, id: Uuid) -> bool {
+    matches!(doc.get(obj, "id"), Ok(Some((Value::Scalar(s), _))) if matches!(s.as_ref(), ScalarValue::Bytes(b) if b.as_slice() == id.as_bytes()))
+}
+
+/// The record's id, if `obj` is a record.
+fn record_id(doc: &AutoCommit, obj: &ObjId) -> Option<Uuid> {
+    match doc.get(obj, "id").ok()?? {
+        (Value::Scalar(s), _) => match s.as_ref() {
+            ScalarValue::Bytes(b) => Uuid::from_slice(b).ok(),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The maps and lists directly under `obj` (texts are leaves), with the key
+/// each is under (a list's items take the list's own key from the caller).
+fn children(doc: &AutoCommit, obj: &ObjId) -> Vec<(String, ObjId)> {
+    let nested = |value: &Value| matches!(value, Value::Object(ObjType::Map | ObjType::List | ObjType::Text));
+    match doc.object_type(obj) {
+        Ok(ObjType::Map) => doc
+            .map_range(obj, ..)
+            .filter(|item| nested(&item.value.clone().into_value()))
+            .map(|item| (item.key.to_string(), item.id()))
+            .collect(),
+        Ok(ObjType::List) => doc
+            .list_range(obj, ..)
+            .filter(|item| nested(&item.value.clone().into_value()))
+            .map(|item| (String::new(), item.id()))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn collect(doc: &AutoCommit, obj: &ObjId, field: &str, into: &mut Vec<(String, String)>) {
+    into.push((obj.to_string(), field.to_owned()));
+    for (_, child) in children(doc, obj) {
+        collect(doc, &child, field, into);
+    }
+}
+
+fn removed_in(
+    doc: &AutoCommit,
+    obj: &ObjId,
+    list: &str,
+    parent: Option<Uuid>,
+    heads: &[ChangeHash],
+    out: &mut Vec<Removed>,
+) {
+    let id = record_id(doc, obj);
+    if let Some(id) = id
+        && let Some((revision, Some(latest))) = life_at(doc, obj, heads)
+        && revision <= latest
+    {
+        out.push(Removed { id, list: list.to_owned(), parent, title: title(doc, obj, heads) });
+    }
+    for (key, child) in children(doc, obj) {
+        let list = if key.is_empty() { list } else { &key };
+        removed_in(doc, &child, list, id.or(parent), heads, out);
+    }
+}
+
+/// A record's name for a list: its first filled naming field.
+fn title(doc: &AutoCommit, record: &ObjId, heads: &[ChangeHash]) -> String {
+    ["full_name", "title", "topic", "theme", "name", "text", "what"]
+        .iter()
+        .map(|f| value_at(doc, record, f, heads, &|_| None))
+        .find(|v| !v.is_empty())
+        .unwrap_or_else(|| "(без названия)".to_owned())
+}
+
+/// The record's revision and its latest removal at `heads`.
+fn life_at(doc: &AutoCommit, record: &ObjId, heads: &[ChangeHash]) -> Option<(i64, Option<i64>)> {
+    let (Value::Object(ObjType::Map), life) = doc.get_at(record, "life", heads).ok()?? else { return None };
+    let revision = match doc.get_at(&life, "revision", heads).ok()? {
+        Some((Value::Scalar(s), _)) => match s.as_ref() {
+            ScalarValue::Counter(c) => i64::from(c),
+            ScalarValue::Int(n) => *n,
+            _ => 0,
+        },
+        _ => 0,
+    };
+    let latest = match doc.get_at(&life, "removals", heads).ok()? {
+        Some((Value::Object(ObjType::List), removals)) => doc
+            .list_range_at(&removals, .., heads)
+            .filter_map(|item| match item.value.into_value() {
+                Value::Scalar(s) => match s.as_ref() {
+                    ScalarValue::Int(n) => Some(*n),
+                    ScalarValue::Uint(n) => i64::try_from(*n).ok(),
+                    _ => None,
+                },
+                Value::Object(_) => None,
+            })
+            .max(),
+        _ => None,
+    };
+    Some((revision, latest))
+}
+
+/// Whether the record is on its list at `heads` (made and not removed).
+fn active_at(doc: &AutoCommit, record: &ObjId, heads: &[ChangeHash]) -> bool {
+    life_at(doc, record, heads).is_some_and(|(revision, latest)| latest.is_none_or(|at| revision > at))
+}
+
+/// A field's value at `heads`, in words.
+fn value_at(
+    doc: &AutoCommit,
+    record: &ObjId,
+    field: &str,
+    heads: &[ChangeHash],
+    name: &dyn Fn(Uuid) -> Option<String>,
+) -> String {
+    match doc.get_at(record, field, heads) {
+        Ok(Some((Value::Object(ObjType::Text), text))) => doc.text_at(&text, heads).unwrap_or_default(),
+        Ok(Some((Value::Object(_), _))) => "изменено".to_owned(),
+        Ok(Some((Value::Scalar(s), _))) => scalar(s.as_ref(), name),
+        _ => String::new(),
+    }
+}
+
+fn scalar(value: &ScalarValue, name: &dyn Fn(Uuid) -> Option<String>) -> String {
+    match value {
+        // Days are stored as ISO `2026-10-15`; shown as the forms show them.
+        ScalarValue::Str(s) if s.len() == 10 && s.as_bytes()[4] == b'-' => {
+            crate::Date::parse(s).map_or_else(|| s.to_string(), |day| day.to_string())
+        }
+        ScalarValue::Str(s) => s.to_string(),
+        ScalarValue::Int(n) => n.to_string(),
+        ScalarValue::Uint(n) => n.to_string(),
+        ScalarValue::F64(n) => n.to_string(),
+        ScalarValue::Counter(c) => i64::from(c).to_string(),
+        ScalarValue::Boolean(true) => "да".to_owned(),
+        ScalarValue::Boolean(false) => "нет".to_owned(),
+        ScalarValue::Null => "—".to_owned(),
+        ScalarValue::Bytes(b) => Uuid::from_slice(b).ok().and_then(name).unwrap_or_else(|| "—".to_owned()),
+        _ => String::new(),
+    }
+}
+
+/// A field's name as a form shows it.
+fn label(field: &str) -> &str {
+    match field {
+        "full_name" => "ФИО",
+        "position" => "Должность",
+        "class_led" => "Класс",
+        "education" => "Образование",
+        "category" => "Категория",
+        "category_since" => "Категория с",
+        "category_until" => "Категория до",
+        "experience_years" => "Стаж",
+        "course_year" => "Год курсов",
+        "course_topic" => "Тема курсов",
+        "course_hours" => "Часов",
+        "self_education" => "Тема самообразования",
+        "young_specialist" => "Молодой специалист",
+        "mentor" => "Наставник",
+        "number" => "Номер",
+        "date" => "Дата",
+        "chair" => "Председатель",
+        "secretary" => "Секретарь",
+        "attendance" => "Присутствовали",
+        "invited" => "Приглашённые",
+        "theme" => "Тема",
+        "agenda" => "Повестка дня",
+        "decisions" => "Решения",
+        "completed" => "Оформлен",
+        "topic" => "Тема",
+        "speaker" => "Докладчик",
+        "heard" => "Слушали",
+        "spoke" => "Выступили",
+        "decided" => "Решили",
+        "text" => "Текст",
+        "deadline" => "Срок",
+        "responsible" => "Ответственный",
+        "responsible_name" => "Ответственный",
+        "status" => "Статус",
+        "title" => "Название",
+        "when" => "Сроки",
+        "kind" => "Вид",
+        "content" => "Содержание",
+        "completion" => "Выполнение",
+        "completion_note" => "Отметка",
+        "acknowledgements" => "Ознакомлены",
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Document, Edit, Record};
+    use crate::{AssociationDoc, DocumentId, MemberFields};
+
+    fn member(name: &str, class: &str) -> MemberFields {
+        MemberFields::validate(
+            &MemberFields::blank()
+                .with("full_name", name)
+                .with("position", "учитель")
+                .with("class_led", class)
+                .with("experience_years", "5"),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_records_history_lists_its_creation_edits_removal_and_restoring_field_by_field() {
+        let mut doc = AssociationDoc::create(&DocumentId::random());
+        let id =
+            AssociationDoc::edit_member(&mut doc, Edit::Add(member("Иванова Мария Петровна", "5А")), 1_000).unwrap();
+        let other =
+            AssociationDoc::edit_member(&mut doc, Edit::Add(member("Петрова Анна Ивановна", "6Б")), 2_000).unwrap();
+        let mut fields = AssociationDoc::load(&doc).unwrap().member(id).unwrap().fields();
+        fields.class_led = "6Б".into();
+        fields.experience_years = 6;
+        AssociationDoc::edit_member(&mut doc, Edit::Update(id, fields), 3_000).unwrap();
+        AssociationDoc::edit_member(&mut doc, Edit::Remove(id), 4_000).unwrap();
+        assert_eq!(
+            removed(&mut doc),
+            [Removed {
+                id, list: "members".into(), parent: None, title: "Иванова Мария Петровна".into()
+            }]
+        );
+        restore(&mut doc, id).unwrap();
+        assert!(AssociationDoc::load(&doc).unwrap().member(id).unwrap().is_active());
+        assert!(removed(&mut doc).is_empty());
+        let heads = doc.get_heads();
+        restore(&mut doc, id).unwrap();
+        assert_eq!(doc.get_heads(), heads, "restoring a record on its list writes nothing");
+
+        let history = of_record(&mut doc, id, &|_| None);
+        let happened: Vec<Happened> = history.iter().map(|e| e.happened).collect();
+        assert_eq!(happened, [Happened::Created, Happened::Changed, Happened::Removed, Happened::Restored]);
+        assert!(history[0].fields.contains(&("ФИО".into(), "Иванова Мария Петровна".into())));
+        assert_eq!(history[1].fields, [("Класс".into(), "6Б".into()), ("Стаж".into(), "6".into())]);
+        assert_eq!(history[1].made_ms, 3_000);
+        assert_eq!(of_record(&mut doc, other, &|_| None).len(), 1, "another record's history is its own");
+    }
+}
