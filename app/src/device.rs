@@ -48,6 +48,10 @@ pub struct Me {
     pub school: Option<SchoolRef>,
     /// The schools it may read.
     pub schools: Vec<SchoolRef>,
+    /// Its person's record in the school's member list, once a head linked
+    /// it: the only member it marks «ознакомлен(а)» for.
+    #[serde(default)]
+    pub member: Option<uuid::Uuid>,
 }
 
 impl Me {

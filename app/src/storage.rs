@@ -301,7 +301,6 @@ pub mod settings {
 
     const STORAGE_ID: &str = "mo.storage_id";
     const YEAR: &str = "mo.year";
-    const ME: &str = "mo.me";
 
     /// The academic year last chosen on this device.
     pub fn year() -> Option<shared::AcademicYear> {
@@ -311,21 +310,6 @@ pub mod settings {
     /// Remembers the chosen academic year.
     pub fn set_year(year: shared::AcademicYear) {
         let _ = LocalStorage::set(YEAR, year.0);
-    }
-
-    /// The member who uses this device, for acknowledgements.
-    pub fn me() -> Option<uuid::Uuid> {
-        LocalStorage::get::<String>(ME).ok()?.parse().ok()
-    }
-
-    /// Remembers who uses this device (`None` forgets).
-    pub fn set_me(member: Option<uuid::Uuid>) {
-        match member {
-            Some(id) => {
-                let _ = LocalStorage::set(ME, id.to_string());
-            }
-            None => LocalStorage::delete(ME),
-        }
     }
 
     /// This browser's storage id, made on first use; servers key their sync

@@ -69,6 +69,10 @@ pub struct Invitation {
     /// When its author cancelled it, if they did.
     #[serde(default)]
     pub cancelled_ms: Option<i64>,
+    /// The member record of the person it is for, which the device it is
+    /// spent on is linked to.
+    #[serde(default)]
+    pub member: Option<uuid::Uuid>,
 }
 
 /// Where an invitation stands, as its author sees it.
@@ -112,6 +116,10 @@ pub struct Device {
     pub created_ms: i64,
     /// When it was revoked, if it was.
     pub revoked_ms: Option<i64>,
+    /// Its person's record in the school's member list: the only member
+    /// it marks «ознакомлен(а)» for.
+    #[serde(default)]
+    pub member: Option<uuid::Uuid>,
 }
 
 /// Why an access operation was refused; the text is for the person.
@@ -393,6 +401,7 @@ impl Access {
         grant: Grant,
         days: u32,
         note: &str,
+        member: Option<uuid::Uuid>,
         now_ms: i64,
     ) -> Result<(String, Invitation), AccessError> {
         if let Some(device) = by
@@ -426,6 +435,7 @@ impl Access {
             created_ms: Some(now_ms),
             used_by: None,
             cancelled_ms: None,
+            member,
         };
         let key = hash(&code);
         self.store.put_entries(&[("invitation", &key, json(&invitation))])?;
@@ -455,6 +465,7 @@ impl Access {
             name,
             created_ms: now_ms,
             revoked_ms: None,
+            member: invitation.member,
         };
         let used = Invitation { used_ms: Some(now_ms), used_by: Some(device.id.clone()), ..invitation.clone() };
         self.store.put_entries(&[("invitation", &key, json(&used)), ("device", &device.id, json(&device))])?;
@@ -502,6 +513,20 @@ impl Access {
     /// The name of the device `id` (whose it is), if it is known.
     pub fn device_name(&self, id: &str) -> Option<String> {
         self.dir().devices.get(id).map(|d| d.name.clone())
+    }
+
+    /// Links the device `device_id` to its person's member record (or
+    /// unlinks it); only a head who manages the device may.
+    pub fn link_member(&self, by: &Device, device_id: &str, member: Option<uuid::Uuid>) -> Result<(), AccessError> {
+        let mut dir = self.dir();
+        let device = dir.devices.get(device_id).ok_or(AccessError::NotFound("Устройство не найдено"))?;
+        if !by.grant.manages(&device.grant) || device.grant.school.is_none() {
+            return Err(AccessError::Forbidden("связать устройство с членом МО может руководитель его школы"));
+        }
+        let linked = Device { member, ..device.clone() };
+        self.store.put_entries(&[("device", device_id, json(&linked))])?;
+        dir.add_device(linked);
+        Ok(())
     }
 
     /// How many devices are registered and not revoked.
@@ -597,7 +622,7 @@ mod tests {
     #[test]
     fn a_code_registers_one_device_once_and_survives_a_restart() {
         let (dir, access, d, s) = setup();
-        let (code, _) = access.invite(None, member(&d, &s), 7, "Иванова", NOW).unwrap();
+        let (code, _) = access.invite(None, member(&d, &s), 7, "Иванова", None, NOW).unwrap();
         let (token, device) = access.redeem(&code, "Иванова И. И.", NOW + 1).unwrap();
         assert!(matches!(access.redeem(&code, "ещё раз", NOW + 2), Err(AccessError::UsedInvitation)));
         assert_eq!(access.authenticate(&token).unwrap().id, device.id);
@@ -609,9 +634,48 @@ mod tests {
     }
 
     #[test]
+    fn a_device_is_linked_to_its_persons_member_record_at_joining_or_by_its_head_only() {
+        let (dir, access, d, s) = setup();
+        let (ivanova, petrova) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+        let (code, _) = access.invite(None, member(&d, &s), 7, "Иванова", Some(ivanova), NOW).unwrap();
+        let (token, device) = access.redeem(&code, "Иванова М. П.", NOW + 1).unwrap();
+        assert_eq!(device.member, Some(ivanova), "linked at joining");
+
+        let head_grant = Grant { role: Role::SchoolHead, district: d.id, school: Some(s.id) };
+        let (code, _) = access.invite(None, head_grant, 7, "", None, NOW).unwrap();
+        let (_, head) = access.redeem(&code, "Руководитель", NOW + 1).unwrap();
+        let (code, _) = access.invite(None, member(&d, &s), 7, "", None, NOW).unwrap();
+        let (_, other) = access.redeem(&code, "Петрова", NOW + 1).unwrap();
+        assert!(
+            matches!(access.link_member(&device, &other.id, Some(ivanova)), Err(AccessError::Forbidden(_))),
+            "a member links nobody, herself included"
+        );
+        assert!(matches!(access.link_member(&device, &device.id, Some(petrova)), Err(AccessError::Forbidden(_))));
+        let other_school = access.create_school(None, d.id, "Школа №2", None).unwrap();
+        let (code, _) = access
+            .invite(
+                None,
+                Grant { role: Role::SchoolHead, district: d.id, school: Some(other_school.id) },
+                7,
+                "",
+                None,
+                NOW,
+            )
+            .unwrap();
+        let (_, stranger) = access.redeem(&code, "Чужой руководитель", NOW + 1).unwrap();
+        assert!(matches!(access.link_member(&stranger, &other.id, Some(petrova)), Err(AccessError::Forbidden(_))));
+        access.link_member(&head, &other.id, Some(petrova)).unwrap();
+
+        drop(access);
+        let reopened = Access::open(Arc::new(RedbStore::open(dir.path()).unwrap())).unwrap();
+        assert_eq!(reopened.authenticate(&token).unwrap().member, Some(ivanova));
+        assert_eq!(reopened.devices(&head).iter().find(|x| x.id == other.id).unwrap().member, Some(petrova));
+    }
+
+    #[test]
     fn an_expired_or_unknown_code_registers_nothing() {
         let (_dir, access, d, s) = setup();
-        let (code, inv) = access.invite(None, member(&d, &s), 1, "", NOW).unwrap();
+        let (code, inv) = access.invite(None, member(&d, &s), 1, "", None, NOW).unwrap();
         assert!(matches!(access.redeem(&code, "Пётр", inv.expires_ms), Err(AccessError::ExpiredInvitation)));
         assert!(matches!(access.redeem("0000", "Пётр", NOW), Err(AccessError::UnknownInvitation)));
     }
@@ -620,9 +684,9 @@ mod tests {
     fn revoking_stops_the_token_and_wakes_watchers() {
         let (_dir, access, d, s) = setup();
         let head_grant = Grant { role: Role::SchoolHead, district: d.id, school: Some(s.id) };
-        let (code, _) = access.invite(None, head_grant, 7, "", NOW).unwrap();
+        let (code, _) = access.invite(None, head_grant, 7, "", None, NOW).unwrap();
         let (_, head) = access.redeem(&code, "Руководитель", NOW).unwrap();
-        let (code, _) = access.invite(Some(&head), member(&d, &s), 7, "", NOW).unwrap();
+        let (code, _) = access.invite(Some(&head), member(&d, &s), 7, "", None, NOW).unwrap();
         let (token, device) = access.redeem(&code, "Учитель", NOW).unwrap();
         let watch = access.watch(&device.id);
         assert!(!*watch.borrow());
@@ -636,12 +700,12 @@ mod tests {
     fn revoking_a_head_cancels_the_invitations_it_issued_and_no_others() {
         let (dir, access, d, s) = setup();
         let head_grant = Grant { role: Role::SchoolHead, district: d.id, school: Some(s.id) };
-        let (code, _) = access.invite(None, head_grant, 7, "", NOW).unwrap();
+        let (code, _) = access.invite(None, head_grant, 7, "", None, NOW).unwrap();
         let (_, head) = access.redeem(&code, "Руководитель", NOW).unwrap();
-        let (pending, _) = access.invite(Some(&head), member(&d, &s), 7, "", NOW).unwrap();
-        let (spent, _) = access.invite(Some(&head), member(&d, &s), 7, "", NOW).unwrap();
+        let (pending, _) = access.invite(Some(&head), member(&d, &s), 7, "", None, NOW).unwrap();
+        let (spent, _) = access.invite(Some(&head), member(&d, &s), 7, "", None, NOW).unwrap();
         let (teacher, _) = access.redeem(&spent, "Учитель", NOW).unwrap();
-        let (admins, _) = access.invite(None, member(&d, &s), 7, "", NOW).unwrap();
+        let (admins, _) = access.invite(None, member(&d, &s), 7, "", None, NOW).unwrap();
         let admin = Device { grant: Grant { role: Role::DistrictHead, district: d.id, school: None }, ..head.clone() };
 
         access.revoke(&admin, &head.id, NOW + 1).unwrap();
@@ -656,10 +720,10 @@ mod tests {
     #[test]
     fn a_restore_keeps_revocations_and_spent_codes_made_after_the_backup() {
         let (dir, access, d, s) = setup();
-        let (code, _) = access.invite(None, member(&d, &s), 7, "", NOW).unwrap();
+        let (code, _) = access.invite(None, member(&d, &s), 7, "", None, NOW).unwrap();
         let (token, device) = access.redeem(&code, "Учитель", NOW).unwrap();
-        let (later, _) = access.invite(None, member(&d, &s), 7, "", NOW).unwrap();
-        let (cancel_me, _) = access.invite(None, member(&d, &s), 7, "", NOW).unwrap();
+        let (later, _) = access.invite(None, member(&d, &s), 7, "", None, NOW).unwrap();
+        let (cancel_me, _) = access.invite(None, member(&d, &s), 7, "", None, NOW).unwrap();
         let backup = dir.path().join("backup.redb");
         access.store.backup_to(&backup).unwrap();
         // After the backup: the device is revoked, one code spent, one cancelled.
@@ -683,13 +747,13 @@ mod tests {
     fn a_member_invites_nobody_and_a_school_head_only_their_school() {
         let (_dir, access, d, s) = setup();
         let other = access.create_school(None, d.id, "Школа №2", None).unwrap();
-        let (code, _) = access.invite(None, member(&d, &s), 7, "", NOW).unwrap();
+        let (code, _) = access.invite(None, member(&d, &s), 7, "", None, NOW).unwrap();
         let (_, m) = access.redeem(&code, "Учитель", NOW).unwrap();
-        assert!(matches!(access.invite(Some(&m), member(&d, &s), 7, "", NOW), Err(AccessError::Forbidden(_))));
+        assert!(matches!(access.invite(Some(&m), member(&d, &s), 7, "", None, NOW), Err(AccessError::Forbidden(_))));
         let head = Grant { role: Role::SchoolHead, district: d.id, school: Some(s.id) };
-        let (code, _) = access.invite(None, head, 7, "", NOW).unwrap();
+        let (code, _) = access.invite(None, head, 7, "", None, NOW).unwrap();
         let (_, h) = access.redeem(&code, "Руководитель", NOW).unwrap();
-        assert!(access.invite(Some(&h), member(&d, &other), 7, "", NOW).is_err());
+        assert!(access.invite(Some(&h), member(&d, &other), 7, "", None, NOW).is_err());
         assert!(access.revoke(&m, &h.id, NOW).is_err());
     }
 
@@ -698,12 +762,12 @@ mod tests {
         let (_dir, access, d, s) = setup();
         let other = access.create_school(None, d.id, "Школа №2", None).unwrap();
         let head = Grant { role: Role::SchoolHead, district: d.id, school: Some(s.id) };
-        let (code, _) = access.invite(None, head, 7, "", NOW).unwrap();
+        let (code, _) = access.invite(None, head, 7, "", None, NOW).unwrap();
         let (_, h) = access.redeem(&code, "Руководитель", NOW).unwrap();
-        let (used, _) = access.invite(Some(&h), member(&d, &s), 7, "Иванова", NOW + 1).unwrap();
+        let (used, _) = access.invite(Some(&h), member(&d, &s), 7, "Иванова", None, NOW + 1).unwrap();
         let (_, device) = access.redeem(&used, "Иванова И. И.", NOW + 2).unwrap();
-        let (waiting, _) = access.invite(Some(&h), member(&d, &s), 7, "Петров", NOW + 3).unwrap();
-        access.invite(None, member(&d, &other), 7, "Чужой", NOW + 4).unwrap();
+        let (waiting, _) = access.invite(Some(&h), member(&d, &s), 7, "Петров", None, NOW + 3).unwrap();
+        access.invite(None, member(&d, &other), 7, "Чужой", None, NOW + 4).unwrap();
 
         let list = access.invitations(&h);
         let seen: Vec<(&str, InvitationState)> =

@@ -88,6 +88,8 @@ struct Me {
     schools: Vec<SchoolView>,
     /// The server's storage id, which sync states are kept under.
     storage_id: String,
+    /// Its person's record in the school's member list, once linked.
+    member: Option<uuid::Uuid>,
 }
 
 fn me(state: &AppState, device: &Device) -> Result<Me, AccessError> {
@@ -106,6 +108,7 @@ fn me(state: &AppState, device: &Device) -> Result<Me, AccessError> {
         school,
         schools,
         storage_id: state.identity.storage_id.clone(),
+        member: device.member,
     })
 }
 
@@ -178,6 +181,9 @@ pub(crate) struct NewInvitation {
     days: Option<u32>,
     #[serde(default)]
     note: String,
+    /// The member record of the person invited, to link their device to.
+    #[serde(default)]
+    member: Option<uuid::Uuid>,
 }
 
 #[derive(Serialize)]
@@ -199,7 +205,7 @@ pub(crate) async fn invite(
     let access = state.access.clone();
     let grant = Grant { role: req.role, district: device.grant.district, school: req.school };
     let days = req.days.unwrap_or(DEFAULT_INVITATION_DAYS);
-    blocking(move || access.invite(Some(&device), grant, days, &req.note, now_ms()))
+    blocking(move || access.invite(Some(&device), grant, days, &req.note, req.member, now_ms()))
         .await
         .map(|(code, inv)| {
             Json(InvitationView {
@@ -283,6 +289,7 @@ struct DeviceView {
     school: Option<DocumentId>,
     created_ms: i64,
     revoked_ms: Option<i64>,
+    member: Option<uuid::Uuid>,
 }
 
 /// `GET /api/devices`: the devices this head manages.
@@ -301,9 +308,31 @@ pub(crate) async fn devices(State(state): State<AppState>, Caller(device): Calle
             school: d.grant.school,
             created_ms: d.created_ms,
             revoked_ms: d.revoked_ms,
+            member: d.member,
         })
         .collect();
     Json(list).into_response()
+}
+
+/// Which member record a device belongs to (`null` unlinks it).
+#[derive(Deserialize)]
+pub(crate) struct MemberLink {
+    member: Option<uuid::Uuid>,
+}
+
+/// `POST /api/devices/{id}/member`: a head links a device to its person's
+/// member record, the only member it then marks «ознакомлен(а)» for.
+pub(crate) async fn link_member(
+    State(state): State<AppState>,
+    Caller(device): Caller,
+    Path(id): Path<String>,
+    Json(link): Json<MemberLink>,
+) -> Response {
+    let access = state.access.clone();
+    blocking(move || access.link_member(&device, &id, link.member))
+        .await
+        .map(|()| Json(serde_json::json!({ "linked": true })))
+        .into_response()
 }
 
 /// `POST /api/devices/{id}/revoke`: takes a device's access away at once.

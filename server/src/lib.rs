@@ -166,9 +166,9 @@ pub fn first_start(state: &AppState) -> Result<Option<FirstStart>, access::Acces
     let now = api::now_ms();
     let days = access::DEFAULT_INVITATION_DAYS;
     let head = Grant { role: Role::DistrictHead, district: district.id, school: None };
-    let (district_head, _) = access.invite(None, head, days, "руководитель РМО", now)?;
+    let (district_head, _) = access.invite(None, head, days, "руководитель РМО", None, now)?;
     let school_grant = Grant { role: Role::SchoolHead, district: district.id, school: Some(school.id) };
-    let (school_head, _) = access.invite(None, school_grant, days, "руководитель МО школы", now)?;
+    let (school_head, _) = access.invite(None, school_grant, days, "руководитель МО школы", None, now)?;
     Ok(Some(FirstStart { district, district_head, school_head }))
 }
 
@@ -193,6 +193,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/invitations/{id}/cancel", post(api::cancel_invitation))
         .route("/api/devices", get(api::devices))
         .route("/api/devices/{id}/revoke", post(api::revoke))
+        .route("/api/devices/{id}/member", post(api::link_member))
         .route("/api/documents/{id}/authors", get(api::authors))
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics))

@@ -292,7 +292,7 @@ fn admin(data_dir: &std::path::Path, public_url: &str, task: Admin) -> anyhow::R
             let district = access.create_district(&name)?;
             let grant = Grant { role: Role::DistrictHead, district: district.id, school: None };
             let (code, _) =
-                access.invite(None, grant, server::access::DEFAULT_INVITATION_DAYS, "руководитель РМО", now)?;
+                access.invite(None, grant, server::access::DEFAULT_INVITATION_DAYS, "руководитель РМО", None, now)?;
             println!("district {} «{}»", district.id, district.name);
             println!("district head's invitation: {}", link(&code));
         }
@@ -303,7 +303,7 @@ fn admin(data_dir: &std::path::Path, public_url: &str, task: Admin) -> anyhow::R
         Admin::Invite { district, role, school, days } => {
             let role = Role::from_code(&role)
                 .with_context(|| format!("unknown role {role}: member, school_head, district_head or reader"))?;
-            let (code, invitation) = access.invite(None, Grant { role, district, school }, days, "", now)?;
+            let (code, invitation) = access.invite(None, Grant { role, district, school }, days, "", None, now)?;
             println!("{} invitation, valid {days} days: {}", invitation.grant.role.code(), link(&code));
         }
         Admin::Backup { .. } | Admin::Restore { .. } => unreachable!("handled above"),

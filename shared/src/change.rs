@@ -95,10 +95,13 @@ pub enum Change {
     Acknowledge {
         /// The regulation.
         regulation: Uuid,
-        /// Who read it.
+        /// Who read it: the member this device belongs to, or (for the
+        /// head entering one given on paper) any member.
         member: Uuid,
         /// When.
         day: Date,
+        /// Who entered it, for an acknowledgement given on paper.
+        entered_by: Option<String>,
     },
     /// A копилка material (library).
     Material(Edit<MaterialFields>),
@@ -147,8 +150,8 @@ impl Change {
             (Self::RenumberProtocol(id), Year(_)) => YearDoc::renumber_protocol(doc, id, now_ms).map(drop),
             (Self::Analysis(e), Year(_)) => YearDoc::edit_analysis(doc, e, now_ms).map(drop),
             (Self::Regulation(e), Library) => LibraryDoc::edit_regulation(doc, e, now_ms).map(drop),
-            (Self::Acknowledge { regulation, member, day }, Library) => {
-                LibraryDoc::acknowledge(doc, regulation, member, day, now_ms)
+            (Self::Acknowledge { regulation, member, day, entered_by }, Library) => {
+                LibraryDoc::acknowledge(doc, regulation, member, day, entered_by, now_ms)
             }
             (Self::Material(e), Library) => LibraryDoc::edit_material(doc, e, now_ms).map(drop),
             (Self::Event(e), DistrictYear(_)) => DistrictYearDoc::edit_event(doc, e, now_ms).map(drop),

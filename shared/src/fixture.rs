@@ -250,7 +250,8 @@ pub fn build_for(school: &DocumentId, district_id: &DocumentId, academic_year: A
     )
     .unwrap();
     for name in TEACHERS.iter().take(9).map(|t| t.0) {
-        LibraryDoc::acknowledge(&mut library, regulation, members[name], d("05.09.2025"), noon("05.09.2025")).unwrap();
+        LibraryDoc::acknowledge(&mut library, regulation, members[name], d("05.09.2025"), None, noon("05.09.2025"))
+            .unwrap();
     }
     for (title, kind, added) in [
         ("Классный час «Мы — одна команда»", MaterialKind::ClassHour, "10.06.2025"),

@@ -71,17 +71,26 @@ impl LibraryDoc {
         Self::change(doc, now_ms, |l| edit.apply(&mut l.regulations))
     }
 
-    /// `member` marks `regulation` read on `day` (the first mark stays).
+    /// `member` marks `regulation` read on `day` (the first mark stays);
+    /// `entered_by` names whoever entered an acknowledgement given on paper.
     pub fn acknowledge(
         doc: &mut AutoCommit,
         regulation: Uuid,
         member: Uuid,
         day: Date,
+        entered_by: Option<String>,
         now_ms: i64,
     ) -> Result<(), Error> {
         Self::change(doc, now_ms, |l| {
             let r = l.regulations.by_id_mut(regulation)?;
-            r.acknowledgements.entry(member.to_string()).or_insert(day);
+            let key = member.to_string();
+            if r.acknowledgements.contains_key(&key) {
+                return Ok(());
+            }
+            r.acknowledgements.insert(key.clone(), day);
+            if let Some(by) = entered_by {
+                r.on_paper.insert(key, by);
+            }
             Ok(())
         })
     }
@@ -155,14 +164,20 @@ mod tests {
         merge_both(&mut a, &mut b);
         let (ivanova, petrov, orlova) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
         let day = Date::new(2026, 9, 5).unwrap();
-        LibraryDoc::acknowledge(&mut a, r, ivanova, day, 2).unwrap();
-        LibraryDoc::acknowledge(&mut b, r, petrov, day.plus_days(1), 3).unwrap();
+        LibraryDoc::acknowledge(&mut a, r, ivanova, day, None, 2).unwrap();
+        LibraryDoc::acknowledge(&mut b, r, petrov, day.plus_days(1), Some("Иванова М. П.".into()), 3).unwrap();
         merge_both(&mut a, &mut b);
         let lib = load(&a);
         let reg = lib.regulations.by_id(r).unwrap();
         assert_eq!(reg.acknowledged_by(ivanova), Some(day));
         assert_eq!(reg.acknowledged_by(petrov), Some(day.plus_days(1)));
         assert_eq!(reg.acknowledged_by(orlova), None);
+        assert_eq!(reg.acknowledgement(ivanova), Some(day.to_string()), "marked on her own device");
+        assert_eq!(
+            reg.acknowledgement(petrov),
+            Some(format!("{} (на бумаге, внесено: Иванова М. П.)", day.plus_days(1))),
+            "given on paper, and who entered it"
+        );
     }
 
     #[test]

@@ -46,6 +46,10 @@ pub struct Regulation {
     pub link: String,
     /// лист ознакомления: member id → the day they read it
     pub acknowledgements: BTreeMap<String, Date>,
+    /// Acknowledgements given on paper and entered by the head: member id →
+    /// who entered it. The others each person marked on their own device.
+    #[autosurgeon(missing = "Default::default")]
+    pub on_paper: BTreeMap<String, String>,
 }
 
 /// A regulation form, checked.
@@ -66,12 +70,27 @@ pub struct RegulationFields {
 }
 
 crate::record!(Regulation, RegulationFields { kind, title, number, date, link }, text: { text },
-    rest: { acknowledgements });
+    rest: { acknowledgements, on_paper });
 
 impl Regulation {
     /// When `member` marked it read, if they did.
     pub fn acknowledged_by(&self, member: Uuid) -> Option<Date> {
         self.acknowledgements.get(&member.to_string()).copied()
+    }
+
+    /// Who entered `member`'s acknowledgement given on paper, if it was.
+    pub fn entered_by(&self, member: Uuid) -> Option<&str> {
+        self.on_paper.get(&member.to_string()).map(String::as_str)
+    }
+
+    /// `member`'s line on the sheet: the day, and whether it was signed on
+    /// paper and entered by someone else.
+    pub fn acknowledgement(&self, member: Uuid) -> Option<String> {
+        let day = self.acknowledged_by(member)?;
+        Some(match self.entered_by(member) {
+            Some(by) => format!("{day} (на бумаге, внесено: {by})"),
+            None => day.to_string(),
+        })
     }
 
     /// Those of `members` who have not marked it read.

@@ -454,6 +454,18 @@ impl Browser {
         self.devtools("Storage.overrideQuotaForOrigin", params).await;
     }
 
+    /// This browser's device id, as it joined.
+    pub async fn device_id(&self) -> String {
+        let me = self.script("return JSON.parse(localStorage.getItem('mo.device')).device_id").await;
+        me.as_str().expect("a joined device").to_owned()
+    }
+
+    /// The id of the member called `name` on the member list.
+    pub async fn member_id(&self, name: &str) -> String {
+        let row = self.row(name).await;
+        row.attr("data-member-id").await.expect("attribute").expect("a member id")
+    }
+
     /// Clicks «Добавить члена МО», fills the form and saves it.
     pub async fn add_member(&self, m: &NewMember<'_>) {
         self.click(&self.find("[data-testid=add-member]").await).await;

@@ -327,6 +327,20 @@ impl Device {
         answer["code"].as_str().expect("a code").to_owned()
     }
 
+    /// Invites the member `member` of this head's school as a member: the
+    /// device that joins with the code is linked to that member record.
+    pub async fn invite_member(&self, server: &Server, member: &str) -> String {
+        let body = json!({ "role": "member", "school": self.school().to_string(), "member": member });
+        let answer = server.api("POST", "/api/invitations", Some(&self.token), Some(body)).await;
+        answer["code"].as_str().expect("a code").to_owned()
+    }
+
+    /// Links the device `device` to the member record `member` (as its head).
+    pub async fn link_member(&self, server: &Server, device: &str, member: &str) {
+        let path = format!("/api/devices/{device}/member");
+        server.api("POST", &path, Some(&self.token), Some(json!({ "member": member }))).await;
+    }
+
     /// Invites and joins a new device as `role`.
     pub async fn add_device(&self, server: &Server, role: &str, school: Option<DocumentId>, name: &str) -> Device {
         let code = self.invite(server, role, school).await;

@@ -176,7 +176,14 @@ async fn a_head_walks_through_the_year_and_the_dashboard_keeps_count() {
             ],
         )
         .await;
-    browser.pick("[data-testid=me]", "Орлова").await;
+    // The device marks for its own person only, once the head links it.
+    browser.wait_text("[data-testid=not-linked]", "связать это устройство").await;
+    assert!(browser.text_of("[data-testid=acknowledge]").await.is_none(), "no mark before the link");
+    browser.go("members").await;
+    let orlova = browser.member_id("Орлова Екатерина Сергеевна").await;
+    head.link_member(&server, &browser.device_id().await, &orlova).await;
+    browser.reload().await;
+    browser.go("regulations").await;
     browser.click_css("[data-testid=acknowledge]").await;
     browser.wait_text("[data-testid=acknowledged]", &today.to_string()).await;
 
@@ -377,6 +384,104 @@ async fn the_head_sees_who_removed_a_protocol_and_restores_it() {
     }
     head.click_css("[data-testid=protocols-row] [data-testid=history]").await;
     head.wait_text("[data-testid=protocols-row] [data-testid=history-line]", "восстановлено").await;
+    head.quit().await;
+    member.quit().await;
+}
+
+/// A member's device, linked to her record when she joined, marks
+/// «ознакомлен(а)» for her and nobody else. The head enters a colleague's
+/// signature given on paper; the sheet says it was on paper and who
+/// entered it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_signs_only_as_herself_and_the_head_enters_paper_signatures() {
+    let _one_browser_at_a_time = exclusive().await;
+    let dir = TempDir::new().unwrap();
+    let server = Server::start(dir.path()).await;
+    let (_, head_device) = server.heads().await;
+    let head = Browser::launch(&dir.path().join("head")).await;
+    let code = head_device.invite(&server, "school_head", Some(head_device.school())).await;
+    head.join(&server, &code, "Иванова Мария Петровна").await;
+    head.open(&server.url()).await;
+    for (name, class) in [("Орлова Екатерина Сергеевна", "7В"), ("Петров Сергей Иванович", "6Б")]
+    {
+        head.add_member(&NewMember::teacher(name, class)).await;
+    }
+    let orlova = head.member_id("Орлова Екатерина Сергеевна").await;
+    head.go("regulations").await;
+    head.click_css("[data-testid=regulations] [data-testid=add]").await;
+    head.save(
+        "[data-testid=add-form]",
+        &[("title", "Положение о МО классных руководителей"), ("number", "3"), ("text", "1. Общие положения")],
+    )
+    .await;
+    head.wait_text("[data-testid=regulation-title]", "Положение о МО").await;
+
+    let member = Browser::launch(&dir.path().join("member")).await;
+    let code = head_device.invite_member(&server, &orlova).await;
+    member.join(&server, &code, "Орлова Е. С.").await;
+    member.open(&server.url()).await;
+    member.go("regulations").await;
+    member.click_css("[data-testid=acknowledge]").await;
+    let day = today().to_string();
+    member.wait_text("[data-testid=acknowledged]", &day).await;
+    assert!(member.text_of("[data-testid=enter-paper]").await.is_none(), "a member enters nobody else's");
+
+    // The head's «Доступ» shows whose device it is.
+    head.go("access").await;
+    let linked = eventually("the member device's link on the head's screen", || async {
+        let names = head
+            .script(
+                "return [...document.querySelectorAll('[data-testid=device-row]')]
+                   .filter(r => r.querySelector('.name').textContent === 'Орлова Е. С.')
+                   .map(r => r.querySelector('[data-testid=device-member]'))
+                   .map(s => s.options[s.selectedIndex].textContent);",
+            )
+            .await;
+        let names: Vec<String> = serde_json::from_value(names).unwrap();
+        names.into_iter().next()
+    })
+    .await;
+    assert_eq!(linked, "Орлова Екатерина Сергеевна");
+    head.go("regulations").await;
+
+    let row = |name: &'static str| {
+        let head = &head;
+        async move {
+            eventually(&format!("{name}'s line on the sheet"), || async {
+                let rows = head
+                    .script(
+                        "return [...document.querySelectorAll('[data-testid=ack-row]')]
+                           .map(r => [r.querySelector('[data-testid=ack-name]').textContent,
+                                      r.querySelector('[data-testid=ack-day]').textContent]);",
+                    )
+                    .await;
+                let rows: Vec<(String, String)> = serde_json::from_value(rows).unwrap();
+                rows.into_iter().find(|(n, _)| n == name).map(|(_, d)| d)
+            })
+            .await
+        }
+    };
+    eventually("Орлова's own mark on the head's sheet", || async {
+        row("Орлова Екатерина Сергеевна").await.starts_with(&day).then_some(())
+    })
+    .await;
+    assert!(!row("Орлова Екатерина Сергеевна").await.contains("на бумаге"));
+    assert!(row("Петров Сергей Иванович").await.starts_with("не ознакомлен"));
+    head.click_xpath("//tr[@data-testid='ack-row'][td[@data-testid='ack-name']='Петров Сергей Иванович']//button[@data-testid='enter-paper']").await;
+    eventually("Петров's paper signature, entered by the head", || async {
+        (row("Петров Сергей Иванович").await == format!("{day} (на бумаге, внесено: Иванова Мария Петровна)"))
+            .then_some(())
+    })
+    .await;
+    eventually("the same on Орлова's device", || async {
+        member
+            .texts("[data-testid=ack-day]")
+            .await
+            .iter()
+            .any(|d| d.contains("на бумаге, внесено: Иванова"))
+            .then_some(())
+    })
+    .await;
     head.quit().await;
     member.quit().await;
 }

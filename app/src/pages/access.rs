@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use serde_json::{Value, json};
 use shared::{Date, DocumentId, FieldErrors, Role, Values};
 
-use crate::components::form::{RecordForm, at_once, choice, form_error, text};
+use crate::components::form::{RecordForm, at_once, choice, form_error, member, text};
 use crate::device::{self, Me};
 use crate::ui::Ui;
 
@@ -64,7 +64,8 @@ pub fn AccessPage() -> impl IntoView {
             e.add("school", "Выберите школу");
             return Err(e);
         }
-        let body = json!({ "role": role.code(), "school": school, "note": v.get("note") });
+        let member = Some(v.get("member")).filter(|m| !m.is_empty()).map(str::to_owned);
+        let body = json!({ "role": role.code(), "school": school, "note": v.get("note"), "member": member });
         leptos::task::spawn_local(async move {
             match device::api("POST", "/api/invitations", Some(body)).await {
                 Ok(answer) => {
@@ -76,6 +77,17 @@ pub fn AccessPage() -> impl IntoView {
             }
         });
         Ok(())
+    };
+    // Links a device to its person's member record (or unlinks it).
+    let link_member = move |device: String, member: String| {
+        let member = Some(member).filter(|m| !m.is_empty());
+        leptos::task::spawn_local(async move {
+            match device::api("POST", &format!("/api/devices/{device}/member"), Some(json!({ "member": member }))).await
+            {
+                Ok(_) => reload(),
+                Err(e) => problem.set(Some(e.message())),
+            }
+        });
     };
     let renaming = RwSignal::new(None::<DocumentId>);
     // Adds a school (`None`) or renames one, then reloads the district's list.
@@ -111,6 +123,7 @@ pub fn AccessPage() -> impl IntoView {
         let first_school = schools.first().map(|s| s.0.clone()).unwrap_or_default();
         let initial = Values::default().with("role", first_role).with("school", first_school).with("note", "");
         let district_head = me.grant.role == Role::DistrictHead;
+        let school_head = me.grant.role == Role::SchoolHead;
         let me_for_rows = me.clone();
         let me_for_invitations = me.clone();
         view! {
@@ -121,11 +134,17 @@ pub fn AccessPage() -> impl IntoView {
                      любым способом; открыв её, он попадёт в приложение со своей ролью."
                 </p>
                 <RecordForm
-                    fields=vec![
-                        choice("role", "Роль", role_options),
-                        choice("school", "Школа (для членов МО и руководителей МО)", schools),
-                        text("note", "Для кого (необязательно)"),
-                    ]
+                    fields={
+                        let mut fields = vec![
+                            choice("role", "Роль", role_options),
+                            choice("school", "Школа (для членов МО и руководителей МО)", schools),
+                            text("note", "Для кого (необязательно)"),
+                        ];
+                        if school_head {
+                            fields.push(member("member", "Чьё это будет устройство (запись в списке членов МО)"));
+                        }
+                        fields
+                    }
                     initial=initial
                     on_save=Callback::new(move |v| at_once(invite(v)))
                     on_cancel=Callback::new(move |()| link.set(None))
@@ -194,12 +213,17 @@ pub fn AccessPage() -> impl IntoView {
                                 let role = d["role"].as_str().and_then(Role::from_code).map(Role::label).unwrap_or_default();
                                 let school = d["school"].as_str().and_then(|s| s.parse().ok()).map(|s| me.school_name(s));
                                 let own = id == me.device_id;
+                                let linked = d["member"].as_str().unwrap_or_default().to_owned();
                                 view! {
                                     <li data-testid="device-row" class:revoked=revoked>
                                         <span class="name">{d["name"].as_str().unwrap_or_default().to_owned()}</span>
                                         " · "{role}{school.map(|s| format!(" · {s}"))}
                                         {revoked.then_some(" · доступ отозван")}
                                         {own.then_some(" · это устройство")}
+                                        {(!revoked && school_head).then(|| {
+                                            let id = id.clone();
+                                            member_link(ui, linked, move |m| link_member(id.clone(), m))
+                                        })}
                                         {(!revoked && !own).then(|| {
                                             let id = id.clone();
                                             view! {
@@ -215,6 +239,32 @@ pub fn AccessPage() -> impl IntoView {
             </section>
         }
         .into_any()
+    }
+}
+
+/// Whose device it is in the member list: a choice of the school's
+/// members, saved as soon as it is made.
+fn member_link(ui: Ui, linked: String, link: impl Fn(String) + 'static) -> impl IntoView {
+    let options: Vec<(String, String)> = ui.records.with_untracked(|r| {
+        let mut list = vec![(String::new(), "— не связано с членом МО".to_owned())];
+        if let Some(r) = r {
+            list.extend(r.active_members().iter().map(|m| (m.id.to_string(), m.full_name.clone())));
+        }
+        list
+    });
+    view! {
+        <label class="member-link">
+            " · член МО: "
+            <select data-testid="device-member" on:change=move |ev| link(event_target_value(&ev))>
+                {options
+                    .into_iter()
+                    .map(|(code, label)| {
+                        let selected = code == linked;
+                        view! { <option value=code selected=selected>{label}</option> }
+                    })
+                    .collect_view()}
+            </select>
+        </label>
     }
 }
 

@@ -5,7 +5,7 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use shared::record::{Record, RecordList};
 use shared::regulation::{RegulationFields, RegulationKind};
-use shared::{Change, DocKind};
+use shared::{Change, DocKind, Role};
 use uuid::Uuid;
 
 use crate::clock::today;
@@ -13,15 +13,12 @@ use crate::components::form::{area, date, error_line, select, text};
 use crate::components::records::{RecordsSpec, list_edits, records};
 use crate::pages::{line, school_letterhead};
 use crate::print::{MakePaper, PaperActions};
-use crate::storage::settings;
 use crate::ui::{Ui, edit_showing};
 
-/// The regulations, and who uses this device.
+/// The regulations and their acknowledgement sheets.
 #[component]
 pub fn RegulationsPage() -> impl IntoView {
     let ui = expect_context::<Ui>();
-    let me = RwSignal::new(settings::me());
-    provide_context(me);
     let (save, remove) = list_edits(ui, || DocKind::Library, |_, v| RegulationFields::validate(v), Change::Regulation);
     let spec = RecordsSpec {
         title: "Нормативные и инструктивные документы",
@@ -57,54 +54,44 @@ pub fn RegulationsPage() -> impl IntoView {
         remove,
         render: Rc::new(move |id| view! { <RegulationView id /> }.into_any()),
     };
-    let members = Memo::new(move |_| {
-        ui.records.with(|r| {
-            r.as_ref()
-                .map(|r| r.active_members().iter().map(|m| (m.id, m.full_name.clone())).collect::<Vec<_>>())
-                .unwrap_or_default()
-        })
-    });
     view! {
-        <label class="field me">
-            <span>"Я — "</span>
-            <select
-                data-testid="me"
-                on:change=move |ev| {
-                    let id = event_target_value(&ev).parse().ok();
-                    settings::set_me(id);
-                    me.set(id);
-                }
-            >
-                <option value="" selected=move || me.get().is_none()>"выберите себя в списке"</option>
-                {move || {
-                    members
-                        .get()
-                        .into_iter()
-                        .map(|(id, name)| view! { <option value=id.to_string() selected=move || me.get() == Some(id)>{name}</option> })
-                        .collect_view()
-                }}
-            </select>
-        </label>
+        <Show when=move || ui.me.with(|m| m.as_ref().is_some_and(|m| m.member.is_none() && m.grant.role == Role::Member))>
+            <p class="banner" data-testid="not-linked">
+                "Чтобы отмечать «ознакомлен(а)», руководитель МО должен связать это устройство с вашей записью \
+                 в списке членов МО (раздел «Доступ»)."
+            </p>
+        </Show>
         {records(spec)}
     }
 }
 
+/// A regulation, its sheet, and the acknowledgement this device may give:
+/// its own person's, once linked to their member record; the head also
+/// enters those given on paper, marked as such with the head's name.
 #[component]
 fn RegulationView(id: Uuid) -> impl IntoView {
     let ui = expect_context::<Ui>();
-    let me = expect_context::<RwSignal<Option<Uuid>>>();
     let regulation = Memo::new(move |_| ui.library.with(|l| l.as_ref().and_then(|l| l.regulations.by_id(id).cloned())));
+    let me = Memo::new(move |_| ui.me.with(|m| m.as_ref().and_then(|m| m.member)));
+    let is_head = Memo::new(move |_| ui.me.with(|m| m.as_ref().is_some_and(|m| m.grant.role == Role::SchoolHead)));
     let error = RwSignal::new(None::<String>);
+    let acknowledge = move |member: Uuid, day: shared::Date, entered_by: Option<String>| {
+        let change = Change::Acknowledge { regulation: id, member, day, entered_by };
+        edit_showing(ui, DocKind::Library, change, error);
+    };
     move || {
         let Some(r) = regulation.get() else { return ().into_any() };
-        let sheet: Vec<(String, Option<shared::Date>)> = ui.records.with(|m| {
+        let sheet: Vec<(Uuid, String, Option<String>)> = ui.records.with(|m| {
             m.as_ref()
-                .map(|m| m.active_members().iter().map(|m| (m.full_name.clone(), r.acknowledged_by(m.id))).collect())
+                .map(|m| {
+                    m.active_members().iter().map(|m| (m.id, m.full_name.clone(), r.acknowledgement(m.id))).collect()
+                })
                 .unwrap_or_default()
         });
-        let missing = sheet.iter().filter(|(_, d)| d.is_none()).count();
+        let missing = sheet.iter().filter(|(_, _, d)| d.is_none()).count();
         let mine = me.get().map(|m| r.acknowledged_by(m));
         let link = r.link.clone();
+        let head = is_head.get() && ui.can_edit(DocKind::Library);
         view! {
             <div class="name" data-testid="regulation-title">{r.title.clone()}</div>
             <div class="details">{r.reference()}</div>
@@ -114,7 +101,7 @@ fn RegulationView(id: Uuid) -> impl IntoView {
             <p class="prose">{r.text.as_str().to_owned()}</p>
             {(!link.is_empty()).then(|| view! { <a href=link.clone() target="_blank" rel="noopener">{link.clone()}</a> })}
             {line("Не ознакомлены", if missing == 0 { String::new() } else { missing.to_string() })}
-            <details class="sheet">
+            <details class="sheet" open=head>
                 <summary>"Лист ознакомления"</summary>
                 <table data-testid="ack-sheet">
                     <thead><tr><th>"№"</th><th>"ФИО"</th><th>"Дата"</th></tr></thead>
@@ -122,12 +109,16 @@ fn RegulationView(id: Uuid) -> impl IntoView {
                         {sheet
                             .into_iter()
                             .enumerate()
-                            .map(|(i, (name, day))| {
+                            .map(|(i, (member, name, day))| {
+                                let signed = day.is_some();
                                 view! {
-                                    <tr class:missing=day.is_none()>
+                                    <tr class:missing=!signed data-testid="ack-row">
                                         <td>{i + 1}</td>
-                                        <td>{name}</td>
-                                        <td>{day.map(|d| d.to_string()).unwrap_or_else(|| "не ознакомлен(а)".into())}</td>
+                                        <td data-testid="ack-name">{name}</td>
+                                        <td data-testid="ack-day">
+                                            {day.unwrap_or_else(|| "не ознакомлен(а)".into())}
+                                            {(head && !signed).then(|| paper_entry(ui, member, acknowledge))}
+                                        </td>
                                     </tr>
                                 }
                             })
@@ -141,9 +132,9 @@ fn RegulationView(id: Uuid) -> impl IntoView {
                         class="primary"
                         data-testid="acknowledge"
                         on:click=move |_| {
-                            let Some(member) = me.get_untracked() else { return };
-                            let change = Change::Acknowledge { regulation: id, member, day: today() };
-                            edit_showing(ui, DocKind::Library, change, error);
+                            if let Some(member) = me.get_untracked() {
+                                acknowledge(member, today(), None);
+                            }
                         }
                     >
                         "Ознакомлен(а)"
@@ -157,6 +148,54 @@ fn RegulationView(id: Uuid) -> impl IntoView {
         }
         .into_any()
     }
+}
+
+/// The head's entry of an acknowledgement signed on paper: the day written
+/// there, and «Внести с бумаги».
+fn paper_entry(
+    ui: Ui,
+    member: Uuid,
+    acknowledge: impl Fn(Uuid, shared::Date, Option<String>) + Copy + 'static,
+) -> impl IntoView {
+    let day = RwSignal::new(today().to_string());
+    let wrong = RwSignal::new(false);
+    view! {
+        <span class="paper-entry">
+            " "
+            <input
+                type="text"
+                inputmode="decimal"
+                data-testid="paper-day"
+                class:invalid=move || wrong.get()
+                prop:value=move || day.get()
+                on:input=move |ev| day.set(event_target_value(&ev))
+            />
+            <button
+                data-testid="enter-paper"
+                on:click=move |_| {
+                    let Some(signed) = shared::Date::parse(&day.get_untracked()) else {
+                        wrong.set(true);
+                        return;
+                    };
+                    wrong.set(false);
+                    acknowledge(member, signed, Some(entered_by(ui)));
+                }
+            >
+                "Внести с бумаги"
+            </button>
+        </span>
+    }
+}
+
+/// Who enters an acknowledgement given on paper: this device's person, by
+/// their member record if it is linked, else by the device's name.
+fn entered_by(ui: Ui) -> String {
+    let me = ui.me.get_untracked();
+    let member = me.as_ref().and_then(|m| m.member);
+    let linked = ui
+        .records
+        .with_untracked(|r| r.as_ref().zip(member).and_then(|(r, id)| r.member(id).map(|m| m.full_name.clone())));
+    linked.or_else(|| me.map(|m| m.name)).unwrap_or_default()
 }
 
 /// The regulation's acknowledgement sheet, with the days already marked.

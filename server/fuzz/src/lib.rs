@@ -41,7 +41,15 @@ pub struct World {
 }
 
 fn device(id: &str, grant: Grant) -> Device {
-    Device { id: id.into(), token_hash: String::new(), grant, name: id.into(), created_ms: 0, revoked_ms: None }
+    Device {
+        id: id.into(),
+        token_hash: String::new(),
+        grant,
+        name: id.into(),
+        created_ms: 0,
+        revoked_ms: None,
+        member: None,
+    }
 }
 
 impl World {

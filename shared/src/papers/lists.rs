@@ -84,7 +84,7 @@ pub fn acknowledgement_sheet(head: &Letterhead, members: &AssociationDoc, regula
                 Cell::new((n + 1).to_string()),
                 Cell::new(&m.full_name),
                 Cell::new(&m.position),
-                Cell::new(regulation.acknowledged_by(m.id).map(|d| d.to_string()).unwrap_or_default()),
+                Cell::new(regulation.acknowledgement(m.id).unwrap_or_default()),
                 Cell::new(""),
             ]
         })
