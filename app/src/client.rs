@@ -79,34 +79,32 @@ pub fn open(open: Open) {
 /// the engine; resolves once the engine has kept it on the device, or with
 /// the sentence saying why not.
 pub async fn change(doc: DocumentId, seen: Heads, change: Change) -> Result<(), String> {
-    let (answer, answered) = oneshot::channel();
-    let ticket = ENGINE.with(|e| {
-        let e = e.borrow();
-        let engine = e.as_ref()?;
-        let ticket = engine.next_ticket.get();
-        engine.next_ticket.set(ticket.wrapping_add(1));
-        engine.waiting.borrow_mut().insert(ticket, answer);
-        Some(ticket)
-    });
-    let ticket = ticket.ok_or_else(|| "Записи ещё загружаются, повторите через секунду".to_owned())?;
-    post(&ToEngine::Change { ticket, doc, seen, change });
-    answered.await.unwrap_or_else(|_| Err("Модуль данных не ответил; перезагрузите страницу".into()))
+    ask(|e| &e.waiting, |ticket| ToEngine::Change { ticket, doc, seen, change }).await
 }
 
 /// What happened to `record` of document `doc`, oldest first, or why it
 /// cannot be told.
 pub async fn history(doc: DocumentId, record: uuid::Uuid) -> Result<Vec<HistoryLine>, String> {
+    ask(|e| &e.histories, |ticket| ToEngine::History { ticket, doc, record }).await
+}
+
+/// Posts the question `message` makes with a new ticket, its answer to go
+/// through `waiting`, and waits for that answer.
+async fn ask<T>(
+    waiting: impl Fn(&Engine) -> &RefCell<HashMap<u32, Answer<T>>>,
+    message: impl FnOnce(u32) -> ToEngine,
+) -> Result<T, String> {
     let (answer, answered) = oneshot::channel();
     let ticket = ENGINE.with(|e| {
         let e = e.borrow();
         let engine = e.as_ref()?;
         let ticket = engine.next_ticket.get();
         engine.next_ticket.set(ticket.wrapping_add(1));
-        engine.histories.borrow_mut().insert(ticket, answer);
+        waiting(engine).borrow_mut().insert(ticket, answer);
         Some(ticket)
     });
     let ticket = ticket.ok_or_else(|| "Записи ещё загружаются, повторите через секунду".to_owned())?;
-    post(&ToEngine::History { ticket, doc, record });
+    post(&message(ticket));
     answered.await.unwrap_or_else(|_| Err("Модуль данных не ответил; перезагрузите страницу".into()))
 }
 

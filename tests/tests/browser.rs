@@ -110,11 +110,7 @@ async fn an_edit_appears_in_the_other_browser_without_a_reload() {
     let _one_at_a_time = exclusive().await;
     let dir = TempDir::new().unwrap();
     let server = Server::start(dir.path()).await;
-    let (_, head) = server.heads().await;
-    let a = Browser::launch(&dir.path().join("profile-a")).await;
-    let b = Browser::launch(&dir.path().join("profile-b")).await;
-    a.join_member(&server, &head).await;
-    b.join_member(&server, &head).await;
+    let (a, b) = two_members(&server, dir.path()).await;
     b.wait_sync(SAVED).await;
 
     a.add_member(&NewMember::teacher("Белова Наталья Юрьевна", "2В")).await;
@@ -150,11 +146,7 @@ async fn a_form_saved_after_a_colleagues_edit_arrived_keeps_that_edit() {
     let _one_at_a_time = exclusive().await;
     let dir = TempDir::new().unwrap();
     let server = Server::start(dir.path()).await;
-    let (_, head) = server.heads().await;
-    let a = Browser::launch(&dir.path().join("profile-a")).await;
-    let b = Browser::launch(&dir.path().join("profile-b")).await;
-    a.join_member(&server, &head).await;
-    b.join_member(&server, &head).await;
+    let (a, b) = two_members(&server, dir.path()).await;
     let name = "Белова Наталья Юрьевна";
     a.add_member(&NewMember::teacher(name, "5А")).await;
     b.wait_members(&[name]).await;
@@ -229,4 +221,14 @@ async fn the_app_and_a_javascript_automerge_repo_client_share_the_member_list() 
     assert_eq!(ours["id"].as_str().unwrap().len(), 32, "the id is stored as 16 bytes");
     assert_eq!(doc["schema_version"], shared::SCHEMA_VERSION, "our edit moved the layout to ours");
     browser.quit().await;
+}
+
+/// Two browsers joined as members of the first school.
+async fn two_members(server: &Server, dir: &std::path::Path) -> (Browser, Browser) {
+    let (_, head) = server.heads().await;
+    let a = Browser::launch(&dir.join("profile-a")).await;
+    let b = Browser::launch(&dir.join("profile-b")).await;
+    a.join_member(server, &head).await;
+    b.join_member(server, &head).await;
+    (a, b)
 }

@@ -343,11 +343,7 @@ async fn the_head_sees_who_removed_a_protocol_and_restores_it() {
     let _one_browser_at_a_time = exclusive().await;
     let dir = TempDir::new().unwrap();
     let server = Server::start(dir.path()).await;
-    let (_, head_device) = server.heads().await;
-    let head = Browser::launch(&dir.path().join("head")).await;
-    let code = head_device.invite(&server, "school_head", Some(head_device.school())).await;
-    head.join(&server, &code, "Иванова Мария Петровна").await;
-    head.open(&server.url()).await;
+    let (head_device, head) = school_head(&server, dir.path()).await;
     let member = Browser::launch(&dir.path().join("member")).await;
     member.join_member(&server, &head_device).await;
 
@@ -397,11 +393,7 @@ async fn a_member_signs_only_as_herself_and_the_head_enters_paper_signatures() {
     let _one_browser_at_a_time = exclusive().await;
     let dir = TempDir::new().unwrap();
     let server = Server::start(dir.path()).await;
-    let (_, head_device) = server.heads().await;
-    let head = Browser::launch(&dir.path().join("head")).await;
-    let code = head_device.invite(&server, "school_head", Some(head_device.school())).await;
-    head.join(&server, &code, "Иванова Мария Петровна").await;
-    head.open(&server.url()).await;
+    let (head_device, head) = school_head(&server, dir.path()).await;
     for (name, class) in [("Орлова Екатерина Сергеевна", "7В"), ("Петров Сергей Иванович", "6Б")]
     {
         head.add_member(&NewMember::teacher(name, class)).await;
@@ -484,4 +476,15 @@ async fn a_member_signs_only_as_herself_and_the_head_enters_paper_signatures() {
     .await;
     head.quit().await;
     member.quit().await;
+}
+
+/// The head of the first school (as the server knows her), and a browser
+/// joined as a second school head device, «Иванова Мария Петровна».
+async fn school_head(server: &Server, dir: &std::path::Path) -> (e2e::server::Device, Browser) {
+    let (_, head_device) = server.heads().await;
+    let head = Browser::launch(&dir.join("head")).await;
+    let code = head_device.invite(server, "school_head", Some(head_device.school())).await;
+    head.join(server, &code, "Иванова Мария Петровна").await;
+    head.open(&server.url()).await;
+    (head_device, head)
 }
