@@ -22,8 +22,6 @@ use crate::store::{Authored, Store};
 /// Identifies one connection inside the hub.
 pub type ConnId = u64;
 
-/// Chunks a document may gather before the hub writes one snapshot instead.
-const COMPACT_AFTER_CHUNKS: usize = 64;
 /// What is waiting to be sent to one connection. Changes are coalesced per
 /// document, so a slow connection never falls behind by more than one sync
 /// round per document and never loses one, and what waits for it is at
@@ -189,7 +187,7 @@ impl Hub {
                 return Err(e);
             }
         }
-        if *chunks > COMPACT_AFTER_CHUNKS && *compactable && doc.get_missing_deps(&[]).is_empty() {
+        if shared::chunks::compaction_due(*chunks, *compactable, !doc.get_missing_deps(&[]).is_empty()) {
             match self.store.compact(&id, doc.save()).await {
                 Ok(count) => *chunks = count,
                 // The chunks are still there; compaction is only an optimisation.

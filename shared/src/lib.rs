@@ -38,6 +38,7 @@ pub mod access;
 pub mod analysis;
 pub mod association;
 pub mod change;
+pub mod chunks;
 #[cfg(test)]
 mod convergence;
 pub mod date;

@@ -29,8 +29,6 @@ use crate::storage::{Chunk, Store};
 
 /// How often a failed save is retried.
 const SAVE_RETRY_MS: u32 = 3_000;
-/// Stored chunks after which loading writes one snapshot instead.
-const COMPACT_AFTER_CHUNKS: usize = 32;
 /// How long after a school's document is saved the overview is kept again.
 const KEEP_AFTER_SAVES_MS: u32 = 1_000;
 /// New changes after which a save writes the whole document (loaded by
@@ -531,10 +529,8 @@ impl Repo {
             saving: Cell::new(false),
             writing: futures_util::lock::Mutex::new(()),
         });
-        if chunks.len() > COMPACT_AFTER_CHUNKS
-            && unreadable == 0
-            && repo.doc.borrow_mut().get_missing_deps(&[]).is_empty()
-        {
+        let waiting = !repo.doc.borrow_mut().get_missing_deps(&[]).is_empty();
+        if shared::chunks::compaction_due(chunks.len(), unreadable == 0, waiting) {
             let snapshot = repo.doc.borrow_mut().save();
             let keys = repo.stored.borrow().clone();
             match repo.store.put_chunk(&id, &snapshot, &keys).await {
