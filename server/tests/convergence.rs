@@ -4,8 +4,8 @@
 //! they are offered, and other connections learn of them through their
 //! outboxes, as `connection.rs` does over WebSocket.
 //!
-//! The default run tries 12 schedules; the long run is
-//! `PROPTEST_CASES=10000 cargo test -p server --release --test convergence`.
+//! The default run tries 200 schedules; the long run, `cargo xtask long`,
+//! tries 10,000 (`PROPTEST_CASES=n` for another count).
 
 #![allow(clippy::unwrap_used)]
 
@@ -28,11 +28,12 @@ struct Connection {
 
 /// The real hub, driven the way a connection drives it.
 struct RealHub {
-    hub: Hub,
+    /// `None` only while restarting.
+    hub: Option<Hub>,
     runtime: tokio::runtime::Runtime,
     connections: HashMap<usize, Connection>,
     next: ConnId,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl RealHub {
@@ -40,12 +41,13 @@ impl RealHub {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(RedbStore::open(dir.path()).unwrap());
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        Self { hub: Hub::new(store), runtime, connections: HashMap::new(), next: 0, _dir: dir }
+        Self { hub: Some(Hub::new(store)), runtime, connections: HashMap::new(), next: 0, dir }
     }
 
     /// Link `link`'s connection's slot for `id`, subscribing on first use.
     fn slot(&mut self, link: usize, id: DocumentId) -> (ConnId, Arc<Slot>) {
         let Self { hub, connections, next, .. } = self;
+        let hub = hub.as_ref().expect("the hub runs");
         let conn = connections.entry(link).or_insert_with(|| {
             *next += 1;
             Connection { id: *next, outbox: Arc::default(), slots: HashMap::new() }
@@ -61,7 +63,7 @@ impl Relay for RealHub {
         let session = &mut links[from].server;
         let applied = self
             .runtime
-            .block_on(self.hub.apply(&slot, conn, "peer", !request, |doc| {
+            .block_on(self.hub.as_ref().unwrap().apply(&slot, conn, "peer", !request, |doc| {
                 session.receive_sync(id, doc, message)?;
                 Ok::<_, shared::Error>(session.generate(id, doc))
             }))
@@ -78,7 +80,10 @@ impl Relay for RealHub {
             for doc in dirty {
                 let Some(slot) = self.connections[&l].slots.get(&doc).cloned() else { continue };
                 let session = &mut links[l].server;
-                let offer = self.runtime.block_on(self.hub.read(&slot, |d| session.generate(doc, d))).unwrap();
+                let offer = self
+                    .runtime
+                    .block_on(self.hub.as_ref().unwrap().read(&slot, |d| session.generate(doc, d)))
+                    .unwrap();
                 links[l].to_client.extend(offer.flatten().map(|m| m.encode()));
             }
         }
@@ -87,20 +92,29 @@ impl Relay for RealHub {
     fn reconnect(&mut self, link: usize) {
         if let Some(conn) = self.connections.remove(&link) {
             for id in conn.slots.keys() {
-                self.hub.unsubscribe(id, conn.id);
+                self.hub.as_ref().unwrap().unsubscribe(id, conn.id);
             }
         }
     }
 
+    fn restart(&mut self) {
+        self.connections.clear();
+        // The store closes with the old hub, its only holder, and opens
+        // again from its file, as a restarted server's does.
+        self.hub = None;
+        self.hub = Some(Hub::new(Arc::new(RedbStore::open(self.dir.path()).unwrap())));
+    }
+
     fn document(&mut self, id: DocumentId) -> AutoCommit {
         let (_, slot) = self.slot(usize::MAX, id);
-        let doc = self.runtime.block_on(self.hub.read(&slot, |d| d.save())).unwrap().unwrap_or_default();
+        let doc =
+            self.runtime.block_on(self.hub.as_ref().unwrap().read(&slot, |d| d.save())).unwrap().unwrap_or_default();
         AutoCommit::load(&doc).unwrap_or_else(|_| AutoCommit::new())
     }
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(12), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(200), ..ProptestConfig::default() })]
 
     #[test]
     fn peers_converge_through_the_real_hub_and_store(

@@ -30,6 +30,9 @@ usage: cargo xtask <command>
   soak [--minutes N]       1,000 clients against the server for N minutes
                           (default 10), RSS every 10 s; fails on errors or
                           on memory that keeps growing
+  long [--cases N]         the convergence schedules (peers editing,
+                          removing, restarting, the server restarting)
+                          against the real hub and store: 10,000 by default
   fuzz [--minutes N | --runs N]
                           fuzz the server's connection, hub and store in
                           process (libFuzzer via cargo-fuzz; default 1 minute)
@@ -53,6 +56,7 @@ fn main() -> ExitCode {
         "bench" => bench(&rest),
         "fuzz" => fuzz(&rest),
         "soak" => soak(&rest),
+        "long" => long(&rest),
         "package" => package(),
         "setup" => setup_build_tools().and_then(|()| setup_test_tools()),
         "build-app" => setup_build_tools().and_then(|()| build_app(rest.iter().any(|a| a == "--test"))),
@@ -205,6 +209,19 @@ fn soak(args: &[String]) -> Result {
         .env("MO_SERVER_BIN", target_dir().join("server").join("server"))
         .env("MO_APP_DIR", app);
     status(&mut cmd)
+}
+
+/// The convergence property test at goal scale (`cargo xtask test` runs
+/// 200 schedules), optimised so that 10,000 take minutes, not hours.
+fn long(args: &[String]) -> Result {
+    let cases = args.iter().position(|a| a == "--cases").and_then(|i| args.get(i + 1));
+    let cases = cases.map_or(Ok(10_000), |c| c.parse::<u64>()).map_err(|e| format!("--cases: {e}"))?;
+    step(&format!("{cases} convergence schedules against the real hub and store"));
+    status(
+        cargo()
+            .args(["test", "--release", "--package", "server", "--test", "convergence", "--", "--nocapture"])
+            .env("PROPTEST_CASES", cases.to_string()),
+    )
 }
 
 /// The server and the load generator, with the server's optimised profile.
