@@ -173,6 +173,46 @@ async fn a_form_saved_after_a_colleagues_edit_arrived_keeps_that_edit() {
     b.quit().await;
 }
 
+/// The same with a text both edit: A opens a protocol's form, B adds words
+/// to its theme and saves, and once that reached A, A adds words of her own
+/// in the form she opened before and saves. Both people's words stay.
+#[tokio::test]
+async fn a_text_saved_after_a_colleague_typed_in_it_keeps_both_peoples_words() {
+    let _one_at_a_time = exclusive().await;
+    let dir = TempDir::new().unwrap();
+    let server = Server::start(dir.path()).await;
+    let (a, b) = two_members(&server, dir.path()).await;
+    for browser in [&a, &b] {
+        browser.go("protocols").await;
+    }
+    a.click_css("[data-testid=protocols] [data-testid=add]").await;
+    a.save("[data-testid=add-form]", &[("theme", "Организация работы")]).await;
+    b.wait_text("[data-testid=protocol-theme]", "Организация работы").await;
+
+    a.click_css("[data-testid=protocols-row] [data-testid=edit]").await;
+    b.click_css("[data-testid=protocols-row] [data-testid=edit]").await;
+    b.save("[data-testid=protocols-row] [data-testid=edit-form]", &[("theme", "Организация работы на год")]).await;
+    // A protocol B adds after its edit reaches A only with that edit.
+    b.click_css("[data-testid=protocols] [data-testid=add]").await;
+    b.save("[data-testid=add-form]", &[("theme", "Внеочередное заседание")]).await;
+    e2e::eventually("B's edits on A's device, A's form still open", || async {
+        (a.texts("[data-testid=protocol-title]").await.len() == 1
+            && a.texts("[data-testid=protocols-row]").await.len() == 2)
+            .then_some(())
+    })
+    .await;
+    a.save("[data-testid=protocols-row] [data-testid=edit-form]", &[("theme", "Срочно: Организация работы")]).await;
+    for (who, browser) in [("A", &a), ("B", &b)] {
+        e2e::eventually(&format!("both people's words on {who}'s screen"), || async {
+            let themes = browser.texts("[data-testid=protocol-theme]").await;
+            themes.iter().any(|t| t == "Срочно: Организация работы на год").then_some(())
+        })
+        .await;
+    }
+    a.quit().await;
+    b.quit().await;
+}
+
 /// The JavaScript automerge-repo writes a member into the association
 /// document through our server and the app shows it; a member added in the
 /// app is read by the JavaScript client with our layout (id as bytes,
