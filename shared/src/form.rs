@@ -229,6 +229,16 @@ macro_rules! choices {
             pub fn options() -> Vec<(&'static str, &'static str)> {
                 Self::ALL.iter().map(|v| (v.code(), v.label())).collect()
             }
+
+            /// The label of the value a document stores as `stored` (the
+            /// variant's name), for «История».
+            pub fn stored_label(stored: &str) -> Option<&'static str> {
+                match stored {
+                    stringify!($first) => Some($flabel),
+                    $(stringify!($variant) => Some($label),)*
+                    _ => None,
+                }
+            }
         }
 
         /// Outside documents (JSON, the app's messages) a choice is its code.

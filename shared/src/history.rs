@@ -274,8 +274,41 @@ fn value_at(
     match doc.get_at(record, field, heads) {
         Ok(Some((Value::Object(ObjType::Text), text))) => doc.text_at(&text, heads).unwrap_or_default(),
         Ok(Some((Value::Object(_), _))) => "изменено".to_owned(),
-        Ok(Some((Value::Scalar(s), _))) => scalar(s.as_ref(), name),
+        Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
+            ScalarValue::Str(stored) => {
+                choice_label(field, stored).map_or_else(|| scalar(s.as_ref(), name), str::to_owned)
+            }
+            other => scalar(other, name),
+        },
         _ => String::new(),
+    }
+}
+
+/// A choice's label (категория «первая», not `First`), for the fields that
+/// hold one.
+fn choice_label(field: &str, stored: &str) -> Option<&'static str> {
+    use crate::analysis::AnalysisKind;
+    use crate::district::{EventKind, VisitKind};
+    use crate::kopilka::{Area, MaterialKind};
+    use crate::plan::{Completion, WorkKind};
+    use crate::protocol::DecisionStatus;
+    use crate::regulation::RegulationKind;
+    use crate::{Category, Education};
+    match field {
+        "category" => Category::stored_label(stored),
+        "education" => Education::stored_label(stored),
+        "completion" => Completion::stored_label(stored),
+        "status" => DecisionStatus::stored_label(stored),
+        "area" => Area::stored_label(stored),
+        // Each list has its own kinds; their variant names differ enough
+        // that the first that knows the name is the one.
+        "kind" => WorkKind::stored_label(stored)
+            .or_else(|| RegulationKind::stored_label(stored))
+            .or_else(|| MaterialKind::stored_label(stored))
+            .or_else(|| AnalysisKind::stored_label(stored))
+            .or_else(|| EventKind::stored_label(stored))
+            .or_else(|| VisitKind::stored_label(stored)),
+        _ => None,
     }
 }
 
@@ -373,6 +406,7 @@ mod tests {
         let mut fields = AssociationDoc::load(&doc).unwrap().member(id).unwrap().fields();
         fields.class_led = "6Б".into();
         fields.experience_years = 6;
+        fields.category = crate::Category::Highest;
         AssociationDoc::edit_member(&mut doc, Edit::Update(id, fields), 3_000).unwrap();
         AssociationDoc::edit_member(&mut doc, Edit::Remove(id), 4_000).unwrap();
         assert_eq!(
@@ -392,7 +426,8 @@ mod tests {
         let happened: Vec<Happened> = history.iter().map(|e| e.happened).collect();
         assert_eq!(happened, [Happened::Created, Happened::Changed, Happened::Removed, Happened::Restored]);
         assert!(history[0].fields.contains(&("ФИО".into(), "Иванова Мария Петровна".into())));
-        assert_eq!(history[1].fields, [("Класс".into(), "6Б".into()), ("Стаж".into(), "6".into())]);
+        let category = ("Категория".to_owned(), crate::Category::Highest.label().to_owned());
+        assert_eq!(history[1].fields, [("Класс".into(), "6Б".into()), category, ("Стаж".into(), "6".into())]);
         assert_eq!(history[1].made_ms, 3_000);
         assert_eq!(of_record(&mut doc, other, &|_| None).len(), 1, "another record's history is its own");
     }
