@@ -61,9 +61,7 @@ impl StorageError {
             )
         }
     }
-}
 
-impl StorageError {
     /// What to tell a person whose change was not kept (nothing of it stays
     /// in memory: the form still holds what they typed).
     pub fn not_kept(&self) -> String {

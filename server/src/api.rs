@@ -373,7 +373,7 @@ pub(crate) async fn authors(State(state): State<AppState>, Caller(device): Calle
     let list: Vec<AuthorView> = authored
         .into_iter()
         .map(|a| AuthorView {
-            hash: a.hash.iter().map(|b| format!("{b:02x}")).collect(),
+            hash: automerge::ChangeHash(a.hash).to_string(),
             name: state.access.device_name(&a.device).unwrap_or_else(|| "неизвестное устройство".into()),
             at_ms: a.at_ms,
         })

@@ -35,8 +35,7 @@ pub async fn of_record(doc: DocumentId, record: Uuid) -> Result<Vec<HistoryLine>
     Ok(entries
         .into_iter()
         .map(|entry| {
-            let hash: String = entry.hash.iter().map(|b| format!("{b:02x}")).collect();
-            let author = authors.get(&hash);
+            let author = authors.get(&automerge::ChangeHash(entry.hash).to_string());
             HistoryLine { who: author.map(|a| a.name.clone()), stored_ms: author.map(|a| a.at_ms), entry }
         })
         .collect())

@@ -49,17 +49,22 @@ pub fn start(start: Start) {
 /// body, or `None` when there is no device, no connection or no success.
 pub async fn get_api(path: &str) -> Option<String> {
     let start = DEVICE.with(|d| d.borrow().clone())?;
+    let response = fetch_api(&start, path).await?;
+    if !response.ok() {
+        return None;
+    }
+    JsFuture::from(response.text().ok()?).await.ok()?.as_string()
+}
+
+/// `GET path` on the server as the device `start`; `None` without a connection.
+async fn fetch_api(start: &Start, path: &str) -> Option<web_sys::Response> {
     let init = web_sys::RequestInit::new();
     let headers = web_sys::Headers::new().ok()?;
     headers.set("Authorization", &format!("Bearer {}", start.token)).ok()?;
     init.set_headers(&headers);
     let request = web_sys::Request::new_with_str_and_init(&format!("{}{path}", start.origin), &init).ok()?;
     let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
-    let response: web_sys::Response = JsFuture::from(scope.fetch_with_request(&request)).await.ok()?.dyn_into().ok()?;
-    if !response.ok() {
-        return None;
-    }
-    JsFuture::from(response.text().ok()?).await.ok()?.as_string()
+    JsFuture::from(scope.fetch_with_request(&request)).await.ok()?.dyn_into().ok()
 }
 
 /// The sync endpoint with the device's token in the URL (where a standard
@@ -250,16 +255,5 @@ fn send(ws: &WebSocket, message: &Message) {
 /// Whether the server says this device's token is revoked (or unknown);
 /// no answer is not a revocation.
 async fn revoked(start: &Start) -> bool {
-    let init = web_sys::RequestInit::new();
-    let Ok(headers) = web_sys::Headers::new() else { return false };
-    let _ = headers.set("Authorization", &format!("Bearer {}", start.token));
-    init.set_headers(&headers);
-    let Ok(request) = web_sys::Request::new_with_str_and_init(&format!("{}/api/me", start.origin), &init) else {
-        return false;
-    };
-    let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
-    match JsFuture::from(scope.fetch_with_request(&request)).await {
-        Ok(response) => response.dyn_into::<web_sys::Response>().is_ok_and(|r| r.status() == 401),
-        Err(_) => false,
-    }
+    fetch_api(start, "/api/me").await.is_some_and(|r| r.status() == 401)
 }
