@@ -7,10 +7,13 @@
 //! documents never blocks a tap. The page sends [`ToEngine`] messages and
 //! gets [`FromEngine`] ones back (`shared::link`).
 //!
-//! - [`docs`]: the open documents, saved to IndexedDB before anything else.
+//! - [`drive`]: the engine's core (`shared::engine`, which holds the open
+//!   documents and saves each change to IndexedDB before anything else)
+//!   driven with IndexedDB, timers and the page's messages.
 //! - [`sync`]: the connection to the server.
+//! - [`history`]: «История» of a record.
 
-pub mod docs;
+pub mod drive;
 pub mod history;
 pub mod sync;
 
@@ -22,6 +25,8 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
+use shared::engine::Input;
+
 use crate::storage::Store;
 
 fn scope() -> DedicatedWorkerGlobalScope {
@@ -30,8 +35,7 @@ fn scope() -> DedicatedWorkerGlobalScope {
 
 /// Starts the engine: `early` holds the messages the page posted while the
 /// wasm was loading; the rest arrive through `onmessage`. Every message is
-/// handled in order by one task, so an IndexedDB await never lets a change
-/// overtake the opening of its document.
+/// handled in order by one task.
 pub fn run(early: js_sys::Array) {
     let (tx, rx) = mpsc::unbounded::<ToEngine>();
     let queue = move |data: JsValue| match data.dyn_into::<Uint8Array>().map(|a| link::decode(&a.to_vec())) {
@@ -54,30 +58,33 @@ pub fn run(early: js_sys::Array) {
 async fn serve(mut rx: mpsc::UnboundedReceiver<ToEngine>) {
     // Storage opens first, while the page is still starting: the messages
     // wait in the channel meanwhile.
-    let store = match Store::open().await {
-        Ok(store) => Some(store),
+    let opened = match Store::open().await {
+        Ok(store) => {
+            drive::set_store(store);
+            true
+        }
         Err(e) => {
             post(&FromEngine::Fatal(e.unavailable()));
-            None
+            false
         }
     };
     while let Some(message) = rx.next().await {
         match message {
             ToEngine::Start(start) => {
-                if store.is_some() {
+                if opened {
                     sync::start(start);
                 }
             }
             ToEngine::Open(open) => {
-                if let Some(store) = &store {
-                    docs::open(store, open).await;
+                if opened {
+                    drive::drive(Input::Open(open));
                 }
             }
+            // Answered by the core once the change is stored (or not):
+            // a change to a document still loading waits for it, and one
+            // change is written and merged before the next is made.
             ToEngine::Change { ticket, doc, seen, change } => {
-                // Awaited before the next message: one change is written
-                // and merged before the next is made.
-                let result = docs::change(doc, seen, change).await;
-                post(&FromEngine::Done { ticket, result });
+                drive::drive(Input::Change { ask: ticket, doc, seen, change });
             }
             // Not awaited here: asking the server may take a while, and
             // changes must not wait for it.

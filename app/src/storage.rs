@@ -12,6 +12,7 @@ use gloo_storage::{LocalStorage, Storage as _};
 use idb::{Database, DatabaseEvent, Factory, KeyRange, ObjectStoreParams, Query, TransactionMode};
 use js_sys::Uint8Array;
 use shared::DocumentId;
+use shared::engine::Chunk;
 use wasm_bindgen::{JsCast, JsValue};
 
 const DB_NAME: &str = "mo-kr";
@@ -85,14 +86,6 @@ type Result<T> = std::result::Result<T, StorageError>;
 pub struct Store {
     /// The open connection, replaced by [`Store::reopen`].
     db: std::rc::Rc<std::cell::RefCell<std::rc::Rc<Database>>>,
-}
-
-/// One stored chunk of a document.
-pub struct Chunk {
-    /// Its key, to delete it after compaction.
-    pub key: String,
-    /// Automerge bytes (a snapshot or an incremental save).
-    pub bytes: Vec<u8>,
 }
 
 impl Store {

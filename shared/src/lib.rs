@@ -44,6 +44,7 @@ mod convergence;
 pub mod date;
 pub mod district;
 pub mod doc_id;
+pub mod engine;
 pub mod error;
 #[cfg(any(test, feature = "fixture"))]
 pub mod fixture;

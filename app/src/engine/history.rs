@@ -7,11 +7,10 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 use shared::DocumentId;
-use shared::history;
 use shared::link::HistoryLine;
 use uuid::Uuid;
 
-use crate::engine::docs::{names_for, repo_by_id};
+use crate::engine::drive::{store, with_engine};
 use crate::engine::sync::get_api;
 use crate::engine::warn;
 
@@ -28,10 +27,11 @@ const KEPT: &str = "authors";
 
 /// The record's history in the document `doc`, oldest first.
 pub async fn of_record(doc: DocumentId, record: Uuid) -> Result<Vec<HistoryLine>, String> {
-    let repo = repo_by_id(doc).ok_or_else(|| "Записи ещё загружаются, повторите через секунду".to_owned())?;
-    let names = names_for(repo.owner);
-    let entries = repo.with_doc(|d| history::of_record(d, record, &|id| names.get(&id).cloned()));
-    let authors = authors(&repo.store, doc).await;
+    let entries = with_engine(|e| e.history(doc, record))?;
+    let authors = match store() {
+        Some(store) => authors(&store, doc).await,
+        None => HashMap::new(),
+    };
     Ok(entries
         .into_iter()
         .map(|entry| {
