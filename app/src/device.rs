@@ -22,6 +22,10 @@ pub struct SchoolRef {
     pub id: DocumentId,
     /// Its name.
     pub name: String,
+    /// When its records last reached the server (ms since the epoch), as
+    /// the server said when last asked.
+    #[serde(default)]
+    pub last_arrival_ms: Option<i64>,
 }
 
 /// The district, by id and name.
@@ -52,6 +56,10 @@ pub struct Me {
     /// it: the only member it marks «ознакомлен(а)» for.
     #[serde(default)]
     pub member: Option<uuid::Uuid>,
+    /// The server's clock when it last answered, which the schools'
+    /// freshness is measured against.
+    #[serde(default)]
+    pub server_now_ms: i64,
 }
 
 impl Me {

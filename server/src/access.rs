@@ -320,6 +320,20 @@ impl Access {
         }
     }
 
+    /// When each school's records last reached the server: the newest of
+    /// `arrivals` (by document) among the documents the school owns.
+    pub fn school_arrivals(&self, arrivals: &HashMap<DocumentId, i64>) -> HashMap<DocumentId, i64> {
+        let dir = self.dir();
+        let mut last: HashMap<DocumentId, i64> = HashMap::new();
+        for (doc, at) in arrivals {
+            if let Some(Owner::School { school, .. }) = dir.owners.get(doc) {
+                let newest = last.entry(*school).or_insert(*at);
+                *newest = (*newest).max(*at);
+            }
+        }
+        last
+    }
+
     /// Creates a district.
     pub fn create_district(&self, name: &str) -> Result<District, AccessError> {
         let district =

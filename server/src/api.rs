@@ -67,11 +67,15 @@ async fn blocking<T: Send + 'static>(
 struct SchoolView {
     id: DocumentId,
     name: String,
+    /// When its records last reached the server (ms since the epoch), if
+    /// they ever did since the server kept this.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_arrival_ms: Option<i64>,
 }
 
 impl From<School> for SchoolView {
     fn from(s: School) -> Self {
-        Self { id: s.id, name: s.name }
+        Self { id: s.id, name: s.name, last_arrival_ms: None }
     }
 }
 
@@ -90,6 +94,9 @@ struct Me {
     storage_id: String,
     /// Its person's record in the school's member list, once linked.
     member: Option<uuid::Uuid>,
+    /// The server's clock when it answered: how long a school has been
+    /// silent is measured on it, not on the device's.
+    server_now_ms: i64,
 }
 
 fn me(state: &AppState, device: &Device) -> Result<Me, AccessError> {
@@ -97,9 +104,14 @@ fn me(state: &AppState, device: &Device) -> Result<Me, AccessError> {
     let district = access.district(&device.grant.district).ok_or(AccessError::NotFound("Района больше нет"))?;
     let school = device.grant.school.and_then(|id| access.school(&id)).map(SchoolView::from);
     let schools = match device.grant.school {
-        Some(id) => access.school(&id).into_iter().map(SchoolView::from).collect(),
-        None => access.schools(&district.id).into_iter().map(SchoolView::from).collect(),
+        Some(id) => access.school(&id).into_iter().collect::<Vec<_>>(),
+        None => access.schools(&district.id),
     };
+    let arrived = access.school_arrivals(&state.hub.arrivals());
+    let schools = schools
+        .into_iter()
+        .map(|s| SchoolView { last_arrival_ms: arrived.get(&s.id).copied(), ..SchoolView::from(s) })
+        .collect();
     Ok(Me {
         device_id: device.id.clone(),
         name: device.name.clone(),
@@ -109,6 +121,7 @@ fn me(state: &AppState, device: &Device) -> Result<Me, AccessError> {
         schools,
         storage_id: state.identity.storage_id.clone(),
         member: device.member,
+        server_now_ms: now_ms(),
     })
 }
 

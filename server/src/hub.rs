@@ -75,12 +75,32 @@ pub struct Hub {
     slots: Mutex<HashMap<DocumentId, Arc<Slot>>>,
     stored: AtomicU64,
     set_aside: AtomicU64,
+    /// When a change of each document last arrived, read from the store
+    /// at start and kept up as changes are stored (the district overview
+    /// says how fresh each school's records are).
+    arrived: Mutex<HashMap<DocumentId, i64>>,
 }
 
 impl Hub {
     /// A hub over `store`.
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store, slots: Mutex::new(HashMap::new()), stored: AtomicU64::new(0), set_aside: AtomicU64::new(0) }
+        let arrived = store.arrivals().unwrap_or_else(|e| {
+            // Only the overview's freshness is unknown until changes arrive.
+            tracing::warn!(error = %e, "reading when documents last changed failed");
+            HashMap::new()
+        });
+        Self {
+            store,
+            slots: Mutex::new(HashMap::new()),
+            stored: AtomicU64::new(0),
+            set_aside: AtomicU64::new(0),
+            arrived: Mutex::new(arrived),
+        }
+    }
+
+    /// When a change of each document last arrived (ms since the epoch).
+    pub fn arrivals(&self) -> HashMap<DocumentId, i64> {
+        self.arrived.lock().expect("hub lock is never poisoned").clone()
     }
 
     /// The store behind the hub.
@@ -181,6 +201,7 @@ impl Hub {
             Ok(count) => {
                 *chunks = count;
                 self.stored.fetch_add(1, Ordering::Relaxed);
+                self.arrived.lock().expect("hub lock is never poisoned").insert(id, at_ms);
             }
             Err(e) => {
                 *state = DocState::Unloaded;
@@ -302,5 +323,12 @@ mod tests {
         let by: Vec<&str> = authors.iter().filter(|a| a.hash == theme).map(|a| a.device.as_str()).collect();
         assert_eq!(by, ["b"]);
         assert_eq!(authors.iter().filter(|a| a.device == "a").count(), 50);
+
+        // When the document last changed is known now, and to a hub started
+        // again from the store.
+        let newest = authors.iter().map(|a| a.at_ms).max().unwrap();
+        assert_eq!(hub.arrivals().get(&id), Some(&newest));
+        assert_eq!(Hub::new(store.clone()).arrivals().get(&id), Some(&newest));
+        assert_eq!(store.arrivals().unwrap().len(), 1);
     }
 }

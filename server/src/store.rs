@@ -7,6 +7,7 @@
 //! concatenates them; compaction replaces them with one snapshot in a single
 //! transaction, so a crash leaves either the old chunks or the new snapshot.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, mpsc};
 
@@ -53,6 +54,9 @@ pub trait Store: Send + Sync + 'static {
     /// Who sent each of a document's changes and when, as far as recorded
     /// (changes stored before the server kept this are not listed).
     fn authors(&self, id: &DocumentId) -> Result<Vec<Authored>, Error>;
+    /// When a change of each document last arrived (ms since the epoch),
+    /// for the documents whose authors are recorded.
+    fn arrivals(&self) -> Result<HashMap<DocumentId, i64>, Error>;
     /// Replaces all chunks of a document with one snapshot; resolves,
     /// once that is durable, to the document's chunk count (one).
     fn compact(&self, id: &DocumentId, snapshot: Vec<u8>) -> Appending;
@@ -317,6 +321,27 @@ impl Store for RedbStore {
             });
         }
         Ok(out)
+    }
+
+    fn arrivals(&self) -> Result<HashMap<DocumentId, i64>, Error> {
+        let txn = self.db.begin_read()?;
+        let table = match txn.open_table(AUTHORS) {
+            Ok(table) => table,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(HashMap::new()),
+            Err(e) => return Err(e.into()),
+        };
+        let mut last = HashMap::new();
+        for entry in table.iter()? {
+            let (key, value) = entry?;
+            let (doc, _) = key.value();
+            let (Ok(doc), Some((at, _))) = (<[u8; 16]>::try_from(doc), value.value().split_first_chunk::<8>()) else {
+                continue;
+            };
+            let at = i64::from_le_bytes(*at);
+            let newest = last.entry(DocumentId::from(doc)).or_insert(at);
+            *newest = (*newest).max(at);
+        }
+        Ok(last)
     }
 
     fn compact(&self, id: &DocumentId, snapshot: Vec<u8>) -> Appending {

@@ -9,6 +9,40 @@ use crate::plan::{PlanDoc, WorkKind};
 use crate::{AssociationDoc, LibraryDoc, YearDoc};
 use serde::{Deserialize, Serialize};
 
+/// Days without a change reaching the server after which a school is
+/// marked as silent in the overview.
+pub const SILENT_AFTER_DAYS: i64 = 14;
+
+/// How fresh a school's records on the server are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Freshness {
+    /// The day its records last reached the server, if they ever did.
+    pub last: Option<Date>,
+    /// Whole days since then, on the server's clock.
+    pub days: Option<i64>,
+    /// Whether it has been silent for more than [`SILENT_AFTER_DAYS`]
+    /// (or the server knows of nothing it sent).
+    pub silent: bool,
+}
+
+impl Freshness {
+    /// From when the school's records last arrived and the server's clock
+    /// when it said so (both ms since the epoch).
+    pub fn of(last_ms: Option<i64>, server_now_ms: i64) -> Self {
+        let days = last_ms.map(|at| (server_now_ms - at).max(0) / 86_400_000);
+        Self { last: last_ms.map(Date::from_unix_ms), days, silent: days.is_none_or(|d| d > SILENT_AFTER_DAYS) }
+    }
+
+    /// The overview's cell: «05.12.2026», with how long ago when silent.
+    pub fn label(&self) -> String {
+        match (self.last, self.days) {
+            (Some(day), Some(days)) if self.silent => format!("{day} — нет связи {days} дн."),
+            (Some(day), _) => day.to_string(),
+            _ => "нет сведений".to_owned(),
+        }
+    }
+}
+
 /// One school's line in the overview.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct SchoolSummary {
@@ -62,6 +96,22 @@ impl SchoolSummary {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_school_silent_for_more_than_fourteen_days_is_marked() {
+        use super::Freshness;
+        const DAY: i64 = 86_400_000;
+        let now = crate::Date::new(2026, 12, 5).unwrap().days() * DAY + 10 * 3_600_000;
+        let fresh = Freshness::of(Some(now - 14 * DAY), now);
+        assert!(!fresh.silent);
+        assert_eq!(fresh.label(), "21.11.2026");
+        let silent = Freshness::of(Some(now - 15 * DAY), now);
+        assert!(silent.silent);
+        assert_eq!(silent.label(), "20.11.2026 — нет связи 15 дн.");
+        let never = Freshness::of(None, now);
+        assert!(never.silent);
+        assert_eq!(never.label(), "нет сведений");
+    }
+
     use super::*;
     use crate::date::AcademicYear;
     use crate::form::Values;

@@ -9,7 +9,7 @@
 
 use e2e::peer::Peer;
 use e2e::{Browser, Server, eventually, exclusive};
-use shared::{AcademicYear, Date, YearDoc};
+use shared::{AcademicYear, AssociationDoc, Date, DocumentId, YearDoc};
 use tempfile::TempDir;
 
 fn this_year() -> AcademicYear {
@@ -262,6 +262,50 @@ async fn the_district_head_keeps_the_rmo_records_and_schools_read_its_plan() {
     assert!(member.texts("[data-testid=plan] [data-testid=add]").await.is_empty(), "no «Добавить» for a school");
     assert!(member.texts("[data-testid=plan] [data-testid=edit]").await.is_empty(), "no «Изменить» for a school");
     member.quit().await;
+    district.quit().await;
+}
+
+/// Each school's line says when its records last reached the server, on
+/// the server's clock, and a school silent for more than 14 days is
+/// marked. The server's clock is moved 15 days on between the two
+/// schools' sends (faketime), so nothing depends on today's date.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_overview_says_when_each_school_last_sent_and_marks_a_silent_one() {
+    let _one_browser_at_a_time = exclusive().await;
+    let dir = TempDir::new().unwrap();
+    let mut server = Server::start(dir.path()).await;
+    let (district_head, first_head) = server.heads().await;
+    let second = district_head.add_school(&server, "Школа №2").await;
+    let second_head = district_head.add_device(&server, "school_head", Some(second), "Руководитель МО школы №2").await;
+    let first = first_head.school();
+    let mut doc = AssociationDoc::create(&first).document().clone();
+    Peer::connect(&server, &first_head).await.push(first, &mut doc).await;
+
+    server.stop().await;
+    server.resume_at(Some("+15d")).await;
+    let mut doc = AssociationDoc::create(&second).document().clone();
+    Peer::connect(&server, &second_head).await.push(second, &mut doc).await;
+    // The days the server recorded, as it tells them.
+    let me = server.api("GET", "/api/me", Some(&district_head.token), None).await;
+    let arrived = |school: DocumentId| {
+        let line = me["schools"].as_array().unwrap().iter().find(|s| s["id"] == school.to_string()).unwrap();
+        Date::from_unix_ms(line["last_arrival_ms"].as_i64().expect("the server knows when"))
+    };
+    let (first_sent, sent) = (arrived(first), arrived(second));
+
+    let code = district_head.invite(&server, "district_head", None).await;
+    let district = Browser::launch(&dir.path().join("district")).await;
+    district.join(&server, &code, "Петрова Анна Викторовна").await;
+    let cell = |school: &str| format!("[data-testid=overview-row][data-school='{school}'] [data-testid=fresh]");
+    let silent = district.wait_text(&cell("Школа №1"), "нет связи 15 дн.").await;
+    assert_eq!(silent, format!("{first_sent} — нет связи 15 дн."));
+    let fresh = district.wait_text(&cell("Школа №2"), &sent.to_string()).await;
+    assert_eq!(fresh, sent.to_string());
+    let marked =
+        |school: &str| format!("return document.querySelector(\"{}\").classList.contains('alert')", cell(school));
+    assert_eq!(district.script(&marked("Школа №1")).await, serde_json::json!(true));
+    assert_eq!(district.script(&marked("Школа №2")).await, serde_json::json!(false));
+    district.wait_text("[data-testid=fresh-as-of]", &format!("по сведениям сервера на {sent}")).await;
     district.quit().await;
 }
 

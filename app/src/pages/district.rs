@@ -4,6 +4,8 @@
 //! one click from its records, read-only.
 
 use leptos::prelude::*;
+use shared::Date;
+use shared::overview::{Freshness, SILENT_AFTER_DAYS};
 
 use crate::ui::Ui;
 
@@ -19,6 +21,7 @@ pub fn DistrictOverview() -> impl IntoView {
                 .iter()
                 .map(|school| {
                     let href = format!("#/school/{}/dashboard", school.id);
+                    let fresh = Freshness::of(school.last_arrival_ms, me.server_now_ms);
                     let line = ui.summaries.with(|lines| lines.iter().find(|l| l.school == school.id).cloned());
                     let cells = match line.filter(|l| l.arrived).map(|l| l.summary) {
                         Some(s) => view! {
@@ -37,6 +40,7 @@ pub fn DistrictOverview() -> impl IntoView {
                     view! {
                         <tr data-testid="overview-row" data-school=school.name.clone()>
                             <td><a href=href data-testid="open-school">{school.name.clone()}</a></td>
+                            <td data-testid="fresh" class:alert=fresh.silent>{fresh.label()}</td>
                             {cells}
                         </tr>
                     }
@@ -52,6 +56,7 @@ pub fn DistrictOverview() -> impl IntoView {
                     <thead>
                         <tr>
                             <th>"Школа"</th>
+                            <th>"Данные последний раз поступили на сервер"</th>
                             <th>"Заседания: проведено из запланированных"</th>
                             <th>"План выполнен"</th>
                             <th>"Просроченные решения"</th>
@@ -63,6 +68,15 @@ pub fn DistrictOverview() -> impl IntoView {
                     </thead>
                     <tbody>{rows}</tbody>
                 </table>
+                {(me.server_now_ms > 0).then(|| view! {
+                    <p class="note" data-testid="fresh-as-of">
+                        {format!(
+                            "Когда данные школ поступали на сервер — по сведениям сервера на {}; \
+                             школа без новых данных больше {SILENT_AFTER_DAYS} дней отмечена.",
+                            Date::from_unix_ms(me.server_now_ms),
+                        )}
+                    </p>
+                })}
             </section>
         }
         .into_any()
