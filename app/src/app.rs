@@ -18,7 +18,7 @@ use crate::pages::join::JoinPage;
 use crate::pages::kopilka::KopilkaPage;
 use crate::pages::members::MembersPage;
 use crate::pages::plan::{DISTRICT_PLAN, SCHOOL_PLAN, plan_page};
-use crate::pages::profile::ProfilePage;
+use crate::pages::profile::{ProfilePage, RmoProfilePage};
 use crate::pages::protocols::ProtocolsPage;
 use crate::pages::regulations::RegulationsPage;
 use crate::pages::report::{DistrictReportPage, SchoolReportPage};
@@ -80,6 +80,7 @@ pub fn App() -> impl IntoView {
                 Page::Report => view! { <SchoolReportPage /> }.into_any(),
                 Page::DistrictReport => view! { <DistrictReportPage /> }.into_any(),
                 Page::District => view! { <DistrictOverview /> }.into_any(),
+                Page::RmoProfile => view! { <RmoProfilePage /> }.into_any(),
                 Page::RmoPlan => plan_page(DISTRICT_PLAN).into_any(),
                 Page::Events => view! { <EventsPage /> }.into_any(),
                 Page::Contests => view! { <ContestsPage /> }.into_any(),

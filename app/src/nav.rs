@@ -34,6 +34,8 @@ pub enum Page {
     Report,
     /// The district overview (district roles).
     District,
+    /// The РМО's theme, goal, tasks and signers.
+    RmoProfile,
     /// План работы РМО (read-only for schools).
     RmoPlan,
     /// The РМО's seminars and events.
@@ -64,8 +66,9 @@ const SCHOOL_PAGES: [Page; 9] = [
 ];
 
 /// The district's screens (the РМО plan is also a school's, read-only).
-const DISTRICT_PAGES: [Page; 7] = [
+const DISTRICT_PAGES: [Page; 8] = [
     Page::District,
+    Page::RmoProfile,
     Page::RmoPlan,
     Page::Events,
     Page::Contests,
@@ -75,7 +78,7 @@ const DISTRICT_PAGES: [Page; 7] = [
 ];
 
 impl Page {
-    const ALL: [Page; 17] = [
+    const ALL: [Page; 18] = [
         Self::Dashboard,
         Self::Profile,
         Self::Members,
@@ -86,6 +89,7 @@ impl Page {
         Self::Kopilka,
         Self::Report,
         Self::District,
+        Self::RmoProfile,
         Self::RmoPlan,
         Self::Events,
         Self::Contests,
@@ -107,6 +111,7 @@ impl Page {
             Self::Kopilka => "kopilka",
             Self::Report => "report",
             Self::District => "district",
+            Self::RmoProfile => "rmo-profile",
             Self::RmoPlan => "rmo-plan",
             Self::Events => "events",
             Self::Contests => "contests",
@@ -129,6 +134,7 @@ impl Page {
             Self::Kopilka => "Копилка",
             Self::Report => "Итоги года",
             Self::District => "Район",
+            Self::RmoProfile => "Тема и задачи РМО",
             Self::RmoPlan => "План РМО",
             Self::Events => "Мероприятия",
             Self::Contests => "Конкурсы",

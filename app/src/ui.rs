@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use shared::district::DistrictYearDoc;
 use shared::history::Removed;
 use shared::link::{Heads, Notes, Records, SchoolLine, Shown, SyncStatus};
+use shared::profile::RmoProfile;
 use shared::{AcademicYear, AssociationDoc, Change, DocKind, Document, DocumentId, LibraryDoc, YearDoc};
 
 use crate::client;
@@ -52,6 +53,8 @@ pub struct Ui {
     pub year_notes: RwSignal<Notes>,
     /// The head's words in the РМО's yearly analysis.
     pub district_notes: RwSignal<Notes>,
+    /// The РМО's theme, goal, tasks and signers for the chosen year, once loaded.
+    pub rmo_profile: RwSignal<Option<RmoProfile>>,
     /// The documents shown so far.
     pub docs: RwSignal<Vec<DocState>>,
     /// Each shown document's heads: the version the screens show now (not
@@ -94,6 +97,7 @@ impl Ui {
             district_year: RwSignal::new(None),
             year_notes: RwSignal::new(Notes::new()),
             district_notes: RwSignal::new(Notes::new()),
+            rmo_profile: RwSignal::new(None),
             docs: RwSignal::new(Vec::new()),
             heads: StoredValue::new(Seen::new()),
             removed: RwSignal::new(HashMap::new()),
@@ -170,7 +174,7 @@ impl Ui {
             Records::Association(r) => r.is_newer_layout(),
             Records::Year(r, _) => r.is_newer_layout(),
             Records::Library(r) => r.is_newer_layout(),
-            Records::DistrictYear(r, _) => r.is_newer_layout(),
+            Records::DistrictYear(r, ..) => r.is_newer_layout(),
         };
         let state = DocState { id, owner, kind, writable, newer };
         if self.docs.with_untracked(|docs| !docs.contains(&state)) {
@@ -186,9 +190,10 @@ impl Ui {
                 self.year_notes.set(notes);
             }
             Records::Library(r) => self.library.set(Some(r)),
-            Records::DistrictYear(r, notes) => {
+            Records::DistrictYear(r, notes, profile) => {
                 self.district_year.set(Some(r));
                 self.district_notes.set(notes);
+                self.rmo_profile.set(Some(profile));
             }
         }
     }
@@ -203,6 +208,7 @@ impl Ui {
         self.district_year.set(None);
         self.year_notes.set(Notes::new());
         self.district_notes.set(Notes::new());
+        self.rmo_profile.set(None);
         self.summaries.set(Vec::new());
     }
 }

@@ -18,7 +18,7 @@ use crate::district::{
 };
 use crate::kopilka::MaterialFields;
 use crate::plan::{PlanDoc, PlanFields, PlanMark};
-use crate::profile::ProfileFields;
+use crate::profile::{ProfileFields, RmoProfile, RmoProfileFields};
 use crate::protocol::{AgendaFields, DecisionFields, ProtocolFields};
 use crate::record::Edit;
 use crate::regulation::RegulationFields;
@@ -60,6 +60,8 @@ pub enum Change {
     Member(Edit<MemberFields>),
     /// The year's theme, goal, tasks and head (year).
     Profile(ProfileFields),
+    /// The РМО's theme, goal, tasks and signers (district year).
+    RmoProfile(RmoProfileFields),
     /// A plan row added, changed or removed (year or district year).
     PlanRow(Edit<PlanFields>),
     /// A plan row's completion mark (year or district year).
@@ -136,6 +138,7 @@ impl Change {
         match (self, kind) {
             (Self::Member(e), Association) => AssociationDoc::edit_member(doc, e, now_ms).map(drop),
             (Self::Profile(fields), Year(_)) => YearDoc::set_profile(doc, fields, now_ms),
+            (Self::RmoProfile(fields), DistrictYear(_)) => RmoProfile::set(doc, fields, now_ms),
             (Self::PlanRow(e), Year(_)) => YearDoc::edit_plan_row(doc, e, now_ms).map(drop),
             (Self::PlanRow(e), DistrictYear(_)) => DistrictYearDoc::edit_plan_row(doc, e, now_ms).map(drop),
             (Self::MarkPlanRow { row, mark }, Year(_)) => YearDoc::mark_plan_row(doc, row, mark, now_ms),

@@ -28,6 +28,7 @@ use uuid::Uuid;
 use crate::district::DistrictYearDoc;
 use crate::history::{self, Entry};
 use crate::link::{FromEngine, Heads, Open, Place, Records, Shown, SyncStatus};
+use crate::profile::RmoProfile;
 use crate::report::analysis_notes;
 use crate::sync::Event;
 use crate::{AcademicYear, AssociationDoc, Change, Date, DocKind, Document, DocumentId, LibraryDoc, YearDoc};
@@ -613,7 +614,9 @@ impl Engine {
             DocKind::Association => held.records().map(Records::Association),
             DocKind::Year(_) => held.records().map(|y| Records::Year(y, analysis_notes(&held.doc))),
             DocKind::Library => held.records().map(Records::Library),
-            DocKind::DistrictYear(_) => held.records().map(|d| Records::DistrictYear(d, analysis_notes(&held.doc))),
+            DocKind::DistrictYear(_) => {
+                held.records().map(|d| Records::DistrictYear(d, analysis_notes(&held.doc), RmoProfile::of(&held.doc)))
+            }
         };
         let message = match records {
             Ok(records) => FromEngine::Shown(Box::new(Shown {

@@ -19,6 +19,7 @@ use uuid::Uuid;
 use crate::district::DistrictYearDoc;
 use crate::history::{Entry, Removed};
 use crate::overview::SchoolSummary;
+use crate::profile::RmoProfile;
 use crate::{AcademicYear, AssociationDoc, Change, DocKind, DocumentId, Error, LibraryDoc, YearDoc};
 
 /// From the page to the engine.
@@ -177,8 +178,8 @@ pub enum Records {
     Year(YearDoc, Notes),
     /// Regulations and the копилка.
     Library(LibraryDoc),
-    /// A year of the РМО.
-    DistrictYear(DistrictYearDoc, Notes),
+    /// A year of the РМО, with its profile.
+    DistrictYear(DistrictYearDoc, Notes, RmoProfile),
 }
 
 /// The head's words in the yearly analysis, by section.
@@ -247,7 +248,7 @@ mod tests {
             Records::Association(AssociationDoc::load(&school.association).unwrap()),
             Records::Year(year, notes.clone()),
             Records::Library(LibraryDoc::load(&school.library).unwrap()),
-            Records::DistrictYear(DistrictYearDoc::load(&school.district).unwrap(), notes),
+            Records::DistrictYear(DistrictYearDoc::load(&school.district).unwrap(), notes, RmoProfile::default()),
         ] {
             let kind = match &records {
                 Records::Association(_) => DocKind::Association,

@@ -188,7 +188,7 @@ mod tests {
         let mut notes = std::collections::BTreeMap::new();
         notes.insert("conclusions".to_owned(), "Работа МО признана удовлетворительной.".to_owned());
         notes.insert("staff".to_owned(), "Коллектив стабильный.".to_owned());
-        let paper = analysis(&Letterhead::school(SCHOOL), r.year, &school_sections(&r), &notes);
+        let paper = analysis(&Letterhead::school(SCHOOL), r.year, &school_sections(&r), &notes, &r.head);
         assert_eq!(paper.file_name, "Анализ работы МО за 2025-2026 учебный год.docx");
         in_order(
             &paper.plain_text(),
@@ -208,6 +208,73 @@ mod tests {
                 "9. Выводы",
                 "Работа МО признана удовлетворительной.",
                 "10. Задачи на следующий учебный год",
+                &format!("Руководитель МО ____________________ /{}/", r.head),
+            ],
+        );
+        assert!(!r.head.is_empty(), "the fixture's profile names its head");
+    }
+
+    #[test]
+    fn the_rmo_plan_and_analysis_carry_the_districts_own_theme_approval_and_names() {
+        use crate::district::DistrictYearDoc;
+        use crate::papers::analysis::district_sections;
+        use crate::papers::plan::{PlanHeader, plan};
+        use crate::profile::{RmoProfile, RmoProfileFields};
+        use crate::report::DistrictReport;
+        use crate::{AcademicYear, Date, DocumentId};
+
+        let year = AcademicYear(2026);
+        let mut doc = DistrictYearDoc::create(&DocumentId::random(), year);
+        let fields = RmoProfileFields {
+            theme: "Профессиональный рост классного руководителя".into(),
+            goal: "Поддержка классных руководителей района".into(),
+            tasks: "1. Обобщать опыт\n2. Проводить семинары".into(),
+            head: "Петрова А. В.".into(),
+            cabinet_head: "Сидорова Е. Н.".into(),
+            department_head: "Кузнецов И. О.".into(),
+        };
+        RmoProfile::set(&mut doc, fields, 1).unwrap();
+        let (d, p) = (DistrictYearDoc::load(&doc).unwrap(), RmoProfile::of(&doc));
+        let head = Letterhead::district("Печорский район");
+        let header = PlanHeader {
+            theme: p.theme.as_str().to_owned(),
+            goal: p.goal.as_str().to_owned(),
+            tasks: p.task_list(),
+            agreed_by: p.cabinet_head.clone(),
+            approved_by: p.department_head.clone(),
+            ..PlanHeader::default()
+        };
+        let text = plan(&head, year, &header, &d.plan_rows(), |r| r.responsible_name.clone()).plain_text();
+        in_order(
+            &text,
+            &[
+                "РАССМОТРЕНО",
+                "на заседании РМО классных руководителей",
+                "СОГЛАСОВАНО",
+                "Руководитель районного методического кабинета",
+                "____________ /Сидорова Е. Н./",
+                "УТВЕРЖДАЮ",
+                "Начальник Отдела образования",
+                "____________ /Кузнецов И. О./",
+                "Методическая тема:",
+                "Профессиональный рост классного руководителя",
+                "1. Обобщать опыт",
+                "2. Проводить семинары",
+            ],
+        );
+        assert!(!text.contains("Директор"), "no school's approval block on the РМО's plan");
+
+        let report = DistrictReport::of(&d, &p, Vec::new(), Date::new(2027, 5, 31).unwrap());
+        let paper = analysis(&head, report.year, &district_sections(&report), &Default::default(), &report.head);
+        in_order(
+            &paper.plain_text(),
+            &[
+                "1. Методическая тема, цель и задачи",
+                "Профессиональный рост классного руководителя",
+                "Задача 1: Обобщать опыт",
+                "Задача 2: Проводить семинары",
+                "2. Школы района",
+                "Руководитель РМО ____________________ /Петрова А. В./",
             ],
         );
     }

@@ -14,6 +14,7 @@ use crate::kopilka::MaterialKind;
 use crate::member::{COURSE_INTERVAL_YEARS, Category, Education};
 use crate::overview::SchoolSummary;
 use crate::plan::{Completion, PlanDoc, PlanRow, PlanTally, WorkKind};
+use crate::profile::RmoProfile;
 use crate::protocol::DecisionStatus;
 use crate::record::{RecordList, set_text};
 use crate::{AssociationDoc, LibraryDoc, YearDoc};
@@ -32,6 +33,8 @@ pub struct YearReport {
     pub goal: String,
     /// задачи
     pub tasks: Vec<String>,
+    /// The МО's head, who signs the analysis.
+    pub head: String,
     /// Members on the list.
     pub members: usize,
     /// By education.
@@ -109,6 +112,12 @@ impl YearReport {
             theme: year.profile.theme.as_str().trim().to_owned(),
             goal: year.profile.goal.as_str().trim().to_owned(),
             tasks: year.profile.task_list(),
+            head: year
+                .profile
+                .head
+                .and_then(|h| association.member(h))
+                .map(|m| m.full_name.clone())
+                .unwrap_or_default(),
             members: members.len(),
             education: counts(
                 Education::ALL,
@@ -162,6 +171,14 @@ impl YearReport {
 pub struct DistrictReport {
     /// The academic year.
     pub year: AcademicYear,
+    /// The РМО's methodical theme.
+    pub theme: String,
+    /// цель
+    pub goal: String,
+    /// задачи
+    pub tasks: Vec<String>,
+    /// The РМО's head, who signs the analysis.
+    pub head: String,
     /// Each school's line, by name.
     pub schools: Vec<(String, SchoolSummary)>,
     /// Class teachers in the district's МО (sum of the schools').
@@ -187,12 +204,17 @@ pub struct DistrictReport {
 }
 
 impl DistrictReport {
-    /// The numbers of the РМО's `doc` and its schools' summaries, as of `today`.
-    pub fn of(doc: &DistrictYearDoc, schools: Vec<(String, SchoolSummary)>, today: Date) -> Self {
+    /// The numbers of the РМО's `doc` (with its `profile`) and its schools'
+    /// summaries, as of `today`.
+    pub fn of(doc: &DistrictYearDoc, profile: &RmoProfile, schools: Vec<(String, SchoolSummary)>, today: Date) -> Self {
         let rows = doc.plan_rows();
         let visits = doc.visit_list();
         Self {
             year: AcademicYear(i32::try_from(doc.year).unwrap_or_default()),
+            theme: profile.theme.as_str().trim().to_owned(),
+            goal: profile.goal.as_str().trim().to_owned(),
+            tasks: profile.task_list(),
+            head: profile.head.trim().to_owned(),
             members: schools.iter().map(|(_, s)| s.members).sum(),
             schools,
             plan: PlanTally::of(&rows),
@@ -228,10 +250,11 @@ fn missed(rows: &[&PlanRow]) -> Vec<(String, String, &'static str)> {
 }
 
 /// Whether a contest result is a win or a prize («победитель», «призёр»,
-/// «лауреат», «1 место»…).
+/// «лауреат», «1 место»…), and not its absence («не занял место»).
 fn is_placed(result: &str) -> bool {
     let r = result.to_lowercase();
-    ["побед", "призёр", "призер", "лауреат", "место"].iter().any(|w| r.contains(w))
+    let denied = r.split(|c: char| !c.is_alphanumeric()).any(|w| w == "не" || w == "нет" || w == "без");
+    !denied && ["побед", "призёр", "призер", "лауреат", "место"].iter().any(|w| r.contains(w))
 }
 
 /// Where a document keeps the head's words for one section of its yearly
@@ -274,4 +297,21 @@ pub fn set_analysis_note(doc: &mut AutoCommit, section: &str, text: &str, now_ms
     }
     doc.commit_with(CommitOptions::default().with_time(now_ms));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_placed;
+
+    #[test]
+    fn a_place_counts_and_its_absence_does_not() {
+        for placed in ["победитель", "Призёр", "лауреат II степени", "1 место", "3-е место"]
+        {
+            assert!(is_placed(placed), "{placed}");
+        }
+        for not in ["не занял место", "Не заняла места", "участник", "без места", "нет места", ""]
+        {
+            assert!(!is_placed(not), "{not}");
+        }
+    }
 }

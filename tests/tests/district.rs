@@ -250,6 +250,29 @@ async fn the_district_head_keeps_the_rmo_records_and_schools_read_its_plan() {
     district.save("[data-testid=add-form]", &[("mentor", "Иванова М. П."), ("mentee", "Кузнецов И. О.")]).await;
     district.wait_text("[data-testid=mentee]", "Кузнецов И. О.").await;
     district.wait_text("[data-testid=consultation-topic]", "Портфолио класса").await;
+
+    // The РМО's theme and tasks, and who signs its papers; the analysis
+    // opens with them.
+    district.go("rmo-profile").await;
+    district.wait_text("[data-testid=profile-theme]", "не указана").await;
+    district.click_css("[data-testid=edit-profile]").await;
+    district
+        .save(
+            "[data-testid=profile-form]",
+            &[
+                ("theme", "Профессиональный рост классного руководителя"),
+                ("tasks", "Обобщать опыт\nПроводить семинары-практикумы"),
+                ("head", "Петрова А. В."),
+                ("cabinet_head", "Сидорова Е. Н."),
+                ("department_head", "Кузнецов И. О."),
+            ],
+        )
+        .await;
+    district.wait_text("[data-testid=profile-theme]", "Профессиональный рост классного руководителя").await;
+    district.wait_text("[data-testid=cabinet-head]", "Сидорова Е. Н.").await;
+    district.wait_text("[data-testid=profile-tasks]", "Проводить семинары-практикумы").await;
+    district.go("rmo-report").await;
+    district.wait_text("[data-testid=report]", "Задача 2: Проводить семинары-практикумы").await;
     district.wait_sync("сохранено на сервере").await;
 
     // A member of school №1 reads the РМО's plan, marked, and cannot change it.

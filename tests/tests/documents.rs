@@ -111,6 +111,7 @@ fn every_document_of_a_year_opens_in_libreoffice_with_its_fields_in_order() {
         theme: y.profile.theme.as_str().to_owned(),
         goal: y.profile.goal.as_str().to_owned(),
         tasks: y.profile.task_list(),
+        ..PlanHeader::default()
     };
     let year_plan = plan(&school, y.academic_year(), &header, &rows, |r| a.name_of(r.responsible));
     assert_eq!(year_plan.file_name, "План работы МО на 2025-2026 учебный год.docx");
@@ -171,7 +172,8 @@ fn every_document_of_a_year_opens_in_libreoffice_with_its_fields_in_order() {
     let report = YearReport::of(&a, &y, &l);
     let mut notes = std::collections::BTreeMap::new();
     notes.insert("conclusions".to_owned(), "Работа МО признана удовлетворительной.".to_owned());
-    let (text, _) = open_in_office(&analysis(&school, report.year, &school_sections(&report), &notes), dir.path());
+    let paper = analysis(&school, report.year, &school_sections(&report), &notes, &report.head);
+    let (text, _) = open_in_office(&paper, dir.path());
     let active_rows = y.plan.active();
     let done = active_rows.iter().filter(|r| r.completion == Completion::Done).count();
     let decisions: Vec<_> = y.protocols.active().into_iter().flat_map(|p| p.decisions.active()).collect();
@@ -221,9 +223,10 @@ fn every_document_of_a_year_opens_in_libreoffice_with_its_fields_in_order() {
         ],
     );
     let summary = SchoolSummary::of(&a, &y, &l, Date::new(2026, 6, 1).unwrap());
-    let report = DistrictReport::of(&d, vec![(SCHOOL.to_owned(), summary)], Date::new(2026, 6, 1).unwrap());
-    let (text, _) =
-        open_in_office(&analysis(&district, report.year, &district_sections(&report), &Default::default()), dir.path());
+    let profile = shared::profile::RmoProfile::default();
+    let report = DistrictReport::of(&d, &profile, vec![(SCHOOL.to_owned(), summary)], Date::new(2026, 6, 1).unwrap());
+    let paper = analysis(&district, report.year, &district_sections(&report), &Default::default(), &report.head);
+    let (text, _) = open_in_office(&paper, dir.path());
     assert_in_order(
         &text,
         &[

@@ -57,6 +57,7 @@ pub const SCHOOL_PLAN: PlanOf<YearDoc> = PlanOf {
                 theme: y.profile.theme.as_str().trim().to_owned(),
                 goal: y.profile.goal.as_str().trim().to_owned(),
                 tasks: y.profile.task_list(),
+                ..PlanHeader::default()
             };
             Some(papers::plan::plan(head, y.academic_year(), &header, &y.plan_rows(), |r| a.name_of(r.responsible)))
         })
@@ -74,12 +75,19 @@ pub const DISTRICT_PLAN: PlanOf<DistrictYearDoc> = PlanOf {
     paper: |ui| {
         Rc::new(move || {
             let head = district_letterhead(ui);
+            let profile = ui.rmo_profile.get_untracked().unwrap_or_default();
+            let header = PlanHeader {
+                theme: profile.theme.as_str().trim().to_owned(),
+                goal: profile.goal.as_str().trim().to_owned(),
+                tasks: profile.task_list(),
+                agreed_by: profile.cabinet_head.clone(),
+                approved_by: profile.department_head.clone(),
+                considered_at: None,
+            };
             ui.district_year.with_untracked(|d| {
                 let d = d.as_ref().ok_or("Записи РМО ещё загружаются")?;
                 let year = shared::AcademicYear(i32::try_from(d.year).unwrap_or_default());
-                Ok(papers::plan::plan(&head, year, &PlanHeader::default(), &d.plan_rows(), |r| {
-                    r.responsible_name.clone()
-                }))
+                Ok(papers::plan::plan(&head, year, &header, &d.plan_rows(), |r| r.responsible_name.clone()))
             })
         })
     },

@@ -18,6 +18,9 @@ use crate::pages::{district_kind, district_letterhead, school_letterhead, year_k
 use crate::print::{PaperActions, blocks_view};
 use crate::ui::{Ui, edit_showing};
 
+/// The year, the sections computed from the records and who signs.
+type Computed = (AcademicYear, Vec<Section>, String);
+
 /// What a yearly analysis screen is about.
 #[derive(Clone, Copy)]
 struct ReportOf {
@@ -27,8 +30,9 @@ struct ReportOf {
     notes: fn(Ui) -> RwSignal<Notes>,
     /// The letterhead.
     head: fn(Ui) -> Letterhead,
-    /// The year and the sections computed from the records, once loaded.
-    sections: fn(Ui) -> Option<(AcademicYear, Vec<Section>)>,
+    /// The year, the sections computed from the records and who signs,
+    /// once loaded.
+    sections: fn(Ui) -> Option<Computed>,
     /// The heading.
     title: &'static str,
 }
@@ -45,7 +49,7 @@ pub fn SchoolReportPage() -> impl IntoView {
             let l = ui.library.get()?;
             ui.year_doc.with(|y| {
                 let report = YearReport::of(&a, y.as_ref()?, &l);
-                Some((report.year, school_sections(&report)))
+                Some((report.year, school_sections(&report), report.head))
             })
         },
         title: "Анализ работы МО за учебный год",
@@ -72,8 +76,9 @@ pub fn DistrictReportPage() -> impl IntoView {
             });
             let today = today();
             ui.district_year.with(|d| {
-                let report = DistrictReport::of(d.as_ref()?, schools, today);
-                Some((report.year, district_sections(&report)))
+                let profile = ui.rmo_profile.get().unwrap_or_default();
+                let report = DistrictReport::of(d.as_ref()?, &profile, schools, today);
+                Some((report.year, district_sections(&report), report.head))
             })
         },
         title: "Анализ работы РМО за учебный год",
@@ -85,8 +90,8 @@ fn report_page(of: ReportOf) -> impl IntoView {
     let computed = Memo::new(move |_| (of.sections)(ui));
     let notes = (of.notes)(ui);
     let make = Rc::new(move || {
-        let (year, sections) = computed.get_untracked().ok_or("Записи ещё загружаются")?;
-        Ok(analysis(&(of.head)(ui), year, &sections, &notes.get_untracked()))
+        let (year, sections, signer) = computed.get_untracked().ok_or("Записи ещё загружаются")?;
+        Ok(analysis(&(of.head)(ui), year, &sections, &notes.get_untracked(), &signer))
     });
     let writable = Signal::derive(move || ui.can_edit((of.kind)(ui)));
     view! {
@@ -101,7 +106,7 @@ fn report_page(of: ReportOf) -> impl IntoView {
             </p>
             {move || match computed.get() {
                 None => view! { <p class="muted">"Загрузка…"</p> }.into_any(),
-                Some((_, sections)) => sections
+                Some((_, sections, _)) => sections
                     .into_iter()
                     .chain(closing_sections())
                     .enumerate()

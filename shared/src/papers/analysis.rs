@@ -43,9 +43,6 @@ fn percent(part: usize, whole: usize) -> String {
 
 /// A school МО's sections.
 pub fn school_sections(r: &YearReport) -> Vec<Section> {
-    let mut general =
-        vec![Para::labelled("Методическая тема:", or_dash(&r.theme)), Para::labelled("Цель:", or_dash(&r.goal))];
-    general.extend(r.tasks.iter().enumerate().map(|(n, t)| Para::new(format!("Задача {}: {t}", n + 1))));
     let staff = vec![
         Para::new(format!("В состав МО входят классных руководителей: {}.", r.members)),
         Para::new(format!("Образование: {}.", listed(&r.education))),
@@ -113,7 +110,7 @@ pub fn school_sections(r: &YearReport) -> Vec<Section> {
         decisions.blocks.push(Block::Table(ruled(vec![12, 5, 3], &["Решение", "Ответственный", "Срок"], rows)));
     }
     vec![
-        section("general", "Методическая тема, цель и задачи", general),
+        general(&r.theme, &r.goal, &r.tasks),
         section("staff", "Кадровый состав", staff),
         meetings,
         section("plan", "Выполнение плана работы", plan),
@@ -122,6 +119,13 @@ pub fn school_sections(r: &YearReport) -> Vec<Section> {
         section("kopilka", "Методическая копилка", kopilka),
         decisions,
     ]
+}
+
+/// The theme, goal and tasks, as a section.
+fn general(theme: &str, goal: &str, tasks: &[String]) -> Section {
+    let mut paras = vec![Para::labelled("Методическая тема:", or_dash(theme)), Para::labelled("Цель:", or_dash(goal))];
+    paras.extend(tasks.iter().enumerate().map(|(n, t)| Para::new(format!("Задача {}: {t}", n + 1))));
+    section("general", "Методическая тема, цель и задачи", paras)
 }
 
 /// The district РМО's sections.
@@ -211,6 +215,7 @@ pub fn district_sections(r: &DistrictReport) -> Vec<Section> {
         Para::new(format!("Наставнических пар молодых специалистов: {}.", r.mentoring_pairs)),
     ];
     vec![
+        general(&r.theme, &r.goal, &r.tasks),
         schools,
         section("plan", "Выполнение плана работы РМО", plan),
         events,
@@ -250,12 +255,14 @@ pub fn closing_sections() -> Vec<Section> {
 }
 
 /// The analysis as a document: every section numbered, with the head's
-/// words (`notes`, by section key) after its numbers.
+/// words (`notes`, by section key) after its numbers, signed by `signer`
+/// (a blank line when not known).
 pub fn analysis(
     head: &Letterhead,
     year: crate::AcademicYear,
     sections: &[Section],
     notes: &BTreeMap<String, String>,
+    signer: &str,
 ) -> Paper {
     let mut paper = Paper::new(
         format!("Анализ работы {} за {year} учебный год", head.abbreviation()),
@@ -275,6 +282,7 @@ pub fn analysis(
         }
     }
     paper.gap();
-    paper.para(Para::new(format!("Руководитель {} ____________________ /____________/", head.abbreviation())));
+    let signer = if signer.trim().is_empty() { "____________" } else { signer.trim() };
+    paper.para(Para::new(format!("Руководитель {} ____________________ /{signer}/", head.abbreviation())));
     paper
 }

@@ -20,6 +20,13 @@ pub struct PlanHeader<'a> {
     pub goal: String,
     /// задачи
     pub tasks: Vec<String>,
+    /// Who agrees it (СОГЛАСОВАНО) and who approves it (УТВЕРЖДАЮ), by
+    /// name; blank lines when not known. A school's plan is agreed by the
+    /// deputy head and approved by the director; the РМО's by the head of
+    /// the district methodical cabinet and the head of the Отдел образования.
+    pub agreed_by: String,
+    /// See `agreed_by`.
+    pub approved_by: String,
 }
 
 /// The plan of `year`: `rows` in order, `responsible` names a row's
@@ -42,6 +49,15 @@ pub fn plan(
         None => "протокол № ____ от «___» ________ 20__ г.".to_owned(),
     };
     let block = |lines: &[&str]| Cell::paras(lines.iter().map(|l| Para::new(*l)).collect());
+    let signed = |name: &str| {
+        let name = if name.trim().is_empty() { "____________" } else { name.trim() };
+        format!("____________ /{name}/")
+    };
+    let (agrees, approves) = if head.district {
+        ("Руководитель районного методического кабинета", "Начальник Отдела образования")
+    } else {
+        ("Заместитель директора по ВР", "Директор")
+    };
     let approval = Table {
         widths: vec![1, 1, 1],
         rows: vec![vec![
@@ -50,13 +66,8 @@ pub fn plan(
                 &format!("на заседании {} классных руководителей", head.abbreviation()),
                 &considered,
             ]),
-            block(&[
-                "СОГЛАСОВАНО",
-                "Заместитель директора по ВР",
-                "____________ /____________/",
-                "«___» ________ 20__ г.",
-            ]),
-            block(&["УТВЕРЖДАЮ", "Директор", "____________ /____________/", "Приказ № ____ от «___» ________ 20__ г."]),
+            block(&["СОГЛАСОВАНО", agrees, &signed(&header.agreed_by), "«___» ________ 20__ г."]),
+            block(&["УТВЕРЖДАЮ", approves, &signed(&header.approved_by), "Приказ № ____ от «___» ________ 20__ г."]),
         ]],
         header_rows: 0,
         ruled: false,
