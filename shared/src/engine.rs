@@ -922,15 +922,26 @@ mod tests {
         Now { ms: 1, today: Date::new(2026, 10, 1).unwrap() }
     }
 
-    /// An engine with a school's documents open from empty storage; their
-    /// first saves are completed.
-    fn opened(school: DocumentId) -> Engine {
+    /// An engine asked to open a school's documents, and what it asked for.
+    fn opening(school: DocumentId) -> (Engine, Vec<DocumentId>) {
         let mut engine = Engine::new();
         let place = Place { id: school, writable: true };
         let open = Open { year: YEAR, district: place, schools: vec![place], shown: Some(school), summaries: false };
         let effects = engine.handle(now(), Input::Open(open));
         let Some(Effect::Load(ids)) = effects.into_iter().find(|e| matches!(e, Effect::Load(_))) else { panic!() };
-        let effects = engine.handle(now(), Input::Loaded(ids.into_iter().map(|id| (id, Vec::new())).collect()));
+        (engine, ids)
+    }
+
+    /// The documents `ids` found empty in storage.
+    fn empty(ids: Vec<DocumentId>) -> Input {
+        Input::Loaded(ids.into_iter().map(|id| (id, Vec::new())).collect())
+    }
+
+    /// An engine with a school's documents open from empty storage; their
+    /// first saves are completed.
+    fn opened(school: DocumentId) -> Engine {
+        let (mut engine, ids) = opening(school);
+        let effects = engine.handle(now(), empty(ids));
         for (n, write) in writes(&effects).into_iter().enumerate() {
             engine.handle(now(), Input::Committed { write, key: format!("first/{n}") });
         }
@@ -986,13 +997,9 @@ mod tests {
     #[test]
     fn a_change_sent_while_its_document_loads_waits_for_it_and_the_next_for_the_first() {
         let school = DocumentId::random();
-        let mut engine = Engine::new();
-        let place = Place { id: school, writable: true };
-        let open = Open { year: YEAR, district: place, schools: vec![place], shown: Some(school), summaries: false };
-        let effects = engine.handle(now(), Input::Open(open));
-        let Some(Effect::Load(ids)) = effects.into_iter().find(|e| matches!(e, Effect::Load(_))) else { panic!() };
+        let (mut engine, ids) = opening(school);
         assert!(add(&mut engine, school, 1, "Первая").is_empty(), "waits for the document");
-        let effects = engine.handle(now(), Input::Loaded(ids.into_iter().map(|id| (id, Vec::new())).collect()));
+        let effects = engine.handle(now(), empty(ids));
         // The first save of the created association goes first; the change after it.
         let association = effects
             .iter()
@@ -1013,13 +1020,8 @@ mod tests {
 
     #[test]
     fn a_failed_save_tells_the_page_and_is_tried_again_on_its_timer() {
-        let school = DocumentId::random();
-        let mut engine = Engine::new();
-        let place = Place { id: school, writable: true };
-        let open = Open { year: YEAR, district: place, schools: vec![place], shown: Some(school), summaries: false };
-        let effects = engine.handle(now(), Input::Open(open));
-        let Some(Effect::Load(ids)) = effects.into_iter().find(|e| matches!(e, Effect::Load(_))) else { panic!() };
-        let effects = engine.handle(now(), Input::Loaded(ids.into_iter().map(|id| (id, Vec::new())).collect()));
+        let (mut engine, ids) = opening(DocumentId::random());
+        let effects = engine.handle(now(), empty(ids));
         let first = writes(&effects)[0];
         let failed = Input::NotCommitted { write: first, message: "Нет места".into(), not_kept: String::new() };
         let effects = engine.handle(now(), failed);

@@ -48,12 +48,7 @@ impl Profile {
 
     /// The form's values.
     pub fn to_values(&self) -> Values {
-        Values::from([
-            ("theme", self.theme.as_str().to_owned()),
-            ("goal", self.goal.as_str().to_owned()),
-            ("tasks", self.tasks.as_str().to_owned()),
-            ("head", member_value(self.head)),
-        ])
+        theme_values(&self.theme, &self.goal, &self.tasks).with("head", member_value(self.head))
     }
 }
 
@@ -67,6 +62,15 @@ impl ProfileFields {
         let head = e.member(v, "head", None);
         e.result(|| Self { theme, goal, tasks, head })
     }
+}
+
+/// A profile form's theme, goal and tasks.
+fn theme_values(theme: &Text, goal: &Text, tasks: &Text) -> Values {
+    Values::from([
+        ("theme", theme.as_str().to_owned()),
+        ("goal", goal.as_str().to_owned()),
+        ("tasks", tasks.as_str().to_owned()),
+    ])
 }
 
 /// Tasks typed one per line, without blanks and list numbers.
@@ -140,14 +144,10 @@ impl RmoProfile {
 
     /// The form's values.
     pub fn to_values(&self) -> Values {
-        Values::from([
-            ("theme", self.theme.as_str().to_owned()),
-            ("goal", self.goal.as_str().to_owned()),
-            ("tasks", self.tasks.as_str().to_owned()),
-            ("head", self.head.clone()),
-            ("cabinet_head", self.cabinet_head.clone()),
-            ("department_head", self.department_head.clone()),
-        ])
+        theme_values(&self.theme, &self.goal, &self.tasks)
+            .with("head", self.head.clone())
+            .with("cabinet_head", self.cabinet_head.clone())
+            .with("department_head", self.department_head.clone())
     }
 
     /// Keeps `fields` in `doc` as one commit stamped `now_ms`, texts spliced
