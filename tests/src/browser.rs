@@ -75,6 +75,21 @@ pub struct Setup {
     pub home: Option<PathBuf>,
     /// Names resolved to 127.0.0.1 (`mo.test`), as DNS would for a domain.
     pub local_names: Vec<String>,
+    /// The moment the browser's clock starts at (faketime's `@YYYY-MM-DD
+    /// hh:mm:ss`; it runs on from there), so what the app computes from
+    /// today is the same whenever the test runs. Timers keep the real
+    /// monotonic clock.
+    pub clock: Option<&'static str>,
+}
+
+/// The moment [`Browser::launch_on_clock`] starts the browser's clock at: a day
+/// in the middle of the 2026/2027 academic year, early enough that a test
+/// never crosses midnight.
+pub const CLOCK: &str = "2026-11-20 08:00:00";
+
+/// The day of [`CLOCK`].
+pub fn clock_day() -> shared::Date {
+    shared::Date::new(2026, 11, 20).expect("a date")
 }
 
 impl Browser {
@@ -84,11 +99,24 @@ impl Browser {
         Self::launch_with(profile, &Setup::default()).await
     }
 
-    /// Like [`Self::launch`], with a home of its own and local names.
+    /// Like [`Self::launch`], with the browser's clock started at [`CLOCK`].
+    pub async fn launch_on_clock(profile: &Path) -> Self {
+        Self::launch_with(profile, &Setup { clock: Some(CLOCK), ..Setup::default() }).await
+    }
+
+    /// Like [`Self::launch`], with a home of its own, local names and a clock.
     pub async fn launch_with(profile: &Path, setup: &Setup) -> Self {
         std::fs::create_dir_all(profile).expect("create the profile directory");
         let port = crate::free_port();
-        let mut driver = Command::new(chromedriver());
+        // chromedriver's children (Chromium's processes) inherit faketime.
+        let mut driver = match setup.clock {
+            Some(at) => {
+                let mut c = Command::new("faketime");
+                c.env("DONT_FAKE_MONOTONIC", "1").arg("-f").arg(format!("@{at}")).arg(chromedriver());
+                c
+            }
+            None => Command::new(chromedriver()),
+        };
         if let Some(home) = &setup.home {
             driver.env("HOME", home);
         }

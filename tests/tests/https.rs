@@ -19,7 +19,11 @@ const OFFLINE: &str = "нет связи";
 async fn phone(dir: &std::path::Path, roots: &[&std::path::Path]) -> Browser {
     let home = dir.join("home");
     trusting_home(&home, roots);
-    Browser::launch_with(&dir.join("profile"), &Setup { home: Some(home), local_names: vec![DOMAIN.into()] }).await
+    Browser::launch_with(
+        &dir.join("profile"),
+        &Setup { home: Some(home), local_names: vec![DOMAIN.into()], ..Setup::default() },
+    )
+    .await
 }
 
 /// The head joins over HTTPS, adds a member, the service worker takes the
