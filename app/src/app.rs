@@ -11,6 +11,7 @@ use crate::components::banners::{
 use crate::components::sync_badge::SyncBadge;
 use crate::nav::{self, Nav, Page, YearPicker};
 use crate::pages::access::AccessPage;
+use crate::pages::advice::AdvicePage;
 use crate::pages::analyses::AnalysesPage;
 use crate::pages::dashboard::DashboardPage;
 use crate::pages::district::DistrictOverview;
@@ -23,6 +24,7 @@ use crate::pages::protocols::ProtocolsPage;
 use crate::pages::regulations::RegulationsPage;
 use crate::pages::report::{DistrictReportPage, SchoolReportPage};
 use crate::pages::rmo::{ConsultationsPage, ContestsPage, EventsPage, VisitsPage};
+use crate::pages::staff::StaffPage;
 use crate::print::{PrintView, Printing};
 use crate::storage::{Store, settings};
 use crate::ui::{Ui, show_school};
@@ -78,9 +80,11 @@ pub fn App() -> impl IntoView {
                 Page::Regulations => view! { <RegulationsPage /> }.into_any(),
                 Page::Kopilka => view! { <KopilkaPage /> }.into_any(),
                 Page::Report => view! { <SchoolReportPage /> }.into_any(),
+                Page::Advice => view! { <AdvicePage /> }.into_any(),
                 Page::DistrictReport => view! { <DistrictReportPage /> }.into_any(),
                 Page::District => view! { <DistrictOverview /> }.into_any(),
                 Page::RmoProfile => view! { <RmoProfilePage /> }.into_any(),
+                Page::Staff => view! { <StaffPage /> }.into_any(),
                 Page::RmoPlan => plan_page(DISTRICT_PLAN).into_any(),
                 Page::Events => view! { <EventsPage /> }.into_any(),
                 Page::Contests => view! { <ContestsPage /> }.into_any(),

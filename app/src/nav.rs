@@ -32,10 +32,14 @@ pub enum Page {
     Kopilka,
     /// Итоги года: the school's yearly analysis.
     Report,
+    /// Рекомендации РМО: the district's visits to the school, answered.
+    Advice,
     /// The district overview (district roles).
     District,
     /// The РМО's theme, goal, tasks and signers.
     RmoProfile,
+    /// Кадры: categories, courses and young specialists across the district.
+    Staff,
     /// План работы РМО (read-only for schools).
     RmoPlan,
     /// The РМО's seminars and events.
@@ -53,7 +57,7 @@ pub enum Page {
 }
 
 /// A school's screens.
-const SCHOOL_PAGES: [Page; 9] = [
+const SCHOOL_PAGES: [Page; 10] = [
     Page::Dashboard,
     Page::Profile,
     Page::Members,
@@ -63,12 +67,14 @@ const SCHOOL_PAGES: [Page; 9] = [
     Page::Regulations,
     Page::Kopilka,
     Page::Report,
+    Page::Advice,
 ];
 
 /// The district's screens (the РМО plan is also a school's, read-only).
-const DISTRICT_PAGES: [Page; 8] = [
+const DISTRICT_PAGES: [Page; 9] = [
     Page::District,
     Page::RmoProfile,
+    Page::Staff,
     Page::RmoPlan,
     Page::Events,
     Page::Contests,
@@ -78,7 +84,7 @@ const DISTRICT_PAGES: [Page; 8] = [
 ];
 
 impl Page {
-    const ALL: [Page; 18] = [
+    const ALL: [Page; 20] = [
         Self::Dashboard,
         Self::Profile,
         Self::Members,
@@ -88,8 +94,10 @@ impl Page {
         Self::Regulations,
         Self::Kopilka,
         Self::Report,
+        Self::Advice,
         Self::District,
         Self::RmoProfile,
+        Self::Staff,
         Self::RmoPlan,
         Self::Events,
         Self::Contests,
@@ -110,8 +118,10 @@ impl Page {
             Self::Regulations => "regulations",
             Self::Kopilka => "kopilka",
             Self::Report => "report",
+            Self::Advice => "rmo-advice",
             Self::District => "district",
             Self::RmoProfile => "rmo-profile",
+            Self::Staff => "staff",
             Self::RmoPlan => "rmo-plan",
             Self::Events => "events",
             Self::Contests => "contests",
@@ -133,8 +143,10 @@ impl Page {
             Self::Regulations => "Документы",
             Self::Kopilka => "Копилка",
             Self::Report => "Итоги года",
+            Self::Advice => "Рекомендации РМО",
             Self::District => "Район",
             Self::RmoProfile => "Тема и задачи РМО",
+            Self::Staff => "Кадры",
             Self::RmoPlan => "План РМО",
             Self::Events => "Мероприятия",
             Self::Contests => "Конкурсы",

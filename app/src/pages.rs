@@ -1,6 +1,7 @@
 //! Screens, one per file, and what several of them need.
 
 pub mod access;
+pub mod advice;
 pub mod analyses;
 pub mod dashboard;
 pub mod district;
@@ -13,6 +14,7 @@ pub mod protocols;
 pub mod regulations;
 pub mod report;
 pub mod rmo;
+pub mod staff;
 
 use std::rc::Rc;
 

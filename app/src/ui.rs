@@ -11,6 +11,7 @@ use shared::district::DistrictYearDoc;
 use shared::history::Removed;
 use shared::link::{Heads, Notes, Records, SchoolLine, Shown, SyncStatus};
 use shared::profile::RmoProfile;
+use shared::reply::Replies;
 use shared::{AcademicYear, AssociationDoc, Change, DocKind, Document, DocumentId, LibraryDoc, YearDoc};
 
 use crate::client;
@@ -53,6 +54,8 @@ pub struct Ui {
     pub year_notes: RwSignal<Notes>,
     /// The head's words in the РМО's yearly analysis.
     pub district_notes: RwSignal<Notes>,
+    /// The shown school's answers to the РМО's recommendations.
+    pub year_replies: RwSignal<Replies>,
     /// The РМО's theme, goal, tasks and signers for the chosen year, once loaded.
     pub rmo_profile: RwSignal<Option<RmoProfile>>,
     /// The documents shown so far.
@@ -97,6 +100,7 @@ impl Ui {
             district_year: RwSignal::new(None),
             year_notes: RwSignal::new(Notes::new()),
             district_notes: RwSignal::new(Notes::new()),
+            year_replies: RwSignal::new(Replies::new()),
             rmo_profile: RwSignal::new(None),
             docs: RwSignal::new(Vec::new()),
             heads: StoredValue::new(Seen::new()),
@@ -172,7 +176,7 @@ impl Ui {
         }
         let newer = match &records {
             Records::Association(r) => r.is_newer_layout(),
-            Records::Year(r, _) => r.is_newer_layout(),
+            Records::Year(r, ..) => r.is_newer_layout(),
             Records::Library(r) => r.is_newer_layout(),
             Records::DistrictYear(r, ..) => r.is_newer_layout(),
         };
@@ -185,9 +189,10 @@ impl Ui {
         }
         match records {
             Records::Association(r) => self.records.set(Some(r)),
-            Records::Year(r, notes) => {
+            Records::Year(r, notes, replies) => {
                 self.year_doc.set(Some(r));
                 self.year_notes.set(notes);
+                self.year_replies.set(replies);
             }
             Records::Library(r) => self.library.set(Some(r)),
             Records::DistrictYear(r, notes, profile) => {
@@ -207,6 +212,7 @@ impl Ui {
         self.year_doc.set(None);
         self.district_year.set(None);
         self.year_notes.set(Notes::new());
+        self.year_replies.set(Replies::new());
         self.district_notes.set(Notes::new());
         self.rmo_profile.set(None);
         self.summaries.set(Vec::new());
@@ -223,6 +229,7 @@ pub fn show_school(ui: Ui, school: Option<DocumentId>) {
     ui.year_doc.set(None);
     ui.library.set(None);
     ui.year_notes.set(Notes::new());
+    ui.year_replies.set(Replies::new());
 }
 
 /// Runs `pending` in the background; `error` shows why it failed, and

@@ -14,7 +14,8 @@ use uuid::Uuid;
 use crate::analysis::AnalysisFields;
 use crate::date::{AcademicYear, Date};
 use crate::district::{
-    ConsultationFields, ContestFields, DistrictEventFields, DistrictYearDoc, MentoringFields, VisitFields,
+    ConsultationFields, ContestFields, DistrictDecisionFields, DistrictEventFields, DistrictYearDoc, MentoringFields,
+    VisitFields,
 };
 use crate::kopilka::MaterialFields;
 use crate::plan::{PlanDoc, PlanFields, PlanMark};
@@ -22,6 +23,7 @@ use crate::profile::{ProfileFields, RmoProfile, RmoProfileFields};
 use crate::protocol::{AgendaFields, DecisionFields, ProtocolFields};
 use crate::record::Edit;
 use crate::regulation::RegulationFields;
+use crate::reply::{Reply, ReplyFields};
 use crate::report::set_analysis_note;
 use crate::{AssociationDoc, Error, LibraryDoc, MemberFields, YearDoc};
 
@@ -117,6 +119,28 @@ pub enum Change {
     Consultation(Edit<ConsultationFields>),
     /// A mentoring pair (district year).
     Mentoring(Edit<MentoringFields>),
+    /// How the school carried out a РМО visit's recommendations or a
+    /// district meeting's decision addressed to it (year).
+    Reply {
+        /// The visit or decision, in the district year document.
+        to: Uuid,
+        /// The answer.
+        reply: ReplyFields,
+    },
+    /// An agenda item of a district meeting's protocol (district year).
+    EventAgenda {
+        /// The meeting.
+        event: Uuid,
+        /// The item's edit.
+        item: Edit<AgendaFields>,
+    },
+    /// A decision of a district meeting's protocol (district year).
+    EventDecision {
+        /// The meeting.
+        event: Uuid,
+        /// The decision's edit.
+        decision: Edit<DistrictDecisionFields>,
+    },
     /// A removed record of any list brought back (see [`crate::history::restore`]).
     Restore(Uuid),
     /// The head's words under a section of the yearly analysis (year or
@@ -164,6 +188,13 @@ impl Change {
             (Self::Mentoring(e), DistrictYear(_)) => DistrictYearDoc::edit_mentoring(doc, e, now_ms).map(drop),
             (Self::AnalysisNote { section, text }, Year(_) | DistrictYear(_)) => {
                 set_analysis_note(doc, &section, &text, now_ms)
+            }
+            (Self::Reply { to, reply }, Year(_)) => Reply::set(doc, to, reply, now_ms),
+            (Self::EventAgenda { event, item }, DistrictYear(_)) => {
+                DistrictYearDoc::edit_event_agenda(doc, event, item, now_ms).map(drop)
+            }
+            (Self::EventDecision { event, decision }, DistrictYear(_)) => {
+                DistrictYearDoc::edit_event_decision(doc, event, decision, now_ms).map(drop)
             }
             (Self::Restore(id), _) => {
                 crate::history::restore(doc, id)?;

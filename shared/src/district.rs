@@ -10,12 +10,15 @@
 use automerge::AutoCommit;
 use autosurgeon::{Hydrate, Reconcile, Text};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 use crate::date::{AcademicYear, Date};
 use crate::form::{FieldErrors, Values, date_value};
 use crate::plan::{PlanDoc, PlanRow};
+use crate::protocol::{AgendaFields, AgendaItem};
 use crate::record::{Document, Edit, Life, RecordList};
+use crate::reply::Answer;
 use crate::{DocumentId, Error};
 
 /// The newest layout of a district year document this build reads and writes.
@@ -108,6 +111,88 @@ pub struct DistrictEvent {
     /// итоги
     #[serde(with = "crate::record::serde_text")]
     pub summary: Text,
+    /// Its protocol: who came, by school, one school a line
+    /// («Школа №1: Иванова М. П., Петрова А. В.»). Events written before
+    /// protocols existed have none of the protocol's keys.
+    #[serde(with = "crate::record::serde_text")]
+    #[autosurgeon(missing = "Default::default")]
+    pub attendance: Text,
+    /// The protocol's agenda: «слушали / выступили / решили».
+    #[autosurgeon(missing = "Default::default")]
+    pub agenda: Vec<AgendaItem>,
+    /// The protocol's decisions, each for a school or a person by a day.
+    #[autosurgeon(missing = "Default::default")]
+    pub decisions: Vec<DistrictDecision>,
+}
+
+/// A decision of a district meeting, addressed to a school of the district
+/// (whose devices see it and mark it done) or to a person.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct DistrictDecision {
+    /// Stable identity.
+    #[key]
+    pub id: Uuid,
+    /// Edits and removals.
+    pub life: Life,
+    /// решение
+    #[serde(with = "crate::record::serde_text")]
+    pub text: Text,
+    /// the school it is addressed to, by name («все школы» or empty for none)
+    pub school: String,
+    /// that school's association, when it is one of the district's
+    pub school_id: Option<DocumentId>,
+    /// ответственный (ФИО)
+    pub responsible: String,
+    /// срок
+    pub deadline: Option<Date>,
+}
+
+/// A district decision form, checked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DistrictDecisionFields {
+    /// решение
+    pub text: String,
+    /// школа
+    pub school: String,
+    /// one of the district's schools
+    pub school_id: Option<DocumentId>,
+    /// ответственный
+    pub responsible: String,
+    /// срок
+    pub deadline: Option<Date>,
+}
+
+crate::record!(DistrictDecision, DistrictDecisionFields { school, school_id, responsible, deadline }, text: { text });
+
+impl DistrictDecisionFields {
+    /// The form's values.
+    pub fn to_values(&self) -> Values {
+        Values::from([
+            ("text", self.text.clone()),
+            ("school", self.school_id.map_or_else(|| self.school.clone(), |id| id.to_string())),
+            ("responsible", self.responsible.clone()),
+            ("deadline", date_value(self.deadline)),
+        ])
+    }
+
+    /// Checks a decision of a meeting held on `meeting`: said, addressed to
+    /// one of `schools` or to a person, due no earlier than the meeting.
+    pub fn validate(v: &Values, meeting: Date, schools: &[(DocumentId, String)]) -> Result<Self, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let text = e.long_text(v, "text", Some("Сформулируйте решение"));
+        let (school, school_id) = e.school(v, "school", None, schools);
+        let responsible = e.text(v, "responsible", None, 300);
+        if school.is_empty() && responsible.is_empty() {
+            e.add("responsible", "Укажите школу или ответственного");
+        }
+        let deadline = e.date(v, "deadline", false, None);
+        if let Some(by) = deadline
+            && by < meeting
+        {
+            e.add("deadline", format!("Срок не может быть раньше заседания ({meeting})"));
+        }
+        e.result(|| Self { text, school, school_id, responsible, deadline })
+    }
 }
 
 /// A district event form, checked.
@@ -127,6 +212,8 @@ pub struct DistrictEventFields {
     pub participants: u32,
     /// итоги
     pub summary: String,
+    /// присутствовали, по школам
+    pub attendance: String,
 }
 
 impl DistrictEvent {
@@ -136,7 +223,12 @@ impl DistrictEvent {
     }
 }
 
-crate::record!(DistrictEvent, DistrictEventFields { kind, topic, date, place, host, participants }, text: { summary });
+crate::record!(
+    DistrictEvent,
+    DistrictEventFields { kind, topic, date, place, host, participants },
+    text: { summary, attendance },
+    rest: { agenda, decisions }
+);
 
 impl DistrictEventFields {
     /// The form's values.
@@ -149,6 +241,7 @@ impl DistrictEventFields {
             ("host", self.host.clone()),
             ("participants", self.participants.to_string()),
             ("summary", self.summary.clone()),
+            ("attendance", self.attendance.clone()),
         ])
     }
 
@@ -162,6 +255,7 @@ impl DistrictEventFields {
         let host = e.text(v, "host", None, 300);
         let participants = e.number(v, "participants", None, 0..=10_000);
         let summary = e.long_text(v, "summary", None);
+        let attendance = e.long_text(v, "attendance", None);
         e.result(|| Self {
             kind: kind.unwrap_or_default(),
             topic,
@@ -170,6 +264,7 @@ impl DistrictEventFields {
             host,
             participants: participants.unwrap_or_default(),
             summary,
+            attendance,
         })
     }
 }
@@ -281,6 +376,11 @@ pub struct Visit {
     pub life: Life,
     /// школа
     pub school: String,
+    /// The school's association, when the school is one of the district's
+    /// (older visits and schools outside the app have only a name): its
+    /// devices see the recommendations and answer them.
+    #[autosurgeon(missing = "Default::default")]
+    pub school_id: Option<DocumentId>,
     /// что посещено
     pub kind: VisitKind,
     /// дата
@@ -300,6 +400,8 @@ pub struct Visit {
 pub struct VisitFields {
     /// школа
     pub school: String,
+    /// one of the district's schools
+    pub school_id: Option<DocumentId>,
     /// что посещено
     pub kind: VisitKind,
     /// дата
@@ -312,13 +414,35 @@ pub struct VisitFields {
     pub follow_up: String,
 }
 
-crate::record!(Visit, VisitFields { school, kind, date, follow_up_by }, text: { recommendations, follow_up });
+/// Each visit's and decision's answer from its school, by its id.
+pub type VisitAnswers = BTreeMap<Uuid, Answer>;
+
+impl Visit {
+    /// Whether its recommendations are carried out: the school marked them
+    /// done, or the РМО wrote how they were (a school outside the app).
+    pub fn is_carried_out(&self, answers: &VisitAnswers) -> bool {
+        answers.get(&self.id).is_some_and(|a| a.done.is_some()) || !self.follow_up.as_str().trim().is_empty()
+    }
+
+    /// How its recommendations were carried out, in words: the school's
+    /// answer with its status, then the РМО's own note.
+    pub fn outcome(&self, answers: &VisitAnswers) -> String {
+        let school = answers.get(&self.id).map(|a| {
+            let status = a.status();
+            if status.is_empty() { a.text.trim().to_owned() } else { format!("{} ({status})", a.text.trim()) }
+        });
+        let own = Some(self.follow_up.as_str().trim().to_owned()).filter(|t| !t.is_empty());
+        school.into_iter().chain(own).collect::<Vec<_>>().join("; ")
+    }
+}
+
+crate::record!(Visit, VisitFields { school, school_id, kind, date, follow_up_by }, text: { recommendations, follow_up });
 
 impl VisitFields {
     /// The form's values.
     pub fn to_values(&self) -> Values {
         Values::from([
-            ("school", self.school.clone()),
+            ("school", self.school_id.map_or_else(|| self.school.clone(), |id| id.to_string())),
             ("kind", self.kind.code().to_owned()),
             ("date", self.date.to_string()),
             ("recommendations", self.recommendations.clone()),
@@ -327,10 +451,11 @@ impl VisitFields {
         ])
     }
 
-    /// Checks a visit form for `year`: the follow-up date comes after the visit.
-    pub fn validate(v: &Values, year: AcademicYear) -> Result<Self, FieldErrors> {
+    /// Checks a visit form for `year`: the school is one of `schools` (by
+    /// its id) or a name, and the follow-up date comes after the visit.
+    pub fn validate(v: &Values, year: AcademicYear, schools: &[(DocumentId, String)]) -> Result<Self, FieldErrors> {
         let mut e = FieldErrors::default();
-        let school = e.text(v, "school", Some("Укажите школу"), 300);
+        let (school, school_id) = e.school(v, "school", Some("Укажите школу"), schools);
         let kind = e.choice(v, "kind", VisitKind::from_code);
         let date = e.date(v, "date", true, Some(year));
         let recommendations = e.long_text(v, "recommendations", None);
@@ -343,6 +468,7 @@ impl VisitFields {
         let follow_up = e.long_text(v, "follow_up", None);
         e.result(|| Self {
             school,
+            school_id,
             kind: kind.unwrap_or_default(),
             date: date.expect("checked"),
             recommendations,
@@ -495,18 +621,74 @@ impl DistrictYearDoc {
         self.mentoring.active()
     }
 
-    /// Visits whose follow-up date has passed with nothing written about it.
-    pub fn visits_awaiting_follow_up(&self, today: Date) -> Vec<&Visit> {
+    /// Visits whose follow-up date has passed and which are not carried
+    /// out (see [`Visit::is_carried_out`]).
+    pub fn visits_awaiting_follow_up(&self, today: Date, answers: &VisitAnswers) -> Vec<&Visit> {
         self.visits
             .active()
             .into_iter()
-            .filter(|v| v.follow_up_by.is_some_and(|by| by < today) && v.follow_up.as_str().trim().is_empty())
+            .filter(|v| v.follow_up_by.is_some_and(|by| by < today) && !v.is_carried_out(answers))
             .collect()
+    }
+
+    /// The visits to `school`, by date.
+    pub fn visits_to(&self, school: DocumentId) -> Vec<&Visit> {
+        self.visit_list().into_iter().filter(|v| v.school_id == Some(school)).collect()
     }
 
     /// Adds, edits or removes an event.
     pub fn edit_event(doc: &mut AutoCommit, edit: Edit<DistrictEventFields>, now_ms: i64) -> Result<Uuid, Error> {
         Self::change(doc, now_ms, |d| edit.apply(&mut d.events))
+    }
+
+    /// Adds, edits or removes an agenda item of `event`'s protocol.
+    pub fn edit_event_agenda(
+        doc: &mut AutoCommit,
+        event: Uuid,
+        edit: Edit<AgendaFields>,
+        now_ms: i64,
+    ) -> Result<Uuid, Error> {
+        Self::change(doc, now_ms, |d| edit.apply(&mut d.events.by_id_mut(event)?.agenda))
+    }
+
+    /// Adds, edits or removes a decision of `event`'s protocol.
+    pub fn edit_event_decision(
+        doc: &mut AutoCommit,
+        event: Uuid,
+        edit: Edit<DistrictDecisionFields>,
+        now_ms: i64,
+    ) -> Result<Uuid, Error> {
+        Self::change(doc, now_ms, |d| edit.apply(&mut d.events.by_id_mut(event)?.decisions))
+    }
+
+    /// Decisions addressed to `school`, with their meeting, by the
+    /// meeting's date.
+    pub fn decisions_to(&self, school: DocumentId) -> Vec<(&DistrictEvent, &DistrictDecision)> {
+        self.event_list()
+            .into_iter()
+            .flat_map(|e| e.decisions.active().into_iter().map(move |d| (e, d)))
+            .filter(|(_, d)| d.school_id == Some(school))
+            .collect()
+    }
+
+    /// Each visit's and decision's answer from the school it was addressed
+    /// to, out of the schools' answers (`(school, its answers)`): a school
+    /// answers only what was addressed to it.
+    pub fn answers<'a>(
+        &self,
+        schools: impl IntoIterator<Item = (DocumentId, &'a BTreeMap<Uuid, Answer>)>,
+    ) -> VisitAnswers {
+        let schools: BTreeMap<DocumentId, &BTreeMap<Uuid, Answer>> = schools.into_iter().collect();
+        let visits = self.visits.active().into_iter().map(|v| (v.id, v.school_id));
+        let decisions = self
+            .events
+            .active()
+            .into_iter()
+            .flat_map(|e| e.decisions.active().into_iter().map(|d| (d.id, d.school_id)));
+        visits
+            .chain(decisions)
+            .filter_map(|(id, school)| Some((id, schools.get(&school?)?.get(&id)?.clone())))
+            .collect()
     }
 
     /// Adds, edits or removes a contest.
@@ -620,11 +802,12 @@ mod tests {
                 .with("recommendations", "Обновить план воспитательной работы.")
                 .with("follow_up_by", "20.11.2026"),
             Y,
+            &[],
         )
         .unwrap();
         let v = DistrictYearDoc::edit_visit(&mut a, Edit::Add(fields.clone()), 1).unwrap();
         merge_both(&mut a, &mut b);
-        assert_eq!(load(&a).visits_awaiting_follow_up(Date::new(2026, 11, 22).unwrap()).len(), 1);
+        assert_eq!(load(&a).visits_awaiting_follow_up(Date::new(2026, 11, 22).unwrap(), &VisitAnswers::new()).len(), 1);
         let on_a = VisitFields {
             recommendations: "Обновить план воспитательной работы. Провести открытый классный час.".into(),
             ..fields.clone()
@@ -637,7 +820,140 @@ mod tests {
         let visit = d.visits.by_id(v).unwrap();
         assert!(visit.recommendations.as_str().ends_with("Провести открытый классный час."));
         assert_eq!(visit.follow_up.as_str(), "План обновлён 15.11.2026.");
-        assert!(d.visits_awaiting_follow_up(Date::new(2026, 11, 22).unwrap()).is_empty());
+        assert!(d.visits_awaiting_follow_up(Date::new(2026, 11, 22).unwrap(), &VisitAnswers::new()).is_empty());
+    }
+
+    #[test]
+    fn a_visit_to_a_district_school_is_answered_by_that_school_alone() {
+        use crate::reply::Answer;
+        let (mut a, _) = two_devices();
+        let (pechery, staiki) = (DocumentId::random(), DocumentId::random());
+        let schools = [(pechery, "Печерская СШ".to_owned()), (staiki, "Стайковская СШ".to_owned())];
+        let form = |school: &str| {
+            Values::default()
+                .with("school", school)
+                .with("kind", "meeting")
+                .with("date", "20.10.2026")
+                .with("recommendations", "Обновить план воспитательной работы.")
+                .with("follow_up_by", "20.11.2026")
+        };
+        let to_school = VisitFields::validate(&form(&pechery.to_string()), Y, &schools).unwrap();
+        assert_eq!((to_school.school.as_str(), to_school.school_id), ("Печерская СШ", Some(pechery)));
+        assert_eq!(to_school.to_values().get("school"), pechery.to_string(), "the form picks the school");
+        let elsewhere = VisitFields::validate(&form("Лицей №2"), Y, &schools).unwrap();
+        assert_eq!((elsewhere.school.as_str(), elsewhere.school_id), ("Лицей №2", None));
+        let v = DistrictYearDoc::edit_visit(&mut a, Edit::Add(to_school), 1).unwrap();
+        let w = DistrictYearDoc::edit_visit(&mut a, Edit::Add(elsewhere), 2).unwrap();
+        let d = load(&a);
+        assert_eq!(d.visits_to(pechery).iter().map(|v| v.id).collect::<Vec<_>>(), [v]);
+
+        let answer = |text: &str, done: Option<Date>| Answer { text: text.into(), done };
+        let ours = BTreeMap::from([(v, answer("План обновлён.", None))]);
+        let not_ours = BTreeMap::from([(v, answer("Чужой ответ", Date::new(2026, 11, 1))), (w, answer("—", None))]);
+        let answers = d.answers([(pechery, &ours), (staiki, &not_ours)]);
+        assert_eq!(answers.keys().collect::<Vec<_>>(), [&v], "a school answers only its own visits");
+        let after = Date::new(2026, 11, 22).unwrap();
+        assert_eq!(d.visits_awaiting_follow_up(after, &answers).len(), 2, "in work is not done");
+        assert_eq!(d.visits.by_id(v).unwrap().outcome(&answers), "План обновлён. (в работе)");
+        let ours = BTreeMap::from([(v, answer("План обновлён.", Date::new(2026, 11, 15)))]);
+        let answers = d.answers([(pechery, &ours)]);
+        assert_eq!(d.visits_awaiting_follow_up(after, &answers).iter().map(|v| v.id).collect::<Vec<_>>(), [w]);
+        assert_eq!(d.visits.by_id(v).unwrap().outcome(&answers), "План обновлён. (выполнено 15.11.2026)");
+    }
+
+    #[test]
+    fn a_meetings_protocol_written_on_two_devices_keeps_both_and_reaches_its_school() {
+        use crate::reply::Answer;
+        let (mut a, mut b) = two_devices();
+        let school = DocumentId::random();
+        let schools = [(school, "Школа №1".to_owned())];
+        let meeting = DistrictEventFields::validate(
+            &Values::default()
+                .with("kind", "meeting")
+                .with("topic", "Организация работы РМО")
+                .with("date", "28.08.2026")
+                .with("attendance", "Школа №1: Иванова М. П., Петрова А. В."),
+            AcademicYear(2025),
+        )
+        .unwrap();
+        let e = DistrictYearDoc::edit_event(&mut a, Edit::Add(meeting), 1).unwrap();
+        merge_both(&mut a, &mut b);
+        let item = AgendaFields::validate(
+            &Values::default()
+                .with("topic", "План РМО на год")
+                .with("heard", "Петрову А. В.")
+                .with("decided", "Утвердить."),
+        )
+        .unwrap();
+        DistrictYearDoc::edit_event_agenda(&mut a, e, Edit::Add(item), 2).unwrap();
+        let decision = |text: &str, to: &str| {
+            DistrictDecisionFields::validate(
+                &Values::default().with("text", text).with("school", to).with("deadline", "01.10.2026"),
+                Date::new(2026, 8, 28).unwrap(),
+                &schools,
+            )
+        };
+        let to_school = decision("Сдать планы МО", &school.to_string()).unwrap();
+        assert_eq!(to_school.school_id, Some(school));
+        let d1 = DistrictYearDoc::edit_event_decision(&mut b, e, Edit::Add(to_school), 3).unwrap();
+        let to_person = decision("Подготовить семинар", "").unwrap_err();
+        assert_eq!(to_person.get("responsible"), Some("Укажите школу или ответственного"));
+        merge_both(&mut a, &mut b);
+        let d = load(&a);
+        let event = d.events.by_id(e).unwrap();
+        assert_eq!(event.agenda.active().len(), 1, "the agenda from a");
+        assert_eq!(event.attendance.as_str(), "Школа №1: Иванова М. П., Петрова А. В.");
+        let addressed = d.decisions_to(school);
+        assert_eq!(addressed.iter().map(|(m, d)| (m.id, d.id)).collect::<Vec<_>>(), [(e, d1)], "the decision from b");
+        let theirs = BTreeMap::from([(d1, Answer { text: "Сданы".into(), done: Date::new(2026, 9, 20) })]);
+        assert_eq!(d.answers([(school, &theirs)])[&d1].status(), "выполнено 20.09.2026");
+        assert!(d.answers([(DocumentId::random(), &theirs)]).is_empty(), "another school's word is not its");
+    }
+
+    #[test]
+    fn an_event_written_before_protocols_existed_reads_with_an_empty_one() {
+        let (mut a, _) = two_devices();
+        let fields = DistrictEventFields::validate(
+            &Values::default().with("kind", "seminar").with("topic", "Семинар").with("date", "14.11.2026"),
+            Y,
+        )
+        .unwrap();
+        let e = DistrictYearDoc::edit_event(&mut a, Edit::Add(fields), 1).unwrap();
+        let events = automerge::ReadDoc::get(&a, automerge::ROOT, "events").unwrap().unwrap().1;
+        let (_, event) = automerge::ReadDoc::get(&a, &events, 0).unwrap().unwrap();
+        for key in ["attendance", "agenda", "decisions"] {
+            automerge::transaction::Transactable::delete(&mut a, &event, key).unwrap();
+        }
+        a.commit();
+        let d = load(&a);
+        let event = d.events.by_id(e).unwrap();
+        assert!(event.agenda.is_empty() && event.decisions.is_empty() && event.attendance.as_str().is_empty());
+        let item = AgendaFields::validate(&Values::default().with("topic", "Вопрос")).unwrap();
+        DistrictYearDoc::edit_event_agenda(&mut a, e, Edit::Add(item), 2).unwrap();
+        assert_eq!(load(&a).events.by_id(e).unwrap().agenda.len(), 1);
+    }
+
+    #[test]
+    fn a_visit_written_before_visits_named_their_school_reads_without_one() {
+        let (mut a, _) = two_devices();
+        let fields = VisitFields::validate(
+            &Values::default().with("school", "Печерская СШ").with("kind", "meeting").with("date", "20.10.2026"),
+            Y,
+            &[],
+        )
+        .unwrap();
+        let v = DistrictYearDoc::edit_visit(&mut a, Edit::Add(fields), 1).unwrap();
+        // As an older build wrote it: no `school_id` at all.
+        let visits = match automerge::ReadDoc::get(&a, automerge::ROOT, "visits").unwrap() {
+            Some((_, id)) => id,
+            None => panic!("the visits list"),
+        };
+        let (_, visit) = automerge::ReadDoc::get(&a, &visits, 0).unwrap().unwrap();
+        automerge::transaction::Transactable::delete(&mut a, &visit, "school_id").unwrap();
+        a.commit();
+        let d = load(&a);
+        let visit = d.visits.by_id(v).unwrap();
+        assert_eq!((visit.school.as_str(), visit.school_id), ("Печерская СШ", None));
     }
 
     #[test]
@@ -688,6 +1004,7 @@ mod tests {
                 .with("date", "20.10.2026")
                 .with("follow_up_by", "01.10.2026"),
             Y,
+            &[],
         )
         .unwrap_err();
         assert_eq!(e.get("follow_up_by"), Some("Срок не может быть раньше посещения (20.10.2026)"));

@@ -36,6 +36,21 @@ impl DocumentId {
     }
 }
 
+/// Kept in a document as its 16 bytes, like a record's `Uuid`.
+impl autosurgeon::Reconcile for DocumentId {
+    type Key<'a> = autosurgeon::reconcile::NoKey;
+
+    fn reconcile<R: autosurgeon::Reconciler>(&self, reconciler: R) -> Result<(), R::Error> {
+        uuid::Uuid::from_bytes(self.0).reconcile(reconciler)
+    }
+}
+
+impl autosurgeon::Hydrate for DocumentId {
+    fn hydrate_bytes(bytes: &[u8]) -> Result<Self, autosurgeon::HydrateError> {
+        uuid::Uuid::hydrate_bytes(bytes).map(|u| Self(*u.as_bytes()))
+    }
+}
+
 impl From<[u8; 16]> for DocumentId {
     fn from(bytes: [u8; 16]) -> Self {
         Self(bytes)

@@ -356,6 +356,7 @@ fn district(id: &DocumentId, year: AcademicYear) -> AutoCommit {
                 ("follow_up", follow_up),
             ]),
             YEAR,
+            &[],
         )
         .unwrap();
         DistrictYearDoc::edit_visit(&mut doc, Edit::Add(visit), noon("20.10.2025")).unwrap();

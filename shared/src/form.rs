@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use uuid::Uuid;
 
+use crate::DocumentId;
 use crate::date::{AcademicYear, Date};
 
 /// A form's values as typed, by field name.
@@ -98,6 +99,22 @@ impl FieldErrors {
             self.add(field, format!("Слишком длинный текст (не больше {MAX_LONG_TEXT} знаков)"));
         }
         text
+    }
+
+    /// A school: one of `schools` picked by its id (its name and id), or a
+    /// name typed for a school outside the app (no id).
+    pub fn school(
+        &mut self,
+        values: &Values,
+        field: &str,
+        missing: Option<&str>,
+        schools: &[(DocumentId, String)],
+    ) -> (String, Option<DocumentId>) {
+        let typed = self.text(values, field, missing, 300);
+        match typed.parse::<DocumentId>().ok().and_then(|id| schools.iter().find(|(s, _)| *s == id)) {
+            Some((id, name)) => (name.clone(), Some(*id)),
+            None => (typed, None),
+        }
     }
 
     /// A date, required or not; `within` limits it to an academic year.

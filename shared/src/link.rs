@@ -20,6 +20,7 @@ use crate::district::DistrictYearDoc;
 use crate::history::{Entry, Removed};
 use crate::overview::SchoolSummary;
 use crate::profile::RmoProfile;
+use crate::reply::Replies;
 use crate::{AcademicYear, AssociationDoc, Change, DocKind, DocumentId, Error, LibraryDoc, YearDoc};
 
 /// From the page to the engine.
@@ -174,8 +175,8 @@ pub struct Shown {
 pub enum Records {
     /// Members.
     Association(AssociationDoc),
-    /// A school year.
-    Year(YearDoc, Notes),
+    /// A school year, with its answers to the РМО's recommendations.
+    Year(YearDoc, Notes, Replies),
     /// Regulations and the копилка.
     Library(LibraryDoc),
     /// A year of the РМО, with its profile.
@@ -246,13 +247,13 @@ mod tests {
         let notes = Notes::from([("plan".to_owned(), "План выполнен полностью.".to_owned())]);
         for records in [
             Records::Association(AssociationDoc::load(&school.association).unwrap()),
-            Records::Year(year, notes.clone()),
+            Records::Year(year, notes.clone(), Replies::new()),
             Records::Library(LibraryDoc::load(&school.library).unwrap()),
             Records::DistrictYear(DistrictYearDoc::load(&school.district).unwrap(), notes, RmoProfile::default()),
         ] {
             let kind = match &records {
                 Records::Association(_) => DocKind::Association,
-                Records::Year(y, _) => DocKind::Year(y.academic_year()),
+                Records::Year(y, ..) => DocKind::Year(y.academic_year()),
                 Records::Library(_) => DocKind::Library,
                 Records::DistrictYear(..) => DocKind::DistrictYear(fixture::YEAR),
             };

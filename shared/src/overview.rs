@@ -8,6 +8,11 @@ use crate::member::{CATEGORY_WARNING_DAYS, COURSE_INTERVAL_YEARS};
 use crate::plan::{PlanDoc, WorkKind};
 use crate::{AssociationDoc, LibraryDoc, YearDoc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+use crate::reply::{Answer, Replies};
+use crate::staff::StaffLine;
 
 /// Days without a change reaching the server after which a school is
 /// marked as silent in the overview.
@@ -66,11 +71,21 @@ pub struct SchoolSummary {
     pub materials: usize,
     /// Of those, put in during this academic year.
     pub materials_this_year: usize,
+    /// How it carried out the recommendations of the РМО's visits, by visit.
+    pub answers: BTreeMap<Uuid, Answer>,
+    /// Its class teachers' categories, courses and mentors.
+    pub staff: Vec<StaffLine>,
 }
 
 impl SchoolSummary {
     /// The summary of a school from its documents, as of `today`.
-    pub fn of(association: &AssociationDoc, year: &YearDoc, library: &LibraryDoc, today: Date) -> Self {
+    pub fn of(
+        association: &AssociationDoc,
+        year: &YearDoc,
+        replies: &Replies,
+        library: &LibraryDoc,
+        today: Date,
+    ) -> Self {
         let dashboard = year.dashboard(today);
         let members = association.active_members();
         Self {
@@ -90,6 +105,8 @@ impl SchoolSummary {
                 .count(),
             materials: library.materials.iter().filter(|m| crate::record::Record::is_active(*m)).count(),
             materials_this_year: library.materials_added_in(year.academic_year()),
+            answers: replies.iter().map(|(visit, r)| (*visit, r.answer())).collect(),
+            staff: StaffLine::of(association),
         }
     }
 }
@@ -170,7 +187,13 @@ mod tests {
             MaterialFields::blank().with("title", "Классный час").with("author", "Иванова").with("kind", "class_hour");
         LibraryDoc::edit_material(&mut lib, Edit::Add(MaterialFields::validate(&m).unwrap()), NOW).unwrap();
 
-        let s = SchoolSummary::of(&records, &YearDoc::load(&y).unwrap(), &LibraryDoc::load(&lib).unwrap(), today);
+        let s = SchoolSummary::of(
+            &records,
+            &YearDoc::load(&y).unwrap(),
+            &Replies::new(),
+            &LibraryDoc::load(&lib).unwrap(),
+            today,
+        );
         assert_eq!((s.meetings_planned, s.meetings_held), (2, 1));
         assert_eq!(s.plan_total, 3);
         assert_eq!(s.members, 2);

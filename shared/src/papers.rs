@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod lists;
 pub mod plan;
 pub mod protocol;
+pub mod visit;
 
 use crate::paper::{Align, Cell, Paper, Para, Table};
 
@@ -47,7 +48,7 @@ impl Letterhead {
     }
 
     /// The organisation's name centred at the top.
-    fn put(&self, paper: &mut Paper) {
+    pub(crate) fn put(&self, paper: &mut Paper) {
         if !self.organisation.is_empty() {
             paper.para(Para::new(self.organisation.clone()).align(Align::Center));
         }
@@ -60,7 +61,7 @@ fn signature(role: &str, name: &str) -> Para {
 }
 
 /// A ruled table with a header row.
-fn ruled(widths: Vec<u32>, header: &[&str], rows: Vec<Vec<Cell>>) -> Table {
+pub(crate) fn ruled(widths: Vec<u32>, header: &[&str], rows: Vec<Vec<Cell>>) -> Table {
     let mut all = vec![header.iter().map(|h| Cell::head(*h)).collect()];
     all.extend(rows);
     Table { widths, rows: all, header_rows: 1, ruled: true }
@@ -188,7 +189,7 @@ mod tests {
         let mut notes = std::collections::BTreeMap::new();
         notes.insert("conclusions".to_owned(), "Работа МО признана удовлетворительной.".to_owned());
         notes.insert("staff".to_owned(), "Коллектив стабильный.".to_owned());
-        let paper = analysis(&Letterhead::school(SCHOOL), r.year, &school_sections(&r), &notes, &r.head);
+        let paper = analysis(&Letterhead::school(SCHOOL), r.year, &school_sections(&r), &notes, &(&r).into());
         assert_eq!(paper.file_name, "Анализ работы МО за 2025-2026 учебный год.docx");
         in_order(
             &paper.plain_text(),
@@ -264,11 +265,18 @@ mod tests {
         );
         assert!(!text.contains("Директор"), "no school's approval block on the РМО's plan");
 
-        let report = DistrictReport::of(&d, &p, Vec::new(), Date::new(2027, 5, 31).unwrap());
-        let paper = analysis(&head, report.year, &district_sections(&report), &Default::default(), &report.head);
+        let report = DistrictReport::of(&d, &p, Vec::new(), &Default::default(), Date::new(2027, 5, 31).unwrap());
+        let paper = analysis(&head, report.year, &district_sections(&report), &Default::default(), &(&report).into());
         in_order(
             &paper.plain_text(),
             &[
+                "РАССМОТРЕНО",
+                "на заседании РМО классных руководителей",
+                "СОГЛАСОВАНО",
+                "____________ /Сидорова Е. Н./",
+                "УТВЕРЖДАЮ",
+                "____________ /Кузнецов И. О./",
+                "АНАЛИЗ РАБОТЫ",
                 "1. Методическая тема, цель и задачи",
                 "Профессиональный рост классного руководителя",
                 "Задача 1: Обобщать опыт",

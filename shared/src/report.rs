@@ -9,7 +9,7 @@ use automerge::{AutoCommit, ROOT, ReadDoc};
 use autosurgeon::Text;
 
 use crate::date::{AcademicYear, Date};
-use crate::district::DistrictYearDoc;
+use crate::district::{DistrictYearDoc, EventKind, VisitAnswers};
 use crate::kopilka::MaterialKind;
 use crate::member::{COURSE_INTERVAL_YEARS, Category, Education};
 use crate::overview::SchoolSummary;
@@ -179,10 +179,21 @@ pub struct DistrictReport {
     pub tasks: Vec<String>,
     /// The РМО's head, who signs the analysis.
     pub head: String,
+    /// Who agrees it (the head of the district methodical cabinet) and
+    /// who approves it (the head of the Отдел образования).
+    pub approval: (String, String),
     /// Each school's line, by name.
     pub schools: Vec<(String, SchoolSummary)>,
     /// Class teachers in the district's МО (sum of the schools').
     pub members: usize,
+    /// Of those, whose category runs out this year or soon.
+    pub categories_due: usize,
+    /// Of those, with no courses in the last three years.
+    pub courses_due: usize,
+    /// The РМО's own meetings (заседания РМО) in its plan.
+    pub meetings_planned: usize,
+    /// Held: events of the kind «заседание РМО».
+    pub meetings_held: usize,
     /// The РМО plan's rows.
     pub plan: PlanTally,
     /// Rows not done or postponed: when, topic, mark.
@@ -191,8 +202,13 @@ pub struct DistrictReport {
     pub events: Vec<(&'static str, String, Date, u32)>,
     /// Contests: title, level, participants, winners and prize-winners.
     pub contests: Vec<(String, String, usize, usize)>,
+    /// Contests by the participants' schools: school, participants,
+    /// winners and prize-winners, each participant's result.
+    pub contests_by_school: Vec<(String, usize, usize, Vec<String>)>,
     /// Visits to schools.
     pub visits: usize,
+    /// Each visit: date, school, recommendations, how they were carried out.
+    pub visit_lines: Vec<(Date, String, String, String)>,
     /// Of those with a follow-up date, carried out (follow-up written).
     pub visits_followed_up: usize,
     /// With a follow-up date passed and nothing written.
@@ -204,26 +220,34 @@ pub struct DistrictReport {
 }
 
 impl DistrictReport {
-    /// The numbers of the РМО's `doc` (with its `profile`) and its schools'
-    /// summaries, as of `today`.
-    pub fn of(doc: &DistrictYearDoc, profile: &RmoProfile, schools: Vec<(String, SchoolSummary)>, today: Date) -> Self {
+    /// The numbers of the РМО's `doc` (with its `profile`), its schools'
+    /// summaries and their answers to its visits, as of `today`.
+    pub fn of(
+        doc: &DistrictYearDoc,
+        profile: &RmoProfile,
+        schools: Vec<(String, SchoolSummary)>,
+        answers: &VisitAnswers,
+        today: Date,
+    ) -> Self {
         let rows = doc.plan_rows();
         let visits = doc.visit_list();
+        let events = doc.event_list();
         Self {
             year: AcademicYear(i32::try_from(doc.year).unwrap_or_default()),
             theme: profile.theme.as_str().trim().to_owned(),
             goal: profile.goal.as_str().trim().to_owned(),
             tasks: profile.task_list(),
             head: profile.head.trim().to_owned(),
+            approval: (profile.cabinet_head.trim().to_owned(), profile.department_head.trim().to_owned()),
             members: schools.iter().map(|(_, s)| s.members).sum(),
+            categories_due: schools.iter().map(|(_, s)| s.categories_due).sum(),
+            courses_due: schools.iter().map(|(_, s)| s.courses_due).sum(),
+            meetings_planned: rows.iter().filter(|r| r.kind == WorkKind::Meeting).count(),
+            meetings_held: events.iter().filter(|e| e.kind == EventKind::Meeting).count(),
             schools,
             plan: PlanTally::of(&rows),
             plan_missed: missed(&rows),
-            events: doc
-                .event_list()
-                .iter()
-                .map(|e| (e.kind.label(), e.topic.clone(), e.date, e.participants))
-                .collect(),
+            events: events.iter().map(|e| (e.kind.label(), e.topic.clone(), e.date, e.participants)).collect(),
             contests: doc
                 .contest_list()
                 .iter()
@@ -232,13 +256,43 @@ impl DistrictReport {
                     (c.title.clone(), c.level.clone(), c.participants.len(), placed)
                 })
                 .collect(),
+            contests_by_school: contests_by_school(doc),
             visits: visits.len(),
-            visits_followed_up: visits.iter().filter(|v| !v.follow_up.as_str().trim().is_empty()).count(),
-            visits_awaiting: doc.visits_awaiting_follow_up(today).len(),
+            visit_lines: visits
+                .iter()
+                .map(|v| (v.date, v.school.clone(), v.recommendations.as_str().trim().to_owned(), v.outcome(answers)))
+                .collect(),
+            visits_followed_up: visits.iter().filter(|v| v.is_carried_out(answers)).count(),
+            visits_awaiting: doc.visits_awaiting_follow_up(today, answers).len(),
             consultations: doc.consultation_list().len(),
             mentoring_pairs: doc.mentoring_list().len(),
         }
     }
+}
+
+/// The contests' participants by school, schools in the order they first
+/// appear: participants, winners and prize-winners, and «ФИО — результат
+/// (конкурс)» for each.
+fn contests_by_school(doc: &DistrictYearDoc) -> Vec<(String, usize, usize, Vec<String>)> {
+    let mut by_school: Vec<(String, usize, usize, Vec<String>)> = Vec::new();
+    for contest in doc.contest_list() {
+        for p in &contest.participants {
+            let school = if p.school.trim().is_empty() { "школа не указана" } else { p.school.trim() };
+            let n = match by_school.iter().position(|(s, ..)| s == school) {
+                Some(n) => n,
+                None => {
+                    by_school.push((school.to_owned(), 0, 0, Vec::new()));
+                    by_school.len() - 1
+                }
+            };
+            let line = &mut by_school[n];
+            line.1 += 1;
+            line.2 += usize::from(is_placed(&p.result));
+            let result = if p.result.trim().is_empty() { "участник" } else { p.result.trim() };
+            line.3.push(format!("{} — {result} («{}»)", p.name, contest.title));
+        }
+    }
+    by_school
 }
 
 /// Rows not done or postponed: when, topic, mark.

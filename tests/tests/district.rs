@@ -7,9 +7,11 @@
 
 #![allow(clippy::unwrap_used)]
 
+use e2e::browser::clock_day;
 use e2e::peer::Peer;
 use e2e::{Browser, Server, eventually, exclusive};
-use shared::{AcademicYear, AssociationDoc, Date, DocumentId, YearDoc};
+use shared::record::Edit;
+use shared::{AcademicYear, AssociationDoc, Date, DocumentId, LibraryDoc, MemberFields, Values, YearDoc};
 use tempfile::TempDir;
 
 fn this_year() -> AcademicYear {
@@ -108,7 +110,7 @@ async fn a_protocol_written_offline_reaches_the_district_overview_and_no_other_s
     let kept_overview = format!(
         "const done = arguments[arguments.length - 1];
          indexedDB.open('mo-kr').onsuccess = e => {{
-             const get = e.target.result.transaction('device').objectStore('device').get('overview/v2/{}');
+             const get = e.target.result.transaction('device').objectStore('device').get('overview/v3/{}');
              get.onsuccess = () => done(get.result ? new TextDecoder('latin1').decode(get.result) : '');
          }};",
         this_year().0
@@ -155,10 +157,13 @@ async fn the_district_head_keeps_the_rmo_records_and_schools_read_its_plan() {
     let server = Server::start(dir.path()).await;
     let (district_code, school_head_code) = server.first_invitations().await;
     let school_head = server.join(&school_head_code, "Руководитель МО школы №1").await;
-    let year = this_year();
+    // The browsers' clock is fixed: the visit's follow-up date below has
+    // passed whenever the test runs.
+    let year = AcademicYear::of(clock_day());
     let first_day = Date::new(year.0, 9, 1).unwrap();
+    assert!(first_day < clock_day());
 
-    let district = Browser::launch(&dir.path().join("district")).await;
+    let district = Browser::launch_on_clock(&dir.path().join("district")).await;
     district.join(&server, &district_code, "Петрова Анна Викторовна").await;
 
     // A plan row, the seminar that fulfils it, and the mark.
@@ -223,7 +228,7 @@ async fn the_district_head_keeps_the_rmo_records_and_schools_read_its_plan() {
         .save(
             "[data-testid=add-form]",
             &[
-                ("school", "Школа №1"),
+                ("school", "label:Школа №1"),
                 ("date", &first_day.to_string()),
                 ("recommendations", "Обновить план воспитательной работы"),
                 ("follow_up_by", &first_day.to_string()),
@@ -231,13 +236,8 @@ async fn the_district_head_keeps_the_rmo_records_and_schools_read_its_plan() {
         )
         .await;
     district.wait_text("[data-testid=visit-school]", "Школа №1").await;
-    if Date::from_unix_ms(now_ms()) > first_day {
-        district.wait_text("[data-testid=follow-up-overdue]", "отметки о выполнении нет").await;
-        district.click_css("[data-testid=visits-row] [data-testid=edit]").await;
-        district.save("[data-testid=edit-form]", &[("follow_up", "План обновлён")]).await;
-        district.wait_text("[data-testid=visits-row]", "План обновлён").await;
-        assert!(district.texts("[data-testid=follow-up-overdue]").await.is_empty());
-    }
+    district.wait_text("[data-testid=follow-up-overdue]", "отметки о выполнении нет").await;
+    district.wait_text("[data-testid=visit-answer]", "Отметка школы: пока нет").await;
     district.go("consultations").await;
     district.click_css("[data-testid=consultations] [data-testid=add]").await;
     district
@@ -276,7 +276,7 @@ async fn the_district_head_keeps_the_rmo_records_and_schools_read_its_plan() {
     district.wait_sync("сохранено на сервере").await;
 
     // A member of school №1 reads the РМО's plan, marked, and cannot change it.
-    let member = Browser::launch(&dir.path().join("member")).await;
+    let member = Browser::launch_on_clock(&dir.path().join("member")).await;
     member.join_member(&server, &school_head).await;
     assert!(member.texts("[data-testid=nav-events]").await.is_empty(), "the РМО's records are the district's");
     member.go("rmo-plan").await;
@@ -284,6 +284,40 @@ async fn the_district_head_keeps_the_rmo_records_and_schools_read_its_plan() {
     member.wait_text("[data-testid=fulfilled-title]", "семинар «Классный час: формы и методы»").await;
     assert!(member.texts("[data-testid=plan] [data-testid=add]").await.is_empty(), "no «Добавить» for a school");
     assert!(member.texts("[data-testid=plan] [data-testid=edit]").await.is_empty(), "no «Изменить» for a school");
+
+    // The visit's recommendations reach the school: on its dashboard and
+    // in «Рекомендации РМО», where it says how they were carried out.
+    member.go("dashboard").await;
+    let open = member.wait_text("[data-testid=open-advice] li", "Обновить план воспитательной работы").await;
+    assert!(open.contains("срок прошёл"), "{open}");
+    member.go("rmo-advice").await;
+    member.wait_text("[data-testid=advice-recommendations]", "Обновить план воспитательной работы").await;
+    member.wait_text("[data-testid=advice-overdue]", "Срок прошёл").await;
+    member.click_css("[data-testid=advice-row] [data-testid=answer]").await;
+    let done = first_day.plus_days(5).to_string();
+    member.save("[data-testid=answer-form]", &[("text", "План воспитательной работы обновлён"), ("done", &done)]).await;
+    member.wait_text("[data-testid=advice-status]", &format!("выполнено {done}")).await;
+    assert!(member.texts("[data-testid=advice-overdue]").await.is_empty(), "carried out is not overdue");
+    member.go("dashboard").await;
+    member.wait_text("[data-testid=plan-progress]", "из").await;
+    assert!(member.texts("[data-testid=open-advice] li").await.is_empty(), "nothing left to carry out");
+    member.wait_sync("сохранено на сервере").await;
+
+    // The district sees the school's account, and the visit is no longer
+    // overdue; its «Справка по итогам посещения» carries both.
+    district.go("visits").await;
+    let answer = district.wait_text("[data-testid=visit-answer]", "План воспитательной работы обновлён").await;
+    assert!(answer.contains(&format!("выполнено {done}")), "{answer}");
+    eventually("the overdue mark to go", || async {
+        district.texts("[data-testid=follow-up-overdue]").await.is_empty().then_some(())
+    })
+    .await;
+    district.click_css("[data-testid=visit-note-print]").await;
+    let note = district.wait_text("[data-testid=print-view]", "СПРАВКА").await;
+    for part in ["Школа: Школа №1", "Обновить план воспитательной работы", "Отметка школы:", "Петрова А. В."]
+    {
+        assert!(note.contains(part), "«{part}» in the note:\n{note}");
+    }
     member.quit().await;
     district.quit().await;
 }
@@ -329,6 +363,112 @@ async fn the_overview_says_when_each_school_last_sent_and_marks_a_silent_one() {
     assert_eq!(district.script(&marked("Школа №1")).await, serde_json::json!(true));
     assert_eq!(district.script(&marked("Школа №2")).await, serde_json::json!(false));
     district.wait_text("[data-testid=fresh-as-of]", &format!("по сведениям сервера на {sent}")).await;
+    district.quit().await;
+}
+
+/// Every screen of the district head opens with its heading and no error,
+/// and so does every screen of a school looked into, «Итоги года» of the
+/// school and of the РМО included (on a fixed clock, with the school's
+/// year on the server).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_district_screen_opens_and_so_does_every_screen_of_a_school() {
+    let _one_browser_at_a_time = exclusive().await;
+    let dir = TempDir::new().unwrap();
+    let server = Server::start(dir.path()).await;
+    let (district_head, school_head) = server.heads().await;
+    let school = school_head.school();
+    let year = AcademicYear::of(clock_day());
+    // Two class teachers: one whose category runs out this academic year,
+    // and a young specialist with her as mentor.
+    let mut association = AssociationDoc::create(&school);
+    let teacher = |name: &str, until: &str, young: bool, mentor: &str| {
+        let values = Values::from([
+            ("full_name", name.to_owned()),
+            ("position", "учитель".to_owned()),
+            ("class_led", "5А".to_owned()),
+            ("education", "higher_pedagogical".to_owned()),
+            ("category", if until.is_empty() { "none" } else { "first" }.to_owned()),
+            ("experience_years", "10".to_owned()),
+            ("category_until", until.to_owned()),
+            ("course_year", "2025".to_owned()),
+            ("young_specialist", young.to_string()),
+            ("mentor", mentor.to_owned()),
+        ]);
+        MemberFields::validate(&values).unwrap()
+    };
+    let until = year.last_day().plus_days(-60).to_string();
+    let mentor = AssociationDoc::edit_member(
+        &mut association,
+        Edit::Add(teacher("Орлова Екатерина Сергеевна", &until, false, "")),
+        now_ms(),
+    )
+    .unwrap();
+    let young = teacher("Кузнецова Дарья Игоревна", "", true, &mentor.to_string());
+    AssociationDoc::edit_member(&mut association, Edit::Add(young), now_ms()).unwrap();
+    let mut peer = Peer::connect(&server, &school_head).await;
+    peer.push(school, &mut association.document().clone()).await;
+    let year_doc = YearDoc::id_for(&school, year);
+    peer.push(year_doc, &mut YearDoc::create(&school, year).document().clone()).await;
+    let library = LibraryDoc::id_for(&school);
+    peer.push(library, &mut LibraryDoc::create(&school).document().clone()).await;
+
+    let code = district_head.invite(&server, "district_head", None).await;
+    let district = Browser::launch_on_clock(&dir.path().join("district")).await;
+    district.join(&server, &code, "Петрова Анна Викторовна").await;
+    let heading = || async { district.wait_text("main :is(h1, h2)", "").await };
+    for slug in
+        ["district", "rmo-profile", "staff", "rmo-plan", "events", "contests", "visits", "consultations", "rmo-report"]
+    {
+        district.go(slug).await;
+        assert!(!heading().await.is_empty(), "{slug} has a heading");
+        assert!(district.texts("[data-testid=fatal-error]").await.iter().all(String::is_empty), "{slug}");
+    }
+    district.wait_text("[data-testid=report]", "Методическая тема, цель и задачи").await;
+
+    // «Кадры»: who attests this year, and the young specialist's mentor;
+    // the perspective plan lists both.
+    district.go("staff").await;
+    district.wait_text("[data-testid=expiring] [data-testid=staff-row]", "Орлова Екатерина Сергеевна").await;
+    let young = district.wait_text("[data-testid=young] [data-testid=staff-row]", "Кузнецова Дарья Игоревна").await;
+    assert!(young.contains("Орлова Екатерина Сергеевна"), "her mentor: {young}");
+    assert!(district.texts("[data-testid=expiring-next] [data-testid=staff-row]").await.is_empty());
+    district.click_css("[data-testid=perspective-print]").await;
+    let plan = district.wait_text("[data-testid=print-view]", "ПЕРСПЕКТИВНЫЙ ПЛАН").await;
+    for part in ["Орлова Екатерина Сергеевна", "Школа №1", &until, &year.to_string()] {
+        assert!(plan.contains(part), "«{part}» in the plan:\n{plan}");
+    }
+    district.click_css("[data-testid=print-close]").await;
+    district.go("access").await;
+    district.wait_text("[data-testid=school-row]", "Школа №1").await;
+
+    district.go("district").await;
+    district.click_css("[data-testid=overview-row][data-school='Школа №1'] [data-testid=open-school]").await;
+    district.wait_text("[data-testid=viewing-school]", "только просмотр").await;
+    for slug in [
+        "dashboard",
+        "profile",
+        "members",
+        "plan",
+        "protocols",
+        "analyses",
+        "regulations",
+        "kopilka",
+        "rmo-advice",
+        "report",
+    ] {
+        district.click_css(&format!("[data-testid=nav-{slug}]")).await;
+        eventually(&format!("the school's {slug} screen"), || async {
+            let hash = format!("return location.hash.endsWith('/{slug}')");
+            district.script(&hash).await.as_bool().unwrap_or(false).then_some(())
+        })
+        .await;
+        assert!(!heading().await.is_empty(), "the school's {slug} has a heading");
+        assert!(district.texts("[data-testid=fatal-error]").await.iter().all(String::is_empty), "{slug}");
+    }
+    let report = district.wait_text("[data-testid=report]", "Кадровый состав").await;
+    assert!(report.contains("Методическая тема, цель и задачи"), "{report}");
+    let disabled = district.script("return document.querySelector('[data-testid=note-general]').disabled").await;
+    assert_eq!(disabled, serde_json::json!(true), "the school's words are the school's to write");
     district.quit().await;
 }
 

@@ -172,7 +172,7 @@ fn every_document_of_a_year_opens_in_libreoffice_with_its_fields_in_order() {
     let report = YearReport::of(&a, &y, &l);
     let mut notes = std::collections::BTreeMap::new();
     notes.insert("conclusions".to_owned(), "Работа МО признана удовлетворительной.".to_owned());
-    let paper = analysis(&school, report.year, &school_sections(&report), &notes, &report.head);
+    let paper = analysis(&school, report.year, &school_sections(&report), &notes, &(&report).into());
     let (text, _) = open_in_office(&paper, dir.path());
     let active_rows = y.plan.active();
     let done = active_rows.iter().filter(|r| r.completion == Completion::Done).count();
@@ -222,10 +222,11 @@ fn every_document_of_a_year_opens_in_libreoffice_with_its_fields_in_order() {
             "Конференция классных руководителей",
         ],
     );
-    let summary = SchoolSummary::of(&a, &y, &l, Date::new(2026, 6, 1).unwrap());
+    let summary = SchoolSummary::of(&a, &y, &Default::default(), &l, Date::new(2026, 6, 1).unwrap());
     let profile = shared::profile::RmoProfile::default();
-    let report = DistrictReport::of(&d, &profile, vec![(SCHOOL.to_owned(), summary)], Date::new(2026, 6, 1).unwrap());
-    let paper = analysis(&district, report.year, &district_sections(&report), &Default::default(), &report.head);
+    let schools = vec![(SCHOOL.to_owned(), summary)];
+    let report = DistrictReport::of(&d, &profile, schools, &Default::default(), Date::new(2026, 6, 1).unwrap());
+    let paper = analysis(&district, report.year, &district_sections(&report), &Default::default(), &(&report).into());
     let (text, _) = open_in_office(&paper, dir.path());
     assert_in_order(
         &text,
@@ -233,10 +234,18 @@ fn every_document_of_a_year_opens_in_libreoffice_with_its_fields_in_order() {
             "АНАЛИЗ РАБОТЫ",
             "районного методического объединения классных руководителей",
             &format!("классных руководителей в них: {}.", a.members.active().len()),
+            "Кадровый состав: у ",
             SCHOOL,
+            "Заседаний РМО запланировано:",
             &format!("Проведено мероприятий: {}, участников всего: 67.", d.events.active().len()),
             "Проведено конкурсов: 1, участников: 3, победителей и призёров: 2.",
+            "Участие школ в конкурсах:",
+            "Орлова Е. С. — победитель",
+            "Стабенская СШ",
+            "Козлов П. Р. — участник",
             "рекомендации выполнены: 1; срок исполнения прошёл без отметки: 1.",
+            "Обновить план воспитательной работы",
+            "План обновлён",
             &format!("Проведено консультаций: {}.", d.consultations.active().len()),
         ],
     );

@@ -280,6 +280,14 @@ fn options_select(
         let name = name.clone();
         move |ev| values.update(|v| v.set(&name, event_target_value(&ev)))
     };
+    // A value the options lack (nothing chosen yet, or a name an older
+    // record was written with) is shown as it is, not as the first option.
+    let mut options = options;
+    let current = values.with_untracked(|v| v.get(&name).to_owned());
+    if !options.iter().any(|(code, _)| *code == current) {
+        let label = if current.is_empty() { "— выберите —".to_owned() } else { current.clone() };
+        options.insert(0, (current, label));
+    }
     view! {
         <select name=name.to_string() data-testid=testid on:change=set>
             {options

@@ -1,12 +1,14 @@
 //! Обзор: what the head should look at today — plan completion, overdue
 //! rows and decisions, protocols not written up, duplicate numbers, members'
-//! warnings and unread regulations.
+//! warnings, unread regulations and the РМО's recommendations not yet
+//! carried out.
 
 use leptos::prelude::*;
 use shared::association::initials;
 use shared::record::RecordList;
 
 use crate::clock::today;
+use crate::pages::advice::open_advice;
 use crate::pages::name_of;
 use crate::ui::Ui;
 
@@ -93,6 +95,16 @@ pub fn DashboardPage() -> impl IntoView {
             })
         })
     };
+    let advice = move || {
+        open_advice(ui)
+            .into_iter()
+            .map(|(v, late)| {
+                let by = v.follow_up_by.map(|d| format!(", срок {d}")).unwrap_or_default();
+                let late = if late { " — срок прошёл" } else { "" };
+                format!("посещение {}: {}{by}{late}", v.date, first_line(v.recommendations.as_str()))
+            })
+            .collect()
+    };
     view! {
         <section class="dashboard" data-testid="dashboard">
             <div class="section-head">
@@ -111,8 +123,14 @@ pub fn DashboardPage() -> impl IntoView {
             {block("Повторяющиеся номера протоколов", "duplicate-numbers", Signal::derive(duplicates))}
             {block("Члены МО: обратить внимание", "member-flags", Signal::derive(member_flags))}
             {block("Документы: лист ознакомления", "unread-regulations", Signal::derive(unread))}
+            {block("Рекомендации РМО: не выполнены", "open-advice", Signal::derive(advice))}
         </section>
     }
+}
+
+/// The first line of `text`, for a list.
+fn first_line(text: &str) -> &str {
+    text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default()
 }
 
 fn block(title: &'static str, testid: &'static str, items: Signal<Vec<String>>) -> impl IntoView {

@@ -8,18 +8,19 @@ use leptos::prelude::*;
 use shared::AcademicYear;
 use shared::link::Notes;
 use shared::papers::Letterhead;
-use shared::papers::analysis::{Section, analysis, closing_sections, district_sections, school_sections};
+use shared::papers::analysis::{Section, Signers, analysis, closing_sections, district_sections, school_sections};
 use shared::report::{DistrictReport, YearReport};
 use shared::{Change, DocKind};
 
 use crate::clock::today;
 use crate::components::form::error_line;
+use crate::pages::rmo::visit_answers;
 use crate::pages::{district_kind, district_letterhead, school_letterhead, year_kind};
 use crate::print::{PaperActions, blocks_view};
 use crate::ui::{Ui, edit_showing};
 
 /// The year, the sections computed from the records and who signs.
-type Computed = (AcademicYear, Vec<Section>, String);
+type Computed = (AcademicYear, Vec<Section>, Signers);
 
 /// What a yearly analysis screen is about.
 #[derive(Clone, Copy)]
@@ -49,7 +50,7 @@ pub fn SchoolReportPage() -> impl IntoView {
             let l = ui.library.get()?;
             ui.year_doc.with(|y| {
                 let report = YearReport::of(&a, y.as_ref()?, &l);
-                Some((report.year, school_sections(&report), report.head))
+                Some((report.year, school_sections(&report), Signers::from(&report)))
             })
         },
         title: "Анализ работы МО за учебный год",
@@ -76,9 +77,10 @@ pub fn DistrictReportPage() -> impl IntoView {
             });
             let today = today();
             ui.district_year.with(|d| {
+                let d = d.as_ref()?;
                 let profile = ui.rmo_profile.get().unwrap_or_default();
-                let report = DistrictReport::of(d.as_ref()?, &profile, schools, today);
-                Some((report.year, district_sections(&report), report.head))
+                let report = DistrictReport::of(d, &profile, schools, &visit_answers(ui, d), today);
+                Some((report.year, district_sections(&report), Signers::from(&report)))
             })
         },
         title: "Анализ работы РМО за учебный год",
@@ -90,8 +92,8 @@ fn report_page(of: ReportOf) -> impl IntoView {
     let computed = Memo::new(move |_| (of.sections)(ui));
     let notes = (of.notes)(ui);
     let make = Rc::new(move || {
-        let (year, sections, signer) = computed.get_untracked().ok_or("Записи ещё загружаются")?;
-        Ok(analysis(&(of.head)(ui), year, &sections, &notes.get_untracked(), &signer))
+        let (year, sections, signers) = computed.get_untracked().ok_or("Записи ещё загружаются")?;
+        Ok(analysis(&(of.head)(ui), year, &sections, &notes.get_untracked(), &signers))
     });
     let writable = Signal::derive(move || ui.can_edit((of.kind)(ui)));
     view! {

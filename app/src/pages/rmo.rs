@@ -6,19 +6,20 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use shared::AcademicYear;
 use shared::district::{
-    ConsultationFields, ContestFields, DistrictEventFields, DistrictYearDoc, EventKind, MentoringFields, VisitFields,
-    VisitKind,
+    ConsultationFields, ContestFields, DistrictEventFields, DistrictYearDoc, EventKind, MentoringFields, VisitAnswers,
+    VisitFields, VisitKind,
 };
+use shared::papers::visit::visit_note;
 use shared::record::{Edit, Record, RecordList};
-use shared::{Change, FieldErrors, Values};
+use shared::{Change, DocumentId, FieldErrors, Values};
 use uuid::Uuid;
 
 use crate::clock::today;
-use crate::components::form::{FieldSpec, area, date, select, text};
+use crate::components::form::{FieldSpec, area, choice, date, select, text};
 use crate::components::records::{RecordsSpec, list_edits, records};
-use crate::pages::{district_kind, ids_in, line, values_in};
+use crate::pages::{district_kind, district_letterhead, ids_in, line, values_in};
+use crate::print::{MakePaper, PaperActions};
 use crate::ui::Ui;
 
 /// A list of the РМО document's records of one kind, as its screen shows it.
@@ -27,13 +28,13 @@ struct RmoList<F> {
     add_label: &'static str,
     testid: &'static str,
     empty: &'static str,
-    fields: fn() -> Vec<FieldSpec>,
+    fields: fn(Ui) -> Vec<FieldSpec>,
     blank: fn() -> Values,
     /// The records' ids in the order shown.
     ids: fn(&DistrictYearDoc) -> Vec<Uuid>,
     /// A record's form values.
     values: fn(&DistrictYearDoc, Uuid) -> Option<Values>,
-    validate: fn(&Values, AcademicYear) -> Result<F, FieldErrors>,
+    validate: fn(&Values, Ui) -> Result<F, FieldErrors>,
     /// The change of the list.
     change: fn(Edit<F>) -> Change,
     /// A record's card.
@@ -44,8 +45,7 @@ impl<F: 'static> RmoList<F> {
     fn view(self) -> impl IntoView {
         let ui = expect_context::<Ui>();
         let validate = self.validate;
-        let (save, remove) =
-            list_edits(ui, move || district_kind(ui), move |_, v| validate(v, ui.year.get_untracked()), self.change);
+        let (save, remove) = list_edits(ui, move || district_kind(ui), move |_, v| validate(v, ui), self.change);
         let render = self.render;
         records(RecordsSpec {
             title: self.title,
@@ -57,7 +57,7 @@ impl<F: 'static> RmoList<F> {
             empty: self.empty,
             writable: Signal::derive(move || ui.can_edit(district_kind(ui))),
             ids: ids_in(ui.district_year, self.ids),
-            fields: Rc::new(move |_| (self.fields)()),
+            fields: Rc::new(move |_| (self.fields)(ui)),
             blank: Rc::new(self.blank),
             values_of: values_in(ui.district_year, self.values),
             save,
@@ -77,7 +77,7 @@ pub fn EventsPage() -> impl IntoView {
         add_label: "Добавить мероприятие",
         testid: "events",
         empty: "Мероприятий пока нет.",
-        fields: || {
+        fields: |_| {
             vec![
                 select("kind", "Вид", EventKind::options()),
                 text("topic", "Тема"),
@@ -85,13 +85,15 @@ pub fn EventsPage() -> impl IntoView {
                 text("place", "Место проведения (школа)"),
                 text("host", "Кто проводил"),
                 text("participants", "Участников"),
+                area("attendance", "Присутствовали (по школам)")
+                    .hint("по одной школе в строке: Школа №1: Иванова М. П., Петрова А. В."),
                 area("summary", "Итоги"),
             ]
         },
         blank: || Values::default().with("kind", EventKind::Seminar.code()),
         ids: |d| d.event_list().iter().map(|e| e.id).collect(),
         values: |d, id| d.events.by_id(id).map(|e| e.fields().to_values()),
-        validate: DistrictEventFields::validate,
+        validate: |v, ui| DistrictEventFields::validate(v, ui.year.get_untracked()),
         change: Change::Event,
         render: |d, id| {
             let e = d.events.by_id(id)?;
@@ -119,7 +121,7 @@ pub fn ContestsPage() -> impl IntoView {
         add_label: "Добавить конкурс",
         testid: "contests",
         empty: "Конкурсов пока нет.",
-        fields: || {
+        fields: |_| {
             vec![
                 text("title", "Название"),
                 text("level", "Уровень").hint("муниципальный, региональный…"),
@@ -130,7 +132,7 @@ pub fn ContestsPage() -> impl IntoView {
         blank: || Values::default().with("level", "муниципальный"),
         ids: |d| d.contest_list().iter().map(|c| c.id).collect(),
         values: |d, id| d.contests.by_id(id).map(|c| c.fields().to_values()),
-        validate: ContestFields::validate,
+        validate: |v, ui| ContestFields::validate(v, ui.year.get_untracked()),
         change: Change::Contest,
         render: |d, id| {
             let c = d.contests.by_id(id)?;
@@ -165,35 +167,56 @@ pub fn VisitsPage() -> impl IntoView {
         add_label: "Добавить посещение",
         testid: "visits",
         empty: "Посещений пока нет.",
-        fields: || {
+        fields: |ui| {
             vec![
-                text("school", "Школа"),
+                choice("school", "Школа", school_options(ui)),
                 select("kind", "Что посещено", VisitKind::options()),
                 date("date", "Дата"),
                 area("recommendations", "Рекомендации"),
                 date("follow_up_by", "Срок исполнения рекомендаций"),
-                area("follow_up", "Как выполнены"),
+                area("follow_up", "Отметка РМО о выполнении").hint("для школы, которая не ведёт записи в приложении"),
             ]
         },
         blank: || Values::default().with("kind", VisitKind::Meeting.code()),
         ids: |d| d.visit_list().iter().map(|v| v.id).collect(),
         values: |d, id| d.visits.by_id(id).map(|v| v.fields().to_values()),
-        validate: VisitFields::validate,
+        validate: |v, ui| VisitFields::validate(v, ui.year.get_untracked(), &district_schools(ui)),
         change: Change::Visit,
         render: |d, id| {
+            let ui = expect_context::<Ui>();
             let v = d.visits.by_id(id)?;
-            let awaiting = d.visits_awaiting_follow_up(today()).iter().any(|a| a.id == id);
+            let answers = visit_answers(ui, d);
+            let awaiting = d.visits_awaiting_follow_up(today(), &answers).iter().any(|a| a.id == id);
             let by = v.follow_up_by.map(|d| d.to_string()).unwrap_or_default();
+            let answer = answers.get(&id).cloned().unwrap_or_default();
+            let school_says = match (v.school_id.is_some(), answer.status()) {
+                (false, _) => String::new(),
+                (true, status) if status.is_empty() => "пока нет".to_owned(),
+                (true, status) => format!("{} ({status})", answer.text.trim()),
+            };
+            let note: MakePaper = Rc::new(move || {
+                let head = district_letterhead(ui);
+                let signer = ui.rmo_profile.with_untracked(|p| p.as_ref().map(|p| p.head.clone()).unwrap_or_default());
+                ui.district_year.with_untracked(|d| {
+                    let d = d.as_ref().ok_or("Записи ещё загружаются")?;
+                    let visit = d.visits.by_id(id).ok_or("Запись не найдена")?;
+                    let answers =
+                        ui.summaries.with_untracked(|l| d.answers(l.iter().map(|l| (l.school, &l.summary.answers))));
+                    Ok(visit_note(&head, visit, answers.get(&id), &signer))
+                })
+            });
             Some(
                 view! {
                     <div class="name" data-testid="visit-school">{v.school.clone()}</div>
                     <div class="details">{format!("{} · {}", v.date, v.kind.label())}</div>
                     {line("Рекомендации", v.recommendations.as_str().to_owned())}
                     {line("Срок исполнения", by)}
-                    {line("Выполнение", v.follow_up.as_str().to_owned())}
+                    <div data-testid="visit-answer">{line("Отметка школы", school_says)}</div>
+                    {line("Отметка РМО", v.follow_up.as_str().to_owned())}
                     {awaiting.then(|| view! {
                         <p class="alert" data-testid="follow-up-overdue">"Срок прошёл, отметки о выполнении нет"</p>
                     })}
+                    <PaperActions make=note what="справку" testid="visit-note" />
                 }
                 .into_any(),
             )
@@ -211,13 +234,13 @@ pub fn ConsultationsPage() -> impl IntoView {
         add_label: "Добавить консультацию",
         testid: "consultations",
         empty: "Консультаций пока нет.",
-        fields: || {
+        fields: |_| {
             vec![text("who", "Кого консультировали").hint("ФИО, школа"), text("topic", "Тема"), date("date", "Дата")]
         },
         blank: Values::default,
         ids: |d| d.consultation_list().iter().map(|c| c.id).collect(),
         values: |d, id| d.consultations.by_id(id).map(|c| c.fields().to_values()),
-        validate: ConsultationFields::validate,
+        validate: |v, ui| ConsultationFields::validate(v, ui.year.get_untracked()),
         change: Change::Consultation,
         render: |d, id| {
             let c = d.consultations.by_id(id)?;
@@ -236,7 +259,7 @@ pub fn ConsultationsPage() -> impl IntoView {
         add_label: "Добавить пару",
         testid: "mentoring",
         empty: "Наставнических пар пока нет.",
-        fields: || {
+        fields: |_| {
             vec![
                 text("mentor", "Наставник").hint("ФИО, школа"),
                 text("mentee", "Молодой специалист").hint("ФИО, школа"),
@@ -262,4 +285,23 @@ pub fn ConsultationsPage() -> impl IntoView {
     }
     .view();
     view! { {consultations} {mentoring} }
+}
+
+/// The district's schools as (id, name), for a visit's form.
+fn district_schools(ui: Ui) -> Vec<(DocumentId, String)> {
+    ui.me
+        .with_untracked(|m| m.as_ref().map(|m| m.schools.iter().map(|s| (s.id, s.name.clone())).collect()))
+        .unwrap_or_default()
+}
+
+/// The school select of a visit's form: the district's schools, and the
+/// name of a school outside the app an older visit was written with.
+fn school_options(ui: Ui) -> Vec<(String, String)> {
+    district_schools(ui).into_iter().map(|(id, name)| (id.to_string(), name)).collect()
+}
+
+/// Each visit's answer from the school it was to, as the schools' lines in
+/// the overview carry them.
+pub fn visit_answers(ui: Ui, d: &DistrictYearDoc) -> VisitAnswers {
+    ui.summaries.with(|lines| d.answers(lines.iter().map(|l| (l.school, &l.summary.answers))))
 }

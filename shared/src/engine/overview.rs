@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::{Effect, Engine, Now, Timer, school_document_ids};
 use crate::link::{self, FromEngine, SchoolLine};
 use crate::overview::SchoolSummary;
+use crate::reply::Reply;
 use crate::{AcademicYear, AssociationDoc, Date, DocKind, DocumentId, LibraryDoc, YearDoc};
 
 /// How long after a school's document is saved the overview is kept again.
@@ -34,7 +35,7 @@ struct KeptLine {
 /// Where the overview of `year` is kept; the layout's version first, so a
 /// build never reads lines another build laid out differently.
 pub fn overview_key(year: AcademicYear) -> String {
-    format!("v2/{}", year.0)
+    format!("v3/{}", year.0)
 }
 
 /// A school's line in the summaries' cache.
@@ -206,6 +207,7 @@ impl Engine {
         let summary = SchoolSummary::of(
             &self.docs[association].records::<AssociationDoc>().ok()?,
             &self.docs[year_doc].records::<YearDoc>().ok()?,
+            &Reply::all(&self.docs[year_doc].doc),
             &self.docs[library].records::<LibraryDoc>().ok()?,
             today,
         );

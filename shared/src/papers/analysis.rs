@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::paper::{Align, Block, Cell, Paper, Para};
+use crate::papers::plan::{UNKNOWN_MEETING, approval_block};
 use crate::papers::{Letterhead, ruled};
 use crate::plan::PlanTally;
 use crate::report::{Counts, DistrictReport, YearReport};
@@ -139,6 +140,10 @@ pub fn district_sections(r: &DistrictReport) -> Vec<Section> {
             r.members
         ))],
     );
+    schools.blocks.push(Block::Para(Para::new(format!(
+        "Кадровый состав: у {} истекает квалификационная категория (в этом году или в ближайшие месяцы), {} не проходили курсы повышения квалификации более трёх лет.",
+        r.categories_due, r.courses_due
+    )).indented()));
     let rows = r
         .schools
         .iter()
@@ -165,7 +170,11 @@ pub fn district_sections(r: &DistrictReport) -> Vec<Section> {
         ],
         rows,
     )));
-    let plan = plan_paras("В плане работы РМО мероприятий", &r.plan, &r.plan_missed);
+    let mut plan = vec![Para::new(format!(
+        "Заседаний РМО запланировано: {}, проведено: {}.",
+        r.meetings_planned, r.meetings_held
+    ))];
+    plan.extend(plan_paras("В плане работы РМО мероприятий", &r.plan, &r.plan_missed));
     let participants: u32 = r.events.iter().map(|e| e.3).sum();
     let mut events = section(
         "events",
@@ -205,11 +214,47 @@ pub fn district_sections(r: &DistrictReport) -> Vec<Section> {
             &["Конкурс", "Уровень", "Участников", "Победителей и призёров"],
             rows,
         )));
+        let rows = r
+            .contests_by_school
+            .iter()
+            .map(|(school, n, placed, results)| {
+                vec![
+                    Cell::new(school),
+                    Cell::new(n.to_string()),
+                    Cell::new(placed.to_string()),
+                    Cell::new(results.join("; ")),
+                ]
+            })
+            .collect();
+        contests.blocks.push(Block::Para(Para::new("Участие школ в конкурсах:").indented()));
+        contests.blocks.push(Block::Table(ruled(
+            vec![5, 3, 4, 10],
+            &["Школа", "Участников", "Победителей и призёров", "Результаты"],
+            rows,
+        )));
     }
-    let visits = vec![Para::new(format!(
-        "Посещено заседаний МО и мероприятий в школах: {}; рекомендации выполнены: {}; срок исполнения прошёл без отметки: {}.",
-        r.visits, r.visits_followed_up, r.visits_awaiting
-    ))];
+    let mut visits = section(
+        "visits",
+        "Посещения школ",
+        vec![Para::new(format!(
+            "Посещено заседаний МО и мероприятий в школах: {}; рекомендации выполнены: {}; срок исполнения прошёл без отметки: {}.",
+            r.visits, r.visits_followed_up, r.visits_awaiting
+        ))],
+    );
+    if !r.visit_lines.is_empty() {
+        let rows = r
+            .visit_lines
+            .iter()
+            .map(|(date, school, recommendations, outcome)| {
+                vec![Cell::new(date.to_string()), Cell::new(school), Cell::new(recommendations), Cell::new(outcome)]
+            })
+            .collect();
+        visits.blocks.push(Block::Table(ruled(
+            vec![3, 5, 8, 8],
+            &["Дата", "Школа", "Рекомендации", "Выполнение"],
+            rows,
+        )));
+    }
     let support = vec![
         Para::new(format!("Проведено консультаций: {}.", r.consultations)),
         Para::new(format!("Наставнических пар молодых специалистов: {}.", r.mentoring_pairs)),
@@ -220,7 +265,7 @@ pub fn district_sections(r: &DistrictReport) -> Vec<Section> {
         section("plan", "Выполнение плана работы РМО", plan),
         events,
         contests,
-        section("visits", "Посещения школ", visits),
+        visits,
         section("support", "Консультации и наставничество", support),
     ]
 }
@@ -254,20 +299,46 @@ pub fn closing_sections() -> Vec<Section> {
     CLOSING.iter().map(|(key, title)| Section { key, title, blocks: Vec::new() }).collect()
 }
 
+/// Who signs an analysis: its author, and for the РМО's, who agrees and
+/// who approves it (a school's analysis goes to its own director).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Signers {
+    /// The head of the МО or РМО (a blank line when not known).
+    pub head: String,
+    /// СОГЛАСОВАНО and УТВЕРЖДАЮ, by name, over the РМО's analysis.
+    pub approval: Option<(String, String)>,
+}
+
+impl From<&YearReport> for Signers {
+    fn from(r: &YearReport) -> Self {
+        Self { head: r.head.clone(), approval: None }
+    }
+}
+
+impl From<&DistrictReport> for Signers {
+    fn from(r: &DistrictReport) -> Self {
+        Self { head: r.head.clone(), approval: Some(r.approval.clone()) }
+    }
+}
+
 /// The analysis as a document: every section numbered, with the head's
-/// words (`notes`, by section key) after its numbers, signed by `signer`
-/// (a blank line when not known).
+/// words (`notes`, by section key) after its numbers, under the approval
+/// block when it has one, signed by the head.
 pub fn analysis(
     head: &Letterhead,
     year: crate::AcademicYear,
     sections: &[Section],
     notes: &BTreeMap<String, String>,
-    signer: &str,
+    signers: &Signers,
 ) -> Paper {
     let mut paper = Paper::new(
         format!("Анализ работы {} за {year} учебный год", head.abbreviation()),
         &format!("Анализ работы {} за {}-{} учебный год", head.abbreviation(), year.0, year.0 + 1),
     );
+    if let Some((agreed_by, approved_by)) = &signers.approval {
+        paper.table(approval_block(head, UNKNOWN_MEETING, agreed_by, approved_by));
+        paper.gap();
+    }
     head.put(&mut paper);
     paper.gap();
     paper.para(Para::title("АНАЛИЗ РАБОТЫ"));
@@ -282,7 +353,7 @@ pub fn analysis(
         }
     }
     paper.gap();
-    let signer = if signer.trim().is_empty() { "____________" } else { signer.trim() };
+    let signer = if signers.head.trim().is_empty() { "____________" } else { signers.head.trim() };
     paper.para(Para::new(format!("Руководитель {} ____________________ /{signer}/", head.abbreviation())));
     paper
 }

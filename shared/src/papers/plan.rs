@@ -29,6 +29,41 @@ pub struct PlanHeader<'a> {
     pub approved_by: String,
 }
 
+/// The blank for a meeting not yet recorded.
+pub const UNKNOWN_MEETING: &str = "протокол № ____ от «___» ________ 20__ г.";
+
+/// The approval block over a plan or an analysis: РАССМОТРЕНО at
+/// `considered`, СОГЛАСОВАНО by `agreed_by`, УТВЕРЖДАЮ by `approved_by`
+/// (blank lines for names not known). A school's papers are agreed by the
+/// deputy head and approved by the director; the РМО's by the head of the
+/// district methodical cabinet and the head of the Отдел образования.
+pub fn approval_block(head: &Letterhead, considered: &str, agreed_by: &str, approved_by: &str) -> Table {
+    let block = |lines: &[&str]| Cell::paras(lines.iter().map(|l| Para::new(*l)).collect());
+    let signed = |name: &str| {
+        let name = if name.trim().is_empty() { "____________" } else { name.trim() };
+        format!("____________ /{name}/")
+    };
+    let (agrees, approves) = if head.district {
+        ("Руководитель районного методического кабинета", "Начальник Отдела образования")
+    } else {
+        ("Заместитель директора по ВР", "Директор")
+    };
+    Table {
+        widths: vec![1, 1, 1],
+        rows: vec![vec![
+            block(&[
+                "РАССМОТРЕНО",
+                &format!("на заседании {} классных руководителей", head.abbreviation()),
+                considered,
+            ]),
+            block(&["СОГЛАСОВАНО", agrees, &signed(agreed_by), "«___» ________ 20__ г."]),
+            block(&["УТВЕРЖДАЮ", approves, &signed(approved_by), "Приказ № ____ от «___» ________ 20__ г."]),
+        ]],
+        header_rows: 0,
+        ruled: false,
+    }
+}
+
 /// The plan of `year`: `rows` in order, `responsible` names a row's
 /// responsible person.
 pub fn plan(
@@ -46,32 +81,9 @@ pub fn plan(
     paper.landscape = true;
     let considered = match header.considered_at {
         Some(p) => format!("протокол № {} от {}", p.number, p.date),
-        None => "протокол № ____ от «___» ________ 20__ г.".to_owned(),
+        None => UNKNOWN_MEETING.to_owned(),
     };
-    let block = |lines: &[&str]| Cell::paras(lines.iter().map(|l| Para::new(*l)).collect());
-    let signed = |name: &str| {
-        let name = if name.trim().is_empty() { "____________" } else { name.trim() };
-        format!("____________ /{name}/")
-    };
-    let (agrees, approves) = if head.district {
-        ("Руководитель районного методического кабинета", "Начальник Отдела образования")
-    } else {
-        ("Заместитель директора по ВР", "Директор")
-    };
-    let approval = Table {
-        widths: vec![1, 1, 1],
-        rows: vec![vec![
-            block(&[
-                "РАССМОТРЕНО",
-                &format!("на заседании {} классных руководителей", head.abbreviation()),
-                &considered,
-            ]),
-            block(&["СОГЛАСОВАНО", agrees, &signed(&header.agreed_by), "«___» ________ 20__ г."]),
-            block(&["УТВЕРЖДАЮ", approves, &signed(&header.approved_by), "Приказ № ____ от «___» ________ 20__ г."]),
-        ]],
-        header_rows: 0,
-        ruled: false,
-    };
+    let approval = approval_block(head, &considered, &header.agreed_by, &header.approved_by);
     paper.table(approval);
     paper.gap();
     paper.para(Para::title("ПЛАН РАБОТЫ"));
