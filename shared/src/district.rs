@@ -661,6 +661,12 @@ impl DistrictYearDoc {
         Self::change(doc, now_ms, |d| edit.apply(&mut d.events.by_id_mut(event)?.decisions))
     }
 
+    /// The number of `event`'s protocol: its place among the year's events
+    /// of its kind, by date.
+    pub fn protocol_number(&self, event: &DistrictEvent) -> usize {
+        self.event_list().iter().filter(|e| e.kind == event.kind).position(|e| e.id == event.id).map_or(0, |n| n + 1)
+    }
+
     /// Decisions addressed to `school`, with their meeting, by the
     /// meeting's date.
     pub fn decisions_to(&self, school: DocumentId) -> Vec<(&DistrictEvent, &DistrictDecision)> {

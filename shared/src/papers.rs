@@ -6,6 +6,7 @@
 
 pub mod analysis;
 pub mod lists;
+pub mod meeting;
 pub mod plan;
 pub mod protocol;
 pub mod visit;
@@ -56,7 +57,7 @@ impl Letterhead {
 }
 
 /// A signature line: «Председатель ____________ /Иванова М. П./».
-fn signature(role: &str, name: &str) -> Para {
+pub(crate) fn signature(role: &str, name: &str) -> Para {
     Para::new(format!("{role} ____________________ /{name}/"))
 }
 

@@ -194,6 +194,10 @@ pub struct DistrictReport {
     pub meetings_planned: usize,
     /// Held: events of the kind «заседание РМО».
     pub meetings_held: usize,
+    /// Decisions of the РМО's meetings and seminars.
+    pub decisions: usize,
+    /// Of those, marked carried out by the school they were addressed to.
+    pub decisions_done: usize,
     /// The РМО plan's rows.
     pub plan: PlanTally,
     /// Rows not done or postponed: when, topic, mark.
@@ -244,6 +248,12 @@ impl DistrictReport {
             courses_due: schools.iter().map(|(_, s)| s.courses_due).sum(),
             meetings_planned: rows.iter().filter(|r| r.kind == WorkKind::Meeting).count(),
             meetings_held: events.iter().filter(|e| e.kind == EventKind::Meeting).count(),
+            decisions: events.iter().map(|e| e.decisions.active().len()).sum(),
+            decisions_done: events
+                .iter()
+                .flat_map(|e| e.decisions.active())
+                .filter(|d| answers.get(&d.id).is_some_and(|a| a.done.is_some()))
+                .count(),
             schools,
             plan: PlanTally::of(&rows),
             plan_missed: missed(&rows),

@@ -112,7 +112,14 @@ impl Browser {
         let mut driver = match setup.clock {
             Some(at) => {
                 let mut c = Command::new("faketime");
-                c.env("DONT_FAKE_MONOTONIC", "1").arg("-f").arg(format!("@{at}")).arg(chromedriver());
+                // Without FAKETIME_FORCE_MONOTONIC_FIX=0 every clock read
+                // in Chromium takes libfaketime's slow path: the browser
+                // starts in a minute instead of a second.
+                c.env("DONT_FAKE_MONOTONIC", "1")
+                    .env("FAKETIME_FORCE_MONOTONIC_FIX", "0")
+                    .arg("-f")
+                    .arg(format!("@{at}"))
+                    .arg(chromedriver());
                 c
             }
             None => Command::new(chromedriver()),
@@ -351,8 +358,17 @@ impl Browser {
     /// Finds what `locator` finds and clicks it; again from the start when
     /// the page redrew it in between (records are redrawn when the engine
     /// answers, a moment after the person's change).
+    /// Clicks the element, first scrolled to the middle of the window as a
+    /// person would (WebDriver scrolls it only to the edge, where the
+    /// sticky header can cover it).
     async fn click_found(&self, what: &str, locator: Locator<'_>) {
-        eventually(what, || async { self.client.find(locator).await.ok()?.click().await.ok() }).await;
+        eventually(what, || async {
+            let element = self.client.find(locator).await.ok()?;
+            let arg = serde_json::to_value(&element).ok()?;
+            self.client.execute("arguments[0].scrollIntoView({block: 'center'})", vec![arg]).await.ok()?;
+            element.click().await.ok()
+        })
+        .await;
     }
 
     /// Reloads the page and waits until the records are back.

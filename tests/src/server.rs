@@ -138,8 +138,13 @@ impl Server {
         let mut command = match shift {
             Some(shift) => {
                 let mut c = Command::new("faketime");
-                // Timers and timeouts keep the real monotonic clock.
-                c.env("DONT_FAKE_MONOTONIC", "1").arg("-f").arg(shift).arg(binary());
+                // Timers and timeouts keep the real monotonic clock, read
+                // on libfaketime's fast path (see `Browser::launch_with`).
+                c.env("DONT_FAKE_MONOTONIC", "1")
+                    .env("FAKETIME_FORCE_MONOTONIC_FIX", "0")
+                    .arg("-f")
+                    .arg(shift)
+                    .arg(binary());
                 c
             }
             None => Command::new(binary()),

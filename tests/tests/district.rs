@@ -201,6 +201,39 @@ async fn the_district_head_keeps_the_rmo_records_and_schools_read_its_plan() {
     district.pick(&format!("{row}//select[@data-testid='fulfilled-by']"), "семинар «Классный час").await;
     district.wait_text("[data-testid=fulfilled-title]", "семинар «Классный час: формы и методы»").await;
 
+    // The seminar's protocol: an agenda item, and a decision for school №1.
+    district.go("events").await;
+    district.click_css("[data-testid=events-row] [data-testid=open-protocol]").await;
+    district.click_css("[data-testid=agenda] [data-testid=add]").await;
+    district
+        .save(
+            "[data-testid=agenda] [data-testid=add-form]",
+            &[("topic", "Формы классного часа"), ("heard", "Петрову А. В."), ("decided", "Опыт обобщить.")],
+        )
+        .await;
+    district.wait_text("[data-testid=agenda-topic]", "Формы классного часа").await;
+    district.click_css("[data-testid=meeting-decisions] [data-testid=add]").await;
+    let decided_by = first_day.plus_days(20).to_string();
+    district
+        .save(
+            "[data-testid=meeting-decisions] [data-testid=add-form]",
+            &[
+                ("text", "Провести открытые классные часы"),
+                ("school", "label:Школа №1"),
+                ("responsible", "руководитель МО"),
+                ("deadline", &decided_by),
+            ],
+        )
+        .await;
+    district.wait_text("[data-testid=decision-answer]", "Отметка школы: пока нет").await;
+    district.click_css("[data-testid=meeting-protocol-print]").await;
+    let protocol = district.wait_text("[data-testid=print-view]", "ПРОТОКОЛ № 1").await;
+    for part in ["Формы классного часа", "СЛУШАЛИ:", "Провести открытые классные часы", "Школа №1, руководитель МО"]
+    {
+        assert!(protocol.contains(part), "«{part}» in the protocol:\n{protocol}");
+    }
+    district.click_css("[data-testid=print-close]").await;
+
     // A contest with its participants, a visit, a consultation, a mentoring pair.
     district.go("contests").await;
     district.click_css("[data-testid=contests] [data-testid=add]").await;
@@ -290,13 +323,19 @@ async fn the_district_head_keeps_the_rmo_records_and_schools_read_its_plan() {
     member.go("dashboard").await;
     let open = member.wait_text("[data-testid=open-advice] li", "Обновить план воспитательной работы").await;
     assert!(open.contains("срок прошёл"), "{open}");
+    member.wait_text("[data-testid=open-advice] li", "Провести открытые классные часы").await;
     member.go("rmo-advice").await;
     member.wait_text("[data-testid=advice-recommendations]", "Обновить план воспитательной работы").await;
-    member.wait_text("[data-testid=advice-overdue]", "Срок прошёл").await;
-    member.click_css("[data-testid=advice-row] [data-testid=answer]").await;
+    member.wait_text("[data-testid=advice-from]", "семинар").await;
+    assert_eq!(member.texts("[data-testid=advice-overdue]").await.len(), 2, "both are past their date");
     let done = first_day.plus_days(5).to_string();
-    member.save("[data-testid=answer-form]", &[("text", "План воспитательной работы обновлён"), ("done", &done)]).await;
-    member.wait_text("[data-testid=advice-status]", &format!("выполнено {done}")).await;
+    for (n, text) in [(1, "План воспитательной работы обновлён"), (2, "Открытые классные часы проведены")]
+    {
+        let row = format!("[data-testid=advice-row]:nth-child({n})");
+        member.click_css(&format!("{row} [data-testid=answer]")).await;
+        member.save(&format!("{row} [data-testid=answer-form]"), &[("text", text), ("done", &done)]).await;
+        member.wait_text(&format!("{row} [data-testid=advice-status]"), &format!("выполнено {done}")).await;
+    }
     assert!(member.texts("[data-testid=advice-overdue]").await.is_empty(), "carried out is not overdue");
     member.go("dashboard").await;
     member.wait_text("[data-testid=plan-progress]", "из").await;
@@ -312,6 +351,11 @@ async fn the_district_head_keeps_the_rmo_records_and_schools_read_its_plan() {
         district.texts("[data-testid=follow-up-overdue]").await.is_empty().then_some(())
     })
     .await;
+    district.go("events").await;
+    district.click_css("[data-testid=events-row] [data-testid=open-protocol]").await;
+    let mark = district.wait_text("[data-testid=decision-answer]", "Открытые классные часы проведены").await;
+    assert!(mark.contains(&format!("выполнено {done}")), "{mark}");
+    district.go("visits").await;
     district.click_css("[data-testid=visit-note-print]").await;
     let note = district.wait_text("[data-testid=print-view]", "СПРАВКА").await;
     for part in ["Школа: Школа №1", "Обновить план воспитательной работы", "Отметка школы:", "Петрова А. В."]

@@ -249,6 +249,21 @@ fn every_document_of_a_year_opens_in_libreoffice_with_its_fields_in_order() {
             &format!("Проведено консультаций: {}.", d.consultations.active().len()),
         ],
     );
+
+    // The справка of a visit, a district meeting's protocol and the
+    // perspective plan open too.
+    let visit = d.visit_list()[0];
+    let (text, _) =
+        open_in_office(&shared::papers::visit::visit_note(&district, visit, None, "Петрова А. В."), dir.path());
+    assert_in_order(&text, &["СПРАВКА", "по итогам посещения", "Рекомендации:", "Обновить план воспитательной работы"]);
+    let event = d.event_list()[0];
+    let meeting = shared::papers::meeting::meeting_protocol(&district, event, 1, "Петрова А. В.");
+    let (text, _) = open_in_office(&meeting, dir.path());
+    assert_in_order(&text, &["ПРОТОКОЛ № 1", &event.topic, "Повестка дня:", "Руководитель РМО"]);
+    let staff = shared::staff::Staff { schools: vec![(SCHOOL.to_owned(), shared::staff::StaffLine::of(&a))] };
+    let plan = shared::staff::perspective_plan(&district, &staff, fixture::YEAR, Date::new(2026, 6, 1).unwrap());
+    let (text, _) = open_in_office(&plan, dir.path());
+    assert_in_order(&text, &["ПЕРСПЕКТИВНЫЙ ПЛАН", "аттестации и курсовой подготовки", SCHOOL]);
 }
 
 /// In the app: a protocol is printed from its A4 view by Chromium (no app

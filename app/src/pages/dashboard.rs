@@ -98,10 +98,10 @@ pub fn DashboardPage() -> impl IntoView {
     let advice = move || {
         open_advice(ui)
             .into_iter()
-            .map(|(v, late)| {
-                let by = v.follow_up_by.map(|d| format!(", срок {d}")).unwrap_or_default();
+            .map(|(a, late)| {
+                let by = a.by.map(|d| format!(", срок {d}")).unwrap_or_default();
                 let late = if late { " — срок прошёл" } else { "" };
-                format!("посещение {}: {}{by}{late}", v.date, first_line(v.recommendations.as_str()))
+                format!("{}: {}{by}{late}", a.from, first_line(&a.text))
             })
             .collect()
     };

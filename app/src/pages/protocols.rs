@@ -201,31 +201,36 @@ fn agenda(ui: Ui, protocol: Uuid, writable: Signal<bool>) -> impl IntoView {
             })
         })
         .into(),
-        fields: Rc::new(|_| {
-            vec![
-                area("topic", "Вопрос"),
-                text("speaker", "Докладчик"),
-                area("heard", "СЛУШАЛИ"),
-                area("spoke", "ВЫСТУПИЛИ"),
-                area("decided", "РЕШИЛИ (ПОСТАНОВИЛИ)"),
-            ]
-        }),
+        fields: Rc::new(|_| agenda_fields()),
         blank: Rc::new(Values::default),
         values_of: Rc::new(item_values),
         save,
         remove,
-        render: Rc::new(move |id| {
-            let v = item_values(id);
-            view! {
-                <div class="name">{v.get("topic").to_owned()}</div>
-                {line("Докладчик", v.get("speaker").to_owned())}
-                {line("СЛУШАЛИ", v.get("heard").to_owned())}
-                {line("ВЫСТУПИЛИ", v.get("spoke").to_owned())}
-                {line("РЕШИЛИ", v.get("decided").to_owned())}
-            }
-            .into_any()
-        }),
+        render: Rc::new(move |id| agenda_card(&item_values(id))),
     })
+}
+
+/// An agenda item's form, in a school's protocol or a district meeting's.
+pub fn agenda_fields() -> Vec<FieldSpec> {
+    vec![
+        area("topic", "Вопрос"),
+        text("speaker", "Докладчик"),
+        area("heard", "СЛУШАЛИ"),
+        area("spoke", "ВЫСТУПИЛИ"),
+        area("decided", "РЕШИЛИ (ПОСТАНОВИЛИ)"),
+    ]
+}
+
+/// An agenda item's card, from its form's values.
+pub fn agenda_card(v: &Values) -> AnyView {
+    view! {
+        <div class="name" data-testid="agenda-topic">{v.get("topic").to_owned()}</div>
+        {line("Докладчик", v.get("speaker").to_owned())}
+        {line("СЛУШАЛИ", v.get("heard").to_owned())}
+        {line("ВЫСТУПИЛИ", v.get("spoke").to_owned())}
+        {line("РЕШИЛИ", v.get("decided").to_owned())}
+    }
+    .into_any()
 }
 
 fn decisions(ui: Ui, protocol: Uuid, meeting: shared::Date, writable: Signal<bool>) -> impl IntoView {

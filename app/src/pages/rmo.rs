@@ -7,17 +7,22 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use shared::district::{
-    ConsultationFields, ContestFields, DistrictEventFields, DistrictYearDoc, EventKind, MentoringFields, VisitAnswers,
-    VisitFields, VisitKind,
+    ConsultationFields, ContestFields, DistrictDecisionFields, DistrictEvent, DistrictEventFields, DistrictYearDoc,
+    EventKind, MentoringFields, VisitAnswers, VisitFields, VisitKind,
 };
+use shared::paper::Paper;
+use shared::papers::Letterhead;
+use shared::papers::meeting::{meeting_extract, meeting_protocol};
 use shared::papers::visit::visit_note;
+use shared::protocol::AgendaFields;
 use shared::record::{Edit, Record, RecordList};
-use shared::{Change, DocumentId, FieldErrors, Values};
+use shared::{Change, Date, DocumentId, FieldErrors, Values};
 use uuid::Uuid;
 
 use crate::clock::today;
 use crate::components::form::{FieldSpec, area, choice, date, select, text};
 use crate::components::records::{RecordsSpec, list_edits, records};
+use crate::pages::protocols::{agenda_card, agenda_fields};
 use crate::pages::{district_kind, district_letterhead, ids_in, line, values_in};
 use crate::print::{MakePaper, PaperActions};
 use crate::ui::Ui;
@@ -96,7 +101,10 @@ pub fn EventsPage() -> impl IntoView {
         validate: |v, ui| DistrictEventFields::validate(v, ui.year.get_untracked()),
         change: Change::Event,
         render: |d, id| {
+            let ui = expect_context::<Ui>();
             let e = d.events.by_id(id)?;
+            let writable = Signal::derive(move || ui.can_edit(district_kind(ui)));
+            let meeting = e.date;
             Some(
                 view! {
                     <div class="name" data-testid="event-topic">{e.topic.clone()}</div>
@@ -104,7 +112,17 @@ pub fn EventsPage() -> impl IntoView {
                     {line("Место", e.place.clone())}
                     {line("Проводил", e.host.clone())}
                     {line("Участников", if e.participants > 0 { e.participants.to_string() } else { String::new() })}
+                    {line("Присутствовали", e.attendance.as_str().to_owned())}
                     {line("Итоги", e.summary.as_str().to_owned())}
+                    <div class="actions">
+                        <PaperActions make=meeting_paper(ui, id, meeting_protocol) what="протокола" testid="meeting-protocol" />
+                        <PaperActions make=meeting_paper(ui, id, meeting_extract) what="выписки" testid="meeting-extract" />
+                    </div>
+                    <details class="protocol-body">
+                        <summary data-testid="open-protocol">"Протокол: повестка и решения"</summary>
+                        {meeting_agenda(ui, id, writable)}
+                        {meeting_decisions(ui, id, meeting, writable)}
+                    </details>
                 }
                 .into_any(),
             )
@@ -304,4 +322,132 @@ fn school_options(ui: Ui) -> Vec<(String, String)> {
 /// the overview carry them.
 pub fn visit_answers(ui: Ui, d: &DistrictYearDoc) -> VisitAnswers {
     ui.summaries.with(|lines| d.answers(lines.iter().map(|l| (l.school, &l.summary.answers))))
+}
+
+/// A paper of event `id`'s protocol, made by `make` (the protocol or its
+/// extract), signed by the РМО's head.
+fn meeting_paper(ui: Ui, id: Uuid, make: fn(&Letterhead, &DistrictEvent, usize, &str) -> Paper) -> MakePaper {
+    Rc::new(move || {
+        let head = district_letterhead(ui);
+        let chair = ui.rmo_profile.with_untracked(|p| p.as_ref().map(|p| p.head.clone()).unwrap_or_default());
+        ui.district_year.with_untracked(|d| {
+            let d = d.as_ref().ok_or("Записи ещё загружаются")?;
+            let event = d.events.by_id(id).ok_or("Запись не найдена")?;
+            Ok(make(&head, event, d.protocol_number(event), &chair))
+        })
+    })
+}
+
+/// Event `event`, as the РМО's records hold it now.
+fn event_of(ui: Ui, event: Uuid) -> Option<DistrictEvent> {
+    ui.district_year.with_untracked(|d| d.as_ref().and_then(|d| d.events.by_id(event).cloned()))
+}
+
+/// The agenda of a district meeting: «слушали / выступили / решили».
+fn meeting_agenda(ui: Ui, event: Uuid, writable: Signal<bool>) -> impl IntoView {
+    let item_values = move |item: Uuid| {
+        event_of(ui, event).and_then(|e| e.agenda.by_id(item).map(|a| a.fields().to_values())).unwrap_or_default()
+    };
+    let (save, remove) = list_edits(
+        ui,
+        move || district_kind(ui),
+        |_, v| AgendaFields::validate(v),
+        move |item| Change::EventAgenda { event, item },
+    );
+    records(RecordsSpec {
+        title: "Повестка дня",
+        kind: Signal::derive(move || district_kind(ui)),
+        list: "agenda",
+        parent: Some(event),
+        add_label: "Добавить вопрос",
+        testid: "agenda",
+        empty: "Вопросов пока нет.",
+        writable,
+        ids: Memo::new(move |_| {
+            ui.district_year.with(|d| {
+                d.as_ref()
+                    .and_then(|d| d.events.by_id(event))
+                    .map(|e| e.agenda.active().iter().map(|a| a.id).collect())
+                    .unwrap_or_default()
+            })
+        })
+        .into(),
+        fields: Rc::new(|_| agenda_fields()),
+        blank: Rc::new(Values::default),
+        values_of: Rc::new(item_values),
+        save,
+        remove,
+        render: Rc::new(move |id| agenda_card(&item_values(id))),
+    })
+}
+
+/// The decisions of a district meeting, each for a school or a person by a
+/// day, with the school's own mark once it gives one.
+fn meeting_decisions(ui: Ui, event: Uuid, meeting: Date, writable: Signal<bool>) -> impl IntoView {
+    let decision = move |d: Uuid| event_of(ui, event).and_then(|e| e.decisions.by_id(d).cloned());
+    let (save, remove) = list_edits(
+        ui,
+        move || district_kind(ui),
+        move |_, v| DistrictDecisionFields::validate(v, meeting, &district_schools(ui)),
+        move |decision| Change::EventDecision { event, decision },
+    );
+    records(RecordsSpec {
+        title: "Решения",
+        kind: Signal::derive(move || district_kind(ui)),
+        list: "decisions",
+        parent: Some(event),
+        add_label: "Добавить решение",
+        testid: "meeting-decisions",
+        empty: "Решений пока нет.",
+        writable,
+        ids: Memo::new(move |_| {
+            ui.district_year.with(|d| {
+                d.as_ref()
+                    .and_then(|d| d.events.by_id(event))
+                    .map(|e| e.decisions.active().iter().map(|d| d.id).collect())
+                    .unwrap_or_default()
+            })
+        })
+        .into(),
+        fields: Rc::new(move |_| {
+            let mut schools = vec![(String::new(), "— не школе —".to_owned())];
+            schools.extend(school_options(ui));
+            vec![
+                area("text", "Решение"),
+                choice("school", "Школа", schools),
+                text("responsible", "Ответственный").hint("ФИО или должность"),
+                date("deadline", "Срок"),
+            ]
+        }),
+        blank: Rc::new(Values::default),
+        values_of: Rc::new(move |id| decision(id).map(|d| d.fields().to_values()).unwrap_or_default()),
+        save,
+        remove,
+        render: Rc::new(move |id| {
+            let Some(d) = decision(id) else { return ().into_any() };
+            let answer = ui.district_year.with(|y| y.as_ref().map(|y| visit_answers(ui, y))).unwrap_or_default();
+            let mark = match (d.school_id.is_some(), answer.get(&id).map(|a| (a.text.clone(), a.status()))) {
+                (false, _) => String::new(),
+                (true, Some((text, status))) if !status.is_empty() => format!("{} ({status})", text.trim()),
+                (true, _) => "пока нет".to_owned(),
+            };
+            let who = [d.school.clone(), d.responsible.clone()]
+                .into_iter()
+                .filter(|s| !s.trim().is_empty())
+                .collect::<Vec<_>>()
+                .join(", ");
+            view! {
+                <div class="name" data-testid="meeting-decision-text">{d.text.as_str().to_owned()}</div>
+                <div class="details">
+                    {format!(
+                        "Ответственный: {} · срок: {}",
+                        if who.is_empty() { "—".to_owned() } else { who },
+                        d.deadline.map(|d| d.to_string()).unwrap_or_else(|| "—".into()),
+                    )}
+                </div>
+                <div data-testid="decision-answer">{line("Отметка школы", mark)}</div>
+            }
+            .into_any()
+        }),
+    })
 }

@@ -170,10 +170,13 @@ pub fn district_sections(r: &DistrictReport) -> Vec<Section> {
         ],
         rows,
     )));
-    let mut plan = vec![Para::new(format!(
-        "Заседаний РМО запланировано: {}, проведено: {}.",
-        r.meetings_planned, r.meetings_held
-    ))];
+    let mut plan = vec![
+        Para::new(format!("Заседаний РМО запланировано: {}, проведено: {}.", r.meetings_planned, r.meetings_held)),
+        Para::new(format!(
+            "Решений заседаний и семинаров РМО: {}; школы отметили выполненными: {}.",
+            r.decisions, r.decisions_done
+        )),
+    ];
     plan.extend(plan_paras("В плане работы РМО мероприятий", &r.plan, &r.plan_missed));
     let participants: u32 = r.events.iter().map(|e| e.3).sum();
     let mut events = section(

@@ -4,7 +4,7 @@
 use crate::AssociationDoc;
 use crate::paper::{Align, Cell, Paper, Para};
 use crate::papers::{Letterhead, ruled, signature};
-use crate::protocol::Protocol;
+use crate::protocol::{AgendaItem, Protocol};
 
 /// Above this many present, the protocol gives only the count and attaches
 /// the list (as office practice has it).
@@ -26,6 +26,27 @@ fn names(members: &AssociationDoc, ids: &[uuid::Uuid]) -> Vec<String> {
     let mut list: Vec<String> = ids.iter().map(|id| members.full_name(Some(*id))).collect();
     list.sort_by_key(|n| n.to_lowercase().replace('ё', "е"));
     list
+}
+
+/// The agenda, then each item with «слушали / выступили / решили».
+pub(crate) fn agenda(paper: &mut Paper, items: &[&AgendaItem]) {
+    paper.para(Para::title("Повестка дня:").align(Align::Left));
+    for (n, item) in items.iter().enumerate() {
+        let speaker =
+            if item.speaker.trim().is_empty() { String::new() } else { format!(" ({})", item.speaker.trim()) };
+        paper.para(Para::new(format!("{}. {}{speaker}", n + 1, item.topic.as_str().trim())).indented());
+    }
+    for (n, item) in items.iter().enumerate() {
+        paper.gap();
+        paper.para(Para { keep_with_next: true, ..Para::bold(format!("{}. {}", n + 1, item.topic.as_str().trim())) });
+        let heard = match item.speaker.trim().trim_end_matches('.') {
+            "" => item.heard.as_str().trim().to_owned(),
+            speaker => format!("{speaker}. {}", item.heard.as_str().trim()),
+        };
+        paper.labelled_text("СЛУШАЛИ:", &heard);
+        paper.labelled_text("ВЫСТУПИЛИ:", item.spoke.as_str());
+        paper.labelled_text("РЕШИЛИ:", item.decided.as_str());
+    }
 }
 
 /// The whole protocol.
@@ -54,24 +75,7 @@ pub fn protocol(head: &Letterhead, members: &AssociationDoc, p: &Protocol) -> Pa
     paper.gap();
     paper.para(Para::labelled("Тема:", p.theme.as_str().trim()));
     paper.gap();
-    let items = p.agenda_items();
-    paper.para(Para::title("Повестка дня:").align(Align::Left));
-    for (n, item) in items.iter().enumerate() {
-        let speaker =
-            if item.speaker.trim().is_empty() { String::new() } else { format!(" ({})", item.speaker.trim()) };
-        paper.para(Para::new(format!("{}. {}{speaker}", n + 1, item.topic.as_str().trim())).indented());
-    }
-    for (n, item) in items.iter().enumerate() {
-        paper.gap();
-        paper.para(Para { keep_with_next: true, ..Para::bold(format!("{}. {}", n + 1, item.topic.as_str().trim())) });
-        let heard = match item.speaker.trim().trim_end_matches('.') {
-            "" => item.heard.as_str().trim().to_owned(),
-            speaker => format!("{speaker}. {}", item.heard.as_str().trim()),
-        };
-        paper.labelled_text("СЛУШАЛИ:", &heard);
-        paper.labelled_text("ВЫСТУПИЛИ:", item.spoke.as_str());
-        paper.labelled_text("РЕШИЛИ:", item.decided.as_str());
-    }
+    agenda(&mut paper, &p.agenda_items());
     let decisions = p.decision_list();
     if !decisions.is_empty() {
         paper.gap();
