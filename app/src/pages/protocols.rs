@@ -6,8 +6,8 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use shared::protocol::{AgendaFields, DecisionFields, DecisionStatus, ProtocolFields, attendance_roster};
-use shared::record::{Record, RecordList};
-use shared::{Change, FieldErrors, Values, YearDoc, papers};
+use shared::record::{Edit, Record, RecordList};
+use shared::{Change, DocKind, FieldErrors, Values, YearDoc, papers};
 use uuid::Uuid;
 
 use crate::clock::today;
@@ -168,29 +168,10 @@ fn ProtocolView(id: Uuid) -> impl IntoView {
 }
 
 fn agenda(ui: Ui, protocol: Uuid, writable: Signal<bool>) -> impl IntoView {
-    let item_values = move |item: Uuid| {
-        ui.year_doc.with_untracked(|y| {
-            y.as_ref()
-                .and_then(|y| y.protocol(protocol))
-                .and_then(|p| p.agenda.by_id(item))
-                .map(|a| a.fields().to_values())
-                .unwrap_or_default()
-        })
-    };
-    let (save, remove) = list_edits(
+    agenda_list(AgendaOf {
         ui,
-        move || year_kind(ui),
-        |_, v| AgendaFields::validate(v),
-        move |item| Change::Agenda { protocol, item },
-    );
-    records(RecordsSpec {
-        title: "Повестка дня",
-        kind: Signal::derive(move || year_kind(ui)),
-        list: "agenda",
-        parent: Some(protocol),
-        add_label: "Добавить вопрос",
-        testid: "agenda",
-        empty: "Вопросов пока нет.",
+        kind: year_kind,
+        parent: protocol,
         writable,
         ids: Memo::new(move |_| {
             ui.year_doc.with(|y| {
@@ -201,17 +182,64 @@ fn agenda(ui: Ui, protocol: Uuid, writable: Signal<bool>) -> impl IntoView {
             })
         })
         .into(),
-        fields: Rc::new(|_| agenda_fields()),
-        blank: Rc::new(Values::default),
-        values_of: Rc::new(item_values),
-        save,
-        remove,
-        render: Rc::new(move |id| agenda_card(&item_values(id))),
+        values: Rc::new(move |item| {
+            ui.year_doc.with_untracked(|y| {
+                y.as_ref()
+                    .and_then(|y| y.protocol(protocol))
+                    .and_then(|p| p.agenda.by_id(item))
+                    .map(|a| a.fields().to_values())
+                    .unwrap_or_default()
+            })
+        }),
+        change: move |item| Change::Agenda { protocol, item },
     })
 }
 
-/// An agenda item's form, in a school's protocol or a district meeting's.
-pub fn agenda_fields() -> Vec<FieldSpec> {
+/// An agenda «слушали / выступили / решили»: of a school's protocol or of
+/// a district meeting.
+pub struct AgendaOf<C> {
+    /// The screens' state.
+    pub ui: Ui,
+    /// The document it is in.
+    pub kind: fn(Ui) -> DocKind,
+    /// The protocol or meeting it belongs to.
+    pub parent: Uuid,
+    /// Whether this device may change it.
+    pub writable: Signal<bool>,
+    /// Its items, in order.
+    pub ids: Signal<Vec<Uuid>>,
+    /// An item's form values.
+    pub values: Rc<dyn Fn(Uuid) -> Values>,
+    /// The change an item's edit makes.
+    pub change: C,
+}
+
+/// The agenda's list, with its form and cards.
+pub fn agenda_list<C: Fn(Edit<AgendaFields>) -> Change + 'static>(of: AgendaOf<C>) -> impl IntoView {
+    let AgendaOf { ui, kind, parent, writable, ids, values, change } = of;
+    let (save, remove) = list_edits(ui, move || kind(ui), |_, v| AgendaFields::validate(v), change);
+    let card = values.clone();
+    records(RecordsSpec {
+        title: "Повестка дня",
+        kind: Signal::derive(move || kind(ui)),
+        list: "agenda",
+        parent: Some(parent),
+        add_label: "Добавить вопрос",
+        testid: "agenda",
+        empty: "Вопросов пока нет.",
+        writable,
+        ids,
+        fields: Rc::new(|_| agenda_fields()),
+        blank: Rc::new(Values::default),
+        values_of: values,
+        save,
+        remove,
+        render: Rc::new(move |id| agenda_card(&card(id))),
+    })
+}
+
+/// An agenda item's form.
+fn agenda_fields() -> Vec<FieldSpec> {
     vec![
         area("topic", "Вопрос"),
         text("speaker", "Докладчик"),
@@ -222,7 +250,7 @@ pub fn agenda_fields() -> Vec<FieldSpec> {
 }
 
 /// An agenda item's card, from its form's values.
-pub fn agenda_card(v: &Values) -> AnyView {
+fn agenda_card(v: &Values) -> AnyView {
     view! {
         <div class="name" data-testid="agenda-topic">{v.get("topic").to_owned()}</div>
         {line("Докладчик", v.get("speaker").to_owned())}

@@ -14,7 +14,6 @@ use shared::paper::Paper;
 use shared::papers::Letterhead;
 use shared::papers::meeting::{meeting_extract, meeting_protocol};
 use shared::papers::visit::visit_note;
-use shared::protocol::AgendaFields;
 use shared::record::{Edit, Record, RecordList};
 use shared::{Change, Date, DocumentId, FieldErrors, Values};
 use uuid::Uuid;
@@ -22,7 +21,7 @@ use uuid::Uuid;
 use crate::clock::today;
 use crate::components::form::{FieldSpec, area, choice, date, select, text};
 use crate::components::records::{RecordsSpec, list_edits, records};
-use crate::pages::protocols::{agenda_card, agenda_fields};
+use crate::pages::protocols::{AgendaOf, agenda_list};
 use crate::pages::{district_kind, district_letterhead, ids_in, line, values_in};
 use crate::print::{MakePaper, PaperActions};
 use crate::ui::Ui;
@@ -345,23 +344,10 @@ fn event_of(ui: Ui, event: Uuid) -> Option<DistrictEvent> {
 
 /// The agenda of a district meeting: «слушали / выступили / решили».
 fn meeting_agenda(ui: Ui, event: Uuid, writable: Signal<bool>) -> impl IntoView {
-    let item_values = move |item: Uuid| {
-        event_of(ui, event).and_then(|e| e.agenda.by_id(item).map(|a| a.fields().to_values())).unwrap_or_default()
-    };
-    let (save, remove) = list_edits(
+    agenda_list(AgendaOf {
         ui,
-        move || district_kind(ui),
-        |_, v| AgendaFields::validate(v),
-        move |item| Change::EventAgenda { event, item },
-    );
-    records(RecordsSpec {
-        title: "Повестка дня",
-        kind: Signal::derive(move || district_kind(ui)),
-        list: "agenda",
-        parent: Some(event),
-        add_label: "Добавить вопрос",
-        testid: "agenda",
-        empty: "Вопросов пока нет.",
+        kind: district_kind,
+        parent: event,
         writable,
         ids: Memo::new(move |_| {
             ui.district_year.with(|d| {
@@ -372,12 +358,10 @@ fn meeting_agenda(ui: Ui, event: Uuid, writable: Signal<bool>) -> impl IntoView 
             })
         })
         .into(),
-        fields: Rc::new(|_| agenda_fields()),
-        blank: Rc::new(Values::default),
-        values_of: Rc::new(item_values),
-        save,
-        remove,
-        render: Rc::new(move |id| agenda_card(&item_values(id))),
+        values: Rc::new(move |item| {
+            event_of(ui, event).and_then(|e| e.agenda.by_id(item).map(|a| a.fields().to_values())).unwrap_or_default()
+        }),
+        change: move |item| Change::EventAgenda { event, item },
     })
 }
 
