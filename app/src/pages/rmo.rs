@@ -1,7 +1,10 @@
-//! The district РМО's own records for the chosen year: seminars and open
-//! events, contests of professional mastery, visits to schools with the
-//! recommendations given and their follow-up, consultations and mentoring
-//! pairs. The РМО's plan is [`crate::pages::plan::DISTRICT_PLAN`].
+//! The district РМО's own records for the chosen year: meetings, seminars
+//! and open events with their protocols (attendance by school, agenda,
+//! decisions for a school or a person), contests of professional mastery,
+//! visits to schools with the recommendations given, consultations and
+//! mentoring pairs. What a school says of a visit's recommendations or a
+//! decision addressed to it is shown beside them. The РМО's plan is
+//! [`crate::pages::plan::DISTRICT_PLAN`].
 
 use std::rc::Rc;
 
