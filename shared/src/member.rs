@@ -147,6 +147,12 @@ pub const CATEGORY_WARNING_DAYS: i64 = 180;
 /// Courses are due again after this many years.
 pub const COURSE_INTERVAL_YEARS: i32 = 3;
 
+/// Whether courses last taken in `course_year` (none recorded: `None`) are
+/// more than [`COURSE_INTERVAL_YEARS`] behind `today`.
+pub fn courses_overdue(course_year: Option<u32>, today: Date) -> bool {
+    course_year.is_none_or(|y| today.year() - y as i32 > COURSE_INTERVAL_YEARS)
+}
+
 impl Member {
     /// Whether the member was on the list on `day`: added by then (or
     /// before the app kept the day), and on it still or removed after it.
@@ -166,10 +172,10 @@ impl Member {
             }
         }
         match self.course_year {
-            Some(year) if today.year() - year as i32 > COURSE_INTERVAL_YEARS => {
+            None => flags.push("нет сведений о курсах повышения квалификации".into()),
+            Some(year) if courses_overdue(Some(year), today) => {
                 flags.push(format!("курсы повышения квалификации более 3 лет назад ({year})"));
             }
-            None => flags.push("нет сведений о курсах повышения квалификации".into()),
             Some(_) => {}
         }
         if is_head && !meets_head_requirements(self) {

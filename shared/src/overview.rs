@@ -4,7 +4,7 @@
 //! members whose category or courses fall due, and the копилка's growth.
 
 use crate::date::Date;
-use crate::member::{CATEGORY_WARNING_DAYS, COURSE_INTERVAL_YEARS};
+use crate::member::{CATEGORY_WARNING_DAYS, courses_overdue};
 use crate::plan::{PlanDoc, WorkKind};
 use crate::{AssociationDoc, LibraryDoc, YearDoc};
 use serde::{Deserialize, Serialize};
@@ -99,10 +99,7 @@ impl SchoolSummary {
                 .iter()
                 .filter(|m| m.category_until.is_some_and(|d| d.days() - today.days() <= CATEGORY_WARNING_DAYS))
                 .count(),
-            courses_due: members
-                .iter()
-                .filter(|m| m.course_year.is_none_or(|y| today.year() - y as i32 > COURSE_INTERVAL_YEARS))
-                .count(),
+            courses_due: members.iter().filter(|m| courses_overdue(m.course_year, today)).count(),
             materials: library.materials.iter().filter(|m| crate::record::Record::is_active(*m)).count(),
             materials_this_year: library.materials_added_in(year.academic_year()),
             answers: replies.iter().map(|(visit, r)| (*visit, r.answer())).collect(),

@@ -11,7 +11,7 @@ use autosurgeon::Text;
 use crate::date::{AcademicYear, Date};
 use crate::district::{DistrictYearDoc, EventKind, VisitAnswers};
 use crate::kopilka::MaterialKind;
-use crate::member::{COURSE_INTERVAL_YEARS, Category, Education};
+use crate::member::{Category, Education, courses_overdue};
 use crate::overview::SchoolSummary;
 use crate::plan::{Completion, PlanDoc, PlanRow, PlanTally, WorkKind};
 use crate::profile::RmoProfile;
@@ -133,10 +133,7 @@ impl YearReport {
                 .filter(|m| m.course_year.is_some_and(|y| y as i32 == academic.0 || y as i32 == academic.0 + 1))
                 .map(|m| (m.full_name.clone(), m.course_topic.clone(), m.course_hours))
                 .collect(),
-            courses_due: members
-                .iter()
-                .filter(|m| m.course_year.is_none_or(|y| end.year() - y as i32 > COURSE_INTERVAL_YEARS))
-                .count(),
+            courses_due: members.iter().filter(|m| courses_overdue(m.course_year, end)).count(),
             meetings_planned: rows.iter().filter(|r| r.kind == WorkKind::Meeting).count(),
             protocols: protocols.iter().map(|p| (p.number, p.date, p.theme.as_str().trim().to_owned())).collect(),
             plan: PlanTally::of(&rows),

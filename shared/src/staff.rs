@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::AssociationDoc;
 use crate::date::{AcademicYear, Date};
-use crate::member::{COURSE_INTERVAL_YEARS, Category};
+use crate::member::{COURSE_INTERVAL_YEARS, Category, courses_overdue};
 use crate::paper::{Cell, Paper, Para};
 use crate::papers::{Letterhead, ruled};
 
@@ -60,7 +60,7 @@ impl StaffLine {
     /// Whether the last courses were more than three years ago, or none
     /// are recorded.
     pub fn courses_old(&self, today: Date) -> bool {
-        self.course_year.is_none_or(|y| today.year() - y as i32 > COURSE_INTERVAL_YEARS)
+        courses_overdue(self.course_year, today)
     }
 }
 

@@ -220,9 +220,7 @@ pub fn VisitsPage() -> impl IntoView {
                 ui.district_year.with_untracked(|d| {
                     let d = d.as_ref().ok_or("Записи ещё загружаются")?;
                     let visit = d.visits.by_id(id).ok_or("Запись не найдена")?;
-                    let answers =
-                        ui.summaries.with_untracked(|l| d.answers(l.iter().map(|l| (l.school, &l.summary.answers))));
-                    Ok(visit_note(&head, visit, answers.get(&id), &signer))
+                    Ok(visit_note(&head, visit, untrack(|| visit_answers(ui, d)).get(&id), &signer))
                 })
             });
             Some(
