@@ -25,6 +25,7 @@ use crate::pages::regulations::RegulationsPage;
 use crate::pages::report::{DistrictReportPage, SchoolReportPage};
 use crate::pages::rmo::{ConsultationsPage, ContestsPage, EventsPage, VisitsPage};
 use crate::pages::staff::StaffPage;
+use crate::pages::surveys::{SchoolSurveysPage, SurveysPage};
 use crate::print::{PrintView, Printing};
 use crate::storage::{Store, settings};
 use crate::ui::{Ui, show_school};
@@ -81,6 +82,8 @@ pub fn App() -> impl IntoView {
                 Page::Kopilka => view! { <KopilkaPage /> }.into_any(),
                 Page::Report => view! { <SchoolReportPage /> }.into_any(),
                 Page::Advice => view! { <AdvicePage /> }.into_any(),
+                Page::SchoolSurveys => view! { <SchoolSurveysPage /> }.into_any(),
+                Page::Surveys => view! { <SurveysPage /> }.into_any(),
                 Page::DistrictReport => view! { <DistrictReportPage /> }.into_any(),
                 Page::District => view! { <DistrictOverview /> }.into_any(),
                 Page::RmoProfile => view! { <RmoProfilePage /> }.into_any(),

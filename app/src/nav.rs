@@ -34,6 +34,8 @@ pub enum Page {
     Report,
     /// Рекомендации РМО: the district's visits to the school, answered.
     Advice,
+    /// Анкеты РМО: the district's surveys, answered by the school's people.
+    SchoolSurveys,
     /// The district overview (district roles).
     District,
     /// The РМО's theme, goal, tasks and signers.
@@ -50,6 +52,8 @@ pub enum Page {
     Visits,
     /// Consultations and mentoring.
     Consultations,
+    /// Surveys and information requests, with their results.
+    Surveys,
     /// Итоги года: the РМО's yearly analysis.
     DistrictReport,
     /// People and devices: invitations, revocation, schools.
@@ -57,7 +61,7 @@ pub enum Page {
 }
 
 /// A school's screens.
-const SCHOOL_PAGES: [Page; 10] = [
+const SCHOOL_PAGES: [Page; 11] = [
     Page::Dashboard,
     Page::Profile,
     Page::Members,
@@ -68,10 +72,11 @@ const SCHOOL_PAGES: [Page; 10] = [
     Page::Kopilka,
     Page::Report,
     Page::Advice,
+    Page::SchoolSurveys,
 ];
 
 /// The district's screens (the РМО plan is also a school's, read-only).
-const DISTRICT_PAGES: [Page; 9] = [
+const DISTRICT_PAGES: [Page; 10] = [
     Page::District,
     Page::RmoProfile,
     Page::Staff,
@@ -80,11 +85,12 @@ const DISTRICT_PAGES: [Page; 9] = [
     Page::Contests,
     Page::Visits,
     Page::Consultations,
+    Page::Surveys,
     Page::DistrictReport,
 ];
 
 impl Page {
-    const ALL: [Page; 20] = [
+    const ALL: [Page; 22] = [
         Self::Dashboard,
         Self::Profile,
         Self::Members,
@@ -95,6 +101,7 @@ impl Page {
         Self::Kopilka,
         Self::Report,
         Self::Advice,
+        Self::SchoolSurveys,
         Self::District,
         Self::RmoProfile,
         Self::Staff,
@@ -103,6 +110,7 @@ impl Page {
         Self::Contests,
         Self::Visits,
         Self::Consultations,
+        Self::Surveys,
         Self::DistrictReport,
         Self::Access,
     ];
@@ -119,6 +127,7 @@ impl Page {
             Self::Kopilka => "kopilka",
             Self::Report => "report",
             Self::Advice => "rmo-advice",
+            Self::SchoolSurveys => "rmo-surveys",
             Self::District => "district",
             Self::RmoProfile => "rmo-profile",
             Self::Staff => "staff",
@@ -127,6 +136,7 @@ impl Page {
             Self::Contests => "contests",
             Self::Visits => "visits",
             Self::Consultations => "consultations",
+            Self::Surveys => "surveys",
             Self::DistrictReport => "rmo-report",
             Self::Access => "access",
         }
@@ -144,6 +154,7 @@ impl Page {
             Self::Kopilka => "Копилка",
             Self::Report => "Итоги года",
             Self::Advice => "Рекомендации РМО",
+            Self::SchoolSurveys => "Анкеты РМО",
             Self::District => "Район",
             Self::RmoProfile => "Тема и задачи РМО",
             Self::Staff => "Кадры",
@@ -152,6 +163,7 @@ impl Page {
             Self::Contests => "Конкурсы",
             Self::Visits => "Посещения",
             Self::Consultations => "Консультации",
+            Self::Surveys => "Анкеты",
             Self::DistrictReport => "Итоги года",
             Self::Access => "Доступ",
         }

@@ -15,10 +15,12 @@ pub mod regulations;
 pub mod report;
 pub mod rmo;
 pub mod staff;
+pub mod surveys;
 
 use std::rc::Rc;
 
 use leptos::prelude::*;
+use shared::overview::SchoolSummary;
 use shared::paper::Paper;
 use shared::papers::Letterhead;
 use shared::{AssociationDoc, DocKind, Values, YearDoc};
@@ -80,6 +82,21 @@ pub fn school_letterhead(ui: Ui) -> Letterhead {
 /// The district, as the РМО's documents name it at the top.
 pub fn district_letterhead(ui: Ui) -> Letterhead {
     Letterhead::district(&ui.me.with_untracked(|m| m.as_ref().map(|m| m.district.name.clone()).unwrap_or_default()))
+}
+
+/// Every school of the district by name, with its line of the overview
+/// (an empty one until its records arrive), once this device knows them.
+pub fn school_summaries(ui: Ui) -> Option<Vec<(String, SchoolSummary)>> {
+    let me = ui.me.get()?;
+    Some(ui.summaries.with(|lines| {
+        me.schools
+            .iter()
+            .map(|s| {
+                let line = lines.iter().find(|l| l.school == s.id);
+                (s.name.clone(), line.map(|l| l.summary.clone()).unwrap_or_default())
+            })
+            .collect()
+    }))
 }
 
 /// Makes a document from the shown school's members and chosen year, or

@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use shared::paper::{Block, Cell, Paper, Para, Table};
+use shared::paper::{Block, Cell, Chart, Paper, Para, Table};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::MessageEvent;
@@ -175,10 +175,22 @@ pub fn blocks_view(blocks: &[Block]) -> impl IntoView + use<> {
         .map(|b| match b {
             Block::Para(p) => para_view(p).into_any(),
             Block::Table(t) => table_view(t).into_any(),
+            Block::Chart(c) => chart_view(c).into_any(),
             Block::Gap => view! { <p class="gap">" "</p> }.into_any(),
             Block::PageBreak => view! { <div class="page-break"></div> }.into_any(),
         })
         .collect_view()
+}
+
+/// A bar chart: its title, then the drawing, which `shared` writes as SVG
+/// from the figures alone (every label escaped).
+pub fn chart_view(c: &Chart) -> impl IntoView + use<> {
+    view! {
+        <figure class="chart keep" data-testid="chart">
+            <figcaption><b>{c.title.clone()}</b></figcaption>
+            <div inner_html=c.svg()></div>
+        </figure>
+    }
 }
 
 fn para_view(p: &Para) -> impl IntoView + use<> {

@@ -12,6 +12,7 @@ use shared::history::Removed;
 use shared::link::{Heads, Notes, Records, SchoolLine, Shown, SyncStatus};
 use shared::profile::RmoProfile;
 use shared::reply::Replies;
+use shared::survey::Responses;
 use shared::{AcademicYear, AssociationDoc, Change, DocKind, Document, DocumentId, LibraryDoc, YearDoc};
 
 use crate::client;
@@ -56,6 +57,8 @@ pub struct Ui {
     pub district_notes: RwSignal<Notes>,
     /// The shown school's answers to the РМО's recommendations.
     pub year_replies: RwSignal<Replies>,
+    /// The shown school's answers to the РМО's surveys.
+    pub year_responses: RwSignal<Responses>,
     /// The РМО's theme, goal, tasks and signers for the chosen year, once loaded.
     pub rmo_profile: RwSignal<Option<RmoProfile>>,
     /// The documents shown so far.
@@ -101,6 +104,7 @@ impl Ui {
             year_notes: RwSignal::new(Notes::new()),
             district_notes: RwSignal::new(Notes::new()),
             year_replies: RwSignal::new(Replies::new()),
+            year_responses: RwSignal::new(Responses::new()),
             rmo_profile: RwSignal::new(None),
             docs: RwSignal::new(Vec::new()),
             heads: StoredValue::new(Seen::new()),
@@ -189,10 +193,11 @@ impl Ui {
         }
         match records {
             Records::Association(r) => self.records.set(Some(r)),
-            Records::Year(r, notes, replies) => {
+            Records::Year(r, notes, replies, responses) => {
                 self.year_doc.set(Some(r));
                 self.year_notes.set(notes);
                 self.year_replies.set(replies);
+                self.year_responses.set(responses);
             }
             Records::Library(r) => self.library.set(Some(r)),
             Records::DistrictYear(r, notes, profile) => {
@@ -213,6 +218,7 @@ impl Ui {
         self.district_year.set(None);
         self.year_notes.set(Notes::new());
         self.year_replies.set(Replies::new());
+        self.year_responses.set(Responses::new());
         self.district_notes.set(Notes::new());
         self.rmo_profile.set(None);
         self.summaries.set(Vec::new());
@@ -230,6 +236,7 @@ pub fn show_school(ui: Ui, school: Option<DocumentId>) {
     ui.library.set(None);
     ui.year_notes.set(Notes::new());
     ui.year_replies.set(Replies::new());
+    ui.year_responses.set(Responses::new());
 }
 
 /// Runs `pending` in the background; `error` shows why it failed, and

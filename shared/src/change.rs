@@ -25,6 +25,7 @@ use crate::record::Edit;
 use crate::regulation::RegulationFields;
 use crate::reply::{Reply, ReplyFields};
 use crate::report::set_analysis_note;
+use crate::survey::{Filled, QuestionFields, Response, SurveyFields};
 use crate::{AssociationDoc, Error, LibraryDoc, MemberFields, YearDoc};
 
 /// The kinds of document a device keeps.
@@ -141,6 +142,24 @@ pub enum Change {
         /// The decision's edit.
         decision: Edit<DistrictDecisionFields>,
     },
+    /// A survey or information request (district year).
+    Survey(Edit<SurveyFields>),
+    /// A question of a survey, or a column of a table (district year).
+    Question {
+        /// The survey.
+        survey: Uuid,
+        /// The question's edit.
+        question: Edit<QuestionFields>,
+    },
+    /// A class teacher's or the school's answer to a РМО survey (year).
+    SurveyAnswer {
+        /// The survey, in the district year document.
+        survey: Uuid,
+        /// The class teacher answering for themselves (none for the school).
+        member: Option<Uuid>,
+        /// The answers, checked.
+        filled: Filled,
+    },
     /// A removed record of any list brought back (see [`crate::history::restore`]).
     Restore(Uuid),
     /// The head's words under a section of the yearly analysis (year or
@@ -195,6 +214,13 @@ impl Change {
             }
             (Self::EventDecision { event, decision }, DistrictYear(_)) => {
                 DistrictYearDoc::edit_event_decision(doc, event, decision, now_ms).map(drop)
+            }
+            (Self::Survey(e), DistrictYear(_)) => DistrictYearDoc::edit_survey(doc, e, now_ms).map(drop),
+            (Self::Question { survey, question }, DistrictYear(_)) => {
+                DistrictYearDoc::edit_question(doc, survey, question, now_ms).map(drop)
+            }
+            (Self::SurveyAnswer { survey, member, filled }, Year(_)) => {
+                Response::set(doc, survey, member, filled, now_ms)
             }
             (Self::Restore(id), _) => {
                 crate::history::restore(doc, id)?;

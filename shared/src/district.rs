@@ -19,6 +19,7 @@ use crate::plan::{PlanDoc, PlanRow};
 use crate::protocol::{AgendaFields, AgendaItem};
 use crate::record::{Document, Edit, Life, RecordList};
 use crate::reply::Answer;
+use crate::survey::{QuestionFields, Survey, SurveyFields};
 use crate::{DocumentId, Error};
 
 /// The newest layout of a district year document this build reads and writes.
@@ -45,6 +46,10 @@ pub struct DistrictYearDoc {
     pub consultations: Vec<Consultation>,
     /// Mentoring pairs.
     pub mentoring: Vec<MentoringPair>,
+    /// Surveys of class teachers and requests for figures from schools.
+    /// Years written before surveys existed have none.
+    #[autosurgeon(missing = "Default::default")]
+    pub surveys: Vec<Survey>,
 }
 
 impl Document for DistrictYearDoc {
@@ -592,6 +597,7 @@ impl DistrictYearDoc {
             visits: Vec::new(),
             consultations: Vec::new(),
             mentoring: Vec::new(),
+            surveys: Vec::new(),
         };
         Self::create_with(&Self::id_for(district, year), &empty)
     }
@@ -715,6 +721,29 @@ impl DistrictYearDoc {
     /// Adds, edits or removes a mentoring pair.
     pub fn edit_mentoring(doc: &mut AutoCommit, edit: Edit<MentoringFields>, now_ms: i64) -> Result<Uuid, Error> {
         Self::change(doc, now_ms, |d| edit.apply(&mut d.mentoring))
+    }
+
+    /// Surveys on the list, the latest first.
+    pub fn survey_list(&self) -> Vec<&Survey> {
+        let mut list = self.surveys.active();
+        list.reverse();
+        list
+    }
+
+    /// Adds, edits or removes a survey.
+    pub fn edit_survey(doc: &mut AutoCommit, edit: Edit<SurveyFields>, now_ms: i64) -> Result<Uuid, Error> {
+        Self::change(doc, now_ms, |d| edit.apply(&mut d.surveys))
+    }
+
+    /// Adds, edits or removes a question of `survey`, checked against its
+    /// kind as it is in the document.
+    pub fn edit_question(
+        doc: &mut AutoCommit,
+        survey: Uuid,
+        edit: Edit<QuestionFields>,
+        now_ms: i64,
+    ) -> Result<Uuid, Error> {
+        Self::change(doc, now_ms, |d| edit.apply(&mut d.surveys.by_id_mut(survey)?.questions))
     }
 }
 

@@ -375,6 +375,10 @@ fn label(field: &str) -> &str {
         "completion" => "Выполнение",
         "completion_note" => "Отметка",
         "acknowledgements" => "Ознакомлены",
+        "audience" => "Кто отвечает",
+        "intro" => "Обращение",
+        "questions" => "Вопросы",
+        "options" => "Варианты ответа",
         other => other,
     }
 }

@@ -69,6 +69,7 @@ pub mod regulation;
 pub mod reply;
 pub mod report;
 pub mod staff;
+pub mod survey;
 pub mod sync;
 pub mod wire;
 pub mod year;

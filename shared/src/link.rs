@@ -21,6 +21,7 @@ use crate::history::{Entry, Removed};
 use crate::overview::SchoolSummary;
 use crate::profile::RmoProfile;
 use crate::reply::Replies;
+use crate::survey::Responses;
 use crate::{AcademicYear, AssociationDoc, Change, DocKind, DocumentId, Error, LibraryDoc, YearDoc};
 
 /// From the page to the engine.
@@ -175,8 +176,8 @@ pub struct Shown {
 pub enum Records {
     /// Members.
     Association(AssociationDoc),
-    /// A school year, with its answers to the РМО's recommendations.
-    Year(YearDoc, Notes, Replies),
+    /// A school year, with its answers to the РМО's recommendations and surveys.
+    Year(YearDoc, Notes, Replies, Responses),
     /// Regulations and the копилка.
     Library(LibraryDoc),
     /// A year of the РМО, with its profile.
@@ -247,7 +248,7 @@ mod tests {
         let notes = Notes::from([("plan".to_owned(), "План выполнен полностью.".to_owned())]);
         for records in [
             Records::Association(AssociationDoc::load(&school.association).unwrap()),
-            Records::Year(year, notes.clone(), Replies::new()),
+            Records::Year(year, notes.clone(), Replies::new(), Responses::new()),
             Records::Library(LibraryDoc::load(&school.library).unwrap()),
             Records::DistrictYear(DistrictYearDoc::load(&school.district).unwrap(), notes, RmoProfile::default()),
         ] {

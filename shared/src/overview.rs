@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::reply::{Answer, Replies};
 use crate::staff::StaffLine;
+use crate::survey::Responses;
 
 /// Days without a change reaching the server after which a school is
 /// marked as silent in the overview.
@@ -75,6 +76,8 @@ pub struct SchoolSummary {
     pub answers: BTreeMap<Uuid, Answer>,
     /// Its class teachers' categories, courses and mentors.
     pub staff: Vec<StaffLine>,
+    /// Its answers to the РМО's surveys.
+    pub responses: Responses,
 }
 
 impl SchoolSummary {
@@ -83,6 +86,7 @@ impl SchoolSummary {
         association: &AssociationDoc,
         year: &YearDoc,
         replies: &Replies,
+        responses: &Responses,
         library: &LibraryDoc,
         today: Date,
     ) -> Self {
@@ -104,6 +108,7 @@ impl SchoolSummary {
             materials_this_year: library.materials_added_in(year.academic_year()),
             answers: replies.iter().map(|(visit, r)| (*visit, r.answer())).collect(),
             staff: StaffLine::of(association),
+            responses: responses.clone(),
         }
     }
 }
@@ -188,6 +193,7 @@ mod tests {
             &records,
             &YearDoc::load(&y).unwrap(),
             &Replies::new(),
+            &Responses::new(),
             &LibraryDoc::load(&lib).unwrap(),
             today,
         );

@@ -3,7 +3,10 @@
 //! the app's A4 print view. The documents themselves are built from the
 //! records in [`crate::papers`].
 
+pub mod chart;
 pub mod docx;
+
+pub use chart::Chart;
 
 use serde::{Deserialize, Serialize};
 
@@ -158,6 +161,8 @@ pub enum Block {
     Para(Para),
     /// A table.
     Table(Table),
+    /// A bar chart.
+    Chart(Chart),
     /// An empty line.
     Gap,
     /// The rest starts on a new page.
@@ -215,6 +220,11 @@ impl Paper {
         self.blocks.push(Block::Table(table));
     }
 
+    /// Adds a bar chart.
+    pub fn chart(&mut self, chart: Chart) {
+        self.blocks.push(Block::Chart(chart));
+    }
+
     /// Adds an empty line.
     pub fn gap(&mut self) {
         self.blocks.push(Block::Gap);
@@ -241,6 +251,13 @@ impl Paper {
                             row.iter().map(|c| c.paras.iter().map(Para::text).collect::<Vec<_>>().join(" ")).collect();
                         out.push_str(&cells.join("\t"));
                         out.push('\n');
+                    }
+                }
+                Block::Chart(c) => {
+                    out.push_str(&c.title);
+                    out.push('\n');
+                    for (label, figure) in &c.bars {
+                        out.push_str(&format!("{label} — {}\n", c.figure(*figure)));
                     }
                 }
                 Block::Gap | Block::PageBreak => out.push('\n'),

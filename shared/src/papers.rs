@@ -9,6 +9,7 @@ pub mod lists;
 pub mod meeting;
 pub mod plan;
 pub mod protocol;
+pub mod survey;
 pub mod visit;
 
 use crate::paper::{Align, Cell, Paper, Para, Table};

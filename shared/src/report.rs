@@ -17,6 +17,7 @@ use crate::plan::{Completion, PlanDoc, PlanRow, PlanTally, WorkKind};
 use crate::profile::RmoProfile;
 use crate::protocol::DecisionStatus;
 use crate::record::{RecordList, set_text};
+use crate::survey::{Needs, Results};
 use crate::{AssociationDoc, LibraryDoc, YearDoc};
 
 /// Counts by label, only those above zero, in the labels' own order.
@@ -218,6 +219,8 @@ pub struct DistrictReport {
     pub consultations: usize,
     /// Mentoring pairs.
     pub mentoring_pairs: usize,
+    /// The needs surveys of class teachers that have answers.
+    pub needs: Vec<Needs>,
 }
 
 impl DistrictReport {
@@ -251,7 +254,6 @@ impl DistrictReport {
                 .flat_map(|e| e.decisions.active())
                 .filter(|d| answers.get(&d.id).is_some_and(|a| a.done.is_some()))
                 .count(),
-            schools,
             plan: PlanTally::of(&rows),
             plan_missed: missed(&rows),
             events: events.iter().map(|e| (e.kind.label(), e.topic.clone(), e.date, e.participants)).collect(),
@@ -273,6 +275,8 @@ impl DistrictReport {
             visits_awaiting: doc.visits_awaiting_follow_up(today, answers).len(),
             consultations: doc.consultation_list().len(),
             mentoring_pairs: doc.mentoring_list().len(),
+            needs: doc.survey_list().iter().rev().filter_map(|s| Results::of_schools(s, &schools).needs()).collect(),
+            schools,
         }
     }
 }

@@ -4,6 +4,7 @@
 //! and courses that follows from them.
 
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use crate::AssociationDoc;
 use crate::date::{AcademicYear, Date};
@@ -14,6 +15,8 @@ use crate::papers::{Letterhead, ruled};
 /// One class teacher, as the district's staff view needs them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaffLine {
+    /// The member's record.
+    pub id: Uuid,
     /// ФИО
     pub name: String,
     /// квалификационная категория
@@ -35,6 +38,7 @@ impl StaffLine {
             .active_members()
             .iter()
             .map(|m| Self {
+                id: m.id,
                 name: m.full_name.clone(),
                 category: m.category,
                 category_until: m.category_until,
@@ -180,6 +184,7 @@ mod tests {
 
     fn person(name: &str, until: Option<Date>, course: Option<u32>, young: bool) -> StaffLine {
         StaffLine {
+            id: Uuid::new_v4(),
             name: name.into(),
             category: if until.is_some() { Category::First } else { Category::None },
             category_until: until,

@@ -63,3 +63,33 @@ pub fn assert_in_order(text: &str, parts: &[&str]) {
 fn squash(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
+
+/// The file `name` inside the zip archive `zip` (a DOCX's
+/// `word/document.xml`), found through the archive's central directory and
+/// inflated; `None` when it is not there.
+pub fn zip_entry(zip: &[u8], name: &str) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let u16_at = |at: usize| Some(u16::from_le_bytes(zip.get(at..at + 2)?.try_into().ok()?) as usize);
+    let u32_at = |at: usize| Some(u32::from_le_bytes(zip.get(at..at + 4)?.try_into().ok()?) as usize);
+    let mut at = zip.windows(4).position(|w| w == b"PK\x01\x02")?;
+    while zip.get(at..at + 4)? == b"PK\x01\x02" {
+        let (method, size) = (u16_at(at + 10)?, u32_at(at + 20)?);
+        let (name_len, extra_len, comment_len) = (u16_at(at + 28)?, u16_at(at + 30)?, u16_at(at + 32)?);
+        let local = u32_at(at + 42)?;
+        if zip.get(at + 46..at + 46 + name_len)? == name.as_bytes() {
+            let start = local + 30 + u16_at(local + 26)? + u16_at(local + 28)?;
+            let data = zip.get(start..start + size)?;
+            return match method {
+                0 => Some(data.to_vec()),
+                8 => {
+                    let mut out = Vec::new();
+                    flate2::read::DeflateDecoder::new(data).read_to_end(&mut out).ok()?;
+                    Some(out)
+                }
+                _ => None,
+            };
+        }
+        at += 46 + name_len + extra_len + comment_len;
+    }
+    None
+}

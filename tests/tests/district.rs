@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used)]
 
 use e2e::browser::clock_day;
+use e2e::office::{assert_in_order, convert, pdf_text, zip_entry};
 use e2e::peer::Peer;
 use e2e::{Browser, Server, eventually, exclusive};
 use shared::record::Edit;
@@ -110,7 +111,7 @@ async fn a_protocol_written_offline_reaches_the_district_overview_and_no_other_s
     let kept_overview = format!(
         "const done = arguments[arguments.length - 1];
          indexedDB.open('mo-kr').onsuccess = e => {{
-             const get = e.target.result.transaction('device').objectStore('device').get('overview/v3/{}');
+             const get = e.target.result.transaction('device').objectStore('device').get('overview/v4/{}');
              get.onsuccess = () => done(get.result ? new TextDecoder('latin1').decode(get.result) : '');
          }};",
         this_year().0
@@ -460,9 +461,18 @@ async fn every_district_screen_opens_and_so_does_every_screen_of_a_school() {
     let district = Browser::launch_on_clock(&dir.path().join("district")).await;
     district.join(&server, &code, "Петрова Анна Викторовна").await;
     let heading = || async { district.wait_text("main :is(h1, h2)", "").await };
-    for slug in
-        ["district", "rmo-profile", "staff", "rmo-plan", "events", "contests", "visits", "consultations", "rmo-report"]
-    {
+    for slug in [
+        "district",
+        "rmo-profile",
+        "staff",
+        "rmo-plan",
+        "events",
+        "contests",
+        "visits",
+        "consultations",
+        "surveys",
+        "rmo-report",
+    ] {
         district.go(slug).await;
         assert!(!heading().await.is_empty(), "{slug} has a heading");
         assert!(district.texts("[data-testid=fatal-error]").await.iter().all(String::is_empty), "{slug}");
@@ -498,6 +508,7 @@ async fn every_district_screen_opens_and_so_does_every_screen_of_a_school() {
         "regulations",
         "kopilka",
         "rmo-advice",
+        "rmo-surveys",
         "report",
     ] {
         district.click_css(&format!("[data-testid=nav-{slug}]")).await;
@@ -513,6 +524,187 @@ async fn every_district_screen_opens_and_so_does_every_screen_of_a_school() {
     assert!(report.contains("Методическая тема, цель и задачи"), "{report}");
     let disabled = district.script("return document.querySelector('[data-testid=note-general]').disabled").await;
     assert_eq!(disabled, serde_json::json!(true), "the school's words are the school's to write");
+    district.quit().await;
+}
+
+/// The РМО asks the district: a questionnaire that each class teacher
+/// answers for herself on her own device, offline too, and a table each
+/// school fills in through its МО's head. The district head sees the
+/// answers summed up per school and for the district, with a chart per
+/// question, and who has not answered; the results print and save as DOCX
+/// with the charts, and the needs go into the РМО's yearly analysis.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rmo_asks_the_district_and_sums_up_the_answers() {
+    let _one_browser_at_a_time = exclusive().await;
+    let dir = TempDir::new().unwrap();
+    let mut server = Server::start(dir.path()).await;
+    let (district_head, school_head) = server.heads().await;
+    let school = school_head.school();
+    let year = AcademicYear::of(clock_day());
+    // School №1 has two class teachers.
+    let mut association = AssociationDoc::create(&school);
+    let mut ids = Vec::new();
+    for name in ["Иванова Мария Петровна", "Сидорова Анна Васильевна"] {
+        let values = Values::from([
+            ("full_name", name.to_owned()),
+            ("position", "учитель".to_owned()),
+            ("class_led", "5А".to_owned()),
+            ("education", "higher_pedagogical".to_owned()),
+            ("category", "none".to_owned()),
+            ("experience_years", "4".to_owned()),
+        ]);
+        let fields = MemberFields::validate(&values).unwrap();
+        ids.push(AssociationDoc::edit_member(&mut association, Edit::Add(fields), now_ms()).unwrap());
+    }
+    let mut peer = Peer::connect(&server, &school_head).await;
+    peer.push(school, &mut association.document().clone()).await;
+    peer.push(YearDoc::id_for(&school, year), &mut YearDoc::create(&school, year).document().clone()).await;
+    peer.push(LibraryDoc::id_for(&school), &mut LibraryDoc::create(&school).document().clone()).await;
+
+    // The district head writes a questionnaire of class teachers, and asks
+    // the schools for a table.
+    let code = district_head.invite(&server, "district_head", None).await;
+    let district = Browser::launch_on_clock(&dir.path().join("district")).await;
+    district.join(&server, &code, "Петрова Анна Викторовна").await;
+    district.go("surveys").await;
+    district.click_css("[data-testid=surveys] [data-testid=add]").await;
+    let deadline = clock_day().plus_days(10).to_string();
+    district
+        .save("[data-testid=add-form]", &[("title", "Затруднения классного руководителя"), ("deadline", &deadline)])
+        .await;
+    district.wait_text("[data-testid=survey-title]", "Затруднения").await;
+    district.click_css("[data-testid=open-questions]").await;
+    let add_question = "[data-testid=questions] [data-testid=add-form]";
+    district.click_css("[data-testid=questions] [data-testid=add]").await;
+    district
+        .fill(add_question, &[("kind", "single"), ("text", "Стаж классного руководства"), ("options", "до 3 лет")])
+        .await;
+    let refused = district.submit(add_question).await;
+    assert_eq!(refused, [("options".to_owned(), "Не меньше двух разных вариантов, по одному в строке".to_owned())]);
+    district.save(add_question, &[("options", "до 3 лет\n3–10 лет\nболее 10 лет")]).await;
+    for (kind, text, options) in [
+        ("multiple", "Где нужна помощь", "работа с родителями\nдокументация\nпрофилактика"),
+        ("scale", "Польза семинаров РМО", ""),
+    ] {
+        district.click_css("[data-testid=questions] [data-testid=add]").await;
+        district.save(add_question, &[("kind", kind), ("text", text), ("options", options)]).await;
+    }
+    eventually("three questions", || async {
+        (district.texts("[data-testid=question-text]").await.len() == 3).then_some(())
+    })
+    .await;
+    district.click_css("[data-testid=surveys] [data-testid=add]").await;
+    district
+        .save(
+            "[data-testid=add-form]",
+            &[("kind", "table"), ("audience", "schools"), ("title", "Сведения о классных руководителях")],
+        )
+        .await;
+    let table_row = "//li[@data-testid='surveys-row'][.//*[@data-testid='survey-title'][contains(., 'Сведения')]]";
+    district.click_xpath(&format!("{table_row}//*[@data-testid='open-questions']")).await;
+    district.click_xpath(&format!("{table_row}//*[@data-testid='questions']//*[@data-testid='add']")).await;
+    district.save(add_question, &[("kind", "number"), ("text", "Классных руководителей 1–4 классов")]).await;
+    district.wait_text("[data-testid=question-text]", "1–4 классов").await;
+    district.wait_sync("сохранено на сервере").await;
+
+    // Иванова answers on her own device, with the server down.
+    let teacher = Browser::launch_on_clock(&dir.path().join("teacher")).await;
+    let code = school_head.invite_member(&server, &ids[0].to_string()).await;
+    teacher.join(&server, &code, "Иванова М. П.").await;
+    teacher.open(&server.url()).await;
+    teacher.go("dashboard").await;
+    teacher
+        .wait_text(
+            "[data-testid=open-surveys] li",
+            &format!("«Затруднения классного руководителя»: ответить до {deadline}"),
+        )
+        .await;
+    teacher.go("rmo-surveys").await;
+    let cannot = teacher.wait_text("[data-testid=survey-cannot]", "руководитель МО").await;
+    assert_eq!(cannot, "Эту анкету заполняет руководитель МО школы.", "the table is the school's");
+    teacher.wait_sync("сохранено на сервере").await;
+    server.stop().await;
+    teacher.wait_sync("нет связи").await;
+    teacher.click_css("[data-testid=answer-survey]").await;
+    let refused = teacher.submit("[data-testid=survey-form]").await;
+    assert_eq!(
+        refused,
+        [
+            ("q1".to_owned(), "Выберите ответ".to_owned()),
+            ("q2".to_owned(), "Отметьте хотя бы один вариант".to_owned()),
+            ("q3".to_owned(), "Выберите ответ".to_owned()),
+        ]
+    );
+    teacher
+        .save("[data-testid=survey-form]", &[("q1", "до 3 лет"), ("q2-1", "true"), ("q2-3", "true"), ("q3", "4")])
+        .await;
+    teacher.wait_text("[data-testid=survey-status]", &format!("Ответ сохранён {}", clock_day())).await;
+    teacher.wait_text("[data-testid=survey-answer]", "Где нужна помощь: работа с родителями; профилактика").await;
+    server.resume().await;
+    teacher.wait_sync("сохранено на сервере").await;
+    teacher.go("dashboard").await;
+    teacher.wait_text("[data-testid=plan-progress]", "из").await;
+    assert!(teacher.texts("[data-testid=open-surveys] li").await.is_empty(), "answered");
+    teacher.quit().await;
+
+    // The school's head fills in the table and sees who of the school has
+    // not answered the questionnaire.
+    let head = Browser::launch_on_clock(&dir.path().join("head")).await;
+    let code = school_head.invite(&server, "school_head", Some(school)).await;
+    head.join(&server, &code, "Орлова Екатерина Сергеевна").await;
+    head.go("rmo-surveys").await;
+    head.wait_text("[data-testid=survey-progress]", "Ответили 1 из 2; ещё нет: Сидорова Анна Васильевна").await;
+    let row = "//li[@data-testid='school-survey'][.//*[@data-testid='survey-title'][contains(., 'Сведения')]]";
+    head.click_xpath(&format!("{row}//*[@data-testid='answer-survey']")).await;
+    head.save("[data-testid=survey-form]", &[("q1", "2")]).await;
+    head.wait_text("[data-testid=survey-answer]", "Классных руководителей 1–4 классов: 2").await;
+    head.wait_sync("сохранено на сервере").await;
+    head.quit().await;
+
+    // The district sees both summed up, with charts, and who is silent.
+    let questionnaire =
+        "//li[@data-testid='surveys-row'][.//*[@data-testid='survey-title'][contains(., 'Затруднения')]]";
+    let answered = |row: &str| format!("{row}//*[@data-testid='survey-answered']");
+    eventually("the teacher's answer at the district", || async {
+        let found = district.client().find(fantoccini::Locator::XPath(&answered(questionnaire))).await.ok()?;
+        found.text().await.ok().filter(|t| t.contains("Ответов: 1 · школ ответили: 1 из 1"))
+    })
+    .await;
+    district.click_xpath(&format!("{questionnaire}//*[@data-testid='open-results']")).await;
+    let results = district.wait_text("[data-testid=survey-results]", "Сидорова Анна Васильевна").await;
+    for part in ["Стаж классного руководства", "до 3 лет1 (100%)", "Средняя оценка", "Не ответили"]
+    {
+        assert!(results.contains(part), "«{part}» in the results:\n{results}");
+    }
+    let bars = district
+        .script(
+            "return [...document.querySelectorAll('[data-testid=survey-results] [data-testid=chart]')]
+                 .map(c => c.querySelectorAll('svg rect').length)",
+        )
+        .await;
+    assert_eq!(bars, serde_json::json!([3, 3, 5]), "a chart per question, a bar per option");
+    district.click_xpath(&format!("{table_row}//*[@data-testid='open-results']")).await;
+    district.wait_text("[data-testid=survey-results]", "Итого").await;
+    district.click_xpath(&format!("{questionnaire}//*[@data-testid='survey-results-print']")).await;
+    let paper = district.wait_text("[data-testid=print-view]", "ИТОГИ АНКЕТИРОВАНИЯ").await;
+    for part in
+        ["Получено ответов: 1 (школ: 1 из 1)", "Где нужна помощь (можно было выбрать несколько)", "Руководитель РМО"]
+    {
+        assert!(paper.contains(part), "«{part}» in the paper:\n{paper}");
+    }
+    district.click_css("[data-testid=print-close]").await;
+    district.click_xpath(&format!("{questionnaire}//*[@data-testid='survey-results-docx']")).await;
+    let saved = district.downloaded("Итоги анкетирования — Затруднения классного руководителя.docx").await;
+    let body = String::from_utf8(zip_entry(&std::fs::read(&saved).unwrap(), "word/document.xml").unwrap()).unwrap();
+    // Bars of 1 of 1, 1 and 1 of the ticks, and the mark 4: four drawn.
+    assert_eq!(body.matches("<pic:pic").count(), 4, "each answered option's bar is a picture in the DOCX");
+    let text = pdf_text(&convert(&saved, "pdf", dir.path()));
+    assert_in_order(&text, &["ИТОГИ АНКЕТИРОВАНИЯ", "Стаж классного руководства", "до 3 лет", "1 (100%)", "Сидорова"]);
+
+    // The needs go into the РМО's yearly analysis.
+    district.go("rmo-report").await;
+    district.wait_text("[data-testid=report]", "Изучение затруднений и потребностей классных руководителей").await;
+    district.wait_text("[data-testid=report]", "«Стаж классного руководства»: до 3 лет — 1 (100%)").await;
     district.quit().await;
 }
 

@@ -57,6 +57,8 @@ pub enum Input {
     Check,
     /// A member of the association, or nobody.
     Member,
+    /// Several of these options ticked, each its own field (`{name}-1`, …).
+    Checks(Vec<String>),
 }
 
 /// A field of a form.
@@ -89,14 +91,20 @@ pub fn select(name: &'static str, label: &'static str, options: Vec<(&'static st
     FieldSpec { name: name.into(), label: label.into(), input: Input::Select(options), hint: "" }
 }
 
-/// A choice from options known only at run time (schools, roles).
-pub fn choice(name: &'static str, label: &'static str, options: Vec<(String, String)>) -> FieldSpec {
+/// A choice from options known only at run time (schools, roles, a
+/// survey's answers).
+pub fn choice(name: impl Into<Arc<str>>, label: impl Into<Arc<str>>, options: Vec<(String, String)>) -> FieldSpec {
     FieldSpec { name: name.into(), label: label.into(), input: Input::Select(options), hint: "" }
 }
 
 /// A checkbox.
 pub fn check(name: impl Into<Arc<str>>, label: impl Into<Arc<str>>) -> FieldSpec {
     FieldSpec { name: name.into(), label: label.into(), input: Input::Check, hint: "" }
+}
+
+/// Ticks for any of `options`, under one label.
+pub fn checks(name: impl Into<Arc<str>>, label: impl Into<Arc<str>>, options: Vec<String>) -> FieldSpec {
+    FieldSpec { name: name.into(), label: label.into(), input: Input::Checks(options), hint: "" }
 }
 
 /// A member picked from the list.
@@ -185,6 +193,9 @@ fn field(f: FieldSpec, values: RwSignal<Values>, errors: RwSignal<FieldErrors>) 
         move || errors.with(|e| e.get(&name).is_some())
     };
     let testid = format!("field-{name}");
+    if let Input::Checks(options) = f.input {
+        return checks_view(name, f.label, options, values, errors).into_any();
+    }
     let wide = matches!(f.input, Input::Area);
     let is_check = matches!(f.input, Input::Check);
     let control = match f.input {
@@ -226,6 +237,7 @@ fn field(f: FieldSpec, values: RwSignal<Values>, errors: RwSignal<FieldErrors>) 
         }
         .into_any(),
         Input::Select(options) => options_select(name.clone(), testid, options, values).into_any(),
+        Input::Checks(_) => ().into_any(),
         Input::Member => {
             let ui = expect_context::<Ui>();
             let options = Signal::derive(move || {
@@ -258,15 +270,66 @@ fn field(f: FieldSpec, values: RwSignal<Values>, errors: RwSignal<FieldErrors>) 
         <label class="field" class:wide=wide class:check=is_check>
             <span>{f.label.to_string()}</span>
             {control}
-            <Show when=invalid>
-                <span class="field-error" data-testid=format!("error-{name}")>
-                    {
-                        let name = name.clone();
-                        move || errors.with(|e| e.get(&name).map(str::to_owned))
-                    }
-                </span>
-            </Show>
+            {field_error(name, errors)}
         </label>
+    }
+    .into_any()
+}
+
+/// A field's message, once it has one.
+fn field_error(name: Arc<str>, errors: RwSignal<FieldErrors>) -> impl IntoView {
+    let failed = {
+        let name = name.clone();
+        move || errors.with(|e| e.get(&name).is_some())
+    };
+    view! {
+        <Show when=failed.clone()>
+            <span class="field-error" data-testid=format!("error-{name}")>
+                {
+                    let name = name.clone();
+                    move || errors.with(|e| e.get(&name).map(str::to_owned))
+                }
+            </span>
+        </Show>
+    }
+}
+
+/// A group of ticks, one field each (`{name}-1`, `{name}-2`, …), under
+/// one label, with the group's message.
+fn checks_view(
+    name: Arc<str>,
+    label: Arc<str>,
+    options: Vec<String>,
+    values: RwSignal<Values>,
+    errors: RwSignal<FieldErrors>,
+) -> impl IntoView {
+    let ticks = options
+        .into_iter()
+        .enumerate()
+        .map(|(k, option)| {
+            let field: Arc<str> = format!("{name}-{}", k + 1).into();
+            let (read, write) = (field.clone(), field.clone());
+            view! {
+                <label class="check-option">
+                    <input
+                        type="checkbox"
+                        name=field.to_string()
+                        data-testid=format!("field-{field}")
+                        prop:checked=move || values.with(|v| v.flag(&read))
+                        on:change=move |ev| values.update(|v| v.set(&write, event_target_checked(&ev).to_string()))
+                    />
+                    " "{option}
+                </label>
+            }
+        })
+        .collect_view();
+    let testid = format!("field-{name}");
+    view! {
+        <fieldset class="field wide checks" data-testid=testid>
+            <legend>{label.to_string()}</legend>
+            {ticks}
+            {field_error(name, errors)}
+        </fieldset>
     }
 }
 

@@ -10,6 +10,7 @@ use shared::record::RecordList;
 use crate::clock::today;
 use crate::pages::advice::open_advice;
 use crate::pages::name_of;
+use crate::pages::surveys::open_surveys;
 use crate::ui::Ui;
 
 /// The dashboard of the chosen year.
@@ -124,6 +125,7 @@ pub fn DashboardPage() -> impl IntoView {
             {block("Члены МО: обратить внимание", "member-flags", Signal::derive(member_flags))}
             {block("Документы: лист ознакомления", "unread-regulations", Signal::derive(unread))}
             {block("Рекомендации РМО: не выполнены", "open-advice", Signal::derive(advice))}
+            {block("Анкеты РМО: ждут вашего ответа", "open-surveys", Signal::derive(move || open_surveys(ui)))}
         </section>
     }
 }

@@ -15,7 +15,7 @@ use shared::{Change, DocKind};
 use crate::clock::today;
 use crate::components::form::error_line;
 use crate::pages::rmo::visit_answers;
-use crate::pages::{district_kind, district_letterhead, school_letterhead, year_kind};
+use crate::pages::{district_kind, district_letterhead, school_letterhead, school_summaries, year_kind};
 use crate::print::{PaperActions, blocks_view};
 use crate::ui::{Ui, edit_showing};
 
@@ -65,16 +65,7 @@ pub fn DistrictReportPage() -> impl IntoView {
         notes: |ui| ui.district_notes,
         head: district_letterhead,
         sections: |ui| {
-            let me = ui.me.get()?;
-            let schools = ui.summaries.with(|lines| {
-                me.schools
-                    .iter()
-                    .map(|s| {
-                        let line = lines.iter().find(|l| l.school == s.id);
-                        (s.name.clone(), line.map(|l| l.summary.clone()).unwrap_or_default())
-                    })
-                    .collect()
-            });
+            let schools = school_summaries(ui)?;
             let today = today();
             ui.district_year.with(|d| {
                 let d = d.as_ref()?;

@@ -30,26 +30,26 @@ use crate::print::{MakePaper, PaperActions};
 use crate::ui::Ui;
 
 /// A list of the РМО document's records of one kind, as its screen shows it.
-struct RmoList<F> {
-    title: &'static str,
-    add_label: &'static str,
-    testid: &'static str,
-    empty: &'static str,
-    fields: fn(Ui) -> Vec<FieldSpec>,
-    blank: fn() -> Values,
+pub(crate) struct RmoList<F> {
+    pub(crate) title: &'static str,
+    pub(crate) add_label: &'static str,
+    pub(crate) testid: &'static str,
+    pub(crate) empty: &'static str,
+    pub(crate) fields: fn(Ui) -> Vec<FieldSpec>,
+    pub(crate) blank: fn() -> Values,
     /// The records' ids in the order shown.
-    ids: fn(&DistrictYearDoc) -> Vec<Uuid>,
+    pub(crate) ids: fn(&DistrictYearDoc) -> Vec<Uuid>,
     /// A record's form values.
-    values: fn(&DistrictYearDoc, Uuid) -> Option<Values>,
-    validate: fn(&Values, Ui) -> Result<F, FieldErrors>,
+    pub(crate) values: fn(&DistrictYearDoc, Uuid) -> Option<Values>,
+    pub(crate) validate: fn(&Values, Ui) -> Result<F, FieldErrors>,
     /// The change of the list.
-    change: fn(Edit<F>) -> Change,
+    pub(crate) change: fn(Edit<F>) -> Change,
     /// A record's card.
-    render: fn(&DistrictYearDoc, Uuid) -> Option<AnyView>,
+    pub(crate) render: fn(&DistrictYearDoc, Uuid) -> Option<AnyView>,
 }
 
 impl<F: 'static> RmoList<F> {
-    fn view(self) -> impl IntoView {
+    pub(crate) fn view(self) -> impl IntoView {
         let ui = expect_context::<Ui>();
         let validate = self.validate;
         let (save, remove) = list_edits(ui, move || district_kind(ui), move |_, v| validate(v, ui), self.change);

@@ -11,6 +11,7 @@ use super::{Effect, Engine, Now, Timer, school_document_ids};
 use crate::link::{self, FromEngine, SchoolLine};
 use crate::overview::SchoolSummary;
 use crate::reply::Reply;
+use crate::survey::Response;
 use crate::{AcademicYear, AssociationDoc, Date, DocKind, DocumentId, LibraryDoc, YearDoc};
 
 /// How long after a school's document is saved the overview is kept again.
@@ -35,7 +36,7 @@ struct KeptLine {
 /// Where the overview of `year` is kept; the layout's version first, so a
 /// build never reads lines another build laid out differently.
 pub fn overview_key(year: AcademicYear) -> String {
-    format!("v3/{}", year.0)
+    format!("v4/{}", year.0)
 }
 
 /// A school's line in the summaries' cache.
@@ -208,6 +209,7 @@ impl Engine {
             &self.docs[association].records::<AssociationDoc>().ok()?,
             &self.docs[year_doc].records::<YearDoc>().ok()?,
             &Reply::all(&self.docs[year_doc].doc),
+            &Response::all(&self.docs[year_doc].doc),
             &self.docs[library].records::<LibraryDoc>().ok()?,
             today,
         );

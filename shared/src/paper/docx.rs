@@ -5,11 +5,12 @@
 use std::io::Cursor;
 
 use docx_rs::{
-    AlignmentType, BreakType, Docx, LineSpacing, PageMargin, PageOrientationType, Paragraph, Run, RunFonts,
+    AlignmentType, BreakType, Docx, LineSpacing, PageMargin, PageOrientationType, Paragraph, Pic, Run, RunFonts,
     SpecialIndentType, Table as DocxTable, TableCell, TableLayoutType, TableRow, WidthType,
 };
 
-use super::{Align, Block, Paper, Para, Table};
+use super::chart::BAR_PIXEL;
+use super::{Align, Block, Chart, Paper, Para, Table};
 
 /// A4 in twentieths of a point.
 const A4: (u32, u32) = (11_906, 16_838);
@@ -42,6 +43,12 @@ pub fn to_docx(paper: &Paper) -> Result<Vec<u8>, crate::Error> {
             }
             Block::Gap => docx = docx.add_paragraph(Paragraph::new()),
             Block::PageBreak => page_break_pending = true,
+            Block::Chart(c) => {
+                docx = docx
+                    .add_paragraph(paragraph(&Para::bold(&c.title), TEXT_SIZE).page_break_before(page_break_pending));
+                page_break_pending = false;
+                docx = docx.add_table(chart(c, text_width));
+            }
             Block::Table(t) => {
                 if page_break_pending {
                     docx = docx.add_paragraph(Paragraph::new().add_run(Run::new().add_break(BreakType::Page)));
@@ -80,6 +87,39 @@ fn paragraph(p: &Para, size: usize) -> Paragraph {
         para = para.add_run(run);
     }
     para
+}
+
+/// A chart as a borderless table: the label, the bar (a one-pixel picture
+/// stretched to its share of the column), the figure.
+fn chart(c: &Chart, text_width: usize) -> DocxTable {
+    let grid = vec![text_width * 2 / 5, text_width * 2 / 5, text_width / 5];
+    // Twentieths of a point to EMU.
+    let bar_room = grid[1] as f64 * 635.0 * 0.95;
+    let rows = c
+        .bars
+        .iter()
+        .map(|(label, figure)| {
+            let mut bar = Paragraph::new();
+            let width = (bar_room * c.share(*figure)).round() as u32;
+            if width > 0 {
+                let pic = Pic::new_with_dimensions(BAR_PIXEL.to_vec(), 1, 1).size(width, 120_000);
+                bar = bar.add_run(Run::new().add_image(pic));
+            }
+            let cells = vec![
+                TableCell::new().width(grid[0], WidthType::Dxa).add_paragraph(paragraph(&Para::new(label), TABLE_SIZE)),
+                TableCell::new().width(grid[1], WidthType::Dxa).add_paragraph(bar),
+                TableCell::new()
+                    .width(grid[2], WidthType::Dxa)
+                    .add_paragraph(paragraph(&Para::new(c.figure(*figure)), TABLE_SIZE)),
+            ];
+            TableRow::new(cells.into_iter().map(TableCell::clear_all_border).collect()).cant_split()
+        })
+        .collect();
+    DocxTable::new(rows)
+        .set_grid(grid)
+        .width(text_width, WidthType::Dxa)
+        .layout(TableLayoutType::Fixed)
+        .clear_all_border()
 }
 
 fn table(t: &Table, text_width: usize) -> DocxTable {
@@ -135,6 +175,8 @@ mod tests {
         });
         paper.page_break();
         paper.para(Para::new("Приложение"));
+        paper
+            .chart(Chart { title: "Ответы".into(), bars: vec![("да".into(), 3), ("нет".into(), 0)], of: 3 });
         let bytes = to_docx(&paper).unwrap();
         assert_eq!(&bytes[..2], b"PK", "a zip archive");
         assert!(bytes.len() > 1_000);

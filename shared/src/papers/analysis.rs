@@ -262,9 +262,21 @@ pub fn district_sections(r: &DistrictReport) -> Vec<Section> {
         Para::new(format!("Проведено консультаций: {}.", r.consultations)),
         Para::new(format!("Наставнических пар молодых специалистов: {}.", r.mentoring_pairs)),
     ];
+    let mut needs = section(
+        "needs",
+        "Изучение затруднений и потребностей классных руководителей",
+        vec![Para::new(format!("Проведено анкетирований, на которые получены ответы: {}.", r.needs.len()))],
+    );
+    for survey in &r.needs {
+        for line in &survey.lines {
+            needs.blocks.push(Block::Para(Para::new(line.clone()).indented()));
+        }
+        needs.blocks.extend(survey.charts.iter().cloned().map(Block::Chart));
+    }
     vec![
         general(&r.theme, &r.goal, &r.tasks),
         schools,
+        needs,
         section("plan", "Выполнение плана работы РМО", plan),
         events,
         contests,
