@@ -18,6 +18,7 @@ use crate::pages::district::DistrictOverview;
 use crate::pages::join::JoinPage;
 use crate::pages::kopilka::KopilkaPage;
 use crate::pages::members::MembersPage;
+use crate::pages::perspective::PerspectivePage;
 use crate::pages::plan::{DISTRICT_PLAN, SCHOOL_PLAN, plan_page};
 use crate::pages::profile::{ProfilePage, RmoProfilePage};
 use crate::pages::protocols::ProtocolsPage;
@@ -89,6 +90,7 @@ pub fn App() -> impl IntoView {
                 Page::RmoProfile => view! { <RmoProfilePage /> }.into_any(),
                 Page::Staff => view! { <StaffPage /> }.into_any(),
                 Page::RmoPlan => plan_page(DISTRICT_PLAN).into_any(),
+                Page::Perspective => view! { <PerspectivePage /> }.into_any(),
                 Page::Events => view! { <EventsPage /> }.into_any(),
                 Page::Contests => view! { <ContestsPage /> }.into_any(),
                 Page::Visits => view! { <VisitsPage /> }.into_any(),

@@ -44,6 +44,8 @@ pub enum Page {
     Staff,
     /// План работы РМО (read-only for schools).
     RmoPlan,
+    /// The РМО's perspective plan over several years.
+    Perspective,
     /// The РМО's seminars and events.
     Events,
     /// Contests of professional mastery.
@@ -76,11 +78,12 @@ const SCHOOL_PAGES: [Page; 11] = [
 ];
 
 /// The district's screens (the РМО plan is also a school's, read-only).
-const DISTRICT_PAGES: [Page; 10] = [
+const DISTRICT_PAGES: [Page; 11] = [
     Page::District,
     Page::RmoProfile,
     Page::Staff,
     Page::RmoPlan,
+    Page::Perspective,
     Page::Events,
     Page::Contests,
     Page::Visits,
@@ -90,7 +93,7 @@ const DISTRICT_PAGES: [Page; 10] = [
 ];
 
 impl Page {
-    const ALL: [Page; 22] = [
+    const ALL: [Page; 23] = [
         Self::Dashboard,
         Self::Profile,
         Self::Members,
@@ -106,6 +109,7 @@ impl Page {
         Self::RmoProfile,
         Self::Staff,
         Self::RmoPlan,
+        Self::Perspective,
         Self::Events,
         Self::Contests,
         Self::Visits,
@@ -132,6 +136,7 @@ impl Page {
             Self::RmoProfile => "rmo-profile",
             Self::Staff => "staff",
             Self::RmoPlan => "rmo-plan",
+            Self::Perspective => "rmo-perspective",
             Self::Events => "events",
             Self::Contests => "contests",
             Self::Visits => "visits",
@@ -159,6 +164,7 @@ impl Page {
             Self::RmoProfile => "Тема и задачи РМО",
             Self::Staff => "Кадры",
             Self::RmoPlan => "План РМО",
+            Self::Perspective => "Перспективный план",
             Self::Events => "Мероприятия",
             Self::Contests => "Конкурсы",
             Self::Visits => "Посещения",

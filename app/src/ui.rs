@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use shared::district::DistrictYearDoc;
 use shared::history::Removed;
 use shared::link::{Heads, Notes, Records, SchoolLine, Shown, SyncStatus};
+use shared::perspective::PerspectiveDoc;
 use shared::profile::RmoProfile;
 use shared::reply::Replies;
 use shared::survey::Responses;
@@ -61,6 +62,8 @@ pub struct Ui {
     pub year_responses: RwSignal<Responses>,
     /// The РМО's theme, goal, tasks and signers for the chosen year, once loaded.
     pub rmo_profile: RwSignal<Option<RmoProfile>>,
+    /// The РМО's perspective plan, once loaded.
+    pub perspective: RwSignal<Option<PerspectiveDoc>>,
     /// The documents shown so far.
     pub docs: RwSignal<Vec<DocState>>,
     /// Each shown document's heads: the version the screens show now (not
@@ -105,6 +108,7 @@ impl Ui {
             district_notes: RwSignal::new(Notes::new()),
             year_replies: RwSignal::new(Replies::new()),
             year_responses: RwSignal::new(Responses::new()),
+            perspective: RwSignal::new(None),
             rmo_profile: RwSignal::new(None),
             docs: RwSignal::new(Vec::new()),
             heads: StoredValue::new(Seen::new()),
@@ -183,6 +187,7 @@ impl Ui {
             Records::Year(r, ..) => r.is_newer_layout(),
             Records::Library(r) => r.is_newer_layout(),
             Records::DistrictYear(r, ..) => r.is_newer_layout(),
+            Records::Perspective(r) => r.is_newer_layout(),
         };
         let state = DocState { id, owner, kind, writable, newer };
         if self.docs.with_untracked(|docs| !docs.contains(&state)) {
@@ -205,6 +210,7 @@ impl Ui {
                 self.district_notes.set(notes);
                 self.rmo_profile.set(Some(profile));
             }
+            Records::Perspective(r) => self.perspective.set(Some(r)),
         }
     }
 

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::date::AcademicYear;
 use crate::district::DistrictYearDoc;
+use crate::perspective::PerspectiveDoc;
 use crate::{DocumentId, LibraryDoc, YearDoc};
 
 /// The academic years (by starting calendar year) whose documents exist.
@@ -130,9 +131,10 @@ pub fn school_documents(school: &DocumentId) -> impl Iterator<Item = DocumentId>
         .chain(YEARS.map(move |y| YearDoc::id_for(school, AcademicYear(y))))
 }
 
-/// Every document a district РМО owns: its years.
+/// Every document a district РМО owns: its years and its perspective plan.
 pub fn district_documents(district: &DocumentId) -> impl Iterator<Item = DocumentId> + '_ {
-    YEARS.map(move |y| DistrictYearDoc::id_for(district, AcademicYear(y)))
+    std::iter::once(PerspectiveDoc::id_for(district))
+        .chain(YEARS.map(move |y| DistrictYearDoc::id_for(district, AcademicYear(y))))
 }
 
 /// Whether `peer_id` may be used by the device `device_id`: the id itself,
@@ -201,5 +203,15 @@ mod tests {
         assert!(docs.contains(&YearDoc::id_for(&s, AcademicYear(2026))));
         assert!(docs.contains(&LibraryDoc::id_for(&s)));
         assert_eq!(docs.len(), 2 + YEARS.count());
+    }
+
+    #[test]
+    fn a_districts_documents_are_its_years_and_its_perspective_plan() {
+        let d = DocumentId::random();
+        let docs: Vec<_> = district_documents(&d).collect();
+        assert!(docs.contains(&DistrictYearDoc::id_for(&d, AcademicYear(2026))));
+        assert!(docs.contains(&PerspectiveDoc::id_for(&d)));
+        assert_eq!(docs.len(), 1 + YEARS.count());
+        assert!(!docs.contains(&PerspectiveDoc::id_for(&DocumentId::random())), "another district's is not");
     }
 }

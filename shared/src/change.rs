@@ -18,6 +18,7 @@ use crate::district::{
     VisitFields,
 };
 use crate::kopilka::MaterialFields;
+use crate::perspective::{PerspectiveDoc, PerspectiveFields};
 use crate::plan::{PlanDoc, PlanFields, PlanMark};
 use crate::profile::{ProfileFields, RmoProfile, RmoProfileFields};
 use crate::protocol::{AgendaFields, DecisionFields, ProtocolFields};
@@ -39,19 +40,21 @@ pub enum DocKind {
     Library,
     /// One academic year of the district РМО.
     DistrictYear(AcademicYear),
+    /// The district РМО's perspective plan, over several years.
+    Perspective,
 }
 
 impl DocKind {
     /// Whether the kind belongs to a school (rather than to the district).
     pub fn is_school(self) -> bool {
-        !matches!(self, Self::DistrictYear(_))
+        !matches!(self, Self::DistrictYear(_) | Self::Perspective)
     }
 
     /// The academic year the document is about, for the yearly kinds.
     pub fn year(self) -> Option<AcademicYear> {
         match self {
             Self::Year(y) | Self::DistrictYear(y) => Some(y),
-            Self::Association | Self::Library => None,
+            Self::Association | Self::Library | Self::Perspective => None,
         }
     }
 }
@@ -142,6 +145,8 @@ pub enum Change {
         /// The decision's edit.
         decision: Edit<DistrictDecisionFields>,
     },
+    /// A line of the РМО's perspective plan (perspective).
+    Perspective(Edit<PerspectiveFields>),
     /// A survey or information request (district year).
     Survey(Edit<SurveyFields>),
     /// A question of a survey, or a column of a table (district year).
@@ -177,7 +182,7 @@ impl Change {
     /// stamped `now_ms`; a change that does not belong in such a document is
     /// refused and writes nothing.
     pub fn apply(self, kind: DocKind, doc: &mut AutoCommit, now_ms: i64) -> Result<(), Error> {
-        use DocKind::{Association, DistrictYear, Library, Year};
+        use DocKind::{Association, DistrictYear, Library, Perspective, Year};
         match (self, kind) {
             (Self::Member(e), Association) => AssociationDoc::edit_member(doc, e, now_ms).map(drop),
             (Self::Profile(fields), Year(_)) => YearDoc::set_profile(doc, fields, now_ms),
@@ -215,6 +220,7 @@ impl Change {
             (Self::EventDecision { event, decision }, DistrictYear(_)) => {
                 DistrictYearDoc::edit_event_decision(doc, event, decision, now_ms).map(drop)
             }
+            (Self::Perspective(e), Perspective) => PerspectiveDoc::edit_row(doc, e, now_ms).map(drop),
             (Self::Survey(e), DistrictYear(_)) => DistrictYearDoc::edit_survey(doc, e, now_ms).map(drop),
             (Self::Question { survey, question }, DistrictYear(_)) => {
                 DistrictYearDoc::edit_question(doc, survey, question, now_ms).map(drop)

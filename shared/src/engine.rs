@@ -28,6 +28,7 @@ use uuid::Uuid;
 use crate::district::DistrictYearDoc;
 use crate::history::{self, Entry};
 use crate::link::{FromEngine, Heads, Open, Place, Records, Shown, SyncStatus};
+use crate::perspective::PerspectiveDoc;
 use crate::profile::RmoProfile;
 use crate::reply::Reply;
 use crate::report::analysis_notes;
@@ -290,6 +291,7 @@ fn blank(kind: DocKind, owner: DocumentId) -> AutoCommit {
         DocKind::Year(year) => YearDoc::create(&owner, year),
         DocKind::Library => LibraryDoc::create(&owner),
         DocKind::DistrictYear(year) => DistrictYearDoc::create(&owner, year),
+        DocKind::Perspective => PerspectiveDoc::create(&owner),
     }
 }
 
@@ -482,8 +484,14 @@ impl Engine {
             owner: district.id,
             writable: district.writable,
         };
+        let perspective = Wanted {
+            id: PerspectiveDoc::id_for(&district.owner),
+            kind: DocKind::Perspective,
+            owner: district.owner,
+            writable: district.writable,
+        };
         let first: Vec<Wanted> =
-            std::iter::once(district).chain(first.into_iter().flat_map(|s| Self::school(s, year))).collect();
+            [district, perspective].into_iter().chain(first.into_iter().flat_map(|s| Self::school(s, year))).collect();
         let rest: Vec<Wanted> = rest.into_iter().flat_map(|s| Self::school(s, year)).collect();
         self.later = rest;
         self.load(first);
@@ -621,6 +629,7 @@ impl Engine {
             DocKind::DistrictYear(_) => {
                 held.records().map(|d| Records::DistrictYear(d, analysis_notes(&held.doc), RmoProfile::of(&held.doc)))
             }
+            DocKind::Perspective => held.records().map(Records::Perspective),
         };
         let message = match records {
             Ok(records) => FromEngine::Shown(Box::new(Shown {

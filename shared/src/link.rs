@@ -19,6 +19,7 @@ use uuid::Uuid;
 use crate::district::DistrictYearDoc;
 use crate::history::{Entry, Removed};
 use crate::overview::SchoolSummary;
+use crate::perspective::PerspectiveDoc;
 use crate::profile::RmoProfile;
 use crate::reply::Replies;
 use crate::survey::Responses;
@@ -182,6 +183,8 @@ pub enum Records {
     Library(LibraryDoc),
     /// A year of the РМО, with its profile.
     DistrictYear(DistrictYearDoc, Notes, RmoProfile),
+    /// The РМО's perspective plan.
+    Perspective(PerspectiveDoc),
 }
 
 /// The head's words in the yearly analysis, by section.
@@ -251,12 +254,14 @@ mod tests {
             Records::Year(year, notes.clone(), Replies::new(), Responses::new()),
             Records::Library(LibraryDoc::load(&school.library).unwrap()),
             Records::DistrictYear(DistrictYearDoc::load(&school.district).unwrap(), notes, RmoProfile::default()),
+            Records::Perspective(PerspectiveDoc::load(&PerspectiveDoc::create(&DocumentId::random())).unwrap()),
         ] {
             let kind = match &records {
                 Records::Association(_) => DocKind::Association,
                 Records::Year(y, ..) => DocKind::Year(y.academic_year()),
                 Records::Library(_) => DocKind::Library,
                 Records::DistrictYear(..) => DocKind::DistrictYear(fixture::YEAR),
+                Records::Perspective(_) => DocKind::Perspective,
             };
             let id = DocumentId::random();
             round_trip(FromEngine::Shown(Box::new(Shown {

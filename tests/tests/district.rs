@@ -202,6 +202,44 @@ async fn the_district_head_keeps_the_rmo_records_and_schools_read_its_plan() {
     district.pick(&format!("{row}//select[@data-testid='fulfilled-by']"), "семинар «Классный час").await;
     district.wait_text("[data-testid=fulfilled-title]", "семинар «Классный час: формы и методы»").await;
 
+    // The perspective plan: a line over this year and the next two, which
+    // the year plan then shows for its year, and a line of a later year,
+    // which it does not.
+    district.go("rmo-perspective").await;
+    for (content, from, to) in [
+        ("Школа молодого классного руководителя", year.0, year.0 + 2),
+        ("Районный конкурс «Самый классный классный»", year.0 + 1, year.0 + 1),
+    ] {
+        district.click_css("[data-testid=perspective] [data-testid=add]").await;
+        district
+            .save(
+                "[data-testid=add-form]",
+                &[
+                    ("direction", "mentoring"),
+                    ("content", content),
+                    ("from", &from.to_string()),
+                    ("to", &to.to_string()),
+                    ("responsible", "Петрова А. В."),
+                ],
+            )
+            .await;
+        district.wait_text("[data-testid=perspective-content]", content).await;
+    }
+    let years = district.wait_text("[data-testid=perspective-years]", &format!("{year}–")).await;
+    assert_eq!(years, format!("{year}–{}", AcademicYear(year.0 + 2)));
+    district.click_css("[data-testid=perspective-print]").await;
+    let plan = district.wait_text("[data-testid=print-view]", "ПЕРСПЕКТИВНЫЙ ПЛАН").await;
+    let period = format!("на {}–{} гг.", year.0, year.0 + 3);
+    for part in [period.as_str(), "Школа молодого классного руководителя", "Районный конкурс"]
+    {
+        assert!(plan.contains(part), "«{part}» in the perspective plan:\n{plan}");
+    }
+    district.click_css("[data-testid=print-close]").await;
+    district.go("rmo-plan").await;
+    district.click_css("[data-testid=perspective-this-year] summary").await;
+    district.wait_text("[data-testid=perspective-line]", "Школа молодого классного руководителя").await;
+    assert_eq!(district.texts("[data-testid=perspective-line]").await.len(), 1, "next year's contest is next year's");
+
     // The seminar's protocol: an agenda item, and a decision for school №1.
     district.go("events").await;
     district.click_css("[data-testid=events-row] [data-testid=open-protocol]").await;
@@ -466,6 +504,7 @@ async fn every_district_screen_opens_and_so_does_every_screen_of_a_school() {
         "rmo-profile",
         "staff",
         "rmo-plan",
+        "rmo-perspective",
         "events",
         "contests",
         "visits",

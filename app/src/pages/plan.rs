@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::components::form::{FieldSpec, area, error_line, member, select, text};
 use crate::components::records::{RecordsSpec, list_edits, records};
+use crate::pages::perspective::perspective_for_year;
 use crate::pages::{district_kind, district_letterhead, ids_in, line, name_of, school_paper, values_in, year_kind};
 use crate::print::{MakePaper, PaperActions};
 use crate::ui::{Ui, edit_showing};
@@ -33,6 +34,9 @@ pub struct PlanOf<D: 'static> {
     no_fulfiller: &'static str,
     /// The plan as a document to print.
     paper: fn(Ui) -> MakePaper,
+    /// What the screen shows above the plan (the РМО's: the perspective
+    /// plan's lines for the year).
+    above: fn(Ui) -> AnyView,
 }
 
 impl<D> Clone for PlanOf<D> {
@@ -50,6 +54,7 @@ pub const SCHOOL_PLAN: PlanOf<YearDoc> = PlanOf {
     title: "План работы",
     responsible: || member("responsible", "Ответственный"),
     no_fulfiller: "протокол: —",
+    above: |_| ().into_any(),
     paper: |ui| {
         school_paper(ui, |head, a, y| {
             let header = PlanHeader {
@@ -72,6 +77,7 @@ pub const DISTRICT_PLAN: PlanOf<DistrictYearDoc> = PlanOf {
     title: "План работы РМО",
     responsible: || text("responsible_name", "Ответственные").hint("ФИО, школа"),
     no_fulfiller: "мероприятие: —",
+    above: |ui| perspective_for_year(ui).into_any(),
     paper: |ui| {
         Rc::new(move || {
             let head = district_letterhead(ui);
@@ -132,6 +138,7 @@ pub fn plan_page<D: PlanDoc + Clone + Send + Sync + 'static>(of: PlanOf<D>) -> i
         <div class="actions no-print">
             <PaperActions make=(of.paper)(ui) what="плана" testid="plan" />
         </div>
+        {(of.above)(ui)}
         {records(spec)}
     }
 }
