@@ -10,17 +10,22 @@
 //! it names is checked against the device's grant: one it may not read is
 //! answered `doc-unavailable`, as a missing one is, and never subscribed
 //! to; one it may only read gets a read-only sync state, so its changes are
-//! neither applied, stored nor relayed. Revoking the device closes the
-//! connection at once.
+//! neither applied, stored nor relayed. A member's device writes the
+//! marks that stand for a person's own word (an acknowledgement, a survey
+//! answer) only for the member it is linked to ([`own_marks_gate`]).
+//! Revoking the device closes the connection at once.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use automerge::sync::SyncDoc;
+use automerge::{Automerge, ReadDoc};
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
 use shared::sync::Event;
-use shared::{Access, DocumentId, Message, Session};
+use shared::{Access, DocumentId, Message, Role, Session};
+use uuid::Uuid;
 
 use crate::AppState;
 use crate::access::Device;
@@ -240,6 +245,38 @@ fn gate(access: Access, document_id: DocumentId, message: &mut automerge::sync::
     Some(format!("changes to document {document_id} refused: this device may only read it"))
 }
 
+/// The own-marks gate: a member's device may write an acknowledgement or
+/// a survey answer only as the member it is linked to, and never the
+/// school's or a paper one (see [`shared::personal`]). The message's
+/// changes are tried on a copy of the document, where every operation can
+/// be placed; when one writes someone else's mark (or cannot be placed, or
+/// waits for changes the message does not bring, so it could not be read),
+/// the message loses its changes and the reason comes back. Costs one copy
+/// of the document per message that carries changes from a member.
+fn own_marks_gate(doc: &Automerge, message: &mut automerge::sync::Message, member: Option<Uuid>) -> Option<String> {
+    if message.changes.is_empty() {
+        return None;
+    }
+    let (before, queued) = (doc.get_heads(), doc.get_missing_deps(&[]));
+    let mut trial = doc.fork();
+    // A message automerge refuses is refused again by the real receive,
+    // which closes the connection with its error.
+    trial.receive_sync_message(&mut automerge::sync::State::new(), message.clone()).ok()?;
+    let verdict = if trial.get_missing_deps(&[]) != queued {
+        Some("changes refused: they must come with the changes they depend on".to_owned())
+    } else {
+        let hashes: Vec<_> = trial.get_changes(&before).iter().map(|c| c.hash()).collect();
+        match shared::personal::marks(&trial, &hashes) {
+            Ok(marks) => shared::personal::refusal(&marks, member),
+            Err(e) => Some(format!("changes refused: {e}")),
+        }
+    };
+    if verdict.is_some() {
+        message.changes = automerge::sync::ChunkList::empty();
+    }
+    verdict
+}
+
 /// Cuts a close reason to at most `max` bytes on a character boundary
 /// (a close frame carries at most 123).
 fn truncate(s: &str, max: usize) -> String {
@@ -315,18 +352,28 @@ impl Connection {
                         "refused changes from a device that may only read this document");
                     refusal = Some(self.session.error(reason));
                 }
+                let member = (self.device.grant.role == Role::Member).then_some(self.device.member);
                 let session = &mut self.session;
                 let applied = self
                     .state
                     .hub
                     .apply(&slot, self.id, &self.device.id, !request && access == Access::Write, |doc| {
+                        let own = member.and_then(|member| own_marks_gate(doc, &mut message, member));
                         session.receive_sync(document_id, doc, message)?;
-                        Ok::<_, shared::Error>(session.generate(document_id, doc))
+                        Ok::<_, shared::Error>((own, session.generate(document_id, doc)))
                     })
                     .await;
                 match applied {
                     Ok(None) => Ok(refusal.into_iter().chain(self.session.unavailable(document_id)).collect()),
-                    Ok(Some(Ok(reply))) => Ok(refusal.into_iter().chain(reply).collect()),
+                    Ok(Some(Ok((own, reply)))) => {
+                        if let Some(reason) = own {
+                            count(&self.state.metrics.changes_refused);
+                            tracing::warn!(conn = self.id, document = %document_id, device = %self.device.id,
+                                %reason, "refused a member's changes to someone else's mark");
+                            refusal = Some(self.session.error(reason));
+                        }
+                        Ok(refusal.into_iter().chain(reply).collect())
+                    }
                     Ok(Some(Err(e))) => Err(Close::protocol(e.to_string())),
                     Err(e) => {
                         count(&self.state.metrics.storage_errors);

@@ -61,6 +61,7 @@ pub mod member;
 pub mod overview;
 pub mod paper;
 pub mod papers;
+pub mod personal;
 pub mod perspective;
 pub mod plan;
 pub mod profile;

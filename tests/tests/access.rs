@@ -10,6 +10,7 @@ use automerge::{AutoCommit, Automerge, ROOT, ReadDoc};
 use e2e::peer::Peer;
 use e2e::{Device, Server};
 use shared::district::DistrictYearDoc;
+use shared::perspective::PerspectiveDoc;
 use shared::{AcademicYear, DocumentId, LibraryDoc, YearDoc};
 use tempfile::TempDir;
 
@@ -77,19 +78,21 @@ async fn every_role_reads_and_writes_exactly_what_it_may() {
             DistrictYearDoc::create(&district, YEAR),
             &district_head,
         ),
+        ("perspective plan", PerspectiveDoc::id_for(&district), PerspectiveDoc::create(&district), &district_head),
     ];
     for (_, id, doc, writer) in &documents {
         seed(&server, writer, *id, doc.clone()).await;
     }
 
     use Expect::{None as N, Read as R, Write as W};
-    // Columns: association, year, library (school №1's), district year.
-    let matrix: [(&str, &Device, [Expect; 4]); 5] = [
-        ("member", &member, [W, W, W, R]),
-        ("school head", &school_head, [W, W, W, R]),
-        ("member of another school", &stranger, [N, N, N, R]),
-        ("district head", &district_head, [R, R, R, W]),
-        ("reader", &reader, [R, R, R, R]),
+    // Columns: association, year, library (school №1's), district year,
+    // the district's perspective plan.
+    let matrix: [(&str, &Device, [Expect; 5]); 5] = [
+        ("member", &member, [W, W, W, R, R]),
+        ("school head", &school_head, [W, W, W, R, R]),
+        ("member of another school", &stranger, [N, N, N, R, R]),
+        ("district head", &district_head, [R, R, R, W, W]),
+        ("reader", &reader, [R, R, R, R, R]),
     ];
     let mut wrong = Vec::new();
     for (role, device, expected) in matrix {
@@ -110,6 +113,63 @@ async fn every_role_reads_and_writes_exactly_what_it_may() {
     let mut peer = Peer::connect(&server, &district_head).await;
     peer.offer(unknown, &mut doc.document().clone()).await;
     assert!(Peer::connect(&server, &reader).await.fetch(unknown).await.is_none());
+}
+
+/// A member's device marks «ознакомлен(а)» and answers surveys only as
+/// the member it is linked to, however it sends: the server refuses a
+/// change that signs for another member, for the school or as given on
+/// paper, stores nothing of it and says why; her own mark goes through.
+#[tokio::test]
+async fn a_members_device_signs_only_as_its_own_member() {
+    let dir = TempDir::new().unwrap();
+    let server = Server::start(dir.path()).await;
+    let (_, head) = server.heads().await;
+    let school = head.school();
+    let (own, other) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+    let mut library = LibraryDoc::create(&school);
+    let values = shared::Values::default().with("kind", "statute").with("title", "Положение о МО").with("text", "1.");
+    let fields = shared::regulation::RegulationFields::validate(&values).unwrap();
+    let regulation = LibraryDoc::edit_regulation(&mut library, shared::record::Edit::Add(fields), 1).unwrap();
+    let library_id = LibraryDoc::id_for(&school);
+    seed(&server, &head, library_id, library).await;
+    let year_id = YearDoc::id_for(&school, YEAR);
+    seed(&server, &head, year_id, YearDoc::create(&school, YEAR)).await;
+    let code = head.invite_member(&server, &own.to_string()).await;
+    let member = server.join(&code, "Иванова М. П.").await;
+
+    let mut peer = Peer::connect(&server, &member).await;
+    let mut fetched = AutoCommit::load(&peer.fetch(library_id).await.unwrap().save()).unwrap();
+    let day = shared::Date::new(2026, 11, 20).unwrap();
+    let mut signed = |member: uuid::Uuid, paper: Option<&str>| {
+        let mut doc = fetched.fork();
+        LibraryDoc::acknowledge(&mut doc, regulation, member, day, paper.map(str::to_owned), 2).unwrap();
+        doc.document().clone()
+    };
+    let refused = peer.force_changes(library_id, &signed(other, None)).await;
+    assert!(refused.as_deref().is_some_and(|r| r.contains("only its own member's")), "{refused:?}");
+    let refused = peer.force_changes(library_id, &signed(own, Some("Иванова М. П."))).await;
+    assert!(refused.as_deref().is_some_and(|r| r.contains("on paper")), "{refused:?}");
+    assert_eq!(peer.force_changes(library_id, &signed(own, None)).await, None, "her own mark goes through");
+    let kept = AutoCommit::load(&Peer::connect(&server, &head).await.fetch(library_id).await.unwrap().save()).unwrap();
+    let sheet = <LibraryDoc as shared::Document>::load(&kept).unwrap();
+    let kept_regulation = shared::record::RecordList::by_id(&sheet.regulations, regulation).unwrap();
+    assert_eq!(kept_regulation.acknowledged_by(own), Some(day));
+    assert_eq!(kept_regulation.acknowledged_by(other), None, "nothing of the refused change is stored");
+    assert!(kept_regulation.on_paper.is_empty());
+
+    // Survey answers: her own, not the school's.
+    let mut year = AutoCommit::load(&peer.fetch(year_id).await.unwrap().save()).unwrap();
+    let mut answered = |who: Option<uuid::Uuid>| {
+        let mut doc = year.fork();
+        let filled = shared::survey::Filled { by: "Иванова М. П.".into(), ..Default::default() };
+        shared::survey::Response::set(&mut doc, uuid::Uuid::new_v4(), who, filled, 3).unwrap();
+        doc.document().clone()
+    };
+    let refused = peer.force_changes(year_id, &answered(None)).await;
+    assert!(refused.as_deref().is_some_and(|r| r.contains("head answers for the school")), "{refused:?}");
+    assert_eq!(peer.force_changes(year_id, &answered(Some(own))).await, None);
+    let (_, metrics) = server.get("/metrics").await;
+    assert!(metrics.contains("\nmo_changes_refused_total 3\n"), "{metrics}");
 }
 
 /// A peer id that is not the token's device is refused at join; so is a
