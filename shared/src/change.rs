@@ -93,6 +93,14 @@ pub enum Change {
         /// The decision's edit.
         decision: Edit<DecisionFields>,
     },
+    /// «Оформить протокол» on a plan row: the protocol, its agenda from the
+    /// row's questions, and the row marked done by it (year).
+    ProtocolFromPlan {
+        /// The plan row.
+        row: Uuid,
+        /// The protocol's header.
+        protocol: ProtocolFields,
+    },
     /// A protocol given the next free number (year).
     RenumberProtocol(Uuid),
     /// An analysis (year).
@@ -197,6 +205,9 @@ impl Change {
             (Self::Agenda { protocol, item }, Year(_)) => YearDoc::edit_agenda(doc, protocol, item, now_ms).map(drop),
             (Self::Decision { protocol, decision }, Year(_)) => {
                 YearDoc::edit_decision(doc, protocol, decision, now_ms).map(drop)
+            }
+            (Self::ProtocolFromPlan { row, protocol }, Year(_)) => {
+                YearDoc::protocol_from_plan(doc, row, protocol, now_ms).map(drop)
             }
             (Self::RenumberProtocol(id), Year(_)) => YearDoc::renumber_protocol(doc, id, now_ms).map(drop),
             (Self::Analysis(e), Year(_)) => YearDoc::edit_analysis(doc, e, now_ms).map(drop),

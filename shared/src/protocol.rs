@@ -201,7 +201,7 @@ pub struct AgendaItem {
 }
 
 /// An agenda item form, checked.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct AgendaFields {
     /// вопрос
     pub topic: String,

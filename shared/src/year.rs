@@ -72,6 +72,20 @@ impl PlanDoc for YearDoc {
     }
 }
 
+/// A plan row's content as agenda questions: one a line, with the numbering
+/// a person types («1.», «2)», «—») left off.
+pub fn agenda_questions(content: &str) -> Vec<String> {
+    crate::paper::lines(content)
+        .into_iter()
+        .map(|line| {
+            let rest = line.trim_start_matches(|c: char| c.is_ascii_digit());
+            let rest = if rest.len() < line.len() { rest.trim_start_matches(['.', ')']) } else { rest };
+            rest.trim_start_matches(['-', '—', '–', '•']).trim().to_owned()
+        })
+        .filter(|q| !q.is_empty())
+        .collect()
+}
+
 /// What needs the head's attention, as of a day.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Dashboard {
@@ -211,6 +225,33 @@ impl YearDoc {
         Self::change(doc, now_ms, |y| edit.apply(&mut y.protocols))
     }
 
+    /// «Оформить протокол» on plan row `row`: the protocol `fields`, with an
+    /// agenda item for each line of the row's content (its questions), and
+    /// the row marked done by it, as one change; returns the protocol's id.
+    /// A removed row is refused and nothing is written.
+    pub fn protocol_from_plan(
+        doc: &mut AutoCommit,
+        row: Uuid,
+        fields: ProtocolFields,
+        now_ms: i64,
+    ) -> Result<Uuid, Error> {
+        Self::change(doc, now_ms, |y| {
+            let planned = y.plan.by_id(row).filter(|r| r.life.is_active()).ok_or(Error::NotFound(row))?;
+            let questions = agenda_questions(&planned.content);
+            let id = Edit::Add(fields).apply(&mut y.protocols)?;
+            let protocol = y.protocols.by_id_mut(id)?;
+            for topic in questions {
+                let item = AgendaFields { topic, ..AgendaFields::default() };
+                Edit::Add(item).apply(&mut protocol.agenda)?;
+            }
+            let planned = y.plan.by_id_mut(row)?;
+            planned.completion = Completion::Done;
+            planned.fulfilled_by = Some(id);
+            planned.life.edited();
+            Ok(id)
+        })
+    }
+
     /// Gives a protocol whose number another protocol also holds the next
     /// free number.
     pub fn renumber_protocol(doc: &mut AutoCommit, id: Uuid, now_ms: i64) -> Result<u32, Error> {
@@ -294,6 +335,30 @@ mod tests {
 
     fn row(topic: &str, when: &str) -> PlanFields {
         PlanFields::validate(&PlanFields::blank().with("topic", topic).with("when", when), Y).unwrap()
+    }
+
+    #[test]
+    fn a_protocol_made_from_a_plan_row_carries_its_questions_and_marks_it_done() {
+        let (mut a, mut b) = two_devices();
+        let mut planned = row("Заседание МО № 2", "ноябрь");
+        planned.content = "1. Итоги мониторинга\n2) Подготовка к семинару\n— Разное\n".into();
+        let id = YearDoc::edit_plan_row(&mut a, Edit::Add(planned), 1).unwrap();
+        merge_both(&mut a, &mut b);
+        let made = YearDoc::protocol_from_plan(&mut a, id, protocol(2, "14.11.2026", "Заседание МО № 2"), 2).unwrap();
+        merge_both(&mut a, &mut b);
+        let y = load(&b);
+        let p = y.protocol(made).unwrap();
+        let topics: Vec<&str> = p.agenda.active().iter().map(|i| i.topic.as_str()).collect();
+        assert_eq!(topics, ["Итоги мониторинга", "Подготовка к семинару", "Разное"]);
+        let r = y.plan.by_id(id).unwrap();
+        assert_eq!((r.completion, r.fulfilled_by), (Completion::Done, Some(made)));
+        assert_eq!(y.fulfillers()[0], (made, p.title()));
+
+        YearDoc::edit_plan_row(&mut a, Edit::Remove(id), 3).unwrap();
+        let heads = a.get_heads();
+        let refused = YearDoc::protocol_from_plan(&mut a, id, protocol(3, "15.11.2026", "Ещё"), 4);
+        assert!(matches!(refused, Err(Error::NotFound(_))), "{refused:?}");
+        assert_eq!(a.get_heads(), heads, "a refused change writes nothing");
     }
 
     #[test]

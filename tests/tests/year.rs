@@ -234,6 +234,34 @@ async fn a_head_walks_through_the_year_and_the_dashboard_keeps_count() {
     browser.wait_sync("сохранено на сервере").await;
     browser.reload_page().await;
     assert_eq!(browser.wait_text("[data-testid=plan-percent]", "%").await, "50%");
+
+    // The next meeting's protocol is made from its plan row: the theme and
+    // the questions come from the plan, and the row is done by it.
+    browser.go("plan").await;
+    browser.click_css("[data-testid=plan] [data-testid=add]").await;
+    browser
+        .save(
+            "[data-testid=add-form]",
+            &[
+                ("when", &today.to_string()),
+                ("kind", "meeting"),
+                ("topic", "Заседание МО № 2"),
+                ("content", "1. Итоги мониторинга\n2. Подготовка к семинару"),
+            ],
+        )
+        .await;
+    let second = "//li[@data-testid='plan-row'][.//*[@data-testid='plan-topic'][contains(., 'Заседание МО № 2')]]";
+    browser.click_xpath(&format!("{second}//*[@data-testid='make-protocol']")).await;
+    browser.wait_text("[data-testid=planned-questions]", "Итоги мониторинга; Подготовка к семинару").await;
+    browser.save("[data-testid=protocol-from-plan]", &[("chair", "label:Иванова Мария Петровна")]).await;
+    let done = browser.wait_text("[data-testid=fulfilled-title]", "Протокол № 2").await;
+    assert_eq!(done, format!("— Протокол № 2 от {today}"));
+    assert!(browser.texts("[data-testid=make-protocol]").await.is_empty(), "no second protocol offered");
+    browser.go("protocols").await;
+    browser.wait_text("[data-testid=protocol-theme]", "Заседание МО № 2").await;
+    browser.wait_text("[data-testid=agenda-topic]", "Подготовка к семинару").await;
+    browser.go("dashboard").await;
+    assert_eq!(browser.wait_text("[data-testid=plan-progress]", "из").await, "плана выполнено: 2 из 3");
     browser.quit().await;
 }
 

@@ -16,6 +16,7 @@ use uuid::Uuid;
 use crate::components::form::{FieldSpec, area, error_line, member, select, text};
 use crate::components::records::{RecordsSpec, list_edits, records};
 use crate::pages::perspective::perspective_for_year;
+use crate::pages::protocols::protocol_from_plan;
 use crate::pages::{district_kind, district_letterhead, ids_in, line, name_of, school_paper, values_in, year_kind};
 use crate::print::{MakePaper, PaperActions};
 use crate::ui::{Ui, edit_showing};
@@ -37,6 +38,9 @@ pub struct PlanOf<D: 'static> {
     /// What the screen shows above the plan (the РМО's: the perspective
     /// plan's lines for the year).
     above: fn(Ui) -> AnyView,
+    /// What a meeting's row not yet held offers (the school's: «Оформить
+    /// протокол»).
+    record_meeting: fn(Ui, Uuid) -> AnyView,
 }
 
 impl<D> Clone for PlanOf<D> {
@@ -55,6 +59,7 @@ pub const SCHOOL_PLAN: PlanOf<YearDoc> = PlanOf {
     responsible: || member("responsible", "Ответственный"),
     no_fulfiller: "протокол: —",
     above: |_| ().into_any(),
+    record_meeting: |ui, row| protocol_from_plan(ui, row).into_any(),
     paper: |ui| {
         school_paper(ui, |head, a, y| {
             let header = PlanHeader {
@@ -78,6 +83,7 @@ pub const DISTRICT_PLAN: PlanOf<DistrictYearDoc> = PlanOf {
     responsible: || text("responsible_name", "Ответственные").hint("ФИО, школа"),
     no_fulfiller: "мероприятие: —",
     above: |ui| perspective_for_year(ui).into_any(),
+    record_meeting: |_, _| ().into_any(),
     paper: |ui| {
         Rc::new(move || {
             let head = district_letterhead(ui);
@@ -214,6 +220,7 @@ fn plan_row<D: PlanDoc + Clone + Send + Sync + 'static>(of: PlanOf<D>, id: Uuid)
                         />
                     </div>
                 </Show>
+                {(r.kind == WorkKind::Meeting && fulfilled.is_none()).then(|| (of.record_meeting)(ui, id))}
                 {error_line(error)}
             </div>
         }

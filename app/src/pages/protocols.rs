@@ -7,11 +7,12 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use shared::protocol::{AgendaFields, DecisionFields, DecisionStatus, ProtocolFields, attendance_roster};
 use shared::record::{Edit, Record, RecordList};
+use shared::year::agenda_questions;
 use shared::{Change, DocKind, FieldErrors, Values, YearDoc, papers};
 use uuid::Uuid;
 
 use crate::clock::today;
-use crate::components::form::{FieldSpec, area, check, date, member, select, text};
+use crate::components::form::{FieldSpec, RecordForm, area, check, date, keep, member, select, text};
 use crate::components::records::{RecordsSpec, list_edits, records};
 use crate::pages::{ids_in, line, name_of, school_paper, values_in, year_kind};
 use crate::print::PaperActions;
@@ -41,6 +42,50 @@ pub fn ProtocolsPage() -> impl IntoView {
         render: Rc::new(move |id| view! { <ProtocolView id /> }.into_any()),
     };
     records(spec)
+}
+
+/// «Оформить протокол» on a meeting's plan row: the protocol's form with
+/// the row's topic as its theme and its questions as the agenda; saved,
+/// the protocol is there and the row is marked done by it.
+pub fn protocol_from_plan(ui: Ui, row: Uuid) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let planned = move || ui.year_doc.with_untracked(|y| y.as_ref().and_then(|y| y.plan.by_id(row).cloned()));
+    let save = Callback::new(move |values: Values| {
+        // Once kept, the row is done and this form goes with the button.
+        let checked = validate_header(ui, None, &values);
+        keep(ui, year_kind(ui), checked, |protocol| Change::ProtocolFromPlan { row, protocol })
+    });
+    let form = move || {
+        let planned = planned()?;
+        let questions = agenda_questions(&planned.content);
+        let initial = blank(ui).with("theme", planned.topic.clone());
+        Some(view! {
+            {(!questions.is_empty()).then(|| view! {
+                <p class="muted" data-testid="planned-questions">
+                    {format!("Повестка из плана: {}", questions.join("; "))}
+                </p>
+            })}
+            <RecordForm
+                fields=header_fields(ui, None)
+                initial=initial
+                on_save=save
+                on_cancel=Callback::new(move |()| open.set(false))
+                testid="protocol-from-plan"
+            />
+        })
+    };
+    view! {
+        <Show when=move || ui.can_edit(year_kind(ui))>
+            <Show
+                when=move || open.get()
+                fallback=move || view! {
+                    <button data-testid="make-protocol" on:click=move |_| open.set(true)>"Оформить протокол"</button>
+                }
+            >
+                {form}
+            </Show>
+        </Show>
+    }
 }
 
 /// Whom the form of protocol `id` (or of a new one) asks about attendance.
