@@ -205,7 +205,8 @@ pub fn build_for(school: &DocumentId, district_id: &DocumentId, academic_year: A
                 if n == 3 { DecisionStatus::Open } else { DecisionStatus::Done },
             ),
         ] {
-            let fields = DecisionFields { text: text.into(), responsible: m(who), deadline: Some(deadline), status };
+            let fields =
+                DecisionFields { text: text.into(), responsible: m(who), deadline: Some(deadline), status, item: None };
             YearDoc::edit_decision(&mut year, p, Edit::Add(fields), noon(date)).unwrap();
         }
         protocols.push(p);

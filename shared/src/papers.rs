@@ -142,6 +142,56 @@ mod tests {
     }
 
     #[test]
+    fn a_decision_on_a_question_prints_once_under_its_решили() {
+        use crate::protocol::{AgendaFields, DecisionFields};
+        let (f, a, _, _) = docs();
+        let mut year = f.year.clone();
+        let p = f.protocols[0];
+        let item = {
+            let y = YearDoc::load(&year).unwrap();
+            y.protocol(p).unwrap().agenda_items()[1].id
+        };
+        let on_item = DecisionFields {
+            text: "Подготовить классные часы ко Дню матери".into(),
+            responsible: None,
+            deadline: None,
+            status: DecisionStatus::Open,
+            item: Some(item),
+        };
+        YearDoc::edit_decision(&mut year, p, crate::record::Edit::Add(on_item), 1).unwrap();
+        let y = YearDoc::load(&year).unwrap();
+        let text = protocol(&Letterhead::school(SCHOOL), &a, y.protocol(p).unwrap()).plain_text();
+        in_order(
+            &text,
+            &[
+                "2. Разное",
+                "РЕШИЛИ: Принять информацию к сведению.",
+                "1. Подготовить классные часы ко Дню матери.",
+                "ПОСТАНОВИЛИ:",
+                "1. Провести тематические классные часы.",
+            ],
+        );
+        assert_eq!(text.matches("ко Дню матери").count(), 1, "printed once");
+        // With no words of its own, the question's «РЕШИЛИ» is its decisions.
+        let mut year = f.year.clone();
+        let bare = AgendaFields {
+            topic: "Отчёты классных руководителей".into(), ..AgendaFields::default()
+        };
+        let item = YearDoc::edit_agenda(&mut year, p, crate::record::Edit::Add(bare), 1).unwrap();
+        let decision = DecisionFields {
+            text: "Отчёты принять".into(),
+            responsible: None,
+            deadline: None,
+            status: DecisionStatus::Open,
+            item: Some(item),
+        };
+        YearDoc::edit_decision(&mut year, p, crate::record::Edit::Add(decision), 2).unwrap();
+        let y = YearDoc::load(&year).unwrap();
+        let text = protocol(&Letterhead::school(SCHOOL), &a, y.protocol(p).unwrap()).plain_text();
+        in_order(&text, &["3. Отчёты классных руководителей", "РЕШИЛИ:\n1. Отчёты принять.", "ПОСТАНОВИЛИ:"]);
+    }
+
+    #[test]
     fn an_extract_lists_the_decisions_with_who_and_when() {
         let (f, a, y, _) = docs();
         let paper = extract(&Letterhead::school(SCHOOL), &a, y.protocol(f.protocols[3]).unwrap());

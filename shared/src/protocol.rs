@@ -116,6 +116,14 @@ impl Protocol {
         self.decisions.active()
     }
 
+    /// The decisions of agenda question `item` (with `None`, those that
+    /// name no question), in order.
+    pub fn decisions_on(&self, item: Option<Uuid>) -> Vec<&Decision> {
+        let live = |i: &Uuid| self.agenda.iter().any(|a| a.id == *i && a.life.is_active());
+        // A decision whose question was removed prints with the rest.
+        self.decision_list().into_iter().filter(|d| d.item.filter(live) == item).collect()
+    }
+
     /// «Протокол № 2 от 15.10.2026».
     pub fn title(&self) -> String {
         format!("Протокол № {} от {}", self.number, self.date)
@@ -258,6 +266,11 @@ pub struct Decision {
     pub deadline: Option<Date>,
     /// исполнение
     pub status: DecisionStatus,
+    /// The agenda question it decides: printed under that question's
+    /// «РЕШИЛИ», once. Decisions written before they named one have none
+    /// and print under «ПОСТАНОВИЛИ» after the agenda.
+    #[autosurgeon(missing = "Default::default")]
+    pub item: Option<Uuid>,
 }
 
 /// A decision form, checked.
@@ -271,9 +284,11 @@ pub struct DecisionFields {
     pub deadline: Option<Date>,
     /// исполнение
     pub status: DecisionStatus,
+    /// по вопросу повестки
+    pub item: Option<Uuid>,
 }
 
-crate::record!(Decision, DecisionFields { responsible, deadline, status }, text: { text });
+crate::record!(Decision, DecisionFields { responsible, deadline, status, item }, text: { text });
 
 impl DecisionFields {
     /// An empty decision form.
@@ -288,11 +303,14 @@ impl DecisionFields {
             ("responsible", member_value(self.responsible)),
             ("deadline", date_value(self.deadline)),
             ("status", self.status.code().to_owned()),
+            ("item", member_value(self.item)),
         ])
     }
 
-    /// Checks a decision of the meeting held on `meeting`.
-    pub fn validate(v: &Values, meeting: Date) -> Result<Self, FieldErrors> {
+    /// Checks a decision of the meeting held on `meeting`, whose agenda
+    /// questions are `items`: due no earlier than the meeting, and about
+    /// one of its questions if it names one.
+    pub fn validate(v: &Values, meeting: Date, items: &[Uuid]) -> Result<Self, FieldErrors> {
         let mut e = FieldErrors::default();
         let text = e.long_text(v, "text", Some("Запишите решение"));
         let responsible = e.member(v, "responsible", None);
@@ -303,6 +321,10 @@ impl DecisionFields {
             e.add("deadline", format!("Срок не может быть раньше даты заседания ({meeting})"));
         }
         let status = e.choice(v, "status", DecisionStatus::from_code);
-        e.result(|| Self { text, responsible, deadline, status: status.unwrap_or_default() })
+        let item = e.member(v, "item", None);
+        if item.is_some_and(|i| !items.contains(&i)) {
+            e.add("item", "Выберите вопрос из повестки этого протокола");
+        }
+        e.result(|| Self { text, responsible, deadline, status: status.unwrap_or_default(), item })
     }
 }

@@ -485,6 +485,7 @@ mod tests {
             DecisionFields::validate(
                 &DecisionFields::blank().with("text", text).with("deadline", deadline),
                 d("15.09.2026"),
+                &[],
             )
             .unwrap()
         };
@@ -501,13 +502,18 @@ mod tests {
     }
 
     #[test]
-    fn a_deadline_before_the_meeting_is_refused() {
+    fn a_deadline_before_the_meeting_and_a_question_of_another_protocol_are_refused() {
         let e = DecisionFields::validate(
-            &DecisionFields::blank().with("text", "Сдать").with("deadline", "10.09.2026"),
+            &DecisionFields::blank()
+                .with("text", "Сдать")
+                .with("deadline", "10.09.2026")
+                .with("item", Uuid::new_v4().to_string()),
             d("15.09.2026"),
+            &[Uuid::new_v4()],
         )
         .unwrap_err();
         assert_eq!(e.get("deadline"), Some("Срок не может быть раньше даты заседания (15.09.2026)"));
+        assert_eq!(e.get("item"), Some("Выберите вопрос из повестки этого протокола"));
     }
 
     #[test]

@@ -154,6 +154,17 @@ async fn a_head_walks_through_the_year_and_the_dashboard_keeps_count() {
         (browser.texts("[data-testid=decision-text]").await.len() == 2).then_some(())
     })
     .await;
+    // Each is the «РЕШИЛИ» of the question just heard, and prints there once.
+    let question = browser.wait_text("[data-testid=decision-question]", "Утверждение плана работы МО").await;
+    assert_eq!(question, "1. Утверждение плана работы МО");
+    browser.click_css("[data-testid=protocol-print]").await;
+    let printed = browser.wait_text("[data-testid=print-view]", "ПРОТОКОЛ № 1").await;
+    let at = |part: &str| printed.find(part).unwrap_or_else(|| panic!("«{part}» in:\n{printed}"));
+    assert!(at("РЕШИЛИ: Утвердить план работы.") < at("1. Сдать планы воспитательной работы."));
+    assert!(at("1. Сдать планы воспитательной работы.") < at("2. Провести открытые классные часы."));
+    assert_eq!(printed.matches("Провести открытые классные часы").count(), 1, "printed once");
+    assert!(!printed.contains("ПОСТАНОВИЛИ"), "no second list of the same decisions");
+    browser.click_css("[data-testid=print-close]").await;
 
     // The plan row of the meeting is done, by that protocol.
     browser.go("plan").await;

@@ -12,7 +12,7 @@ use shared::{Change, DocKind, FieldErrors, Values, YearDoc, papers};
 use uuid::Uuid;
 
 use crate::clock::today;
-use crate::components::form::{FieldSpec, RecordForm, area, check, date, keep, member, select, text};
+use crate::components::form::{FieldSpec, RecordForm, area, check, choice, date, keep, member, select, text};
 use crate::components::records::{RecordsSpec, list_edits, records};
 use crate::pages::{ids_in, line, name_of, school_paper, values_in, year_kind};
 use crate::print::PaperActions;
@@ -290,7 +290,7 @@ fn agenda_fields() -> Vec<FieldSpec> {
         text("speaker", "Докладчик"),
         area("heard", "СЛУШАЛИ"),
         area("spoke", "ВЫСТУПИЛИ"),
-        area("decided", "РЕШИЛИ (ПОСТАНОВИЛИ)"),
+        area("decided", "РЕШИЛИ (общими словами; решения с ответственным и сроком — в «Решениях»)"),
     ]
 }
 
@@ -306,6 +306,26 @@ fn agenda_card(v: &Values) -> AnyView {
     .into_any()
 }
 
+/// The protocol's agenda questions as «1. Тема», by id, in order.
+fn questions_of(ui: Ui, protocol: Uuid) -> Vec<(Uuid, String)> {
+    ui.year_doc.with_untracked(|y| {
+        y.as_ref()
+            .and_then(|y| y.protocol(protocol))
+            .map(|p| {
+                let items = p.agenda_items();
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(n, a)| (a.id, format!("{}. {}", n + 1, a.topic.as_str().trim())))
+                    .collect()
+            })
+            .unwrap_or_default()
+    })
+}
+
+/// The protocol's decisions: each on one of its agenda questions, with who
+/// does it by when. They are the questions' «РЕШИЛИ» in the printed
+/// protocol, written once here.
 fn decisions(ui: Ui, protocol: Uuid, meeting: shared::Date, writable: Signal<bool>) -> impl IntoView {
     let decision = move |d: Uuid| {
         ui.year_doc.with_untracked(|y| {
@@ -315,11 +335,14 @@ fn decisions(ui: Ui, protocol: Uuid, meeting: shared::Date, writable: Signal<boo
     let (save, remove) = list_edits(
         ui,
         move || year_kind(ui),
-        move |_, v| DecisionFields::validate(v, meeting),
+        move |_, v| {
+            let items: Vec<Uuid> = questions_of(ui, protocol).into_iter().map(|(id, _)| id).collect();
+            DecisionFields::validate(v, meeting, &items)
+        },
         move |decision| Change::Decision { protocol, decision },
     );
     records(RecordsSpec {
-        title: "Решения",
+        title: "Решения (РЕШИЛИ)",
         kind: Signal::derive(move || year_kind(ui)),
         list: "decisions",
         parent: Some(protocol),
@@ -336,23 +359,36 @@ fn decisions(ui: Ui, protocol: Uuid, meeting: shared::Date, writable: Signal<boo
             })
         })
         .into(),
-        fields: Rc::new(|_| {
+        fields: Rc::new(move |_| {
+            let mut questions = vec![(String::new(), "— без вопроса (ПОСТАНОВИЛИ) —".to_owned())];
+            questions.extend(questions_of(ui, protocol).into_iter().map(|(id, topic)| (id.to_string(), topic)));
             vec![
+                choice("item", "По вопросу повестки", questions),
                 area("text", "Решение"),
                 member("responsible", "Ответственный"),
                 date("deadline", "Срок"),
                 select("status", "Исполнение", DecisionStatus::options()),
             ]
         }),
-        blank: Rc::new(DecisionFields::blank),
+        // A new decision is on the last question, the one just heard.
+        blank: Rc::new(move || {
+            let last = questions_of(ui, protocol).last().map(|(id, _)| id.to_string()).unwrap_or_default();
+            DecisionFields::blank().with("item", last)
+        }),
         values_of: Rc::new(move |id| decision(id).map(|d| d.to_values()).unwrap_or_default()),
         save,
         remove,
         render: Rc::new(move |id| {
             let Some(d) = decision(id) else { return ().into_any() };
             let overdue = d.status == DecisionStatus::Open && d.deadline.is_some_and(|dl| dl < today());
+            let question = d
+                .item
+                .and_then(|i| questions_of(ui, protocol).into_iter().find(|(id, _)| *id == i))
+                .map(|(_, topic)| topic)
+                .unwrap_or_default();
             view! {
                 <div class="decision" class:overdue=overdue>
+                    <div class="details" data-testid="decision-question">{question}</div>
                     <div class="name" data-testid="decision-text">{d.text.clone()}</div>
                     <div class="details">
                         {format!(

@@ -62,7 +62,7 @@ pub fn meeting_protocol(head: &Letterhead, event: &DistrictEvent, number: usize,
         paper.para(Para::new(line).indented());
     }
     paper.gap();
-    agenda(&mut paper, &event.agenda.active());
+    agenda(&mut paper, &event.agenda.active(), &|_| Vec::new());
     let decisions = event.decisions.active();
     if !decisions.is_empty() {
         paper.gap();

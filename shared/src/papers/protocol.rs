@@ -4,7 +4,7 @@
 use crate::AssociationDoc;
 use crate::paper::{Align, Cell, Paper, Para};
 use crate::papers::{Letterhead, ruled, signature};
-use crate::protocol::{AgendaItem, Protocol};
+use crate::protocol::{AgendaItem, Decision, Protocol};
 
 /// Above this many present, the protocol gives only the count and attaches
 /// the list (as office practice has it).
@@ -28,8 +28,10 @@ fn names(members: &AssociationDoc, ids: &[uuid::Uuid]) -> Vec<String> {
     list
 }
 
-/// The agenda, then each item with «слушали / выступили / решили».
-pub(crate) fn agenda(paper: &mut Paper, items: &[&AgendaItem]) {
+/// The agenda, then each item with «слушали / выступили / решили»; under
+/// «РЕШИЛИ» the item's words, then the lines `decided` gives for it (a
+/// school protocol's decisions on that question).
+pub(crate) fn agenda(paper: &mut Paper, items: &[&AgendaItem], decided: &dyn Fn(&AgendaItem) -> Vec<Para>) {
     paper.para(Para::title("Повестка дня:").align(Align::Left));
     for (n, item) in items.iter().enumerate() {
         let speaker =
@@ -45,8 +47,28 @@ pub(crate) fn agenda(paper: &mut Paper, items: &[&AgendaItem]) {
         };
         paper.labelled_text("СЛУШАЛИ:", &heard);
         paper.labelled_text("ВЫСТУПИЛИ:", item.spoke.as_str());
-        paper.labelled_text("РЕШИЛИ:", item.decided.as_str());
+        let decisions = decided(item);
+        if decisions.is_empty() || !item.decided.as_str().trim().is_empty() {
+            paper.labelled_text("РЕШИЛИ:", item.decided.as_str());
+        } else {
+            paper.para(Para { keep_with_next: true, ..Para::bold("РЕШИЛИ:") });
+        }
+        for line in decisions {
+            paper.para(line);
+        }
     }
+}
+
+/// «1. Провести классные часы. Ответственный: Орлова Е. С. Срок: 01.12.2026.»
+fn decision_line(members: &AssociationDoc, n: usize, d: &Decision) -> Para {
+    let mut line = Para::new(format!("{n}. {}", sentence(d.text.as_str()))).indented();
+    if d.responsible.is_some() {
+        line = line.add_plain(" Ответственный: ").add_italic(members.full_name(d.responsible)).add_plain(".");
+    }
+    if let Some(deadline) = d.deadline {
+        line = line.add_plain(" Срок: ").add_italic(deadline.to_string()).add_plain(".");
+    }
+    line
 }
 
 /// The whole protocol.
@@ -75,20 +97,19 @@ pub fn protocol(head: &Letterhead, members: &AssociationDoc, p: &Protocol) -> Pa
     paper.gap();
     paper.para(Para::labelled("Тема:", p.theme.as_str().trim()));
     paper.gap();
-    agenda(&mut paper, &p.agenda_items());
-    let decisions = p.decision_list();
-    if !decisions.is_empty() {
+    // Each decision prints once: under its question's «РЕШИЛИ», or, when
+    // it names none, under «ПОСТАНОВИЛИ» after the agenda.
+    let on_item = |item: &AgendaItem| {
+        let list = p.decisions_on(Some(item.id));
+        list.iter().enumerate().map(|(n, d)| decision_line(members, n + 1, d)).collect()
+    };
+    agenda(&mut paper, &p.agenda_items(), &on_item);
+    let rest = p.decisions_on(None);
+    if !rest.is_empty() {
         paper.gap();
         paper.para(Para { keep_with_next: true, ..Para::bold("ПОСТАНОВИЛИ:") });
-        for (n, d) in decisions.iter().enumerate() {
-            let mut line = Para::new(format!("{}. {}", n + 1, sentence(d.text.as_str()))).indented();
-            if d.responsible.is_some() {
-                line = line.add_plain(" Ответственный: ").add_italic(members.full_name(d.responsible)).add_plain(".");
-            }
-            if let Some(deadline) = d.deadline {
-                line = line.add_plain(" Срок: ").add_italic(deadline.to_string()).add_plain(".");
-            }
-            paper.para(line);
+        for (n, d) in rest.iter().enumerate() {
+            paper.para(decision_line(members, n + 1, d));
         }
     }
     paper.gap();
