@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::date::{AcademicYear, Date};
-use crate::form::{FieldErrors, Values};
+use crate::form::{FieldErrors, Values, member_value};
 use crate::record::Life;
 
 crate::choices! {
@@ -43,6 +43,10 @@ pub struct Analysis {
     /// рекомендации
     #[serde(with = "crate::record::serde_text")]
     pub recommendations: Text,
+    /// The plan row it concerns (the event held, the check made). Analyses
+    /// written before the link existed have none.
+    #[autosurgeon(missing = "Default::default")]
+    pub plan_row: Option<Uuid>,
 }
 
 /// An analysis form, checked.
@@ -62,9 +66,15 @@ pub struct AnalysisFields {
     pub conclusions: String,
     /// рекомендации
     pub recommendations: String,
+    /// к пункту плана
+    pub plan_row: Option<Uuid>,
 }
 
-crate::record!(Analysis, AnalysisFields { kind, title, date, subject }, text: { text, conclusions, recommendations });
+crate::record!(
+    Analysis,
+    AnalysisFields { kind, title, date, subject, plan_row },
+    text: { text, conclusions, recommendations }
+);
 
 impl AnalysisFields {
     /// An empty analysis form.
@@ -82,11 +92,13 @@ impl AnalysisFields {
             ("text", self.text.clone()),
             ("conclusions", self.conclusions.clone()),
             ("recommendations", self.recommendations.clone()),
+            ("plan_row", member_value(self.plan_row)),
         ])
     }
 
-    /// Checks an analysis form for `year`.
-    pub fn validate(v: &Values, year: AcademicYear) -> Result<Self, FieldErrors> {
+    /// Checks an analysis form for `year`, whose plan rows are `rows`: it
+    /// concerns one of them, if any.
+    pub fn validate(v: &Values, year: AcademicYear, rows: &[Uuid]) -> Result<Self, FieldErrors> {
         let mut e = FieldErrors::default();
         let kind = e.choice(v, "kind", AnalysisKind::from_code);
         let title = e.text(v, "title", Some("Укажите название"), 300);
@@ -95,6 +107,10 @@ impl AnalysisFields {
         let text = e.long_text(v, "text", Some("Напишите текст анализа"));
         let conclusions = e.long_text(v, "conclusions", None);
         let recommendations = e.long_text(v, "recommendations", None);
+        let plan_row = e.member(v, "plan_row", None);
+        if plan_row.is_some_and(|r| !rows.contains(&r)) {
+            e.add("plan_row", "Выберите пункт плана этого учебного года");
+        }
         e.result(|| Self {
             kind: kind.unwrap_or_default(),
             title,
@@ -103,6 +119,7 @@ impl AnalysisFields {
             text,
             conclusions,
             recommendations,
+            plan_row,
         })
     }
 }

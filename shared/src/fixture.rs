@@ -231,6 +231,7 @@ pub fn build_for(school: &DocumentId, district_id: &DocumentId, academic_year: A
             text: "Семинар прошёл организованно.".into(),
             conclusions: "Цели достигнуты.".into(),
             recommendations: "Продолжить работу.".into(),
+            plan_row: None,
         }),
         noon("28.11.2025"),
     )

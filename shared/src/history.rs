@@ -375,6 +375,8 @@ fn label(field: &str) -> &str {
         "completion" => "Выполнение",
         "completion_note" => "Отметка",
         "acknowledgements" => "Ознакомлены",
+        "plan_row" => "Пункт плана",
+        "item" => "Вопрос повестки",
         "audience" => "Кто отвечает",
         "intro" => "Обращение",
         "questions" => "Вопросы",

@@ -552,6 +552,7 @@ mod tests {
                 .with("date", "20.10.2026")
                 .with("text", "Проведено 12 классных часов."),
             Y,
+            &[],
         )
         .unwrap();
         let id = YearDoc::edit_analysis(&mut a, Edit::Add(fields.clone()), 1).unwrap();

@@ -273,6 +273,39 @@ async fn a_head_walks_through_the_year_and_the_dashboard_keeps_count() {
     browser.wait_text("[data-testid=agenda-topic]", "Подготовка к семинару").await;
     browser.go("dashboard").await;
     assert_eq!(browser.wait_text("[data-testid=plan-progress]", "из").await, "плана выполнено: 2 из 3");
+
+    // The seminar's analysis names its plan row and prints as an
+    // «Аналитическая справка» signed by the head.
+    browser.go("analyses").await;
+    browser.click_css("[data-testid=analyses] [data-testid=add]").await;
+    browser
+        .save(
+            "[data-testid=add-form]",
+            &[
+                ("plan_row", &format!("label:{seminar_day} — Семинар «Классный час сегодня»")),
+                ("title", "Анализ семинара «Классный час сегодня»"),
+                ("date", &today.to_string()),
+                ("text", "Семинар прошёл организованно."),
+                ("conclusions", "Цели достигнуты."),
+            ],
+        )
+        .await;
+    browser.wait_text("[data-testid=analysis-plan-row]", "Семинар «Классный час сегодня»").await;
+    browser.click_css("[data-testid=analysis-note-print]").await;
+    let note = browser.wait_text("[data-testid=print-view]", "АНАЛИТИЧЕСКАЯ СПРАВКА").await;
+    for part in [
+        "Пункт плана работы:",
+        "Семинар «Классный час сегодня» (семинар)",
+        "Выводы: Цели достигнуты.",
+        "/Иванова М. П./",
+    ] {
+        assert!(note.contains(part), "«{part}» in the note:\n{note}");
+    }
+    browser.click_css("[data-testid=print-close]").await;
+    browser.click_css("[data-testid=analysis-note-docx]").await;
+    let name = format!("Аналитическая справка — Анализ семинара «Классный час сегодня» от {today}.docx");
+    let saved = std::fs::read(browser.downloaded(&name).await).unwrap();
+    assert_eq!(&saved[..2], b"PK", "a DOCX is a zip");
     browser.quit().await;
 }
 
