@@ -30,6 +30,8 @@ pub enum Page {
     Regulations,
     /// Копилка.
     Kopilka,
+    /// Наставничество: mentoring pairs of young specialists.
+    Mentoring,
     /// Итоги года: the school's yearly analysis.
     Report,
     /// Рекомендации РМО: the district's visits to the school, answered.
@@ -63,7 +65,7 @@ pub enum Page {
 }
 
 /// A school's screens.
-const SCHOOL_PAGES: [Page; 11] = [
+const SCHOOL_PAGES: [Page; 12] = [
     Page::Dashboard,
     Page::Profile,
     Page::Members,
@@ -72,6 +74,7 @@ const SCHOOL_PAGES: [Page; 11] = [
     Page::Analyses,
     Page::Regulations,
     Page::Kopilka,
+    Page::Mentoring,
     Page::Report,
     Page::Advice,
     Page::SchoolSurveys,
@@ -93,7 +96,7 @@ const DISTRICT_PAGES: [Page; 11] = [
 ];
 
 impl Page {
-    const ALL: [Page; 23] = [
+    const ALL: [Page; 24] = [
         Self::Dashboard,
         Self::Profile,
         Self::Members,
@@ -102,6 +105,7 @@ impl Page {
         Self::Analyses,
         Self::Regulations,
         Self::Kopilka,
+        Self::Mentoring,
         Self::Report,
         Self::Advice,
         Self::SchoolSurveys,
@@ -129,6 +133,7 @@ impl Page {
             Self::Analyses => "analyses",
             Self::Regulations => "regulations",
             Self::Kopilka => "kopilka",
+            Self::Mentoring => "mentoring",
             Self::Report => "report",
             Self::Advice => "rmo-advice",
             Self::SchoolSurveys => "rmo-surveys",
@@ -157,6 +162,7 @@ impl Page {
             Self::Analyses => "Анализ",
             Self::Regulations => "Документы",
             Self::Kopilka => "Копилка",
+            Self::Mentoring => "Наставничество",
             Self::Report => "Итоги года",
             Self::Advice => "Рекомендации РМО",
             Self::SchoolSurveys => "Анкеты РМО",

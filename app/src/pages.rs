@@ -8,6 +8,7 @@ pub mod district;
 pub mod join;
 pub mod kopilka;
 pub mod members;
+pub mod mentoring;
 pub mod perspective;
 pub mod plan;
 pub mod profile;

@@ -18,6 +18,7 @@ use crate::district::{
     VisitFields,
 };
 use crate::kopilka::MaterialFields;
+use crate::mentoring::{HelpNoteFields, MentorPlanFields, MentorshipFields};
 use crate::perspective::{PerspectiveDoc, PerspectiveFields};
 use crate::plan::{PlanDoc, PlanFields, PlanMark};
 use crate::profile::{ProfileFields, RmoProfile, RmoProfileFields};
@@ -100,6 +101,22 @@ pub enum Change {
         row: Uuid,
         /// The protocol's header.
         protocol: ProtocolFields,
+    },
+    /// A mentoring pair (year).
+    Mentorship(Edit<MentorshipFields>),
+    /// An entry of a mentoring pair's plan (year).
+    MentorPlan {
+        /// The pair.
+        pair: Uuid,
+        /// The entry's edit.
+        entry: Edit<MentorPlanFields>,
+    },
+    /// A note of help given in a mentoring pair (year).
+    HelpNote {
+        /// The pair.
+        pair: Uuid,
+        /// The note's edit.
+        note: Edit<HelpNoteFields>,
     },
     /// A protocol given the next free number (year).
     RenumberProtocol(Uuid),
@@ -209,6 +226,11 @@ impl Change {
             (Self::ProtocolFromPlan { row, protocol }, Year(_)) => {
                 YearDoc::protocol_from_plan(doc, row, protocol, now_ms).map(drop)
             }
+            (Self::Mentorship(e), Year(_)) => YearDoc::edit_mentorship(doc, e, now_ms).map(drop),
+            (Self::MentorPlan { pair, entry }, Year(_)) => {
+                YearDoc::edit_mentor_plan(doc, pair, entry, now_ms).map(drop)
+            }
+            (Self::HelpNote { pair, note }, Year(_)) => YearDoc::edit_help_note(doc, pair, note, now_ms).map(drop),
             (Self::RenumberProtocol(id), Year(_)) => YearDoc::renumber_protocol(doc, id, now_ms).map(drop),
             (Self::Analysis(e), Year(_)) => YearDoc::edit_analysis(doc, e, now_ms).map(drop),
             (Self::Regulation(e), Library) => LibraryDoc::edit_regulation(doc, e, now_ms).map(drop),

@@ -58,6 +58,7 @@ mod lenient;
 pub mod library;
 pub mod link;
 pub mod member;
+pub mod mentoring;
 pub mod overview;
 pub mod paper;
 pub mod papers;

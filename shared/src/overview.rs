@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
+use crate::mentoring::PairLine;
 use crate::reply::{Answer, Replies};
 use crate::staff::StaffLine;
 use crate::survey::Responses;
@@ -78,6 +79,8 @@ pub struct SchoolSummary {
     pub staff: Vec<StaffLine>,
     /// Its answers to the РМО's surveys.
     pub responses: Responses,
+    /// Its mentoring pairs of young specialists.
+    pub mentoring: Vec<PairLine>,
 }
 
 impl SchoolSummary {
@@ -109,6 +112,7 @@ impl SchoolSummary {
             answers: replies.iter().map(|(visit, r)| (*visit, r.answer())).collect(),
             staff: StaffLine::of(association),
             responses: responses.clone(),
+            mentoring: PairLine::of(year, association),
         }
     }
 }

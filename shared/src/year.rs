@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::analysis::{Analysis, AnalysisFields};
 use crate::date::{AcademicYear, Date};
+use crate::mentoring::Mentorship;
 use crate::plan::{Completion, PlanDoc, PlanRow, PlanTally};
 use crate::profile::{Profile, ProfileFields};
 use crate::protocol::{AgendaFields, DecisionFields, DecisionStatus, PROTOCOL_DAYS, Protocol, ProtocolFields};
@@ -39,6 +40,10 @@ pub struct YearDoc {
     pub protocols: Vec<Protocol>,
     /// Analyses after events and checks.
     pub analyses: Vec<Analysis>,
+    /// Mentoring pairs of young specialists. Years written before mentoring
+    /// was kept have none.
+    #[autosurgeon(missing = "Default::default")]
+    pub mentoring: Vec<Mentorship>,
 }
 
 impl Document for YearDoc {
@@ -105,6 +110,8 @@ pub struct Dashboard {
     pub unfinished_protocols: Vec<Uuid>,
     /// Protocol numbers held by more than one protocol (after a merge).
     pub duplicate_numbers: Vec<u32>,
+    /// Mentoring pairs with no help noted for a month.
+    pub quiet_pairs: Vec<Uuid>,
 }
 
 impl YearDoc {
@@ -122,6 +129,7 @@ impl YearDoc {
             plan: Vec::new(),
             protocols: Vec::new(),
             analyses: Vec::new(),
+            mentoring: Vec::new(),
         };
         Self::create_with(&Self::id_for(association, year), &empty)
     }
@@ -205,6 +213,7 @@ impl YearDoc {
             overdue_decisions,
             unfinished_protocols,
             duplicate_numbers: self.duplicate_numbers(),
+            quiet_pairs: self.mentorship_list().iter().filter(|m| m.is_quiet(today)).map(|m| m.id).collect(),
         }
     }
 

@@ -111,7 +111,7 @@ async fn a_protocol_written_offline_reaches_the_district_overview_and_no_other_s
     let kept_overview = format!(
         "const done = arguments[arguments.length - 1];
          indexedDB.open('mo-kr').onsuccess = e => {{
-             const get = e.target.result.transaction('device').objectStore('device').get('overview/v4/{}');
+             const get = e.target.result.transaction('device').objectStore('device').get('overview/v5/{}');
              get.onsuccess = () => done(get.result ? new TextDecoder('latin1').decode(get.result) : '');
          }};",
         this_year().0
@@ -487,11 +487,20 @@ async fn every_district_screen_opens_and_so_does_every_screen_of_a_school() {
     )
     .unwrap();
     let young = teacher("Кузнецова Дарья Игоревна", "", true, &mentor.to_string());
-    AssociationDoc::edit_member(&mut association, Edit::Add(young), now_ms()).unwrap();
+    let young = AssociationDoc::edit_member(&mut association, Edit::Add(young), now_ms()).unwrap();
     let mut peer = Peer::connect(&server, &school_head).await;
     peer.push(school, &mut association.document().clone()).await;
+    // The school keeps the pair's mentoring; the district reads it.
     let year_doc = YearDoc::id_for(&school, year);
-    peer.push(year_doc, &mut YearDoc::create(&school, year).document().clone()).await;
+    let mut school_year = YearDoc::create(&school, year);
+    let pair = Values::from([
+        ("mentor", mentor.to_string()),
+        ("mentee", young.to_string()),
+        ("since", year.first_day().to_string()),
+    ]);
+    let pair = shared::mentoring::MentorshipFields::validate(&pair).unwrap();
+    YearDoc::edit_mentorship(&mut school_year, Edit::Add(pair), now_ms()).unwrap();
+    peer.push(year_doc, &mut school_year.document().clone()).await;
     let library = LibraryDoc::id_for(&school);
     peer.push(library, &mut LibraryDoc::create(&school).document().clone()).await;
 
@@ -531,6 +540,9 @@ async fn every_district_screen_opens_and_so_does_every_screen_of_a_school() {
         assert!(plan.contains(part), "«{part}» in the plan:\n{plan}");
     }
     district.click_css("[data-testid=print-close]").await;
+    district.go("consultations").await;
+    let pair = district.wait_text("[data-testid=school-pair]", "Кузнецова Дарья Игоревна").await;
+    assert!(pair.contains("Школа №1 · наставник: Орлова Екатерина Сергеевна"), "{pair}");
     district.go("access").await;
     district.wait_text("[data-testid=school-row]", "Школа №1").await;
 
@@ -546,6 +558,7 @@ async fn every_district_screen_opens_and_so_does_every_screen_of_a_school() {
         "analyses",
         "regulations",
         "kopilka",
+        "mentoring",
         "rmo-advice",
         "rmo-surveys",
         "report",

@@ -306,6 +306,45 @@ async fn a_head_walks_through_the_year_and_the_dashboard_keeps_count() {
     let name = format!("Аналитическая справка — Анализ семинара «Классный час сегодня» от {today}.docx");
     let saved = std::fs::read(browser.downloaded(&name).await).unwrap();
     assert_eq!(&saved[..2], b"PK", "a DOCX is a zip");
+
+    // Mentoring: a pair begun forty days ago with no help noted is brought
+    // to the head; a plan entry and a note of help, and it is not.
+    browser.go("mentoring").await;
+    browser.click_css("[data-testid=mentorships] [data-testid=add]").await;
+    browser
+        .save(
+            "[data-testid=add-form]",
+            &[
+                ("mentor", "label:Иванова Мария Петровна"),
+                ("mentee", "label:Орлова Екатерина Сергеевна"),
+                ("since", &today.plus_days(-40).to_string()),
+            ],
+        )
+        .await;
+    browser.wait_text("[data-testid=pair-quiet]", "Больше месяца нет отметок").await;
+    browser.go("dashboard").await;
+    browser
+        .wait_text("[data-testid=quiet-pairs] li", "Орлова Екатерина Сергеевна (наставник: Иванова Мария Петровна)")
+        .await;
+    browser.go("mentoring").await;
+    browser.click_css("[data-testid=open-pair]").await;
+    browser.click_css("[data-testid=mentor-plan] [data-testid=add]").await;
+    browser
+        .save(
+            "[data-testid=mentor-plan] [data-testid=add-form]",
+            &[("date", &today.plus_days(7).to_string()), ("form", "консультация"), ("topic", "Портфолио класса")],
+        )
+        .await;
+    browser.wait_text("[data-testid=mentor-plan-topic]", "Портфолио класса").await;
+    browser.click_css("[data-testid=help-notes] [data-testid=add]").await;
+    browser
+        .save("[data-testid=help-notes] [data-testid=add-form]", &[("text", "Посетила классный час, разобрали")])
+        .await;
+    browser.wait_text("[data-testid=last-help]", &today.to_string()).await;
+    assert!(browser.texts("[data-testid=pair-quiet]").await.is_empty(), "help noted today");
+    browser.go("dashboard").await;
+    browser.wait_text("[data-testid=plan-progress]", "из").await;
+    assert!(browser.texts("[data-testid=quiet-pairs] li").await.is_empty());
     browser.quit().await;
 }
 

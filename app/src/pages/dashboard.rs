@@ -106,6 +106,13 @@ pub fn DashboardPage() -> impl IntoView {
             })
             .collect()
     };
+    let quiet = lines(|y, d, ui| {
+        d.quiet_pairs
+            .iter()
+            .filter_map(|id| y.mentoring.by_id(*id))
+            .map(|m| format!("{} (наставник: {})", name_of(ui, m.mentee), name_of(ui, m.mentor)))
+            .collect()
+    });
     view! {
         <section class="dashboard" data-testid="dashboard">
             <div class="section-head">
@@ -126,6 +133,7 @@ pub fn DashboardPage() -> impl IntoView {
             {block("Документы: лист ознакомления", "unread-regulations", Signal::derive(unread))}
             {block("Рекомендации РМО: не выполнены", "open-advice", Signal::derive(advice))}
             {block("Анкеты РМО: ждут вашего ответа", "open-surveys", Signal::derive(move || open_surveys(ui)))}
+            {block("Наставничество: больше месяца нет отметок о помощи", "quiet-pairs", Signal::derive(quiet))}
         </section>
     }
 }

@@ -24,6 +24,7 @@ use uuid::Uuid;
 use crate::clock::today;
 use crate::components::form::{FieldSpec, area, choice, date, select, text};
 use crate::components::records::{RecordsSpec, list_edits, records};
+use crate::pages::mentoring::schools_pairs;
 use crate::pages::protocols::{AgendaOf, agenda_list};
 use crate::pages::{district_kind, district_letterhead, ids_in, line, values_in};
 use crate::print::{MakePaper, PaperActions};
@@ -273,10 +274,10 @@ pub fn ConsultationsPage() -> impl IntoView {
     }
     .view();
     let mentoring = RmoList {
-        title: "Наставничество",
+        title: "Другие наставнические пары",
         add_label: "Добавить пару",
         testid: "mentoring",
-        empty: "Наставнических пар пока нет.",
+        empty: "Пары школ, которые ведут записи в приложении, видны выше; здесь — только пары, записанные в РМО.",
         fields: |_| {
             vec![
                 text("mentor", "Наставник").hint("ФИО, школа"),
@@ -302,7 +303,7 @@ pub fn ConsultationsPage() -> impl IntoView {
         },
     }
     .view();
-    view! { {consultations} {mentoring} }
+    view! { {consultations} {schools_pairs(expect_context::<Ui>())} {mentoring} }
 }
 
 /// The district's schools as (id, name), for a visit's form.

@@ -36,7 +36,7 @@ struct KeptLine {
 /// Where the overview of `year` is kept; the layout's version first, so a
 /// build never reads lines another build laid out differently.
 pub fn overview_key(year: AcademicYear) -> String {
-    format!("v4/{}", year.0)
+    format!("v5/{}", year.0)
 }
 
 /// A school's line in the summaries' cache.
