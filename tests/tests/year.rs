@@ -36,6 +36,17 @@ async fn a_head_walks_through_the_year_and_the_dashboard_keeps_count() {
     let meeting = today.plus_days(-10);
     assert!(first.plus_days(1) < meeting, "the seminar and the meeting have passed");
 
+    // A new year: what to do first, and no «0% of 0».
+    browser.go("dashboard").await;
+    let steps = browser.wait_text("[data-testid=first-steps]", "С чего начать").await;
+    for part in ["Тема и задачи МО на год", "Члены МО", "План работы на год"] {
+        assert!(steps.contains(part), "«{part}» in: {steps}");
+    }
+    assert_eq!(browser.wait_text("[data-testid=plan-progress]", "план").await, "план работы на год ещё не составлен");
+    assert!(browser.texts("[data-testid=plan-percent]").await.is_empty(), "no percent of nothing");
+    browser.click_xpath("//*[@data-testid='first-step']/a[contains(., 'Члены МО')]").await;
+    browser.wait_text("[data-testid=empty-list]", "Добавьте первого члена МО").await;
+
     // The association's members.
     for (name, class) in
         [("Иванова Мария Петровна", "5А"), ("Петров Сергей Иванович", "6Б"), ("Орлова Екатерина Сергеевна", "7В")]
@@ -230,6 +241,7 @@ async fn a_head_walks_through_the_year_and_the_dashboard_keeps_count() {
     browser.go("dashboard").await;
     assert_eq!(browser.wait_text("[data-testid=plan-percent]", "%").await, "50%");
     assert_eq!(browser.wait_text("[data-testid=plan-progress]", "из").await, "плана выполнено: 1 из 2");
+    assert!(browser.texts("[data-testid=first-steps]").await.is_empty(), "theme, members and plan are there");
     browser.wait_text("[data-testid=overdue-rows] li", "Семинар «Классный час сегодня»").await;
     let overdue = browser.wait_text("[data-testid=overdue-decisions] li", "Сдать планы").await;
     assert!(overdue.contains("Петров Сергей Иванович"), "{overdue}");

@@ -38,7 +38,8 @@ pub fn AnalysesPage() -> impl IntoView {
         parent: None,
         add_label: "Добавить анализ",
         testid: "analyses",
-        empty: "Анализов пока нет.",
+        empty: "Анализов пока нет. Анализ пишут после мероприятия или тематической проверки; он \
+                печатается как аналитическая справка.",
         writable: Signal::derive(move || ui.can_edit(year_kind(ui))),
         ids: ids_in(ui.year_doc, |y| y.analysis_list().iter().map(|a| a.id).collect()),
         fields: Rc::new(move |_| {

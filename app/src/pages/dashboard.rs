@@ -9,8 +9,8 @@ use shared::record::RecordList;
 
 use crate::clock::today;
 use crate::pages::advice::open_advice;
-use crate::pages::name_of;
 use crate::pages::surveys::open_surveys;
+use crate::pages::{name_of, year_kind};
 use crate::ui::Ui;
 
 /// The dashboard of the chosen year.
@@ -118,10 +118,17 @@ pub fn DashboardPage() -> impl IntoView {
             <div class="section-head">
                 <h1>{move || format!("Обзор на {} · {} учебный год", today(), ui.year.get())}</h1>
             </div>
+            {first_steps(ui)}
             <div class="tile">
-                <div class="big" data-testid="plan-percent">{move || dash.get().map(|d| format!("{}%", d.plan_percent))}</div>
+                // A year with no plan yet says so rather than «0% … 0 из 0».
+                <Show when=move || dash.with(|d| d.as_ref().is_some_and(|d| d.plan_total > 0))>
+                    <div class="big" data-testid="plan-percent">{move || dash.get().map(|d| format!("{}%", d.plan_percent))}</div>
+                </Show>
                 <div class="muted" data-testid="plan-progress">
-                    {move || dash.get().map(|d| format!("плана выполнено: {} из {}", d.plan_done, d.plan_total))}
+                    {move || dash.get().map(|d| match d.plan_total {
+                        0 => "план работы на год ещё не составлен".to_owned(),
+                        total => format!("плана выполнено: {} из {total}", d.plan_done),
+                    })}
                 </div>
             </div>
             {block("Просрочено по плану", "overdue-rows", Signal::derive(overdue_rows))}
@@ -141,6 +148,40 @@ pub fn DashboardPage() -> impl IntoView {
 /// The first line of `text`, for a list.
 fn first_line(text: &str) -> &str {
     text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default()
+}
+
+/// «С чего начать»: while the year has no theme, no members or no plan,
+/// the three first things to do, each a link to its screen and ticked once
+/// done; gone when all three are.
+fn first_steps(ui: Ui) -> impl IntoView {
+    let steps = Memo::new(move |_| {
+        let theme = ui.year_doc.with(|y| y.as_ref().map(|y| !y.profile.theme.as_str().trim().is_empty()))?;
+        let members = ui.records.with(|r| r.as_ref().map(|r| !r.active_members().is_empty()))?;
+        let plan = ui.year_doc.with(|y| y.as_ref().map(|y| !y.plan.active().is_empty()))?;
+        Some([
+            ("profile", "Тема и задачи МО на год", "с них начинаются план и анализ года", theme),
+            ("members", "Члены МО", "классные руководители: кто в МО, категории, курсы", members),
+            ("plan", "План работы на год", "заседания и мероприятия: по нему обзор считает выполнение", plan),
+        ])
+    });
+    let shown = move || ui.can_edit(year_kind(ui)) && steps.with(|s| s.is_some_and(|s| s.iter().any(|step| !step.3)));
+    view! {
+        <Show when=shown>
+            <div class="tile first-steps" data-testid="first-steps">
+                <h2>"С чего начать"</h2>
+                <ol>
+                    {move || {
+                        steps.get().unwrap_or_default().into_iter().map(|(slug, title, why, done)| view! {
+                            <li class:done=done data-testid="first-step">
+                                <a href=format!("#/{slug}")>{title}</a>
+                                {if done { " — готово".to_owned() } else { format!(" — {why}") }}
+                            </li>
+                        }).collect_view()
+                    }}
+                </ol>
+            </div>
+        </Show>
+    }
 }
 
 fn block(title: &'static str, testid: &'static str, items: Signal<Vec<String>>) -> impl IntoView {

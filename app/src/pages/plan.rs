@@ -121,7 +121,8 @@ pub fn plan_page<D: PlanDoc + Clone + Send + Sync + 'static>(of: PlanOf<D>) -> i
         parent: None,
         add_label: "Добавить в план",
         testid: "plan",
-        empty: "В плане пока ничего нет.",
+        empty: "В плане пока ничего нет. Добавьте заседания и мероприятия на год: по плану обзор считает \
+                выполнение и напоминает о сроках.",
         writable: Signal::derive(move || ui.can_edit((of.kind)(ui))),
         ids: ids_in((of.doc)(ui), |d| d.plan_rows().iter().map(|r| r.id).collect()),
         fields: Rc::new(move |_| {

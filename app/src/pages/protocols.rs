@@ -31,7 +31,8 @@ pub fn ProtocolsPage() -> impl IntoView {
         parent: None,
         add_label: "Новый протокол",
         testid: "protocols",
-        empty: "Протоколов пока нет.",
+        empty: "Протоколов пока нет. Протокол оформляют после каждого заседания: «Новый протокол» здесь \
+                или «Оформить протокол» у заседания в плане.",
         writable: Signal::derive(move || ui.can_edit(year_kind(ui))),
         ids: ids_in(ui.year_doc, |y| y.protocol_list().iter().map(|p| p.id).collect()),
         fields: Rc::new(move |id| header_fields(ui, id)),

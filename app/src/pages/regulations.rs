@@ -27,7 +27,8 @@ pub fn RegulationsPage() -> impl IntoView {
         parent: None,
         add_label: "Добавить документ",
         testid: "regulations",
-        empty: "Документов пока нет.",
+        empty: "Документов пока нет. Добавьте положение о МО и другие документы: члены МО отметят, что \
+                ознакомлены, и лист ознакомления напечатается.",
         writable: Signal::derive(move || ui.can_edit(DocKind::Library)),
         ids: Memo::new(move |_| {
             ui.library
