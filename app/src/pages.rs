@@ -46,9 +46,13 @@ pub fn district_kind(ui: Ui) -> DocKind {
     DocKind::DistrictYear(ui.year.get_untracked())
 }
 
-/// Ids of `list` read from a document's records, or none before it loads.
-pub fn ids_in<D: Send + Sync + 'static>(doc: RwSignal<Option<D>>, list: fn(&D) -> Vec<Uuid>) -> Signal<Vec<Uuid>> {
-    let memo = Memo::new(move |_| doc.with(|d| d.as_ref().map(list).unwrap_or_default()));
+/// Ids of `list` read from a document's records (a list, or the list of
+/// one record's children), or none before it loads.
+pub fn ids_in<D: Send + Sync + 'static>(
+    doc: RwSignal<Option<D>>,
+    list: impl Fn(&D) -> Vec<Uuid> + Send + Sync + 'static,
+) -> Signal<Vec<Uuid>> {
+    let memo = Memo::new(move |_| doc.with(|d| d.as_ref().map(&list).unwrap_or_default()));
     memo.into()
 }
 

@@ -50,6 +50,13 @@ impl Letterhead {
         if self.district { "РМО" } else { "МО" }
     }
 
+    /// The head's signature: «Руководитель РМО ____ /Петрова А. В./», with
+    /// a blank line for a name not known.
+    pub(crate) fn head_signature(&self, signer: &str) -> Para {
+        let signer = if signer.trim().is_empty() { "____________" } else { signer.trim() };
+        signature(&format!("Руководитель {}", self.abbreviation()), signer)
+    }
+
     /// The organisation's name centred at the top.
     pub(crate) fn put(&self, paper: &mut Paper) {
         if !self.organisation.is_empty() {

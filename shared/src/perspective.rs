@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::date::AcademicYear;
 use crate::form::{FieldErrors, Values};
 use crate::paper::{Align, Cell, Paper, Para};
-use crate::papers::{Letterhead, ruled, signature};
+use crate::papers::{Letterhead, ruled};
 use crate::record::{Document, Edit, Life, RecordList};
 use crate::{DocumentId, Error};
 
@@ -245,8 +245,7 @@ impl PerspectiveDoc {
         widths.extend([4, 5]);
         paper.table(ruled(widths, &header, rows));
         paper.gap();
-        let signer = if signer.trim().is_empty() { "____________" } else { signer.trim() };
-        paper.para(signature(&format!("Руководитель {}", head.abbreviation()), signer));
+        paper.para(head.head_signature(signer));
         paper
     }
 }

@@ -113,13 +113,9 @@ fn plan(ui: Ui, pair: Uuid, writable: Signal<bool>) -> impl IntoView {
         testid: "mentor-plan",
         empty: "В плане пока ничего нет.",
         writable,
-        ids: Memo::new(move |_| {
-            ui.year_doc.with(|y| {
-                let m = y.as_ref().and_then(|y| y.mentoring.by_id(pair));
-                m.map(|m| m.plan_list().iter().map(|e| e.id).collect()).unwrap_or_default()
-            })
-        })
-        .into(),
+        ids: ids_in(ui.year_doc, move |y| {
+            y.mentoring.by_id(pair).map(|m| m.plan_list().iter().map(|e| e.id).collect()).unwrap_or_default()
+        }),
         fields: Rc::new(|_| {
             vec![
                 date("date", "Дата"),
@@ -160,13 +156,9 @@ fn notes(ui: Ui, pair: Uuid, writable: Signal<bool>) -> impl IntoView {
         testid: "help-notes",
         empty: "Отметок пока нет.",
         writable,
-        ids: Memo::new(move |_| {
-            ui.year_doc.with(|y| {
-                let m = y.as_ref().and_then(|y| y.mentoring.by_id(pair));
-                m.map(|m| m.note_list().iter().map(|n| n.id).collect()).unwrap_or_default()
-            })
-        })
-        .into(),
+        ids: ids_in(ui.year_doc, move |y| {
+            y.mentoring.by_id(pair).map(|m| m.note_list().iter().map(|n| n.id).collect()).unwrap_or_default()
+        }),
         fields: Rc::new(|_| vec![date("date", "Дата"), area("text", "Что сделано")]),
         blank: Rc::new(move || Values::default().with("date", today().to_string())),
         values_of: Rc::new(move |id| note(id).map(|n| n.fields().to_values()).unwrap_or_default()),

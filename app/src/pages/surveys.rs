@@ -21,7 +21,7 @@ use crate::clock::today;
 use crate::components::form::{FieldSpec, RecordForm, area, checks, choice, date, keep, select, text, then_close};
 use crate::components::records::{RecordsSpec, list_edits, records};
 use crate::pages::rmo::RmoList;
-use crate::pages::{district_kind, district_letterhead, line, school_summaries, year_kind};
+use crate::pages::{district_kind, district_letterhead, ids_in, line, school_summaries, year_kind};
 use crate::print::{MakePaper, PaperActions, blocks_view};
 use crate::ui::Ui;
 
@@ -131,15 +131,9 @@ fn questions(ui: Ui, survey: Uuid, writable: Signal<bool>) -> impl IntoView {
         testid: "questions",
         empty: "Вопросов пока нет.",
         writable,
-        ids: Memo::new(move |_| {
-            ui.district_year.with(|d| {
-                d.as_ref()
-                    .and_then(|d| d.surveys.by_id(survey))
-                    .map(|s| s.question_list().iter().map(|q| q.id).collect())
-                    .unwrap_or_default()
-            })
-        })
-        .into(),
+        ids: ids_in(ui.district_year, move |d| {
+            d.surveys.by_id(survey).map(|s| s.question_list().iter().map(|q| q.id).collect()).unwrap_or_default()
+        }),
         fields: Rc::new(move |_| {
             let table = kind() == SurveyKind::Table;
             let kinds = QuestionKind::options()

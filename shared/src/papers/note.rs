@@ -3,7 +3,7 @@
 
 use crate::analysis::Analysis;
 use crate::paper::{Align, Paper, Para};
-use crate::papers::{Letterhead, signature};
+use crate::papers::Letterhead;
 use crate::plan::PlanRow;
 
 /// The справка of `analysis`, about `row` of the plan if it names one,
@@ -40,8 +40,7 @@ pub fn analytical_note(head: &Letterhead, analysis: &Analysis, row: Option<&Plan
         paper.labelled_text("Рекомендации:", analysis.recommendations.as_str());
     }
     paper.gap();
-    let signer = if signer.trim().is_empty() { "____________" } else { signer.trim() };
-    paper.para(signature(&format!("Руководитель {}", head.abbreviation()), signer));
+    paper.para(head.head_signature(signer));
     paper
 }
 

@@ -3,7 +3,7 @@
 //! all, with a chart per question, and who has not answered.
 
 use crate::paper::{Align, Block, Cell, Chart, Paper, Para, Table};
-use crate::papers::{Letterhead, signature};
+use crate::papers::Letterhead;
 use crate::survey::{QuestionKind, QuestionResult, Results, SurveyKind, TOTAL, decimal};
 
 /// The results paper of a survey, signed by the РМО's head `signer`.
@@ -35,8 +35,7 @@ pub fn survey_results(head: &Letterhead, results: &Results, signer: &str) -> Pap
     paper.gap();
     paper.blocks.extend(results_body(results));
     paper.gap();
-    let signer = if signer.trim().is_empty() { "____________" } else { signer.trim() };
-    paper.para(signature(&format!("Руководитель {}", head.abbreviation()), signer));
+    paper.para(head.head_signature(signer));
     paper
 }
 

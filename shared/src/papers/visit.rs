@@ -41,8 +41,7 @@ pub fn visit_note(head: &Letterhead, visit: &Visit, answer: Option<&Answer>, sig
         paper.labelled_text("Отметка РМО:", visit.follow_up.as_str());
     }
     paper.gap();
-    let signer = if signer.trim().is_empty() { "____________" } else { signer.trim() };
-    paper.para(Para::new(format!("Руководитель {} ____________________ /{signer}/", head.abbreviation())));
+    paper.para(head.head_signature(signer));
     paper
 }
 
