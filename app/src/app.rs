@@ -107,7 +107,7 @@ pub fn App() -> impl IntoView {
 /// screens need as that changes; a device that has not joined (or opens an
 /// invitation) gets the join screen.
 async fn start(ui: Ui) {
-    pwa::request_persistent_storage();
+    leptos::task::spawn_local(async move { ui.storage.set(Some(pwa::keep_storage().await)) });
     pwa::register(move || ui.update_ready.set(true));
 
     // localStorage normally holds the device; where it lost it (a browser

@@ -25,10 +25,13 @@ export function applyUpdate() {
     if (reg && reg.waiting) reg.waiting.postMessage("skip-waiting"); else location.reload();
   });
 }
-export function requestPersistentStorage() {
-  if (navigator.storage && navigator.storage.persist) {
-    navigator.storage.persist().catch(() => false);
-  }
+export async function keepStorage() {
+  const s = navigator.storage;
+  const state = { persisted: null, usage: null, quota: null };
+  if (!s) return state;
+  try { state.persisted = (await s.persisted()) || (await s.persist()); } catch (e) {}
+  try { const e = await s.estimate(); state.usage = e.usage ?? null; state.quota = e.quota ?? null; } catch (e) {}
+  return state;
 }
 "#)]
 extern "C" {
@@ -36,8 +39,8 @@ extern "C" {
     fn register_service_worker(on_update: &Closure<dyn FnMut()>);
     #[wasm_bindgen(js_name = applyUpdate)]
     fn apply_update_js();
-    #[wasm_bindgen(js_name = requestPersistentStorage)]
-    fn request_persistent_storage_js();
+    #[wasm_bindgen(js_name = keepStorage)]
+    async fn keep_storage_js() -> JsValue;
 }
 
 /// Registers the service worker; `on_update` runs when a new version waits.
@@ -53,7 +56,44 @@ pub fn apply_update() {
     apply_update_js();
 }
 
-/// Asks the browser not to evict this site's data under storage pressure.
-pub fn request_persistent_storage() {
-    request_persistent_storage_js();
+/// What the browser keeps for the app: whether it promised not to evict
+/// it under storage pressure, and how much it holds of how much it allows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StorageState {
+    /// Kept for good (`None`: the browser cannot say).
+    pub persisted: Option<bool>,
+    /// Bytes the site holds.
+    pub usage: Option<f64>,
+    /// Bytes it may hold.
+    pub quota: Option<f64>,
+}
+
+impl StorageState {
+    /// «1,4 МБ из доступных 2,3 ГБ», or nothing the browser does not say.
+    pub fn usage_line(&self) -> Option<String> {
+        let (usage, quota) = (self.usage?, self.quota?);
+        Some(format!("{} из доступных {}", size(usage), size(quota)))
+    }
+}
+
+/// A size in bytes as a person reads it.
+fn size(bytes: f64) -> String {
+    let (value, unit) = match bytes {
+        b if b >= 1e9 => (b / 1e9, "ГБ"),
+        b if b >= 1e6 => (b / 1e6, "МБ"),
+        b => (b / 1e3, "КБ"),
+    };
+    format!("{value:.1} {unit}").replace('.', ",")
+}
+
+/// Asks the browser not to evict this site's data under storage pressure,
+/// and reads what it holds.
+pub async fn keep_storage() -> StorageState {
+    let state = keep_storage_js().await;
+    let get = |key: &str| js_sys::Reflect::get(&state, &key.into()).ok();
+    StorageState {
+        persisted: get("persisted").and_then(|v| v.as_bool()),
+        usage: get("usage").and_then(|v| v.as_f64()),
+        quota: get("quota").and_then(|v| v.as_f64()),
+    }
 }

@@ -85,6 +85,8 @@ pub struct Ui {
     pub fatal: RwSignal<Option<String>>,
     /// A new version of the app is ready.
     pub update_ready: RwSignal<bool>,
+    /// What the browser keeps for the app, once it has said.
+    pub storage: RwSignal<Option<crate::pwa::StorageState>>,
 }
 
 impl Default for Ui {
@@ -120,6 +122,7 @@ impl Ui {
             damaged: RwSignal::new(None),
             fatal: RwSignal::new(None),
             update_ready: RwSignal::new(false),
+            storage: RwSignal::new(None),
         }
     }
 

@@ -272,3 +272,36 @@ async fn two_members(server: &Server, dir: &std::path::Path) -> (Browser, Browse
     b.join_member(server, &head).await;
     (a, b)
 }
+
+/// The app asks the browser to keep its records for good and says how much
+/// they take; where the browser refuses, the person is told that a device
+/// short of space may delete them, and where it agrees, that it will not.
+#[tokio::test]
+async fn the_app_asks_to_keep_its_records_and_says_when_the_browser_refuses() {
+    let _one_at_a_time = exclusive().await;
+    let dir = TempDir::new().unwrap();
+    let server = Server::start(dir.path()).await;
+    let (_, head) = server.heads().await;
+    let browser = Browser::launch(&dir.path().join("profile")).await;
+    let permission = |setting: &str| {
+        serde_json::json!({
+            "permission": { "name": "persistent-storage" },
+            "setting": setting,
+            "origin": server.url(),
+        })
+    };
+    browser.devtools("Browser.setPermission", permission("denied")).await;
+    browser.join_member(&server, &head).await;
+    browser.go("dashboard").await;
+    browser.wait_text("[data-testid=storage-not-kept]", "может их удалить").await;
+    let usage = browser.wait_text("[data-testid=storage-usage]", "из доступных").await;
+    assert!(usage.starts_with("Записи занимают "), "{usage}");
+    assert!(browser.texts("[data-testid=storage-kept]").await.is_empty());
+
+    browser.devtools("Browser.setPermission", permission("granted")).await;
+    browser.reload_page().await;
+    browser.go("dashboard").await;
+    browser.wait_text("[data-testid=storage-kept]", "обещал хранить записи").await;
+    assert!(browser.texts("[data-testid=storage-not-kept]").await.is_empty());
+    browser.quit().await;
+}

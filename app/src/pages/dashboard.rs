@@ -141,6 +141,7 @@ pub fn DashboardPage() -> impl IntoView {
             {block("Рекомендации РМО: не выполнены", "open-advice", Signal::derive(advice))}
             {block("Анкеты РМО: ждут вашего ответа", "open-surveys", Signal::derive(move || open_surveys(ui)))}
             {block("Наставничество: больше месяца нет отметок о помощи", "quiet-pairs", Signal::derive(quiet))}
+            {device_tile(ui)}
         </section>
     }
 }
@@ -148,6 +149,38 @@ pub fn DashboardPage() -> impl IntoView {
 /// The first line of `text`, for a list.
 fn first_line(text: &str) -> &str {
     text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default()
+}
+
+/// «Это устройство»: how much of the records it holds and how much room is
+/// left, and whether the browser promised to keep them; if it did not, a
+/// phone short of space may delete them, and the person is told so.
+pub fn device_tile(ui: Ui) -> impl IntoView {
+    move || {
+        let state = ui.storage.get()?;
+        let refused = state.persisted == Some(false);
+        Some(view! {
+            <div class="tile" data-testid="device-storage">
+                <h2>"Это устройство"</h2>
+                {state.usage_line().map(|line| view! { <p data-testid="storage-usage">{format!("Записи занимают {line}")}</p> })}
+                {match state.persisted {
+                    Some(true) => view! {
+                        <p class="muted" data-testid="storage-kept">"Браузер обещал хранить записи и не удалять их при нехватке места."</p>
+                    }.into_any(),
+                    Some(false) => view! {
+                        <p class="alert" data-testid="storage-not-kept">
+                            "Браузер не обещал хранить записи постоянно: если на устройстве кончится место, он может \
+                             их удалить, а несинхронизированные изменения пропадут. Установите приложение на главный \
+                             экран или разрешите сайту хранить данные в настройках браузера."
+                        </p>
+                    }.into_any(),
+                    None => ().into_any(),
+                }}
+                {(!refused && state.persisted.is_none()).then(|| view! {
+                    <p class="muted">"Браузер не сообщает, хранит ли он записи постоянно."</p>
+                })}
+            </div>
+        })
+    }
 }
 
 /// «С чего начать»: while the year has no theme, no members or no plan,

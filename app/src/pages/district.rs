@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use shared::Date;
 use shared::overview::{Freshness, SILENT_AFTER_DAYS};
 
+use crate::pages::dashboard::device_tile;
 use crate::ui::Ui;
 
 /// «Район»: every school of the district at a glance.
@@ -77,6 +78,7 @@ pub fn DistrictOverview() -> impl IntoView {
                         )}
                     </p>
                 })}
+                {device_tile(ui)}
             </section>
         }
         .into_any()
