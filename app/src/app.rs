@@ -6,7 +6,7 @@ use shared::Owner;
 use shared::link::{Open, Place, Start};
 
 use crate::components::banners::{
-    DamagedBanner, FatalError, ReadOnlyNotice, RevokedBanner, StorageErrorBanner, UpdateBanner,
+    DamagedBanner, FatalError, ReadOnlyNotice, RevokedBanner, StorageErrorBanner, UnsyncedBanner, UpdateBanner,
 };
 use crate::components::sync_badge::SyncBadge;
 use crate::nav::{self, Nav, Page, YearPicker};
@@ -64,6 +64,7 @@ pub fn App() -> impl IntoView {
         </div>
         <UpdateBanner />
         <StorageErrorBanner />
+        <UnsyncedBanner />
         <DamagedBanner />
         <ReadOnlyNotice />
         <RevokedBanner />

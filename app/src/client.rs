@@ -148,7 +148,7 @@ fn receive(ui: Ui, data: JsValue) {
                 ui.summaries.set(schools);
             }
         }
-        FromEngine::Sync(status) => ui.sync.set(status),
+        FromEngine::Sync(status) => crate::ui::sync_status(ui, status),
         FromEngine::StorageError(error) => ui.storage_error.set(error),
         FromEngine::Damaged(message) => ui.damaged.set(Some(message)),
         FromEngine::Fatal(message) => ui.fatal.set(Some(message)),

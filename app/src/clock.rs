@@ -10,7 +10,12 @@ pub fn now_ms() -> i64 {
 
 /// Today on this device's clock, in local time.
 pub fn today() -> Date {
-    let now = js_sys::Date::new_0();
-    Date::new(now.get_full_year() as i32, now.get_month() as u8 + 1, now.get_date() as u8)
-        .unwrap_or_else(|| Date::from_unix_ms(now_ms()))
+    day_of(now_ms())
+}
+
+/// The local day of the moment `ms` (since the epoch).
+pub fn day_of(ms: i64) -> Date {
+    let at = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+    Date::new(at.get_full_year() as i32, at.get_month() as u8 + 1, at.get_date() as u8)
+        .unwrap_or_else(|| Date::from_unix_ms(ms))
 }

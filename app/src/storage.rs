@@ -292,6 +292,32 @@ pub mod settings {
 
     const STORAGE_ID: &str = "mo.storage_id";
     const YEAR: &str = "mo.year";
+    const LAST_SYNCED: &str = "mo.last_synced_ms";
+    const UNSYNCED_SINCE: &str = "mo.unsynced_since_ms";
+
+    /// When the server last had everything this device has (ms since the epoch).
+    pub fn last_synced() -> Option<i64> {
+        LocalStorage::get::<i64>(LAST_SYNCED).ok()
+    }
+
+    /// When the oldest edit the server does not have yet was kept here.
+    pub fn unsynced_since() -> Option<i64> {
+        LocalStorage::get::<i64>(UNSYNCED_SINCE).ok()
+    }
+
+    /// The server has everything, as of `now_ms`.
+    pub fn set_synced(now_ms: i64) {
+        let _ = LocalStorage::set(LAST_SYNCED, now_ms);
+        LocalStorage::delete(UNSYNCED_SINCE);
+    }
+
+    /// An edit was kept at `now_ms` that the server does not have yet; the
+    /// oldest such moment stays.
+    pub fn set_unsynced(now_ms: i64) {
+        if unsynced_since().is_none() {
+            let _ = LocalStorage::set(UNSYNCED_SINCE, now_ms);
+        }
+    }
 
     /// The academic year last chosen on this device.
     pub fn year() -> Option<shared::AcademicYear> {

@@ -17,8 +17,9 @@ use shared::survey::Responses;
 use shared::{AcademicYear, AssociationDoc, Change, DocKind, Document, DocumentId, LibraryDoc, YearDoc};
 
 use crate::client;
-use crate::clock::today;
+use crate::clock::{day_of, now_ms, today};
 use crate::device::Me;
+use crate::storage::settings;
 
 /// A document the screens show: which it is, and whether it may be changed.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,6 +88,10 @@ pub struct Ui {
     pub update_ready: RwSignal<bool>,
     /// What the browser keeps for the app, once it has said.
     pub storage: RwSignal<Option<crate::pwa::StorageState>>,
+    /// When the server last had everything this device has.
+    pub last_synced: RwSignal<Option<i64>>,
+    /// When the oldest edit the server does not have yet was kept.
+    pub unsynced_since: RwSignal<Option<i64>>,
 }
 
 impl Default for Ui {
@@ -123,6 +128,8 @@ impl Ui {
             fatal: RwSignal::new(None),
             update_ready: RwSignal::new(false),
             storage: RwSignal::new(None),
+            last_synced: RwSignal::new(settings::last_synced()),
+            unsynced_since: RwSignal::new(settings::unsynced_since()),
         }
     }
 
@@ -299,6 +306,33 @@ pub fn edit(ui: Ui, kind: DocKind, change: Change) -> impl Future<Output = Resul
     });
     async move {
         let doc = doc.ok_or_else(|| "Записи ещё загружаются, повторите через секунду".to_owned())?;
-        client::change(doc.id, seen.unwrap_or_default(), change).await
+        client::change(doc.id, seen.unwrap_or_default(), change).await?;
+        // Kept here; until the server says it has everything, it is not
+        // there yet.
+        if ui.sync.get_untracked() != SyncStatus::Saved {
+            settings::set_unsynced(now_ms());
+            ui.unsynced_since.set(settings::unsynced_since());
+        }
+        Ok(())
     }
+}
+
+/// The connection's state, as the engine reports it; once the server has
+/// everything, that moment is kept and nothing waits to be sent.
+pub fn sync_status(ui: Ui, status: SyncStatus) {
+    ui.sync.set(status);
+    if status == SyncStatus::Saved {
+        let now = now_ms();
+        settings::set_synced(now);
+        ui.last_synced.set(Some(now));
+        ui.unsynced_since.set(None);
+    }
+}
+
+/// Edits waiting this many days for the server bring a warning.
+pub const UNSYNCED_WARNING_DAYS: i64 = 7;
+
+/// Whole days from the day of `ms` to today.
+pub fn days_since(ms: i64) -> i64 {
+    today().days() - day_of(ms).days()
 }

@@ -305,3 +305,61 @@ async fn the_app_asks_to_keep_its_records_and_says_when_the_browser_refuses() {
     assert!(browser.texts("[data-testid=storage-not-kept]").await.is_empty());
     browser.quit().await;
 }
+
+/// A device offline for weeks: it says how long ago it last synced, and a
+/// week after an edit the server does not have it warns that colleagues do
+/// not see it yet. Sixty days on, the server is back and everything
+/// arrives: neither the device's token nor its sync state ran out meanwhile.
+/// The browser restarts on a clock moved on each time; nobody waits.
+#[tokio::test]
+async fn a_device_offline_for_sixty_days_warns_then_syncs_everything() {
+    let _one_at_a_time = exclusive().await;
+    let dir = TempDir::new().unwrap();
+    let mut server = Server::start(dir.path()).await;
+    let (_, head) = server.heads().await;
+    let profile = dir.path().join("teacher");
+    let on = |at: &'static str| e2e::Setup { clock: Some(at), ..e2e::Setup::default() };
+
+    let browser = Browser::launch_with(&profile, &on("2026-11-20 08:00:00")).await;
+    browser.join_member(&server, &head).await;
+    browser.add_member(&NewMember::teacher("Иванова Мария Петровна", "5А")).await;
+    browser.wait_sync(SAVED).await;
+    browser.wait_offline_ready().await;
+    browser.go("dashboard").await;
+    browser.wait_text("[data-testid=last-sync]", "Последняя синхронизация: сегодня").await;
+    server.stop().await;
+    browser.wait_sync(OFFLINE).await;
+    browser.go("members").await;
+    browser.add_member(&NewMember::teacher("Петров Сергей Иванович", "6Б")).await;
+    assert!(browser.texts("[data-testid=unsynced-warning]").await.is_empty(), "not on the day");
+    browser.quit().await;
+
+    // Eleven days on, still no server.
+    let browser = Browser::launch_with(&profile, &on("2026-12-01 08:00:00")).await;
+    browser.open(&server.url()).await;
+    let warning = browser.wait_text("[data-testid=unsynced-warning]", "коллеги их пока не видят").await;
+    assert!(warning.starts_with("Ваши изменения с 20.11.2026 (11 дн.)"), "{warning}");
+    browser.go("dashboard").await;
+    browser.wait_text("[data-testid=last-sync]", "11 дн. назад (20.11.2026)").await;
+    browser.quit().await;
+
+    // Sixty days after the edit the server is back, and it arrives.
+    server.resume().await;
+    let browser = Browser::launch_with(&profile, &on("2027-01-19 08:00:00")).await;
+    browser.open(&server.url()).await;
+    browser.wait_sync(SAVED).await;
+    let school = head.school();
+    let fetched = e2e::peer::Peer::connect(&server, &head).await.fetch(school).await.unwrap();
+    let members =
+        <shared::AssociationDoc as shared::Document>::load(&automerge::AutoCommit::load(&fetched.save()).unwrap())
+            .unwrap()
+            .active_members()
+            .iter()
+            .map(|m| m.full_name.clone())
+            .collect::<Vec<_>>();
+    assert!(members.contains(&"Петров Сергей Иванович".to_owned()), "{members:?}");
+    browser.go("dashboard").await;
+    browser.wait_text("[data-testid=last-sync]", "Последняя синхронизация: сегодня").await;
+    assert!(browser.texts("[data-testid=unsynced-warning]").await.is_empty(), "sent");
+    browser.quit().await;
+}

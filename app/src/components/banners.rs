@@ -3,8 +3,11 @@
 
 use leptos::prelude::*;
 
+use shared::link::SyncStatus;
+
+use crate::clock::day_of;
 use crate::pwa;
-use crate::ui::Ui;
+use crate::ui::{UNSYNCED_WARNING_DAYS, Ui, days_since};
 
 /// «Доступна новая версия» with a button that reloads into it.
 #[component]
@@ -30,6 +33,29 @@ pub fn StorageErrorBanner() -> impl IntoView {
                 {move || ui.storage_error.get()}
             </div>
         </Show>
+    }
+}
+
+/// Edits kept here for a week or more that the server does not have yet:
+/// colleagues do not see them, and the person is told so in plain words.
+#[component]
+pub fn UnsyncedBanner() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let waiting = move || {
+        let since = ui.unsynced_since.get()?;
+        let days = days_since(since);
+        (days >= UNSYNCED_WARNING_DAYS && ui.sync.get() != SyncStatus::Saved).then_some((since, days))
+    };
+    view! {
+        {move || waiting().map(|(since, days)| view! {
+            <div class="banner warn" data-testid="unsynced-warning" role="alert">
+                {format!(
+                    "Ваши изменения с {} ({days} дн.) ещё не дошли до сервера — коллеги их пока не видят. \
+                     Они сохранены на этом устройстве и отправятся сами, как только появится интернет.",
+                    day_of(since)
+                )}
+            </div>
+        })}
     }
 }
 

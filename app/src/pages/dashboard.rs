@@ -7,11 +7,11 @@ use leptos::prelude::*;
 use shared::association::initials;
 use shared::record::RecordList;
 
-use crate::clock::today;
+use crate::clock::{day_of, today};
 use crate::pages::advice::open_advice;
 use crate::pages::surveys::open_surveys;
 use crate::pages::{name_of, year_kind};
-use crate::ui::Ui;
+use crate::ui::{Ui, days_since};
 
 /// The dashboard of the chosen year.
 #[component]
@@ -162,6 +162,15 @@ pub fn device_tile(ui: Ui) -> impl IntoView {
             <div class="tile" data-testid="device-storage">
                 <h2>"Это устройство"</h2>
                 {state.usage_line().map(|line| view! { <p data-testid="storage-usage">{format!("Записи занимают {line}")}</p> })}
+                <p data-testid="last-sync">
+                    {move || match ui.last_synced.get() {
+                        None => "Последняя синхронизация: ещё не было".to_owned(),
+                        Some(ms) => match days_since(ms) {
+                            0 => "Последняя синхронизация: сегодня".to_owned(),
+                            days => format!("Последняя синхронизация: {days} дн. назад ({})", day_of(ms)),
+                        },
+                    }}
+                </p>
                 {match state.persisted {
                     Some(true) => view! {
                         <p class="muted" data-testid="storage-kept">"Браузер обещал хранить записи и не удалять их при нехватке места."</p>
