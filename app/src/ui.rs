@@ -88,6 +88,8 @@ pub struct Ui {
     pub update_ready: RwSignal<bool>,
     /// What the browser keeps for the app, once it has said.
     pub storage: RwSignal<Option<crate::pwa::StorageState>>,
+    /// Forms open on the screen: a new version waits until there are none.
+    pub open_forms: RwSignal<usize>,
     /// When the server last had everything this device has.
     pub last_synced: RwSignal<Option<i64>>,
     /// When the oldest edit the server does not have yet was kept.
@@ -128,6 +130,7 @@ impl Ui {
             fatal: RwSignal::new(None),
             update_ready: RwSignal::new(false),
             storage: RwSignal::new(None),
+            open_forms: RwSignal::new(0),
             last_synced: RwSignal::new(settings::last_synced()),
             unsynced_since: RwSignal::new(settings::unsynced_since()),
         }

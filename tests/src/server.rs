@@ -19,6 +19,8 @@ pub struct Server {
     args: Vec<String>,
     /// Where browsers open it, when not `http://localhost:PORT`.
     origin: Option<String>,
+    /// The app it serves, when not the built one ([`app_dir`]).
+    app: Option<PathBuf>,
 }
 
 impl Server {
@@ -31,8 +33,31 @@ impl Server {
     /// Like [`Self::start`], with environment settings (`MO_MAX_…` limits).
     pub async fn start_with(dir: &Path, env: &[(&str, &str)]) -> Self {
         let env = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        let mut server =
-            Self { port: crate::free_port(), dir: dir.to_path_buf(), child: None, env, args: Vec::new(), origin: None };
+        let mut server = Self {
+            port: crate::free_port(),
+            dir: dir.to_path_buf(),
+            child: None,
+            env,
+            args: Vec::new(),
+            origin: None,
+            app: None,
+        };
+        server.resume().await;
+        server
+    }
+
+    /// Like [`Self::start`], serving the app in `app` (a copy a test
+    /// changes, as a new version deployed over the running one).
+    pub async fn start_with_app(dir: &Path, app: &Path) -> Self {
+        let mut server = Self {
+            port: crate::free_port(),
+            dir: dir.to_path_buf(),
+            child: None,
+            env: Vec::new(),
+            args: Vec::new(),
+            origin: None,
+            app: Some(app.to_path_buf()),
+        };
         server.resume().await;
         server
     }
@@ -47,6 +72,7 @@ impl Server {
             env: Vec::new(),
             args: args.iter().map(|a| (*a).to_owned()).collect(),
             origin: Some(origin.to_owned()),
+            app: None,
         };
         server.resume().await;
         server
@@ -155,7 +181,7 @@ impl Server {
             .arg("--data-dir")
             .arg(self.data_dir())
             .arg("--app-dir")
-            .arg(app_dir())
+            .arg(self.app.clone().unwrap_or_else(app_dir))
             .args(&self.args)
             // The server's own default log filter, as in production.
             .env_remove("RUST_LOG")

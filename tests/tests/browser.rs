@@ -363,3 +363,97 @@ async fn a_device_offline_for_sixty_days_warns_then_syncs_everything() {
     assert!(browser.texts("[data-testid=unsynced-warning]").await.is_empty(), "sent");
     browser.quit().await;
 }
+
+/// Copies the built app to `to`, to serve and then change as a new version.
+fn copy_app(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_app(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// A new version deployed over the running one: the app says «Доступна
+/// новая версия», applies it only when the person agrees and no form is
+/// open, and an edit made offline before it survives and reaches the
+/// server after. The app is installable: Chromium finds no installability
+/// errors, and the manifest has a Russian name, the icons and a start URL.
+#[tokio::test]
+async fn a_new_version_waits_for_the_person_and_keeps_unsynced_edits() {
+    let _one_at_a_time = exclusive().await;
+    let dir = TempDir::new().unwrap();
+    let app = dir.path().join("app");
+    copy_app(&e2e::server::app_dir(), &app);
+    let mut server = Server::start_with_app(&dir.path().join("server"), &app).await;
+    let (_, head) = server.heads().await;
+    let browser = Browser::launch_on_clock(&dir.path().join("profile")).await;
+    browser.join_member(&server, &head).await;
+    browser.add_member(&NewMember::teacher("Иванова Мария Петровна", "5А")).await;
+    browser.wait_sync(SAVED).await;
+    browser.wait_offline_ready().await;
+
+    let errors = browser.devtools("Page.getInstallabilityErrors", serde_json::json!({})).await;
+    assert_eq!(errors["installabilityErrors"], serde_json::json!([]), "{errors}");
+    let (status, manifest) = server.get("/manifest.webmanifest").await;
+    assert_eq!(status, 200);
+    let manifest: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    assert_eq!(manifest["lang"], "ru");
+    assert_eq!(manifest["name"], "Методическое объединение классных руководителей");
+    assert_eq!(manifest["start_url"], "/");
+    let sizes: Vec<&str> = manifest["icons"].as_array().unwrap().iter().filter_map(|i| i["sizes"].as_str()).collect();
+    assert!(sizes.contains(&"192x192") && sizes.contains(&"512x512"), "{sizes:?}");
+
+    // The second version: another service worker and page, as a deploy
+    // with other file names brings (served as written: without the
+    // precompressed copies of the first).
+    for file in ["sw.js", "index.html"] {
+        for packed in ["br", "gz"] {
+            std::fs::remove_file(app.join(format!("{file}.{packed}"))).unwrap();
+        }
+    }
+    let sw = std::fs::read_to_string(app.join("sw.js")).unwrap();
+    let version = sw.lines().find(|l| l.starts_with("const VERSION")).unwrap().to_owned();
+    std::fs::write(app.join("sw.js"), sw.replace(&version, &version.replace("\";", "-2\";"))).unwrap();
+    let index = std::fs::read_to_string(app.join("index.html")).unwrap();
+    std::fs::write(app.join("index.html"), index.replace("<head>", "<head><meta name=\"mo-version\" content=\"2\">"))
+        .unwrap();
+    browser.script("navigator.serviceWorker.getRegistration().then(r => r.update())").await;
+    browser.wait_text("[data-testid=update-banner]", "Доступна новая версия").await;
+
+    // Offline, an edit; while its form is open the new version waits.
+    server.stop().await;
+    browser.wait_sync(OFFLINE).await;
+    browser.go("plan").await;
+    browser.click_css("[data-testid=plan] [data-testid=add]").await;
+    browser.wait_text("[data-testid=update-waits]", "закройте открытую форму").await;
+    let disabled = browser.script("return document.querySelector('[data-testid=apply-update]').disabled").await;
+    assert_eq!(disabled, serde_json::json!(true));
+    browser.save("[data-testid=add-form]", &[("when", "декабрь"), ("topic", "Заседание МО № 3")]).await;
+    browser.wait_text("[data-testid=plan-topic]", "Заседание МО № 3").await;
+    assert!(browser.texts("[data-testid=update-waits]").await.is_empty(), "no form open now");
+    browser.click_css("[data-testid=apply-update]").await;
+    e2e::eventually("the new version to run", || async {
+        let version = browser.script("return document.querySelector('meta[name=mo-version]')?.content ?? ''").await;
+        (version == serde_json::json!("2")).then_some(())
+    })
+    .await;
+    browser.go("plan").await;
+    browser.wait_text("[data-testid=plan-topic]", "Заседание МО № 3").await;
+    assert!(browser.texts("[data-testid=update-banner]").await.is_empty(), "applied");
+
+    // The edit made before the update reaches the server.
+    server.resume().await;
+    browser.wait_sync(SAVED).await;
+    let year = shared::AcademicYear::of(e2e::browser::clock_day());
+    let id = shared::YearDoc::id_for(&head.school(), year);
+    let fetched = e2e::peer::Peer::connect(&server, &head).await.fetch(id).await.unwrap();
+    let plan =
+        <shared::YearDoc as shared::Document>::load(&automerge::AutoCommit::load(&fetched.save()).unwrap()).unwrap();
+    assert!(plan.plan.iter().any(|r| r.topic == "Заседание МО № 3"), "the offline edit is on the server");
+    browser.quit().await;
+}

@@ -9,15 +9,27 @@ use crate::clock::day_of;
 use crate::pwa;
 use crate::ui::{UNSYNCED_WARNING_DAYS, Ui, days_since};
 
-/// «Доступна новая версия» with a button that reloads into it.
+/// «Доступна новая версия» with a button that reloads into it. Applying
+/// reloads the page, and a form being filled in would lose what was typed,
+/// so the button waits until no form is open.
 #[component]
 pub fn UpdateBanner() -> impl IntoView {
     let ui = expect_context::<Ui>();
+    let apply = move |_: leptos::ev::MouseEvent| {
+        if ui.open_forms.get_untracked() == 0 {
+            pwa::apply_update();
+        }
+    };
     view! {
         <Show when=move || ui.update_ready.get()>
             <div class="banner info" data-testid="update-banner">
                 "Доступна новая версия приложения. "
-                <button on:click=|_| pwa::apply_update()>"Обновить"</button>
+                <button data-testid="apply-update" prop:disabled=move || { ui.open_forms.get() > 0 } on:click=apply>
+                    "Обновить"
+                </button>
+                <Show when=move || { ui.open_forms.get() > 0 }>
+                    <span data-testid="update-waits">" Сначала сохраните или закройте открытую форму."</span>
+                </Show>
             </div>
         </Show>
     }

@@ -144,7 +144,13 @@ pub fn RecordForm(
     #[prop(default = "record-form")] testid: &'static str,
     #[prop(default = "save")] save_testid: &'static str,
 ) -> impl IntoView {
-    let seen = seen_now(expect_context::<Ui>());
+    let ui = expect_context::<Ui>();
+    let seen = seen_now(ui);
+    // While a form is open, a new version of the app is not applied.
+    ui.open_forms.update(|n| *n += 1);
+    on_cleanup(move || {
+        ui.open_forms.try_update(|n| *n = n.saturating_sub(1));
+    });
     let values = RwSignal::new(initial);
     let errors = RwSignal::new(FieldErrors::default());
     let saving = RwSignal::new(false);
