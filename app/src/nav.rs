@@ -225,10 +225,14 @@ pub fn follow_hash(ui: Ui, page: RwSignal<Page>) {
 /// The tabs this device has: a school's screens (with «Доступ» for its
 /// head); the district's (with «Доступ» for the district head); or, looking
 /// into a school from the district, that school's screens and the way back.
+/// On a phone they fold into «Разделы», a button naming the screen shown:
+/// one tap opens every section, a second goes there, with nothing to
+/// scroll sideways.
 #[component]
 pub fn Nav() -> impl IntoView {
     let ui = expect_context::<Ui>();
     let page = expect_context::<RwSignal<Page>>();
+    let open = RwSignal::new(false);
     let tabs = move || {
         let Some(me) = ui.me.get() else { return Vec::new() };
         let manages = matches!(me.grant.role, Role::SchoolHead | Role::DistrictHead);
@@ -245,7 +249,15 @@ pub fn Nav() -> impl IntoView {
         pages.into_iter().map(|p| (format!("#/{prefix}{}", p.slug()), p)).collect()
     };
     view! {
-        <nav class="tabs">
+        <button
+            class="nav-toggle"
+            data-testid="nav-menu"
+            aria-expanded=move || open.get().to_string()
+            on:click=move |_| open.update(|o| *o = !*o)
+        >
+            {move || format!("☰ Разделы: {}", shown_page(ui, page.get()).label())}
+        </button>
+        <nav class="tabs" class:open=move || open.get() on:click=move |_| open.set(false)>
             {move || {
                 ui.school.get().filter(|_| ui.me.with(|m| m.as_ref().is_some_and(|m| m.is_district()))).map(|school| {
                     let name = ui.me.with(|m| m.as_ref().map(|m| m.school_name(school)).unwrap_or_default());

@@ -26,13 +26,13 @@ pub fn DistrictOverview() -> impl IntoView {
                     let line = ui.summaries.with(|lines| lines.iter().find(|l| l.school == school.id).cloned());
                     let cells = match line.filter(|l| l.arrived).map(|l| l.summary) {
                         Some(s) => view! {
-                            <td data-testid="meetings">{format!("{} из {}", s.meetings_held, s.meetings_planned)}</td>
-                            <td data-testid="plan">{format!("{}% из {}", s.plan_percent, s.plan_total)}</td>
-                            <td data-testid="overdue" class:alert={s.overdue_decisions > 0}>{s.overdue_decisions}</td>
-                            <td data-testid="members">{s.members}</td>
-                            <td data-testid="categories" class:alert={s.categories_due > 0}>{s.categories_due}</td>
-                            <td data-testid="courses" class:alert={s.courses_due > 0}>{s.courses_due}</td>
-                            <td data-testid="kopilka">{format!("{} (+{})", s.materials, s.materials_this_year)}</td>
+                            <td data-label="Заседания: проведено из запланированных" data-testid="meetings">{format!("{} из {}", s.meetings_held, s.meetings_planned)}</td>
+                            <td data-label="План выполнен" data-testid="plan">{format!("{}% из {}", s.plan_percent, s.plan_total)}</td>
+                            <td data-label="Просроченные решения" data-testid="overdue" class:alert={s.overdue_decisions > 0}>{s.overdue_decisions}</td>
+                            <td data-label="Членов МО" data-testid="members">{s.members}</td>
+                            <td data-label="Аттестация в ближайшие полгода или истекла" data-testid="categories" class:alert={s.categories_due > 0}>{s.categories_due}</td>
+                            <td data-label="Курсы более 3 лет назад или нет сведений" data-testid="courses" class:alert={s.courses_due > 0}>{s.courses_due}</td>
+                            <td data-label="Копилка (+ за год)" data-testid="kopilka">{format!("{} (+{})", s.materials, s.materials_this_year)}</td>
                         }
                         .into_any(),
                         None => view! { <td colspan="7" class="muted">"записи школы ещё не получены с сервера"</td> }
@@ -41,7 +41,7 @@ pub fn DistrictOverview() -> impl IntoView {
                     view! {
                         <tr data-testid="overview-row" data-school=school.name.clone()>
                             <td><a href=href data-testid="open-school">{school.name.clone()}</a></td>
-                            <td data-testid="fresh" class:alert=fresh.silent>{fresh.label()}</td>
+                            <td data-label="Данные на сервере" data-testid="fresh" class:alert=fresh.silent>{fresh.label()}</td>
                             {cells}
                         </tr>
                     }

@@ -1,0 +1,138 @@
+//! The app on a cheap phone: every screen of every role at 360×740 with
+//! touch, in headless Chromium against the real server. On each screen the
+//! page is no wider than the phone and every tap target is at least 44 px
+//! each way; a screenshot of each is kept under `target/phone-screens/`.
+
+#![allow(clippy::unwrap_used)]
+
+use e2e::browser::clock_day;
+use e2e::peer::Peer;
+use e2e::{Browser, Server, exclusive};
+use shared::record::Edit;
+use shared::{AcademicYear, AssociationDoc, LibraryDoc, MemberFields, Values, YearDoc};
+use tempfile::TempDir;
+
+/// What is wrong with the screen as it is: the page wider than the phone,
+/// and the tap targets smaller than 44 px (with what they say and their size).
+const MEASURE: &str = "
+    const width = document.documentElement.scrollWidth;
+    const wide = width > window.innerWidth ? [`the page is ${width} px wide`] : [];
+    const targets = [...document.querySelectorAll(
+        'button, a[href], select, input:not([type=checkbox]):not([type=hidden]), textarea, summary, label.check, label.check-option'
+    )];
+    const small = targets
+        .map(e => [e, e.getBoundingClientRect()])
+        .filter(([e, r]) => r.width > 0 && r.height > 0 && (r.width < 44 || r.height < 44))
+        .map(([e, r]) => `${e.dataset.testid || e.tagName.toLowerCase()} «${(e.textContent || e.value || '').trim().slice(0, 30)}» ${Math.round(r.width)}×${Math.round(r.height)}`);
+    return wide.concat(small);
+";
+
+/// Makes the browser a 360×740 phone with touch.
+async fn phone(browser: &Browser) {
+    let metrics = serde_json::json!({ "width": 360, "height": 740, "deviceScaleFactor": 2, "mobile": true });
+    browser.devtools("Emulation.setDeviceMetricsOverride", metrics).await;
+    browser
+        .devtools("Emulation.setTouchEmulationEnabled", serde_json::json!({ "enabled": true, "maxTouchPoints": 5 }))
+        .await;
+}
+
+/// Opens each screen in `slugs` by its tab, measures it and keeps its
+/// screenshot as `{role}-{slug}.png`; returns what is wrong, screen by screen.
+async fn walk(browser: &Browser, role: &str, slugs: &[&str]) -> Vec<String> {
+    let shots = e2e::root().join("target").join("phone-screens");
+    std::fs::create_dir_all(&shots).unwrap();
+    let mut wrong = Vec::new();
+    for slug in slugs {
+        // One tap opens «Разделы», a second goes to the screen.
+        browser.click_css("[data-testid=nav-menu]").await;
+        browser.go(slug).await;
+        browser.wait_text("main :is(h1, h2)", "").await;
+        let found: Vec<String> = serde_json::from_value(browser.script(MEASURE).await).unwrap();
+        wrong.extend(found.into_iter().map(|w| format!("{role} {slug}: {w}")));
+        std::fs::write(shots.join(format!("{role}-{slug}.png")), browser.client().screenshot().await.unwrap()).unwrap();
+    }
+    wrong
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_screen_of_every_role_fits_a_360_px_phone() {
+    let _one_browser_at_a_time = exclusive().await;
+    let dir = TempDir::new().unwrap();
+    let server = Server::start(dir.path()).await;
+    let (district_head, school_head) = server.heads().await;
+    let school = school_head.school();
+    let year = AcademicYear::of(clock_day());
+    let mut association = AssociationDoc::create(&school);
+    for name in ["Иванова Мария Петровна", "Орлова Екатерина Сергеевна"] {
+        let values = Values::from([
+            ("full_name", name.to_owned()),
+            ("position", "учитель".to_owned()),
+            ("class_led", "5А".to_owned()),
+            ("education", "higher_pedagogical".to_owned()),
+            ("category", "none".to_owned()),
+            ("experience_years", "4".to_owned()),
+        ]);
+        AssociationDoc::edit_member(&mut association, Edit::Add(MemberFields::validate(&values).unwrap()), 1).unwrap();
+    }
+    let mut peer = Peer::connect(&server, &school_head).await;
+    peer.push(school, &mut association.document().clone()).await;
+    peer.push(YearDoc::id_for(&school, year), &mut YearDoc::create(&school, year).document().clone()).await;
+    peer.push(LibraryDoc::id_for(&school), &mut LibraryDoc::create(&school).document().clone()).await;
+
+    let mut wrong = Vec::new();
+    let head = Browser::launch_on_clock(&dir.path().join("head")).await;
+    phone(&head).await;
+    let code = school_head.invite(&server, "school_head", Some(school)).await;
+    head.join(&server, &code, "Иванова Мария Петровна").await;
+    let school_screens = [
+        "dashboard",
+        "profile",
+        "members",
+        "plan",
+        "protocols",
+        "analyses",
+        "regulations",
+        "kopilka",
+        "mentoring",
+        "report",
+        "rmo-advice",
+        "rmo-surveys",
+        "rmo-plan",
+        "access",
+    ];
+    wrong.extend(walk(&head, "school_head", &school_screens).await);
+    head.quit().await;
+
+    let district = Browser::launch_on_clock(&dir.path().join("district")).await;
+    phone(&district).await;
+    let code = district_head.invite(&server, "district_head", None).await;
+    district.join(&server, &code, "Петрова Анна Викторовна").await;
+    let district_screens = [
+        "district",
+        "rmo-profile",
+        "staff",
+        "rmo-plan",
+        "rmo-perspective",
+        "events",
+        "contests",
+        "visits",
+        "consultations",
+        "surveys",
+        "rmo-report",
+        "access",
+    ];
+    wrong.extend(walk(&district, "district_head", &district_screens).await);
+    // The overview's wide table is a card per school on the phone.
+    district.click_css("[data-testid=nav-menu]").await;
+    district.go("district").await;
+    district.wait_text("[data-testid=overview-row]", "Школа №1").await;
+    let cards = district
+        .script(
+            "const row = document.querySelector('[data-testid=overview-row]');
+             return [getComputedStyle(row).display, getComputedStyle(document.querySelector('[data-testid=overview] thead')).display]",
+        )
+        .await;
+    assert_eq!(cards, serde_json::json!(["block", "none"]), "a card per school, no header row");
+    district.quit().await;
+    assert!(wrong.is_empty(), "{} problems at 360 px:\n{}", wrong.len(), wrong.join("\n"));
+}
