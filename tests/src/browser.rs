@@ -641,6 +641,13 @@ impl Browser {
     }
 
     async fn click(&self, element: &Element) {
+        if element.click().await.is_ok() {
+            return;
+        }
+        // Under the sticky bars at the top (the page scrolled down): brought
+        // to the middle first, as a person scrolls before tapping.
+        let arg = serde_json::to_value(element).expect("an element serialises");
+        self.client.execute("arguments[0].scrollIntoView({block: 'center'})", vec![arg]).await.expect("scroll");
         element.click().await.expect("click");
     }
 }
