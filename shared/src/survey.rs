@@ -239,6 +239,22 @@ impl Survey {
         format!("{} «{}»", self.kind.label(), self.title)
     }
 
+    /// Whether its deadline has passed by `today` (the last day still counts).
+    pub fn is_late(&self, today: Date) -> bool {
+        self.deadline.is_some_and(|by| by < today)
+    }
+
+    /// The survey as a reminder of an answer not given yet, on `today`:
+    /// «анкета «…»: ответить до 30.11.2026», or «…: срок 30.11.2026 — срок
+    /// прошёл».
+    pub fn reminder(&self, today: Date) -> String {
+        match self.deadline {
+            Some(by) if self.is_late(today) => format!("{}: срок {by} — срок прошёл", self.name()),
+            Some(by) => format!("{}: ответить до {by}", self.name()),
+            None => self.name(),
+        }
+    }
+
     /// The answer form's values for `filled` (empty for a first answer).
     pub fn values(&self, filled: &Filled) -> Values {
         let mut v = Values::default();
@@ -725,6 +741,23 @@ mod tests {
         let survey = &doc.survey_list()[0];
         assert_eq!(survey.title, "Анкета: затруднения");
         assert_eq!(survey.question_list().len(), 2, "both devices' questions stand");
+    }
+
+    #[test]
+    fn a_reminder_says_by_when_and_that_the_day_has_passed() {
+        let day = |s: &str| Date::parse(s).unwrap();
+        let v = Values::default()
+            .with("kind", "questionnaire")
+            .with("audience", "teachers")
+            .with("title", "Затруднения")
+            .with("deadline", "30.11.2026");
+        let survey = Survey::new(Uuid::new_v4(), SurveyFields::validate(&v, YEAR).unwrap());
+        assert_eq!(survey.reminder(day("30.11.2026")), "анкета «Затруднения»: ответить до 30.11.2026");
+        assert!(!survey.is_late(day("30.11.2026")), "the last day still counts");
+        assert_eq!(survey.reminder(day("01.12.2026")), "анкета «Затруднения»: срок 30.11.2026 — срок прошёл");
+        let open = Survey { deadline: None, ..survey };
+        assert_eq!(open.reminder(day("01.06.2027")), "анкета «Затруднения»");
+        assert!(!open.is_late(day("01.06.2027")));
     }
 
     #[test]

@@ -210,11 +210,7 @@ pub fn open_surveys(ui: Ui) -> Vec<String> {
         .filter_map(|s| {
             let (member, _) = respondent(ui, &s).ok()?;
             let answered = ui.year_responses.with(|r| r.iter().any(|x| x.survey == s.id && x.member == member));
-            (!answered).then(|| match s.deadline {
-                Some(by) if by < today => format!("{}: срок {by} — срок прошёл", s.name()),
-                Some(by) => format!("{}: ответить до {by}", s.name()),
-                None => s.name(),
-            })
+            (!answered).then(|| s.reminder(today))
         })
         .collect()
 }
@@ -245,7 +241,7 @@ fn answer_card(ui: Ui, survey: Survey) -> impl IntoView {
     let mine = move || {
         ui.year_responses.with(|r| r.iter().find(|x| x.survey == id && x.member == member).map(|x| x.filled.clone()))
     };
-    let late = survey.deadline.is_some_and(|by| by < today());
+    let late = survey.is_late(today());
     let deadline = survey.deadline.map(|d| d.to_string()).unwrap_or_default();
     let answers_view = {
         let survey = survey.clone();
