@@ -70,6 +70,25 @@ pub(crate) fn signature(role: &str, name: &str) -> Para {
     Para::new(format!("{role} ____________________ /{name}/"))
 }
 
+/// An extract's «ПОСТАНОВИЛИ:» table: each decision numbered, with who
+/// carries it out and by when (text, responsible, deadline).
+pub(crate) fn decisions_table(paper: &mut Paper, decisions: Vec<(String, String, Option<crate::Date>)>) {
+    paper.para(Para { keep_with_next: true, ..Para::bold("ПОСТАНОВИЛИ:") });
+    let rows = decisions
+        .into_iter()
+        .enumerate()
+        .map(|(n, (text, who, by))| {
+            vec![
+                Cell::new((n + 1).to_string()),
+                Cell::new(text),
+                Cell::new(who),
+                Cell::new(by.map(|d| d.to_string()).unwrap_or_default()),
+            ]
+        })
+        .collect();
+    paper.table(ruled(vec![1, 9, 5, 3], &["№", "Решение", "Ответственный", "Срок"], rows));
+}
+
 /// A ruled table with a header row.
 pub(crate) fn ruled(widths: Vec<u32>, header: &[&str], rows: Vec<Vec<Cell>>) -> Table {
     let mut all = vec![header.iter().map(|h| Cell::head(*h)).collect()];

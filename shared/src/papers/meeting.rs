@@ -4,9 +4,9 @@
 //! the school or person responsible and the deadline.
 
 use crate::district::{DistrictDecision, DistrictEvent};
-use crate::paper::{Align, Cell, Paper, Para};
+use crate::paper::{Align, Paper, Para};
 use crate::papers::protocol::agenda;
-use crate::papers::{Letterhead, ruled, signature};
+use crate::papers::{Letterhead, decisions_table, signature};
 use crate::record::RecordList;
 
 /// Who came: each school's line «Школа: ФИО, ФИО» as (school, names).
@@ -81,7 +81,7 @@ pub fn meeting_protocol(head: &Letterhead, event: &DistrictEvent, number: usize,
     }
     paper.gap();
     paper.gap();
-    paper.para(signature(&format!("Руководитель {}", head.abbreviation()), or_blank(chair)));
+    paper.para(head.head_signature(chair));
     paper.gap();
     paper.para(signature("Секретарь", "____________"));
     paper
@@ -97,31 +97,16 @@ pub fn meeting_extract(head: &Letterhead, event: &DistrictEvent, number: usize, 
     heading(&mut paper, head, "ВЫПИСКА ИЗ ПРОТОКОЛА", number, event);
     paper.para(Para::labelled("Тема:", event.topic.trim()));
     paper.gap();
-    paper.para(Para { keep_with_next: true, ..Para::bold("ПОСТАНОВИЛИ:") });
-    let rows = event
-        .decisions
-        .active()
-        .iter()
-        .enumerate()
-        .map(|(n, d)| {
-            vec![
-                Cell::new((n + 1).to_string()),
-                Cell::new(d.text.as_str()),
-                Cell::new(responsible(d)),
-                Cell::new(d.deadline.map(|d| d.to_string()).unwrap_or_default()),
-            ]
-        })
-        .collect();
-    paper.table(ruled(vec![1, 9, 5, 3], &["№", "Решение", "Ответственный", "Срок"], rows));
+    let decisions = event.decisions.active();
+    decisions_table(
+        &mut paper,
+        decisions.iter().map(|d| (d.text.as_str().to_owned(), responsible(d), d.deadline)).collect(),
+    );
     paper.gap();
     paper.para(Para::new("Выписка верна."));
-    paper.para(signature(&format!("Руководитель {}", head.abbreviation()), or_blank(chair)));
+    paper.para(head.head_signature(chair));
     paper.para(Para::new("Дата выдачи: ____________"));
     paper
-}
-
-fn or_blank(name: &str) -> &str {
-    if name.trim().is_empty() { "____________" } else { name.trim() }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use crate::AssociationDoc;
 use crate::paper::{Align, Cell, Paper, Para};
-use crate::papers::{Letterhead, ruled, signature};
+use crate::papers::{Letterhead, decisions_table, ruled, signature};
 use crate::protocol::{AgendaItem, Decision, Protocol};
 
 /// Above this many present, the protocol gives only the count and attaches
@@ -155,21 +155,9 @@ pub fn extract(head: &Letterhead, members: &AssociationDoc, p: &Protocol) -> Pap
     paper.para(Para::labelled("Присутствовали:", format!("{} из {}", p.present().len(), p.attendance.len())));
     paper.para(Para::labelled("Тема:", p.theme.as_str().trim()));
     paper.gap();
-    paper.para(Para { keep_with_next: true, ..Para::bold("ПОСТАНОВИЛИ:") });
-    let rows = p
-        .decision_list()
-        .iter()
-        .enumerate()
-        .map(|(n, d)| {
-            vec![
-                Cell::new((n + 1).to_string()),
-                Cell::new(d.text.as_str()),
-                Cell::new(if d.responsible.is_some() { members.full_name(d.responsible) } else { String::new() }),
-                Cell::new(d.deadline.map(|d| d.to_string()).unwrap_or_default()),
-            ]
-        })
-        .collect();
-    paper.table(ruled(vec![1, 9, 4, 3], &["№", "Решение", "Ответственный", "Срок"], rows));
+    let who = |d: &Decision| if d.responsible.is_some() { members.full_name(d.responsible) } else { String::new() };
+    let decisions = p.decision_list();
+    decisions_table(&mut paper, decisions.iter().map(|d| (d.text.as_str().to_owned(), who(d), d.deadline)).collect());
     paper.gap();
     paper.para(Para::new("Выписка верна."));
     paper.para(signature("Секретарь", &members.initials_of(p.secretary)));
