@@ -84,3 +84,33 @@ impl Rng {
         self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) % n
     }
 }
+
+/// A class teacher's member form as typed (5А, higher pedagogical
+/// education, no category, four years): extend it with `.with(…)`.
+pub fn teacher(name: &str) -> shared::Values {
+    shared::Values::default()
+        .with("full_name", name)
+        .with("position", "учитель")
+        .with("class_led", "5А")
+        .with("education", "higher_pedagogical")
+        .with("category", "none")
+        .with("experience_years", "4")
+}
+
+/// Writes a school's records to the server as its head's device would: the
+/// association, the year document `year` of `academic_year`, and an empty
+/// library.
+pub async fn push_school(
+    server: &Server,
+    head: &Device,
+    mut association: automerge::AutoCommit,
+    academic_year: shared::AcademicYear,
+    mut year: automerge::AutoCommit,
+) {
+    let school = head.school();
+    let mut peer = peer::Peer::connect(server, head).await;
+    peer.push(school, &mut association.document().clone()).await;
+    peer.push(shared::YearDoc::id_for(&school, academic_year), &mut year.document().clone()).await;
+    let mut library = shared::LibraryDoc::create(&school);
+    peer.push(shared::LibraryDoc::id_for(&school), &mut library.document().clone()).await;
+}

@@ -10,9 +10,9 @@
 use e2e::browser::clock_day;
 use e2e::office::{assert_in_order, convert, pdf_text, zip_entry};
 use e2e::peer::Peer;
-use e2e::{Browser, Server, eventually, exclusive};
+use e2e::{Browser, Server, eventually, exclusive, push_school, teacher};
 use shared::record::Edit;
-use shared::{AcademicYear, AssociationDoc, Date, DocumentId, LibraryDoc, MemberFields, Values, YearDoc};
+use shared::{AcademicYear, AssociationDoc, Date, DocumentId, MemberFields, Values, YearDoc};
 use tempfile::TempDir;
 
 fn this_year() -> AcademicYear {
@@ -465,18 +465,13 @@ async fn every_district_screen_opens_and_so_does_every_screen_of_a_school() {
     // and a young specialist with her as mentor.
     let mut association = AssociationDoc::create(&school);
     let teacher = |name: &str, until: &str, young: bool, mentor: &str| {
-        let values = Values::from([
-            ("full_name", name.to_owned()),
-            ("position", "учитель".to_owned()),
-            ("class_led", "5А".to_owned()),
-            ("education", "higher_pedagogical".to_owned()),
-            ("category", if until.is_empty() { "none" } else { "first" }.to_owned()),
-            ("experience_years", "10".to_owned()),
-            ("category_until", until.to_owned()),
-            ("course_year", "2025".to_owned()),
-            ("young_specialist", young.to_string()),
-            ("mentor", mentor.to_owned()),
-        ]);
+        let values = teacher(name)
+            .with("category", if until.is_empty() { "none" } else { "first" })
+            .with("experience_years", "10")
+            .with("category_until", until)
+            .with("course_year", "2025")
+            .with("young_specialist", young.to_string())
+            .with("mentor", mentor);
         MemberFields::validate(&values).unwrap()
     };
     let until = year.last_day().plus_days(-60).to_string();
@@ -488,10 +483,7 @@ async fn every_district_screen_opens_and_so_does_every_screen_of_a_school() {
     .unwrap();
     let young = teacher("Кузнецова Дарья Игоревна", "", true, &mentor.to_string());
     let young = AssociationDoc::edit_member(&mut association, Edit::Add(young), now_ms()).unwrap();
-    let mut peer = Peer::connect(&server, &school_head).await;
-    peer.push(school, &mut association.document().clone()).await;
     // The school keeps the pair's mentoring; the district reads it.
-    let year_doc = YearDoc::id_for(&school, year);
     let mut school_year = YearDoc::create(&school, year);
     let pair = Values::from([
         ("mentor", mentor.to_string()),
@@ -500,9 +492,7 @@ async fn every_district_screen_opens_and_so_does_every_screen_of_a_school() {
     ]);
     let pair = shared::mentoring::MentorshipFields::validate(&pair).unwrap();
     YearDoc::edit_mentorship(&mut school_year, Edit::Add(pair), now_ms()).unwrap();
-    peer.push(year_doc, &mut school_year.document().clone()).await;
-    let library = LibraryDoc::id_for(&school);
-    peer.push(library, &mut LibraryDoc::create(&school).document().clone()).await;
+    push_school(&server, &school_head, association, year, school_year).await;
 
     let code = district_head.invite(&server, "district_head", None).await;
     let district = Browser::launch_on_clock(&dir.path().join("district")).await;
@@ -597,21 +587,10 @@ async fn the_rmo_asks_the_district_and_sums_up_the_answers() {
     let mut association = AssociationDoc::create(&school);
     let mut ids = Vec::new();
     for name in ["Иванова Мария Петровна", "Сидорова Анна Васильевна"] {
-        let values = Values::from([
-            ("full_name", name.to_owned()),
-            ("position", "учитель".to_owned()),
-            ("class_led", "5А".to_owned()),
-            ("education", "higher_pedagogical".to_owned()),
-            ("category", "none".to_owned()),
-            ("experience_years", "4".to_owned()),
-        ]);
-        let fields = MemberFields::validate(&values).unwrap();
+        let fields = MemberFields::validate(&teacher(name)).unwrap();
         ids.push(AssociationDoc::edit_member(&mut association, Edit::Add(fields), now_ms()).unwrap());
     }
-    let mut peer = Peer::connect(&server, &school_head).await;
-    peer.push(school, &mut association.document().clone()).await;
-    peer.push(YearDoc::id_for(&school, year), &mut YearDoc::create(&school, year).document().clone()).await;
-    peer.push(LibraryDoc::id_for(&school), &mut LibraryDoc::create(&school).document().clone()).await;
+    push_school(&server, &school_head, association, year, YearDoc::create(&school, year)).await;
 
     // The district head writes a questionnaire of class teachers, and asks
     // the schools for a table.

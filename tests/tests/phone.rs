@@ -6,10 +6,10 @@
 #![allow(clippy::unwrap_used)]
 
 use e2e::browser::clock_day;
-use e2e::peer::Peer;
-use e2e::{Browser, Server, exclusive};
+
+use e2e::{Browser, Server, exclusive, push_school, teacher};
 use shared::record::Edit;
-use shared::{AcademicYear, AssociationDoc, LibraryDoc, MemberFields, Values, YearDoc};
+use shared::{AcademicYear, AssociationDoc, MemberFields, YearDoc};
 use tempfile::TempDir;
 
 /// What is wrong with the screen as it is: the page wider than the phone,
@@ -74,20 +74,10 @@ async fn every_screen_of_every_role_fits_a_360_px_phone() {
     let year = AcademicYear::of(clock_day());
     let mut association = AssociationDoc::create(&school);
     for name in ["Иванова Мария Петровна", "Орлова Екатерина Сергеевна"] {
-        let values = Values::from([
-            ("full_name", name.to_owned()),
-            ("position", "учитель".to_owned()),
-            ("class_led", "5А".to_owned()),
-            ("education", "higher_pedagogical".to_owned()),
-            ("category", "none".to_owned()),
-            ("experience_years", "4".to_owned()),
-        ]);
-        AssociationDoc::edit_member(&mut association, Edit::Add(MemberFields::validate(&values).unwrap()), 1).unwrap();
+        AssociationDoc::edit_member(&mut association, Edit::Add(MemberFields::validate(&teacher(name)).unwrap()), 1)
+            .unwrap();
     }
-    let mut peer = Peer::connect(&server, &school_head).await;
-    peer.push(school, &mut association.document().clone()).await;
-    peer.push(YearDoc::id_for(&school, year), &mut YearDoc::create(&school, year).document().clone()).await;
-    peer.push(LibraryDoc::id_for(&school), &mut LibraryDoc::create(&school).document().clone()).await;
+    push_school(&server, &school_head, association, year, YearDoc::create(&school, year)).await;
 
     let mut wrong = Vec::new();
     let head = Browser::launch_on_clock(&dir.path().join("head")).await;
