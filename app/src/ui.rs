@@ -272,6 +272,22 @@ pub fn edit_showing(ui: Ui, kind: DocKind, change: Change, error: RwSignal<Optio
     show_outcome(error, edit(ui, kind, change));
 }
 
+/// Resolves once `ready` holds (say, a document the screens asked for has
+/// arrived), checked whenever a signal it reads changes.
+pub async fn until(ready: impl Fn() -> bool + 'static) {
+    let (tx, rx) = futures_channel::oneshot::channel::<()>();
+    let tx = RefCell::new(Some(tx));
+    let watch = Effect::new(move |_| {
+        if ready()
+            && let Some(tx) = tx.borrow_mut().take()
+        {
+            let _ = tx.send(());
+        }
+    });
+    let _ = rx.await;
+    watch.stop();
+}
+
 /// The documents' heads as a screen showed them, by document.
 pub type Seen = HashMap<DocumentId, Heads>;
 

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::member::{Member, MemberFields};
 use crate::record::{Document, Edit, Record, RecordList};
-use crate::{Date, DocumentId, Error};
+use crate::{AcademicYear, Date, DocumentId, Error};
 
 /// The newest document layout this build reads and writes (2: members with
 /// categories, courses and mentors).
@@ -97,17 +97,25 @@ impl AssociationDoc {
     /// leaves it then, and comes back when edited again.
     pub fn edit_member(doc: &mut AutoCommit, edit: Edit<MemberFields>, now_ms: i64) -> Result<Uuid, Error> {
         let day = Date::from_unix_ms(now_ms);
+        let this_year = AcademicYear::of(day).0.unsigned_abs();
         Self::change(doc, now_ms, |records| {
-            let was_active = match &edit {
+            let was = match &edit {
                 Edit::Add(_) => None,
-                Edit::Update(id, _) | Edit::Remove(id) => records.members.by_id(*id).map(Member::is_active),
+                Edit::Update(id, _) | Edit::Remove(id) => {
+                    records.members.by_id(*id).map(|m| (m.is_active(), m.experience_years))
+                }
             };
             let id = edit.apply(&mut records.members)?;
             let member = records.members.by_id_mut(id)?;
-            match was_active {
+            match was {
                 None => member.joined = Some(day),
-                Some(true) if !member.is_active() => member.left = Some(day),
+                Some((true, _)) if !member.is_active() => member.left = Some(day),
                 Some(_) => {}
+            }
+            // A стаж typed counts for the year it was typed in, or for the
+            // later one it had been counted forward to.
+            if was.is_none_or(|(_, years)| years != member.experience_years) {
+                member.experience_year = Some(member.experience_year.unwrap_or_default().max(this_year));
             }
             Ok(id)
         })

@@ -19,6 +19,7 @@ use crate::district::{
 };
 use crate::kopilka::MaterialFields;
 use crate::mentoring::{HelpNoteFields, MentorPlanFields, MentorshipFields};
+use crate::next_year::NextYear;
 use crate::perspective::{PerspectiveDoc, PerspectiveFields};
 use crate::plan::{PlanDoc, PlanFields, PlanMark};
 use crate::profile::{ProfileFields, RmoProfile, RmoProfileFields};
@@ -190,6 +191,11 @@ pub enum Change {
         /// The answers, checked.
         filled: Filled,
     },
+    /// «Начать новый учебный год»: what the head carries from last year
+    /// into this one (year).
+    StartYear(Box<NextYear>),
+    /// The members' стаж counted for a new year (association).
+    CountExperience(AcademicYear),
     /// A removed record of any list brought back (see [`crate::history::restore`]).
     Restore(Uuid),
     /// The head's words under a section of the yearly analysis (year or
@@ -261,6 +267,8 @@ impl Change {
             (Self::SurveyAnswer { survey, member, filled }, Year(_)) => {
                 Response::set(doc, survey, member, filled, now_ms)
             }
+            (Self::StartYear(next), Year(_)) => YearDoc::start_from(doc, *next, now_ms),
+            (Self::CountExperience(year), Association) => AssociationDoc::count_experience(doc, year, now_ms),
             (Self::Restore(id), _) => {
                 crate::history::restore(doc, id)?;
                 doc.commit_with(automerge::transaction::CommitOptions::default().with_time(now_ms));

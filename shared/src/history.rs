@@ -342,6 +342,8 @@ fn label(field: &str) -> &str {
         "category_since" => "Категория с",
         "category_until" => "Категория до",
         "experience_years" => "Стаж",
+        "experience_year" => "Стаж на учебный год",
+        "recurring" => "Повторяется каждый год",
         "course_year" => "Год курсов",
         "course_topic" => "Тема курсов",
         "course_hours" => "Часов",

@@ -5,7 +5,7 @@ use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::date::Date;
+use crate::date::{AcademicYear, Date};
 use crate::form::{FieldErrors, Values, date_value, member_value};
 use crate::record::Life;
 
@@ -95,6 +95,11 @@ pub struct Member {
     /// стаж, full years
     #[autosurgeon(hydrate = "crate::lenient::whole")]
     pub experience_years: u32,
+    /// The academic year (by its first calendar year) the стаж is counted
+    /// for: the year it was typed in, or one it was counted forward to.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub experience_year: Option<u32>,
     /// year of the last qualification course
     #[autosurgeon(missing = "Default::default")]
     pub course_year: Option<u32>,
@@ -139,7 +144,7 @@ crate::record!(
         young_specialist,
         mentor,
     },
-    rest: { joined, left }
+    rest: { joined, left, experience_year }
 );
 
 /// How long before a category runs out the list starts warning.
@@ -154,6 +159,16 @@ pub fn courses_overdue(course_year: Option<u32>, today: Date) -> bool {
 }
 
 impl Member {
+    /// The стаж in `year`: fewer years for a year before the one it is
+    /// counted for.
+    pub fn experience_in(&self, year: AcademicYear) -> u32 {
+        let asked = year.0.unsigned_abs();
+        match self.experience_year {
+            Some(counted) if counted > asked => self.experience_years.saturating_sub(counted - asked),
+            _ => self.experience_years,
+        }
+    }
+
     /// Whether the member was on the list on `day`: added by then (or
     /// before the app kept the day), and on it still or removed after it.
     pub fn on_list(&self, day: Date) -> bool {

@@ -66,6 +66,10 @@ pub struct PlanRow {
     pub fulfilled_by: Option<Uuid>,
     /// a note on the mark (where it was done, why postponed)
     pub completion_note: String,
+    /// carried into the next year when it starts (see [`crate::next_year`])
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub recurring: bool,
 }
 
 /// A plan row form, checked.
@@ -88,7 +92,7 @@ pub struct PlanFields {
 }
 
 crate::record!(PlanRow, PlanFields { when, kind, topic, content, responsible, responsible_name, expected_result },
-    rest: { completion, fulfilled_by, completion_note });
+    rest: { completion, fulfilled_by, completion_note, recurring });
 
 impl PlanFields {
     /// An empty row form.

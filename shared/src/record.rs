@@ -98,8 +98,14 @@ pub trait Document: Reconcile + Hydrate + Sized {
     /// Reads the records whatever their layout version, for showing a newer
     /// document read-only.
     fn load_any(doc: &AutoCommit) -> Result<Self, Error> {
-        Ok(hydrate(doc)?)
+        let mut records: Self = hydrate(doc)?;
+        records.tidy();
+        Ok(records)
     }
+
+    /// Puts right, as read, what merges can leave twice (see
+    /// [`crate::next_year`]); the next write keeps it so.
+    fn tidy(&mut self) {}
 
     /// Reads, changes and writes back the records as one commit stamped
     /// `now_ms`; nothing is written if `f` or the write fails.

@@ -95,7 +95,7 @@ impl YearReport {
             ("свыше 20 лет", 20..u32::MAX),
         ]
         .into_iter()
-        .map(|(label, range)| (label, members.iter().filter(|m| range.contains(&m.experience_years)).count()))
+        .map(|(label, range)| (label, members.iter().filter(|m| range.contains(&m.experience_in(academic))).count()))
         .filter(|(_, n)| *n > 0)
         .collect();
         let rows = year.plan_rows();

@@ -56,6 +56,12 @@ impl Document for YearDoc {
     fn set_schema_version(&mut self, version: u64) {
         self.schema_version = version;
     }
+
+    /// Records carried into the year on two devices are one.
+    fn tidy(&mut self) {
+        crate::next_year::one_of_each(&mut self.plan);
+        crate::next_year::one_of_each(&mut self.mentoring);
+    }
 }
 
 /// A year's plan rows are fulfilled by its meetings' protocols.

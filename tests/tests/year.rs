@@ -609,3 +609,122 @@ async fn school_head(server: &Server, dir: &std::path::Path) -> (e2e::server::De
     head.open(&server.url()).await;
     (head_device, head)
 }
+
+/// In May the head starts the next year from this one, on two devices while
+/// the server is down. Each reviews the draft (the tasks the analysis set
+/// for next year, the recurring meeting ticked, the running pair, the стаж a
+/// year older) and ticks a little differently: the seminar comes along
+/// only from B, the pair only from A, so each device shows the other's
+/// once merged. Then both show one 2027/2028 year with one of everything:
+/// the tasks once, the meeting once, one pair, стаж 11, not 12.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_devices_start_the_next_year_offline_and_end_with_one() {
+    use shared::plan::PlanDoc;
+    use shared::record::Edit;
+    use shared::{AssociationDoc, MemberFields, Values, YearDoc};
+
+    let _one_browser_at_a_time = exclusive().await;
+    let dir = TempDir::new().unwrap();
+    let mut server = Server::start(dir.path()).await;
+    let (_, school_head) = server.heads().await;
+    let school = school_head.school();
+    let year = AcademicYear(2026);
+    let mut association = AssociationDoc::create(&school);
+    let mut add = |values: Values| {
+        AssociationDoc::edit_member(&mut association, Edit::Add(MemberFields::validate(&values).unwrap()), 1).unwrap()
+    };
+    let mentor = add(e2e::teacher("Иванова Мария Петровна").with("experience_years", "10"));
+    let young =
+        add(e2e::teacher("Кузнецова Дарья Игоревна").with("experience_years", "1").with("young_specialist", "true"));
+    let mut year_doc = YearDoc::create(&school, year);
+    let profile = Values::default().with("theme", "Воспитательная система класса").with("tasks", "Старая задача");
+    YearDoc::set_profile(&mut year_doc, shared::profile::ProfileFields::validate(&profile).unwrap(), 2).unwrap();
+    for (topic, when) in [("Заседание МО № 1", "сентябрь"), ("Семинар по профилактике", "ноябрь")]
+    {
+        let row = shared::plan::PlanFields::blank().with("topic", topic).with("when", when);
+        let row = shared::plan::PlanFields::validate(&row, year).unwrap();
+        YearDoc::edit_plan_row(&mut year_doc, Edit::Add(row), 3).unwrap();
+    }
+    let pair = Values::from([("mentor", mentor.to_string()), ("mentee", young.to_string())]);
+    let pair = shared::mentoring::MentorshipFields::validate(&pair).unwrap();
+    YearDoc::edit_mentorship(&mut year_doc, Edit::Add(pair), 4).unwrap();
+    shared::report::set_analysis_note(&mut year_doc, "tasks", "Новая задача на год", 5).unwrap();
+    e2e::push_school(&server, &school_head, association, year, year_doc).await;
+
+    let may = e2e::browser::Setup { clock: Some("2027-05-20 08:00:00"), ..Default::default() };
+    let mut devices = Vec::new();
+    for name in ["a", "b"] {
+        let browser = Browser::launch_with(&dir.path().join(name), &may).await;
+        let code = school_head.invite(&server, "school_head", Some(school)).await;
+        browser.join(&server, &code, "Иванова Мария Петровна").await;
+        browser.go("dashboard").await;
+        browser.wait_text("[data-testid=next-year]", "Новый учебный год").await;
+        browser.wait_sync("сохранено на сервере").await;
+        devices.push(browser);
+    }
+    server.stop().await;
+    let ticks = [
+        [("rows-1", "true"), ("rows-2", "false"), ("pairs-1", "true")],
+        [("rows-1", "true"), ("rows-2", "true"), ("pairs-1", "false")],
+    ];
+    for (browser, ticks) in devices.iter().zip(ticks) {
+        browser.wait_sync("нет связи").await;
+        browser.click_css("[data-testid=start-next-year]").await;
+        let form = "[data-testid=next-year-form]";
+        browser.wait_text(form, "Заседание МО № 1").await;
+        let stazh = browser.wait_text("[data-testid=next-year-stazh]", "Иванова М. П.: 10 → 11").await;
+        assert!(stazh.contains("Кузнецова Д. И.: 1 → 2"), "{stazh}");
+        let proposed: Vec<String> = serde_json::from_value(
+            browser
+                .script(
+                    "const f = document.querySelector('[data-testid=next-year-form]');
+                     return ['theme', 'tasks'].map(n => f.querySelector(`[data-testid=field-${n}]`).value)
+                       .concat([f.querySelector('[data-testid=field-pairs-1]').checked + '']);",
+                )
+                .await,
+        )
+        .unwrap();
+        assert_eq!(proposed, ["Воспитательная система класса", "Новая задача на год", "true"]);
+        browser.save(form, &ticks).await;
+        let started = browser.wait_text("[data-testid=next-year-started]", "Начат 2027/2028 учебный год").await;
+        let carried = ticks.iter().filter(|(f, v)| f.starts_with("rows") && *v == "true").count();
+        assert!(started.contains(&format!("пунктов плана — {carried}, пар наставничества")), "{started}");
+    }
+
+    server.resume().await;
+    for browser in &devices {
+        browser.wait_sync("сохранено на сервере").await;
+    }
+    for browser in &devices {
+        // Each device has the other's changes once the pair and the seminar
+        // are on both.
+        browser.go("mentoring").await;
+        browser.wait_text("[data-testid=mentee-name]", "Кузнецова Дарья Игоревна").await;
+        assert_eq!(browser.texts("[data-testid=mentee-name]").await.len(), 1);
+        browser.go("plan").await;
+        let rows = eventually("the meeting and the seminar in the new year's plan", || async {
+            let rows = browser.texts("[data-testid=plan-topic]").await;
+            (rows.len() >= 2).then_some(rows)
+        })
+        .await;
+        assert_eq!(rows, ["Заседание МО № 1", "Семинар по профилактике"]);
+        assert_eq!(browser.texts("[data-testid=plan-when]").await, ["сентябрь", "ноябрь"]);
+        browser.go("profile").await;
+        browser.wait_text("[data-testid=profile-theme]", "Воспитательная система класса").await;
+        assert_eq!(browser.texts("[data-testid=profile-tasks] li").await, ["Новая задача на год"]);
+        browser.go("members").await;
+        let details = browser.details_of("Иванова Мария Петровна").await;
+        assert!(details.contains("стаж 11"), "{details}");
+    }
+    // The year before still shows the стаж it had.
+    devices[0].pick("[data-testid=year-picker]", "2026/2027").await;
+    let details = eventually("last year's стаж", || async {
+        let d = devices[0].details_of("Иванова Мария Петровна").await;
+        d.contains("стаж 10").then_some(d)
+    })
+    .await;
+    assert!(details.contains("стаж 10"));
+    for browser in devices {
+        browser.quit().await;
+    }
+}

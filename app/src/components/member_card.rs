@@ -40,7 +40,7 @@ pub fn MemberCard(id: Uuid) -> impl IntoView {
                     view! {
                         <div class="member-view">
                             <div class="name" data-testid="member-name">{move || member.with(|m| m.as_ref().map(|m| m.full_name.clone()))}</div>
-                            <div class="details" data-testid="member-details">{move || member.with(|m| m.as_ref().map(details))}</div>
+                            <div class="details" data-testid="member-details">{move || member.with(|m| m.as_ref().map(|m| details(m, ui.year.get())))}</div>
                             <Show when=move || mentor.with(Option::is_some)>
                                 <div class="details">"наставник: "{move || mentor.get()}</div>
                             </Show>
@@ -77,7 +77,8 @@ pub fn MemberCard(id: Uuid) -> impl IntoView {
     }
 }
 
-fn details(m: &Member) -> String {
+/// What the list says of a member, with the стаж of the chosen `year`.
+fn details(m: &Member, year: shared::AcademicYear) -> String {
     let mut parts = vec![m.position.clone()];
     if !m.class_led.is_empty() {
         parts.push(format!("классный руководитель {}", m.class_led));
@@ -88,7 +89,7 @@ fn details(m: &Member) -> String {
         category.push_str(&format!(" (до {until})"));
     }
     parts.push(category);
-    parts.push(format!("стаж {}", years(m.experience_years)));
+    parts.push(format!("стаж {}", years(m.experience_in(year))));
     if let Some(year) = m.course_year {
         parts.push(format!("курсы {year}"));
     }

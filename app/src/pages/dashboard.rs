@@ -9,6 +9,7 @@ use shared::record::RecordList;
 
 use crate::clock::{day_of, today};
 use crate::pages::advice::open_advice;
+use crate::pages::next_year::next_year_tile;
 use crate::pages::surveys::open_surveys;
 use crate::pages::{name_of, year_kind};
 use crate::ui::{Ui, days_since};
@@ -17,6 +18,7 @@ use crate::ui::{Ui, days_since};
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let ui = expect_context::<Ui>();
+    let started = RwSignal::new(None);
     let dash = Memo::new(move |_| ui.year_doc.with(|y| y.as_ref().map(|y| y.dashboard(today()))));
     let lines = move |pick: fn(&shared::YearDoc, &shared::year::Dashboard, Ui) -> Vec<String>| {
         move || {
@@ -141,6 +143,7 @@ pub fn DashboardPage() -> impl IntoView {
             {block("Рекомендации РМО: не выполнены", "open-advice", Signal::derive(advice))}
             {block("Анкеты РМО: ждут вашего ответа", "open-surveys", Signal::derive(move || open_surveys(ui)))}
             {block("Наставничество: больше месяца нет отметок о помощи", "quiet-pairs", Signal::derive(quiet))}
+            {next_year_tile(ui, started)}
             {device_tile(ui)}
         </section>
     }

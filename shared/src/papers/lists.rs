@@ -48,7 +48,7 @@ pub fn member_list(head: &Letterhead, members: &AssociationDoc, year: AcademicYe
                 Cell::new(&m.class_led),
                 Cell::new(m.education.label()),
                 Cell::new(category),
-                Cell::new(m.experience_years.to_string()),
+                Cell::new(m.experience_in(year).to_string()),
                 Cell::new(course),
                 Cell::new(&m.self_education),
             ]
