@@ -19,6 +19,7 @@ use crate::pages::join::JoinPage;
 use crate::pages::kopilka::KopilkaPage;
 use crate::pages::members::MembersPage;
 use crate::pages::mentoring::MentoringPage;
+use crate::pages::monitoring::MonitoringPage;
 use crate::pages::perspective::PerspectivePage;
 use crate::pages::plan::{DISTRICT_PLAN, SCHOOL_PLAN, plan_page};
 use crate::pages::profile::{ProfilePage, RmoProfilePage};
@@ -84,6 +85,7 @@ pub fn App() -> impl IntoView {
                 Page::Regulations => view! { <RegulationsPage /> }.into_any(),
                 Page::Kopilka => view! { <KopilkaPage /> }.into_any(),
                 Page::Mentoring => view! { <MentoringPage /> }.into_any(),
+                Page::Monitoring => view! { <MonitoringPage /> }.into_any(),
                 Page::Report => view! { <SchoolReportPage /> }.into_any(),
                 Page::Advice => view! { <AdvicePage /> }.into_any(),
                 Page::SchoolSurveys => view! { <SchoolSurveysPage /> }.into_any(),

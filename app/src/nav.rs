@@ -32,6 +32,8 @@ pub enum Page {
     Kopilka,
     /// Наставничество: mentoring pairs of young specialists.
     Mentoring,
+    /// Мониторинг: the class teachers' duties, quarter by quarter.
+    Monitoring,
     /// Итоги года: the school's yearly analysis.
     Report,
     /// Рекомендации РМО: the district's visits to the school, answered.
@@ -65,7 +67,7 @@ pub enum Page {
 }
 
 /// A school's screens.
-const SCHOOL_PAGES: [Page; 12] = [
+const SCHOOL_PAGES: [Page; 13] = [
     Page::Dashboard,
     Page::Profile,
     Page::Members,
@@ -75,6 +77,7 @@ const SCHOOL_PAGES: [Page; 12] = [
     Page::Regulations,
     Page::Kopilka,
     Page::Mentoring,
+    Page::Monitoring,
     Page::Report,
     Page::Advice,
     Page::SchoolSurveys,
@@ -96,7 +99,7 @@ const DISTRICT_PAGES: [Page; 11] = [
 ];
 
 impl Page {
-    const ALL: [Page; 24] = [
+    const ALL: [Page; 25] = [
         Self::Dashboard,
         Self::Profile,
         Self::Members,
@@ -106,6 +109,7 @@ impl Page {
         Self::Regulations,
         Self::Kopilka,
         Self::Mentoring,
+        Self::Monitoring,
         Self::Report,
         Self::Advice,
         Self::SchoolSurveys,
@@ -134,6 +138,7 @@ impl Page {
             Self::Regulations => "regulations",
             Self::Kopilka => "kopilka",
             Self::Mentoring => "mentoring",
+            Self::Monitoring => "monitoring",
             Self::Report => "report",
             Self::Advice => "rmo-advice",
             Self::SchoolSurveys => "rmo-surveys",
@@ -163,6 +168,7 @@ impl Page {
             Self::Regulations => "Документы",
             Self::Kopilka => "Копилка",
             Self::Mentoring => "Наставничество",
+            Self::Monitoring => "Мониторинг",
             Self::Report => "Итоги года",
             Self::Advice => "Рекомендации РМО",
             Self::SchoolSurveys => "Анкеты РМО",

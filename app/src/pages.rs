@@ -9,6 +9,7 @@ pub mod join;
 pub mod kopilka;
 pub mod members;
 pub mod mentoring;
+pub mod monitoring;
 pub mod next_year;
 pub mod perspective;
 pub mod plan;

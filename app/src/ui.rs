@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use shared::district::DistrictYearDoc;
 use shared::history::Removed;
 use shared::link::{Heads, Notes, Records, SchoolLine, Shown, SyncStatus};
+use shared::monitoring::Sheets;
 use shared::perspective::PerspectiveDoc;
 use shared::profile::RmoProfile;
 use shared::reply::Replies;
@@ -61,6 +62,8 @@ pub struct Ui {
     pub year_replies: RwSignal<Replies>,
     /// The shown school's answers to the РМО's surveys.
     pub year_responses: RwSignal<Responses>,
+    /// The shown school's monitoring sheets of its class teachers.
+    pub year_sheets: RwSignal<Sheets>,
     /// The РМО's theme, goal, tasks and signers for the chosen year, once loaded.
     pub rmo_profile: RwSignal<Option<RmoProfile>>,
     /// The РМО's perspective plan, once loaded.
@@ -117,6 +120,7 @@ impl Ui {
             district_notes: RwSignal::new(Notes::new()),
             year_replies: RwSignal::new(Replies::new()),
             year_responses: RwSignal::new(Responses::new()),
+            year_sheets: RwSignal::new(Sheets::new()),
             perspective: RwSignal::new(None),
             rmo_profile: RwSignal::new(None),
             docs: RwSignal::new(Vec::new()),
@@ -211,11 +215,12 @@ impl Ui {
         }
         match records {
             Records::Association(r) => self.records.set(Some(r)),
-            Records::Year(r, notes, replies, responses) => {
+            Records::Year(r, beside) => {
                 self.year_doc.set(Some(r));
-                self.year_notes.set(notes);
-                self.year_replies.set(replies);
-                self.year_responses.set(responses);
+                self.year_notes.set(beside.notes);
+                self.year_replies.set(beside.replies);
+                self.year_responses.set(beside.responses);
+                self.year_sheets.set(beside.sheets);
             }
             Records::Library(r) => self.library.set(Some(r)),
             Records::DistrictYear(r, notes, profile) => {
@@ -238,6 +243,7 @@ impl Ui {
         self.year_notes.set(Notes::new());
         self.year_replies.set(Replies::new());
         self.year_responses.set(Responses::new());
+        self.year_sheets.set(Sheets::new());
         self.district_notes.set(Notes::new());
         self.rmo_profile.set(None);
         self.summaries.set(Vec::new());
@@ -256,6 +262,7 @@ pub fn show_school(ui: Ui, school: Option<DocumentId>) {
     ui.year_notes.set(Notes::new());
     ui.year_replies.set(Replies::new());
     ui.year_responses.set(Responses::new());
+    ui.year_sheets.set(Sheets::new());
 }
 
 /// Runs `pending` in the background; `error` shows why it failed, and

@@ -19,6 +19,7 @@ use crate::district::{
 };
 use crate::kopilka::MaterialFields;
 use crate::mentoring::{HelpNoteFields, MentorPlanFields, MentorshipFields};
+use crate::monitoring::{DutySheet, DutySheetFields, Quarter};
 use crate::next_year::NextYear;
 use crate::perspective::{PerspectiveDoc, PerspectiveFields};
 use crate::plan::{PlanDoc, PlanFields, PlanMark};
@@ -191,6 +192,15 @@ pub enum Change {
         /// The answers, checked.
         filled: Filled,
     },
+    /// A class teacher's monitoring sheet for a quarter, or its removal (year).
+    DutySheet {
+        /// The class teacher.
+        member: Uuid,
+        /// The quarter.
+        quarter: Quarter,
+        /// The sheet, checked; none removes it.
+        sheet: Option<DutySheetFields>,
+    },
     /// «Начать новый учебный год»: what the head carries from last year
     /// into this one (year).
     StartYear(Box<NextYear>),
@@ -266,6 +276,9 @@ impl Change {
             }
             (Self::SurveyAnswer { survey, member, filled }, Year(_)) => {
                 Response::set(doc, survey, member, filled, now_ms)
+            }
+            (Self::DutySheet { member, quarter, sheet }, Year(_)) => {
+                DutySheet::set(doc, member, quarter, sheet, now_ms)
             }
             (Self::StartYear(next), Year(_)) => YearDoc::start_from(doc, *next, now_ms),
             (Self::CountExperience(year), Association) => AssociationDoc::count_experience(doc, year, now_ms),

@@ -27,12 +27,10 @@ use uuid::Uuid;
 
 use crate::district::DistrictYearDoc;
 use crate::history::{self, Entry};
-use crate::link::{FromEngine, Heads, Open, Place, Records, Shown, SyncStatus};
+use crate::link::{Beside, FromEngine, Heads, Open, Place, Records, Shown, SyncStatus};
 use crate::perspective::PerspectiveDoc;
 use crate::profile::RmoProfile;
-use crate::reply::Reply;
 use crate::report::analysis_notes;
-use crate::survey::Response;
 use crate::sync::Event;
 use crate::{AcademicYear, AssociationDoc, Change, Date, DocKind, Document, DocumentId, LibraryDoc, YearDoc};
 use crate::{PeerMetadata, Session};
@@ -622,9 +620,7 @@ impl Engine {
         let held = &mut self.docs[n];
         let records = match held.kind {
             DocKind::Association => held.records().map(Records::Association),
-            DocKind::Year(_) => held
-                .records()
-                .map(|y| Records::Year(y, analysis_notes(&held.doc), Reply::all(&held.doc), Response::all(&held.doc))),
+            DocKind::Year(_) => held.records().map(|y| Records::Year(y, Beside::of(&held.doc))),
             DocKind::Library => held.records().map(Records::Library),
             DocKind::DistrictYear(_) => {
                 held.records().map(|d| Records::DistrictYear(d, analysis_notes(&held.doc), RmoProfile::of(&held.doc)))

@@ -59,6 +59,7 @@ pub mod library;
 pub mod link;
 pub mod member;
 pub mod mentoring;
+pub mod monitoring;
 pub mod next_year;
 pub mod overview;
 pub mod paper;

@@ -177,8 +177,8 @@ pub struct Shown {
 pub enum Records {
     /// Members.
     Association(AssociationDoc),
-    /// A school year, with its answers to the РМО's recommendations and surveys.
-    Year(YearDoc, Notes, Replies, Responses),
+    /// A school year, with what it keeps beside its records.
+    Year(YearDoc, Beside),
     /// Regulations and the копилка.
     Library(LibraryDoc),
     /// A year of the РМО, with its profile.
@@ -189,6 +189,33 @@ pub enum Records {
 
 /// The head's words in the yearly analysis, by section.
 pub type Notes = BTreeMap<String, String>;
+
+/// What a school's year document keeps beside its records, each under
+/// root keys of its own: the head's words in the yearly analysis, the
+/// answers to the РМО's recommendations and surveys, the monitoring sheets.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Beside {
+    /// The yearly analysis' words, by section.
+    pub notes: Notes,
+    /// Answers to the РМО's visits.
+    pub replies: Replies,
+    /// Answers to the РМО's surveys.
+    pub responses: Responses,
+    /// The class teachers' monitoring sheets.
+    pub sheets: crate::monitoring::Sheets,
+}
+
+impl Beside {
+    /// What `doc`, a school's year document, keeps beside its records.
+    pub fn of(doc: &automerge::AutoCommit) -> Self {
+        Self {
+            notes: crate::report::analysis_notes(doc),
+            replies: crate::reply::Reply::all(doc),
+            responses: crate::survey::Response::all(doc),
+            sheets: crate::monitoring::DutySheet::all(doc),
+        }
+    }
+}
 
 /// A school's line in the district overview.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -251,7 +278,7 @@ mod tests {
         let notes = Notes::from([("plan".to_owned(), "План выполнен полностью.".to_owned())]);
         for records in [
             Records::Association(AssociationDoc::load(&school.association).unwrap()),
-            Records::Year(year, notes.clone(), Replies::new(), Responses::new()),
+            Records::Year(year, Beside { notes: notes.clone(), ..Beside::default() }),
             Records::Library(LibraryDoc::load(&school.library).unwrap()),
             Records::DistrictYear(DistrictYearDoc::load(&school.district).unwrap(), notes, RmoProfile::default()),
             Records::Perspective(PerspectiveDoc::load(&PerspectiveDoc::create(&DocumentId::random())).unwrap()),

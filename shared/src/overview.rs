@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 use crate::mentoring::PairLine;
+use crate::monitoring::{QuarterTotals, Sheets};
 use crate::reply::{Answer, Replies};
 use crate::staff::StaffLine;
 use crate::survey::Responses;
@@ -81,6 +82,10 @@ pub struct SchoolSummary {
     pub responses: Responses,
     /// Its mentoring pairs of young specialists.
     pub mentoring: Vec<PairLine>,
+    /// Its monitoring of the class teachers' duties, by quarter (lines
+    /// kept before monitoring was have none).
+    #[serde(default)]
+    pub monitoring: Vec<QuarterTotals>,
 }
 
 impl SchoolSummary {
@@ -90,6 +95,7 @@ impl SchoolSummary {
         year: &YearDoc,
         replies: &Replies,
         responses: &Responses,
+        sheets: &Sheets,
         library: &LibraryDoc,
         today: Date,
     ) -> Self {
@@ -113,6 +119,7 @@ impl SchoolSummary {
             staff: StaffLine::of(association),
             responses: responses.clone(),
             mentoring: PairLine::of(year, association),
+            monitoring: QuarterTotals::every_quarter(sheets),
         }
     }
 }
@@ -198,6 +205,7 @@ mod tests {
             &YearDoc::load(&y).unwrap(),
             &Replies::new(),
             &Responses::new(),
+            &Sheets::new(),
             &LibraryDoc::load(&lib).unwrap(),
             today,
         );

@@ -7,6 +7,7 @@
 pub mod analysis;
 pub mod lists;
 pub mod meeting;
+pub mod monitoring;
 pub mod note;
 pub mod plan;
 pub mod protocol;

@@ -23,7 +23,8 @@ use uuid::Uuid;
 pub enum Mark {
     /// The member with this id (a regulation's sheet, a survey answer).
     Member(String),
-    /// The school's, through its head (a survey answered for the school).
+    /// The school's, through its head: a survey answered for the school,
+    /// a class teacher's monitoring sheet.
     School,
     /// An acknowledgement given on paper, entered by the head.
     Paper,
@@ -39,6 +40,9 @@ pub fn mark_at(path: &[Prop]) -> Option<Mark> {
         Some(Prop::Map(k)) => Some(k.as_str()),
         _ => None,
     };
+    if key(0).is_some_and(|k| k.starts_with(crate::monitoring::SHEET_PREFIX)) {
+        return Some(Mark::School);
+    }
     if let Some(answer) = key(0).and_then(|k| k.strip_prefix(SURVEY_PREFIX)) {
         let who = answer.rsplit('/').next().unwrap_or_default();
         return Some(if who == "school" { Mark::School } else { Mark::Member(who.to_owned()) });
@@ -93,7 +97,9 @@ pub fn refusal(marks: &BTreeSet<Mark>, member: Option<Uuid>) -> Option<String> {
                 .to_owned()
         }
         Mark::Member(id) => format!("changes refused: this device marks only its own member's, not {id}'s"),
-        Mark::School => "changes refused: only the school's head answers for the school".to_owned(),
+        Mark::School => {
+            "changes refused: only the school's head answers for the school and keeps the monitoring sheets".to_owned()
+        }
         Mark::Paper => "changes refused: only the school's head enters acknowledgements given on paper".to_owned(),
     })
 }
@@ -151,6 +157,13 @@ mod tests {
         let school_answer = written(&mut year, &before);
         assert_eq!(school_answer, BTreeSet::from([Mark::School]));
         assert!(refusal(&school_answer, Some(own)).unwrap().contains("head answers"));
+        // A class teacher's monitoring sheet is the head's, her own included.
+        let before = year.get_heads();
+        let sheet = crate::monitoring::DutySheetFields::default();
+        crate::monitoring::DutySheet::set(&mut year, own, crate::monitoring::Quarter::First, Some(sheet), 6).unwrap();
+        let sheet = written(&mut year, &before);
+        assert_eq!(sheet, BTreeSet::from([Mark::School]));
+        assert!(refusal(&sheet, Some(own)).unwrap().contains("monitoring sheets"));
     }
 
     #[test]

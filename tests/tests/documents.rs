@@ -222,7 +222,8 @@ fn every_document_of_a_year_opens_in_libreoffice_with_its_fields_in_order() {
             "Конференция классных руководителей",
         ],
     );
-    let summary = SchoolSummary::of(&a, &y, &Default::default(), &Vec::new(), &l, Date::new(2026, 6, 1).unwrap());
+    let summary =
+        SchoolSummary::of(&a, &y, &Default::default(), &Vec::new(), &Vec::new(), &l, Date::new(2026, 6, 1).unwrap());
     let profile = shared::profile::RmoProfile::default();
     let schools = vec![(SCHOOL.to_owned(), summary)];
     let report = DistrictReport::of(&d, &profile, schools, &Default::default(), Date::new(2026, 6, 1).unwrap());
@@ -264,6 +265,29 @@ fn every_document_of_a_year_opens_in_libreoffice_with_its_fields_in_order() {
     let plan = shared::staff::perspective_plan(&district, &staff, fixture::YEAR, Date::new(2026, 6, 1).unwrap());
     let (text, _) = open_in_office(&plan, dir.path());
     assert_in_order(&text, &["ПЕРСПЕКТИВНЫЙ ПЛАН", "аттестации и курсовой подготовки", SCHOOL]);
+
+    // The справка of a quarter's monitoring of the class teachers' duties.
+    use shared::monitoring::{DutySheet, DutySheetFields, Quarter};
+    let mut year_doc = f.year.clone();
+    let teacher = a.active_members()[0];
+    let marks = DutySheetFields::blank().with("plan", "done").with("class_hours", "8").with("risk", "partly");
+    let marks = DutySheetFields::validate(&marks.with("note", "Обновить социальный паспорт класса.")).unwrap();
+    DutySheet::set(&mut year_doc, teacher.id, Quarter::Second, Some(marks), 1).unwrap();
+    let sheets = DutySheet::all(&year_doc);
+    let note = shared::papers::monitoring::duties_note(&school, &a, &y, &sheets, Quarter::Second, "Иванова М. П.");
+    let (text, _) = open_in_office(&note, dir.path());
+    assert_in_order(
+        &text,
+        &[
+            "СПРАВКА",
+            "по итогам мониторинга выполнения функциональных обязанностей классными руководителями",
+            &teacher.full_name,
+            "проведено 8",
+            "Работа с детьми группы риска: выполнено — 0, выполнено частично — 1, не выполнено — 0.",
+            "Обновить социальный паспорт класса.",
+            "Руководитель МО",
+        ],
+    );
 }
 
 /// In the app: a protocol is printed from its A4 view by Chromium (no app

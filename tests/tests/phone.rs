@@ -94,6 +94,7 @@ async fn every_screen_of_every_role_fits_a_360_px_phone() {
         "regulations",
         "kopilka",
         "mentoring",
+        "monitoring",
         "report",
         "rmo-advice",
         "rmo-surveys",

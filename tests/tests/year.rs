@@ -728,3 +728,117 @@ async fn two_devices_start_the_next_year_offline_and_end_with_one() {
         browser.quit().await;
     }
 }
+
+/// The head fills two class teachers' sheets for the II quarter beside
+/// what the protocols and the plan already show of them, prints the
+/// справка and saves it as DOCX, and the district head sees the school's
+/// numbers in the overview.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_head_monitors_the_class_teachers_duties_and_the_district_sees_the_numbers() {
+    use shared::plan::{Completion, PlanDoc, PlanFields, PlanMark};
+    use shared::protocol::ProtocolFields;
+    use shared::record::Edit;
+    use shared::{AssociationDoc, MemberFields, YearDoc};
+
+    let _one_browser_at_a_time = exclusive().await;
+    let dir = TempDir::new().unwrap();
+    let server = Server::start(dir.path()).await;
+    let (district_head, school_head) = server.heads().await;
+    let school = school_head.school();
+    let year = AcademicYear(2026);
+    let mut association = AssociationDoc::create(&school);
+    let mut add = |name: &str, class: &str| {
+        let values = e2e::teacher(name).with("class_led", class);
+        AssociationDoc::edit_member(&mut association, Edit::Add(MemberFields::validate(&values).unwrap()), 1).unwrap()
+    };
+    let (orlova, petrov) = (add("Орлова Екатерина Сергеевна", "7В"), add("Петров Сергей Иванович", "6Б"));
+    let mut year_doc = YearDoc::create(&school, year);
+    let meeting = ProtocolFields {
+        number: 1,
+        date: Date::new(2026, 11, 12).unwrap(),
+        chair: None,
+        secretary: None,
+        attendance: [(orlova.to_string(), true), (petrov.to_string(), false)].into(),
+        invited: String::new(),
+        theme: "Профилактика буллинга".into(),
+        completed: true,
+    };
+    YearDoc::edit_protocol(&mut year_doc, Edit::Add(meeting), 2).unwrap();
+    let mut row =
+        PlanFields::validate(&PlanFields::blank().with("topic", "Открытый классный час").with("when", "ноябрь"), year)
+            .unwrap();
+    row.responsible = Some(orlova);
+    let row = YearDoc::edit_plan_row(&mut year_doc, Edit::Add(row), 3).unwrap();
+    YearDoc::mark_plan_row(&mut year_doc, row, PlanMark::full(Completion::Done, None, ""), 4).unwrap();
+    e2e::push_school(&server, &school_head, association, year, year_doc).await;
+
+    let head = Browser::launch_on_clock(&dir.path().join("head")).await;
+    let code = school_head.invite(&server, "school_head", Some(school)).await;
+    head.join(&server, &code, "Иванова Мария Петровна").await;
+    head.go("monitoring").await;
+    let card = |name: &str| format!("//li[@data-testid='duty-sheet'][contains(., '{name}')]");
+    let orlova_card = head.wait_text("[data-testid=duty-sheet]", "Орлова Екатерина Сергеевна").await;
+    assert!(orlova_card.contains("Заседания МО (по протоколам): 1 из 1"), "{orlova_card}");
+    assert!(orlova_card.contains("Мероприятия плана МО, выполнено: 1 из 1"), "{orlova_card}");
+    assert!(orlova_card.contains("Лист за эту четверть не заполнен"), "{orlova_card}");
+    let petrov_card = head.wait_text("[data-testid=duty-sheet]", "Петров Сергей Иванович").await;
+    assert!(petrov_card.contains("Заседания МО (по протоколам): 0 из 1"), "{petrov_card}");
+
+    let all_done = [
+        ("plan", "done"),
+        ("class_hours", "8"),
+        ("class_hours_mark", "done"),
+        ("parent_meetings", "1"),
+        ("parent_meetings_mark", "done"),
+        ("risk", "done"),
+        ("documentation", "done"),
+    ];
+    head.click_xpath(&format!("{}//button[@data-testid='fill-sheet']", card("Орлова"))).await;
+    head.save("[data-testid=sheet-form]", &all_done).await;
+    head.click_xpath(&format!("{}//button[@data-testid='fill-sheet']", card("Петров"))).await;
+    let mut partly = all_done.to_vec();
+    partly[5] = ("risk", "not_done");
+    partly.push(("note", "Составить план работы с семьёй."));
+    partly[1] = ("class_hours", "много");
+    head.fill("[data-testid=sheet-form]", &partly).await;
+    let errors = head.submit("[data-testid=sheet-form]").await;
+    assert!(errors.iter().any(|(field, m)| field == "class_hours" && m.contains("Целое число")), "{errors:?}");
+    partly[1] = ("class_hours", "7");
+    head.save("[data-testid=sheet-form]", &partly).await;
+    head.wait_text("[data-testid=monitoring-totals]", "II четверть: проверено 2, все обязанности выполнены у 1 (50 %)")
+        .await;
+    let marks = head.wait_text("[data-testid=duty-sheet]", "Работа с детьми группы риска: не выполнено").await;
+    assert!(marks.contains("Классные часы: выполнено (проведено: 7)"), "{marks}");
+
+    head.click_css("[data-testid=duties-note-print]").await;
+    let paper = head.wait_text("[data-testid=print-view]", "СПРАВКА").await;
+    for part in [
+        "за II четверть 2026/2027 учебного года",
+        "Орлова Екатерина Сергеевна",
+        "Работа с детьми группы риска: выполнено — 1, выполнено частично — 0, не выполнено — 1.",
+        "Все обязанности выполнены у 1 из 2 классных руководителей (50 %).",
+        "Петров С. И.: Составить план работы с семьёй.",
+    ] {
+        assert!(paper.contains(part), "«{part}» in the справка:\n{paper}");
+    }
+    head.click_css("[data-testid=print-close]").await;
+    head.click_css("[data-testid=duties-note-docx]").await;
+    let saved =
+        head.downloaded("Справка по мониторингу функциональных обязанностей — II четверть 2026-2027.docx").await;
+    let body = String::from_utf8(e2e::office::zip_entry(&std::fs::read(&saved).unwrap(), "word/document.xml").unwrap())
+        .unwrap();
+    assert!(body.contains("Петров Сергей Иванович"));
+    head.wait_sync("сохранено на сервере").await;
+    head.quit().await;
+
+    let district = Browser::launch_on_clock(&dir.path().join("district")).await;
+    let code = district_head.invite(&server, "district_head", None).await;
+    district.join(&server, &code, "Петрова Анна Викторовна").await;
+    district
+        .wait_text(
+            "[data-testid=overview-row] [data-testid=monitoring]",
+            "II четверть: проверено 2, все обязанности выполнены у 1 (50 %)",
+        )
+        .await;
+    district.quit().await;
+}

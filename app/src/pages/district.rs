@@ -33,9 +33,12 @@ pub fn DistrictOverview() -> impl IntoView {
                             <td data-label="Аттестация в ближайшие полгода или истекла" data-testid="categories" class:alert={s.categories_due > 0}>{s.categories_due}</td>
                             <td data-label="Курсы более 3 лет назад или нет сведений" data-testid="courses" class:alert={s.courses_due > 0}>{s.courses_due}</td>
                             <td data-label="Копилка (+ за год)" data-testid="kopilka">{format!("{} (+{})", s.materials, s.materials_this_year)}</td>
+                            <td data-label="Мониторинг обязанностей классных руководителей" data-testid="monitoring">
+                                {s.monitoring.last().map_or_else(|| "не проводился".to_owned(), |q| q.label())}
+                            </td>
                         }
                         .into_any(),
-                        None => view! { <td colspan="7" class="muted">"записи школы ещё не получены с сервера"</td> }
+                        None => view! { <td colspan="8" class="muted">"записи школы ещё не получены с сервера"</td> }
                             .into_any(),
                     };
                     view! {
@@ -65,6 +68,7 @@ pub fn DistrictOverview() -> impl IntoView {
                             <th>"Аттестация в ближайшие полгода или истекла"</th>
                             <th>"Курсы более 3 лет назад или нет сведений"</th>
                             <th>"Копилка (+ за год)"</th>
+                            <th>"Мониторинг обязанностей классных руководителей"</th>
                         </tr>
                     </thead>
                     <tbody>{rows}</tbody>

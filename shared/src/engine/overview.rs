@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Effect, Engine, Now, Timer, school_document_ids};
 use crate::link::{self, FromEngine, SchoolLine};
+use crate::monitoring::DutySheet;
 use crate::overview::SchoolSummary;
 use crate::reply::Reply;
 use crate::survey::Response;
@@ -210,6 +211,7 @@ impl Engine {
             &self.docs[year_doc].records::<YearDoc>().ok()?,
             &Reply::all(&self.docs[year_doc].doc),
             &Response::all(&self.docs[year_doc].doc),
+            &DutySheet::all(&self.docs[year_doc].doc),
             &self.docs[library].records::<LibraryDoc>().ok()?,
             today,
         );
