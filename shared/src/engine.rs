@@ -552,6 +552,14 @@ impl Engine {
             doc = blank(kind, owner);
         }
         let saved = if fresh { Vec::new() } else { doc.get_heads() };
+        let whole = doc.get_missing_deps(&[]).is_empty();
+        if let (DocKind::Year(year), true, false, true) = (kind, writable, fresh, whole) {
+            // A year made before mentoring was kept gets its list the way
+            // every device makes it; kept below like any unsaved change.
+            if let Err(e) = YearDoc::add_later_lists(&mut doc, &owner, year) {
+                self.tell(FromEngine::Damaged(format!("Записи года не дополнены: {e}")));
+            }
+        }
         if unreadable > 0 {
             self.tell(FromEngine::Damaged(format!(
                 "Часть сохранённых данных на устройстве повреждена ({unreadable} из {}); \

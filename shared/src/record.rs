@@ -54,6 +54,21 @@ pub fn check_chunk(applied: usize, chunk: &[u8]) -> Result<(), automerge::Autome
     Ok(())
 }
 
+/// A new document with id `id` holding `empty` in its first change, the
+/// same bytes on every device (see [`Document::create_with`]).
+pub fn first_change<T: Reconcile>(id: &DocumentId, empty: &T) -> AutoCommit {
+    let mut doc = new_doc().with_actor(creator(id));
+    reconcile(&mut doc, empty).expect("an empty document accepts any records");
+    doc.commit_with(CommitOptions::default().with_time(0));
+    doc.set_actor(ActorId::random());
+    doc
+}
+
+/// The actor of the changes every device makes alike in document `id`.
+pub fn creator(id: &DocumentId) -> ActorId {
+    ActorId::from(&id.as_bytes()[..])
+}
+
 /// A kind of document: its records, layout version and first change.
 pub trait Document: Reconcile + Hydrate + Sized {
     /// The newest layout this build reads and writes.
@@ -73,11 +88,7 @@ pub trait Document: Reconcile + Hydrate + Sized {
     /// merge. `empty` must therefore never change between versions for a
     /// given id: later layouts migrate in changes of their own.
     fn create_with(id: &DocumentId, empty: &Self) -> AutoCommit {
-        let mut doc = new_doc().with_actor(ActorId::from(&id.as_bytes()[..]));
-        reconcile(&mut doc, empty).expect("an empty document accepts any records");
-        doc.commit_with(CommitOptions::default().with_time(0));
-        doc.set_actor(ActorId::random());
-        doc
+        first_change(id, empty)
     }
 
     /// Whether these records were written in a layout newer than this

@@ -6,7 +6,8 @@
 //! ([`YearDoc::id_for`]), so every device opens the same document for
 //! 2026/2027 without asking anyone, even offline.
 
-use automerge::AutoCommit;
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{ActorId, AutoCommit, ObjType, ROOT, ReadDoc};
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -17,7 +18,7 @@ use crate::mentoring::Mentorship;
 use crate::plan::{Completion, PlanDoc, PlanRow, PlanTally};
 use crate::profile::{Profile, ProfileFields};
 use crate::protocol::{AgendaFields, DecisionFields, DecisionStatus, PROTOCOL_DAYS, Protocol, ProtocolFields};
-use crate::record::{Document, Edit, RecordList, set_text};
+use crate::record::{Document, Edit, RecordList, creator, first_change, set_text};
 use crate::{DocumentId, Error};
 
 /// The newest layout of a year document this build reads and writes.
@@ -83,6 +84,40 @@ impl PlanDoc for YearDoc {
     }
 }
 
+/// A year's records as the first version of the app laid them out. Its
+/// first change must stay these bytes (an id-derived actor, time zero), or
+/// two devices of different versions that open a year offline would each
+/// make its lists and the merge would show one of each pair.
+#[derive(Reconcile)]
+struct FirstLayout {
+    schema_version: u64,
+    year: u32,
+    profile: Profile,
+    plan: Vec<PlanRow>,
+    protocols: Vec<Protocol>,
+    analyses: Vec<Analysis>,
+}
+
+/// A year document holding only its first change.
+fn first_layout(association: &DocumentId, year: AcademicYear) -> AutoCommit {
+    let empty = FirstLayout {
+        schema_version: 1,
+        year: year.0.unsigned_abs(),
+        profile: Profile::default(),
+        plan: Vec::new(),
+        protocols: Vec::new(),
+        analyses: Vec::new(),
+    };
+    first_change(&YearDoc::id_for(association, year), &empty)
+}
+
+/// The second change, made by the creator after the first: the lists
+/// later layouts brought (mentoring).
+fn put_later_lists(doc: &mut AutoCommit) {
+    doc.put_object(ROOT, "mentoring", ObjType::List).expect("a new key of a new document");
+    doc.commit_with(CommitOptions::default().with_time(0));
+}
+
 /// A plan row's content as agenda questions: one a line, with the numbering
 /// a person types («1.», «2)», «—») left off.
 pub fn agenda_questions(content: &str) -> Vec<String> {
@@ -126,18 +161,31 @@ impl YearDoc {
         association.derive(&format!("year/{}", year.0))
     }
 
-    /// A new, empty year document (see [`Document::create_with`]).
+    /// A new, empty year document: its first change in the first layout,
+    /// then the lists later layouts brought ([`YearDoc::add_later_lists`]),
+    /// both the same bytes on every device and in every version.
     pub fn create(association: &DocumentId, year: AcademicYear) -> AutoCommit {
-        let empty = Self {
-            schema_version: 1,
-            year: year.0.unsigned_abs(),
-            profile: Profile::default(),
-            plan: Vec::new(),
-            protocols: Vec::new(),
-            analyses: Vec::new(),
-            mentoring: Vec::new(),
-        };
-        Self::create_with(&Self::id_for(association, year), &empty)
+        let mut doc = first_layout(association, year);
+        doc.set_actor(creator(&Self::id_for(association, year)));
+        put_later_lists(&mut doc);
+        doc.set_actor(ActorId::random());
+        doc
+    }
+
+    /// Adds to a year document created before mentoring was kept the
+    /// change that brings its list, the same change every device makes:
+    /// so two devices adding the first pairs offline add them to one list,
+    /// not to two of which the merge shows one. Nothing when it has it.
+    pub fn add_later_lists(doc: &mut AutoCommit, association: &DocumentId, year: AcademicYear) -> Result<(), Error> {
+        if doc.get(ROOT, "mentoring")?.is_some() {
+            return Ok(());
+        }
+        let mut made = first_layout(association, year);
+        made.set_actor(creator(&Self::id_for(association, year)));
+        put_later_lists(&mut made);
+        let change = made.get_last_local_change().ok_or(Error::NotFound(Uuid::nil()))?;
+        doc.apply_changes([change])?;
+        Ok(())
     }
 
     /// The academic year.
@@ -350,6 +398,38 @@ mod tests {
 
     fn row(topic: &str, when: &str) -> PlanFields {
         PlanFields::validate(&PlanFields::blank().with("topic", topic).with("when", when), Y).unwrap()
+    }
+
+    #[test]
+    fn a_year_is_first_created_as_every_version_creates_it_and_old_years_get_the_same_mentoring_list() {
+        let association = DocumentId::from([7u8; 16]);
+        let mut doc = YearDoc::create(&association, Y);
+        let changes = doc.get_changes(&[]);
+        // Computed by the version before mentoring was kept (f5f8d82^).
+        let first = "25977bd341a3cb5fc40c00c5150f503250526d51abb07d8f95f493259e7a71cc";
+        assert_eq!(changes[0].hash().to_string(), first);
+        assert_eq!(changes.len(), 2);
+
+        // A year made by that version gets the same list on every device,
+        // and the first pairs added on two devices offline are both kept.
+        let pair = || {
+            let v =
+                crate::Values::from([("mentor", Uuid::new_v4().to_string()), ("mentee", Uuid::new_v4().to_string())]);
+            Edit::Add(crate::mentoring::MentorshipFields::validate(&v).unwrap())
+        };
+        let mut a = first_layout(&association, Y);
+        let mut b = first_layout(&association, Y);
+        YearDoc::add_later_lists(&mut a, &association, Y).unwrap();
+        YearDoc::add_later_lists(&mut a, &association, Y).unwrap();
+        YearDoc::add_later_lists(&mut b, &association, Y).unwrap();
+        assert_eq!(a.get_heads(), doc.get_heads(), "the same two changes as a new year's");
+        YearDoc::edit_mentorship(&mut a, pair(), 1).unwrap();
+        YearDoc::edit_mentorship(&mut b, pair(), 2).unwrap();
+        merge_both(&mut a, &mut b);
+        assert_eq!(load(&a).mentorship_list().len(), 2);
+        let heads = doc.get_heads();
+        YearDoc::add_later_lists(&mut doc, &association, Y).unwrap();
+        assert_eq!(doc.get_heads(), heads, "a year that has the list gets nothing");
     }
 
     #[test]
