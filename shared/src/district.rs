@@ -17,7 +17,7 @@ use crate::date::{AcademicYear, Date};
 use crate::form::{FieldErrors, Values, date_value};
 use crate::plan::{PlanDoc, PlanRow};
 use crate::protocol::{AgendaFields, AgendaItem};
-use crate::record::{Document, Edit, Life, RecordList};
+use crate::record::{Document, Edit, Life, RecordList, add_later_lists, created_in_layouts};
 use crate::reply::Answer;
 use crate::survey::{QuestionFields, Survey, SurveyFields};
 use crate::{DocumentId, Error};
@@ -51,6 +51,38 @@ pub struct DistrictYearDoc {
     #[autosurgeon(missing = "Default::default")]
     pub surveys: Vec<Survey>,
 }
+
+/// A district year's records as the first version of the app laid them
+/// out: its first change must stay these bytes (see [`crate::year`]'s).
+#[derive(Reconcile)]
+struct FirstLayout {
+    schema_version: u64,
+    year: u32,
+    plan: Vec<PlanRow>,
+    events: Vec<DistrictEvent>,
+    contests: Vec<Contest>,
+    visits: Vec<Visit>,
+    consultations: Vec<Consultation>,
+    mentoring: Vec<MentoringPair>,
+}
+
+impl FirstLayout {
+    fn of(year: AcademicYear) -> Self {
+        Self {
+            schema_version: 1,
+            year: year.0.unsigned_abs(),
+            plan: Vec::new(),
+            events: Vec::new(),
+            contests: Vec::new(),
+            visits: Vec::new(),
+            consultations: Vec::new(),
+            mentoring: Vec::new(),
+        }
+    }
+}
+
+/// The lists later layouts brought, in the second change.
+const LATER_LISTS: &[&str] = &["surveys"];
 
 impl Document for DistrictYearDoc {
     const SCHEMA_VERSION: u64 = DISTRICT_SCHEMA_VERSION;
@@ -586,20 +618,15 @@ impl DistrictYearDoc {
         district.derive(&format!("district-year/{}", year.0))
     }
 
-    /// A new, empty district year (see [`Document::create_with`]).
+    /// A new, empty district year (see [`created_in_layouts`]).
     pub fn create(district: &DocumentId, year: AcademicYear) -> AutoCommit {
-        let empty = Self {
-            schema_version: 1,
-            year: year.0.unsigned_abs(),
-            plan: Vec::new(),
-            events: Vec::new(),
-            contests: Vec::new(),
-            visits: Vec::new(),
-            consultations: Vec::new(),
-            mentoring: Vec::new(),
-            surveys: Vec::new(),
-        };
-        Self::create_with(&Self::id_for(district, year), &empty)
+        created_in_layouts(&Self::id_for(district, year), &FirstLayout::of(year), LATER_LISTS)
+    }
+
+    /// Gives a district year created before surveys were kept their list,
+    /// the way every device does (see [`add_later_lists`]).
+    pub fn add_later_lists(doc: &mut AutoCommit, district: &DocumentId, year: AcademicYear) -> Result<(), Error> {
+        add_later_lists(doc, &Self::id_for(district, year), &FirstLayout::of(year), LATER_LISTS)
     }
 
     /// Events on the list, by date.
@@ -781,6 +808,20 @@ mod tests {
             Y,
         )
         .unwrap()
+    }
+
+    #[test]
+    fn a_district_year_is_first_created_as_every_version_creates_it() {
+        let district = DocumentId::from([7u8; 16]);
+        let year = AcademicYear(2026);
+        let mut doc = DistrictYearDoc::create(&district, year);
+        let changes = doc.get_changes(&[]);
+        // Computed by the version before surveys were kept (dce04ae^).
+        let first = "e02e1d1dd02c4354e3fc8d29f26c50da84968c05372211b27a1b9e27e2ed1c58";
+        assert_eq!((changes[0].hash().to_string().as_str(), changes.len()), (first, 2));
+        let mut old = crate::record::first_change(&DistrictYearDoc::id_for(&district, year), &FirstLayout::of(year));
+        DistrictYearDoc::add_later_lists(&mut old, &district, year).unwrap();
+        assert_eq!(old.get_heads(), doc.get_heads());
     }
 
     #[test]

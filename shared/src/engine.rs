@@ -553,10 +553,16 @@ impl Engine {
         }
         let saved = if fresh { Vec::new() } else { doc.get_heads() };
         let whole = doc.get_missing_deps(&[]).is_empty();
-        if let (DocKind::Year(year), true, false, true) = (kind, writable, fresh, whole) {
-            // A year made before mentoring was kept gets its list the way
-            // every device makes it; kept below like any unsaved change.
-            if let Err(e) = YearDoc::add_later_lists(&mut doc, &owner, year) {
+        if writable && !fresh && whole {
+            // A year made before mentoring (or surveys) was kept gets its
+            // list the way every device makes it; kept below like any
+            // unsaved change.
+            let added = match kind {
+                DocKind::Year(year) => YearDoc::add_later_lists(&mut doc, &owner, year),
+                DocKind::DistrictYear(year) => DistrictYearDoc::add_later_lists(&mut doc, &owner, year),
+                _ => Ok(()),
+            };
+            if let Err(e) = added {
                 self.tell(FromEngine::Damaged(format!("Записи года не дополнены: {e}")));
             }
         }

@@ -64,6 +64,45 @@ pub fn first_change<T: Reconcile>(id: &DocumentId, empty: &T) -> AutoCommit {
     doc
 }
 
+/// A new document `id`: `first` (its first layout) in its first change,
+/// then the empty lists `later` layouts brought in a second change by the
+/// same actor; both the same bytes on every device and in every version
+/// since, so no version's lists hide another's in a merge.
+pub fn created_in_layouts<T: Reconcile>(id: &DocumentId, first: &T, later: &[&str]) -> AutoCommit {
+    let mut doc = first_change(id, first);
+    doc.set_actor(creator(id));
+    for key in later {
+        automerge::transaction::Transactable::put_object(&mut doc, automerge::ROOT, *key, automerge::ObjType::List)
+            .expect("a new key of a new document");
+    }
+    doc.commit_with(CommitOptions::default().with_time(0));
+    doc.set_actor(ActorId::random());
+    doc
+}
+
+/// Gives `doc`, a document `id` first created holding `first`, the lists
+/// `later` as [`created_in_layouts`] does, with the same change; nothing
+/// when it has them. Two devices that add the first records of such a
+/// list offline then add them to one list, not to two of which a merge
+/// shows one.
+pub fn add_later_lists<T: Reconcile>(
+    doc: &mut AutoCommit,
+    id: &DocumentId,
+    first: &T,
+    later: &[&str],
+) -> Result<(), Error> {
+    use automerge::ReadDoc;
+    let Some(key) = later.first() else { return Ok(()) };
+    if doc.get(automerge::ROOT, *key)?.is_some() {
+        return Ok(());
+    }
+    let mut made = created_in_layouts(id, first, later);
+    if let Some(second) = made.get_changes(&[]).get(1).cloned() {
+        doc.apply_changes([second])?;
+    }
+    Ok(())
+}
+
 /// The actor of the changes every device makes alike in document `id`.
 pub fn creator(id: &DocumentId) -> ActorId {
     ActorId::from(&id.as_bytes()[..])
@@ -449,5 +488,28 @@ pub(crate) mod tests {
         a.merge(b).unwrap();
         b.merge(a).unwrap();
         assert_eq!(a.get_heads(), b.get_heads());
+    }
+}
+
+#[cfg(test)]
+mod first_changes {
+    use crate::perspective::PerspectiveDoc;
+    use crate::{AssociationDoc, DocumentId, LibraryDoc};
+
+    /// Every kind of document is first created the same way in every
+    /// version (the year's and the district year's are pinned beside
+    /// them): a layout that grows brings its lists in a change of its own
+    /// (see [`super::created_in_layouts`]), and this test says so.
+    #[test]
+    fn documents_are_first_created_as_every_version_creates_them() {
+        let id = DocumentId::from([7u8; 16]);
+        for (mut doc, first) in [
+            (AssociationDoc::create(&id), "7a9728d840e92bfaf7700d3c58e9e8da065eefde78300883ed75a5bf00358795"),
+            (LibraryDoc::create(&id), "50ea4eecded05a619c1db13ef12bee479aea2517d96378ddd65e54189df70756"),
+            (PerspectiveDoc::create(&id), "a31f15413f9c0154019be283a4c41e0c34740873b5251f35320d641ab5a13839"),
+        ] {
+            assert_eq!(doc.get_changes(&[]).len(), 1);
+            assert_eq!(doc.get_heads()[0].to_string(), first);
+        }
     }
 }

@@ -6,8 +6,7 @@
 //! ([`YearDoc::id_for`]), so every device opens the same document for
 //! 2026/2027 without asking anyone, even offline.
 
-use automerge::transaction::{CommitOptions, Transactable};
-use automerge::{ActorId, AutoCommit, ObjType, ROOT, ReadDoc};
+use automerge::AutoCommit;
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -18,7 +17,7 @@ use crate::mentoring::Mentorship;
 use crate::plan::{Completion, PlanDoc, PlanRow, PlanTally};
 use crate::profile::{Profile, ProfileFields};
 use crate::protocol::{AgendaFields, DecisionFields, DecisionStatus, PROTOCOL_DAYS, Protocol, ProtocolFields};
-use crate::record::{Document, Edit, RecordList, creator, first_change, set_text};
+use crate::record::{Document, Edit, RecordList, add_later_lists, created_in_layouts, set_text};
 use crate::{DocumentId, Error};
 
 /// The newest layout of a year document this build reads and writes.
@@ -98,25 +97,21 @@ struct FirstLayout {
     analyses: Vec<Analysis>,
 }
 
-/// A year document holding only its first change.
-fn first_layout(association: &DocumentId, year: AcademicYear) -> AutoCommit {
-    let empty = FirstLayout {
-        schema_version: 1,
-        year: year.0.unsigned_abs(),
-        profile: Profile::default(),
-        plan: Vec::new(),
-        protocols: Vec::new(),
-        analyses: Vec::new(),
-    };
-    first_change(&YearDoc::id_for(association, year), &empty)
+impl FirstLayout {
+    fn of(year: AcademicYear) -> Self {
+        Self {
+            schema_version: 1,
+            year: year.0.unsigned_abs(),
+            profile: Profile::default(),
+            plan: Vec::new(),
+            protocols: Vec::new(),
+            analyses: Vec::new(),
+        }
+    }
 }
 
-/// The second change, made by the creator after the first: the lists
-/// later layouts brought (mentoring).
-fn put_later_lists(doc: &mut AutoCommit) {
-    doc.put_object(ROOT, "mentoring", ObjType::List).expect("a new key of a new document");
-    doc.commit_with(CommitOptions::default().with_time(0));
-}
+/// The lists later layouts brought, in the second change.
+const LATER_LISTS: &[&str] = &["mentoring"];
 
 /// A plan row's content as agenda questions: one a line, with the numbering
 /// a person types («1.», «2)», «—») left off.
@@ -161,31 +156,15 @@ impl YearDoc {
         association.derive(&format!("year/{}", year.0))
     }
 
-    /// A new, empty year document: its first change in the first layout,
-    /// then the lists later layouts brought ([`YearDoc::add_later_lists`]),
-    /// both the same bytes on every device and in every version.
+    /// A new, empty year document (see [`created_in_layouts`]).
     pub fn create(association: &DocumentId, year: AcademicYear) -> AutoCommit {
-        let mut doc = first_layout(association, year);
-        doc.set_actor(creator(&Self::id_for(association, year)));
-        put_later_lists(&mut doc);
-        doc.set_actor(ActorId::random());
-        doc
+        created_in_layouts(&Self::id_for(association, year), &FirstLayout::of(year), LATER_LISTS)
     }
 
-    /// Adds to a year document created before mentoring was kept the
-    /// change that brings its list, the same change every device makes:
-    /// so two devices adding the first pairs offline add them to one list,
-    /// not to two of which the merge shows one. Nothing when it has it.
+    /// Gives a year document created before mentoring was kept its list,
+    /// the way every device does (see [`add_later_lists`]).
     pub fn add_later_lists(doc: &mut AutoCommit, association: &DocumentId, year: AcademicYear) -> Result<(), Error> {
-        if doc.get(ROOT, "mentoring")?.is_some() {
-            return Ok(());
-        }
-        let mut made = first_layout(association, year);
-        made.set_actor(creator(&Self::id_for(association, year)));
-        put_later_lists(&mut made);
-        let change = made.get_last_local_change().ok_or(Error::NotFound(Uuid::nil()))?;
-        doc.apply_changes([change])?;
-        Ok(())
+        add_later_lists(doc, &Self::id_for(association, year), &FirstLayout::of(year), LATER_LISTS)
     }
 
     /// The academic year.
@@ -417,8 +396,8 @@ mod tests {
                 crate::Values::from([("mentor", Uuid::new_v4().to_string()), ("mentee", Uuid::new_v4().to_string())]);
             Edit::Add(crate::mentoring::MentorshipFields::validate(&v).unwrap())
         };
-        let mut a = first_layout(&association, Y);
-        let mut b = first_layout(&association, Y);
+        let first = || crate::record::first_change(&YearDoc::id_for(&association, Y), &FirstLayout::of(Y));
+        let (mut a, mut b) = (first(), first());
         YearDoc::add_later_lists(&mut a, &association, Y).unwrap();
         YearDoc::add_later_lists(&mut a, &association, Y).unwrap();
         YearDoc::add_later_lists(&mut b, &association, Y).unwrap();
