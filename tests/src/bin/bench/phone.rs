@@ -1,0 +1,210 @@
+//! The app on a cheap Android phone with a weak connection: a school МО
+//! head's first visit, from the invitation link to her school's records on
+//! the screen, and a later open with no connection at all.
+//!
+//! The connection is a link of our own between the browser and the server
+//! ([`slow_link`]): every byte of every connection (the page, the service
+//! worker's downloads, the engine's sync socket) shares one 400 kbit/s pipe
+//! each way, and every chunk arrives 200 ms after it was sent (400 ms round
+//! trip). The CPU is Chromium's 4× throttling (CDP
+//! `Emulation.setCPUThrottlingRate`), which Chromium applies to the page's
+//! own thread; the engine's and the service worker's threads run at full
+//! speed.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use e2e::{Browser, Server, eventually};
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// Bytes a second each way: 400 kbit/s.
+const RATE: f64 = 400_000.0 / 8.0;
+/// Half the round trip.
+const ONE_WAY: Duration = Duration::from_millis(200);
+/// The targets: a first visit within 30 s, a later open within 1 s.
+pub(crate) const FIRST_VISIT_TARGET_MS: f64 = 30_000.0;
+pub(crate) const LATER_OPEN_TARGET_MS: f64 = 1_000.0;
+
+/// What the phone runs measured.
+pub(crate) struct PhoneReport {
+    pub(crate) text: String,
+    /// The first visit, in ms.
+    pub(crate) first_visit: Option<f64>,
+    /// The later opens offline, in ms.
+    pub(crate) later_opens: Vec<f64>,
+}
+
+/// One direction of the link: when it is next free.
+type Pipe = Arc<Mutex<Instant>>;
+
+/// A link to `server` as slow as a cheap phone's: the address to connect
+/// to instead. Each direction is one pipe shared by every connection.
+async fn slow_link(server: SocketAddr) -> std::io::Result<SocketAddr> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    let (up, down): (Pipe, Pipe) = (Arc::new(Mutex::new(Instant::now())), Arc::new(Mutex::new(Instant::now())));
+    tokio::spawn(async move {
+        while let Ok((phone, _)) = listener.accept().await {
+            let Ok(far) = TcpStream::connect(server).await else { continue };
+            let _ = phone.set_nodelay(true);
+            let _ = far.set_nodelay(true);
+            let (phone_read, phone_write) = phone.into_split();
+            let (far_read, far_write) = far.into_split();
+            tokio::spawn(carry(phone_read, far_write, up.clone()));
+            tokio::spawn(carry(far_read, phone_write, down.clone()));
+        }
+    });
+    Ok(address)
+}
+
+/// Moves bytes from `from` to `to` through `pipe`: each chunk waits its
+/// turn on the pipe for as long as its bytes take at [`RATE`], then
+/// [`ONE_WAY`] more.
+async fn carry(mut from: tokio::net::tcp::OwnedReadHalf, mut to: tokio::net::tcp::OwnedWriteHalf, pipe: Pipe) {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(Instant, Vec<u8>)>();
+    tokio::spawn(async move {
+        let mut buf = vec![0u8; 16 * 1024];
+        while let Ok(n) = from.read(&mut buf).await {
+            if n == 0 {
+                break;
+            }
+            let sent = {
+                let mut free = pipe.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let start = (*free).max(Instant::now());
+                *free = start + Duration::from_secs_f64(n as f64 / RATE);
+                *free
+            };
+            if tx.send((sent + ONE_WAY, buf[..n].to_vec())).is_err() {
+                break;
+            }
+        }
+    });
+    while let Some((at, bytes)) = rx.recv().await {
+        tokio::time::sleep_until(at.into()).await;
+        if to.write_all(&bytes).await.is_err() {
+            break;
+        }
+    }
+    let _ = to.shutdown().await;
+}
+
+/// Four times slower, as Chromium's DevTools throttle a page.
+async fn slow_cpu(browser: &Browser) {
+    browser.devtools("Emulation.setCPUThrottlingRate", json!({"rate": 4})).await;
+}
+
+/// The dashboard's count of the plan: shown once the engine has the
+/// school's year from the server (or from the device).
+const RECORDS_SHOWN: &str = "плана выполнено: 0 из 1";
+
+/// The phone's part of the report.
+pub(crate) async fn phone_section(runs: usize) -> PhoneReport {
+    match phone(runs).await {
+        Ok((first, later)) => PhoneReport {
+            text: format!(
+                "\n### A cheap phone on a weak connection\n\n\
+                 A school МО head's browser (headless Chromium) on a link of our own to the server: one \
+                 400 kbit/s pipe each way shared by every connection (the page, the service worker's \
+                 downloads, the sync socket), 200 ms each way (400 ms round trip); the page's thread \
+                 throttled 4× by Chromium (the engine's and the service worker's threads are not: Chromium \
+                 throttles a page's own thread). Her school's records (members and a year with one plan \
+                 row) are on the server. Timed until the dashboard shows the plan's count from the \
+                 records.\n\n\
+                 - first visit, from opening the invitation link (typing the name included) to the \
+                 records: **{:.1} s** (target {:.0} s)\n\
+                 - later open with the server stopped, the browser quit and started again, {runs} runs, \
+                 from the navigation's start: {}\n",
+                first / 1000.0,
+                FIRST_VISIT_TARGET_MS / 1000.0,
+                crate::coldopen::summary(&later),
+            ),
+            first_visit: Some(first),
+            later_opens: later,
+        },
+        Err(e) => PhoneReport {
+            text: format!("\n### A cheap phone on a weak connection\n\nFailed: {e}\n"),
+            first_visit: None,
+            later_opens: Vec::new(),
+        },
+    }
+}
+
+/// The first visit's time, and the later opens', in ms.
+async fn phone(runs: usize) -> Result<(f64, Vec<f64>), String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let mut server = Server::start(dir.path()).await;
+    let (_, school_head) = server.heads().await;
+    let school = school_head.school();
+    let year = shared::AcademicYear::of(today());
+    let mut association = shared::AssociationDoc::create(&school);
+    for name in ["Иванова Мария Петровна", "Орлова Екатерина Сергеевна", "Петров Сергей Иванович"]
+    {
+        let fields = shared::MemberFields::validate(&e2e::teacher(name)).map_err(|e| format!("{e:?}"))?;
+        shared::AssociationDoc::edit_member(&mut association, shared::record::Edit::Add(fields), 1)
+            .map_err(|e| e.to_string())?;
+    }
+    let mut year_doc = shared::YearDoc::create(&school, year);
+    let row = shared::plan::PlanFields::blank().with("topic", "Заседание МО № 1").with("when", "май");
+    let row = shared::plan::PlanFields::validate(&row, year).map_err(|e| format!("{e:?}"))?;
+    <shared::YearDoc as shared::plan::PlanDoc>::edit_plan_row(&mut year_doc, shared::record::Edit::Add(row), 2)
+        .map_err(|e| e.to_string())?;
+    e2e::push_school(&server, &school_head, association, year, year_doc).await;
+    let code = school_head.invite(&server, "school_head", Some(school)).await;
+
+    let link = slow_link(SocketAddr::from(([127, 0, 0, 1], server.port()))).await.map_err(|e| e.to_string())?;
+    let url = format!("http://localhost:{}", link.port());
+    let profile = dir.path().join("phone");
+    let mut browser = Browser::launch(&profile).await;
+    slow_cpu(&browser).await;
+    let started = Instant::now();
+    browser.client().goto(&format!("{url}/#/join/{code}")).await.map_err(|e| e.to_string())?;
+    browser.fill("[data-testid=join-form]", &[("name", "Иванова Мария Петровна")]).await;
+    let refused = browser.submit("[data-testid=join-form]").await;
+    if !refused.is_empty() {
+        return Err(format!("the join form refused: {refused:?}"));
+    }
+    eventually("the records after joining", || async {
+        browser.texts("[data-testid=plan-progress]").await.iter().any(|t| t.contains(RECORDS_SHOWN)).then_some(())
+    })
+    .await;
+    let first = started.elapsed().as_secs_f64() * 1000.0;
+    browser.wait_sync("сохранено на сервере").await;
+    browser.wait_offline_ready().await;
+    server.stop().await;
+
+    let mut later = Vec::new();
+    for _ in 0..runs {
+        browser.quit().await;
+        browser = Browser::launch(&profile).await;
+        slow_cpu(&browser).await;
+        browser.client().goto(&url).await.map_err(|e| e.to_string())?;
+        later.push(records_shown(&browser).await?);
+    }
+    browser.quit().await;
+    Ok((first, later))
+}
+
+/// When, after the navigation started, the dashboard showed the records.
+async fn records_shown(browser: &Browser) -> Result<f64, String> {
+    let waited = browser
+        .client()
+        .execute_async(
+            "const [part, done] = arguments;
+             const check = () => [...document.querySelectorAll('[data-testid=plan-progress]')]
+                 .some(e => e.textContent.includes(part)) ? done(performance.now()) : requestAnimationFrame(check);
+             check();",
+            vec![json!(RECORDS_SHOWN)],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    waited.as_f64().ok_or_else(|| "a time".to_owned())
+}
+
+/// Today on this machine's clock.
+fn today() -> shared::Date {
+    let ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis());
+    shared::Date::from_unix_ms(i64::try_from(ms).unwrap_or_default())
+}
