@@ -142,7 +142,10 @@ fn receive(ui: Ui, data: JsValue) {
         Err(e) => return leptos::logging::warn!("{e}"),
     };
     match message {
-        FromEngine::Shown(shown) => ui.receive(*shown),
+        FromEngine::Shown(shown) => {
+            ui.receive(*shown);
+            crate::pwa::cache_later();
+        }
         FromEngine::Summaries { year, schools } => {
             if year == ui.year.get_untracked() {
                 ui.summaries.set(schools);

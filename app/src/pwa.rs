@@ -25,6 +25,11 @@ export function applyUpdate() {
     if (reg && reg.waiting) reg.waiting.postMessage("skip-waiting"); else location.reload();
   });
 }
+export function cacheLater() {
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.ready.then((reg) => reg.active && reg.active.postMessage("cache-later"));
+  }
+}
 export async function keepStorage() {
   const s = navigator.storage;
   const state = { persisted: null, usage: null, quota: null };
@@ -39,6 +44,8 @@ extern "C" {
     fn register_service_worker(on_update: &Closure<dyn FnMut()>);
     #[wasm_bindgen(js_name = applyUpdate)]
     fn apply_update_js();
+    #[wasm_bindgen(js_name = cacheLater)]
+    fn cache_later_js();
     #[wasm_bindgen(js_name = keepStorage)]
     async fn keep_storage_js() -> JsValue;
 }
@@ -49,6 +56,19 @@ pub fn register(on_update: impl FnMut() + 'static) {
     register_service_worker(&callback);
     // The callback lives as long as the page.
     callback.forget();
+}
+
+thread_local! {
+    static LATER_ASKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Once the first records are on the screen, has the service worker cache
+/// what it left for later (the DOCX writer): on a first visit it does not
+/// share the connection with what the first screen waits for.
+pub fn cache_later() {
+    if !LATER_ASKED.with(|asked| asked.replace(true)) {
+        cache_later_js();
+    }
 }
 
 /// Activates the waiting version and reloads.

@@ -9,6 +9,7 @@
 //! Standard library only, so it builds in seconds on a fresh machine.
 
 use std::env;
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
@@ -274,7 +275,42 @@ fn build_app(for_tests: bool) -> Result {
         // real build, so the tests run what users get.
         cmd.args(["--cargo-profile", "fast-wasm", "--dist"]).arg(test_dist());
     }
-    status(&mut cmd)
+    let dist = if for_tests { test_dist() } else { root().join("app").join("dist") };
+    status(&mut cmd)?;
+    // trunk builds the page and the two workers of one crate at once, and
+    // their wasm-bindgen runs share one snippets directory: now and then
+    // index.html carries the integrity of another write of a snippet than
+    // the one that stayed, and the browser refuses to start the app. Such
+    // a build is made again.
+    if let Some(wrong) = integrity_mismatch(&dist)? {
+        eprintln!("xtask: {wrong}; building the app again");
+        status(&mut cmd)?;
+        if let Some(wrong) = integrity_mismatch(&dist)? {
+            return Err(format!("the app's build is inconsistent: {wrong}"));
+        }
+    }
+    Ok(())
+}
+
+/// A file `dist/index.html` names with an `integrity` its content does not
+/// have, if there is one.
+fn integrity_mismatch(dist: &Path) -> Result<Option<String>> {
+    let html = fs::read_to_string(dist.join("index.html")).map_err(|e| format!("{}: {e}", dist.display()))?;
+    for tag in html.split('<').filter(|t| t.contains("integrity=\"sha384-")) {
+        let attr = |name: &str| {
+            let start = tag.find(&format!("{name}=\""))? + name.len() + 2;
+            tag[start..].split('"').next().map(str::to_owned)
+        };
+        let (Some(file), Some(expected)) = (attr("href").or_else(|| attr("src")), attr("integrity")) else { continue };
+        let path = dist.join(file.trim_start_matches('/'));
+        let digest = output(
+            Command::new("sh").arg("-c").arg(format!("openssl dgst -sha384 -binary '{}' | base64 -w0", path.display())),
+        )?;
+        if expected.trim_start_matches("sha384-") != digest.trim() {
+            return Ok(Some(format!("{file} does not have the integrity index.html gives it")));
+        }
+    }
+    Ok(None)
 }
 
 fn setup_build_tools() -> Result {
