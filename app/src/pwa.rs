@@ -25,6 +25,10 @@ export function applyUpdate() {
     if (reg && reg.waiting) reg.waiting.postMessage("skip-waiting"); else location.reload();
   });
 }
+export function keptForOffline(ms) {
+  const ready = "serviceWorker" in navigator ? navigator.serviceWorker.ready : Promise.resolve();
+  return Promise.race([ready, new Promise((resolve) => setTimeout(resolve, ms))]).then(() => undefined);
+}
 export function cacheLater() {
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.ready.then((reg) => reg.active && reg.active.postMessage("cache-later"));
@@ -44,6 +48,8 @@ extern "C" {
     fn register_service_worker(on_update: &Closure<dyn FnMut()>);
     #[wasm_bindgen(js_name = applyUpdate)]
     fn apply_update_js();
+    #[wasm_bindgen(js_name = keptForOffline)]
+    async fn kept_for_offline_js(ms: u32) -> JsValue;
     #[wasm_bindgen(js_name = cacheLater)]
     fn cache_later_js();
     #[wasm_bindgen(js_name = keepStorage)]
@@ -56,6 +62,12 @@ pub fn register(on_update: impl FnMut() + 'static) {
     register_service_worker(&callback);
     // The callback lives as long as the page.
     callback.forget();
+}
+
+/// Resolves once a service worker is active (it has kept the app for
+/// offline use), or after `ms` whatever happened.
+pub async fn kept_for_offline(ms: u32) {
+    kept_for_offline_js(ms).await;
 }
 
 thread_local! {
