@@ -38,6 +38,12 @@ pub fn year_kind(ui: Ui) -> DocKind {
     DocKind::Year(ui.year.get_untracked())
 }
 
+/// Whether this device is its school's МО head's: the monitoring sheets,
+/// and starting the next year, are hers.
+pub fn is_school_head(ui: Ui) -> bool {
+    ui.me.with(|m| m.as_ref().is_some_and(|m| m.grant.role == shared::Role::SchoolHead))
+}
+
 /// A member's ФИО, «—» for nobody.
 pub fn name_of(ui: Ui, id: Option<Uuid>) -> String {
     ui.records.with(|r| r.as_ref().map(|r| r.name_of(id)).unwrap_or_else(|| "—".into()))

@@ -831,6 +831,15 @@ async fn the_head_monitors_the_class_teachers_duties_and_the_district_sees_the_n
     head.wait_sync("сохранено на сервере").await;
     head.quit().await;
 
+    // A class teacher reads her sheet and cannot mark it.
+    let teacher = Browser::launch_on_clock(&dir.path().join("teacher")).await;
+    let code = school_head.invite(&server, "member", Some(school)).await;
+    teacher.join(&server, &code, "Орлова Екатерина Сергеевна").await;
+    teacher.go("monitoring").await;
+    teacher.wait_text("[data-testid=duty-marks]", "Классные часы: выполнено (проведено: 8)").await;
+    assert!(teacher.texts("[data-testid=fill-sheet]").await.is_empty(), "only the head marks the sheets");
+    teacher.quit().await;
+
     let district = Browser::launch_on_clock(&dir.path().join("district")).await;
     let code = district_head.invite(&server, "district_head", None).await;
     district.join(&server, &code, "Петрова Анна Викторовна").await;

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::clock::today;
 use crate::components::form::{FieldSpec, RecordForm, RemoveButton, area, error_line, keep, select, text, then_close};
-use crate::pages::{line, school_paper, year_kind};
+use crate::pages::{is_school_head, line, school_paper, year_kind};
 use crate::print::PaperActions;
 use crate::ui::{Ui, edit_showing};
 
@@ -98,7 +98,9 @@ fn sheet_card(ui: Ui, member: Uuid, quarter: RwSignal<Quarter>) -> impl IntoView
         })
     };
     let shown = move || ui.year_doc.with(|y| y.as_ref().map(|y| FromRecords::of(y, member, quarter.get())));
-    let writable = move || ui.can_edit(year_kind(ui));
+    // The head's marks: a class teacher reads her sheet (the server refuses
+    // a member's device that writes one).
+    let writable = move || is_school_head(ui) && ui.can_edit(year_kind(ui));
     let save = Callback::new(move |values: Values| {
         let q = quarter.get_untracked();
         let checked = DutySheetFields::validate(&values);

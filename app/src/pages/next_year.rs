@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::clock::today;
 use crate::components::form::{FieldSpec, RecordForm, Saving, area, at_once, checks, form_error, member};
-use crate::pages::{name_of, year_kind};
+use crate::pages::{is_school_head, name_of, year_kind};
 use crate::ui::{Ui, edit, until};
 
 /// What the draft offers to carry: the rows and pairs, in the form's order.
@@ -34,7 +34,7 @@ pub fn next_year_tile(ui: Ui, started: RwSignal<Option<String>>) -> impl IntoVie
         let written = ui
             .year_doc
             .with(|y| y.as_ref().is_some_and(|y| !y.profile.theme.as_str().is_empty() || !y.plan.is_empty()));
-        due && written && ui.can_edit(year_kind(ui))
+        due && written && is_school_head(ui) && ui.can_edit(year_kind(ui))
     };
     let next = move || AcademicYear(ui.year.get().0 + 1);
     view! {
