@@ -229,7 +229,8 @@ mod tests {
         };
         YearDoc::set_profile(&mut doc, profile, 1).unwrap();
         let meeting = YearDoc::edit_plan_row(&mut doc, Edit::Add(row("Заседание № 1", "28.08.2027")), 2).unwrap();
-        let seminar = YearDoc::edit_plan_row(&mut doc, Edit::Add(row("Семинар", "ноябрь")), 3).unwrap();
+        let recurring = PlanFields { recurring: true, ..row("Семинар", "ноябрь") };
+        let seminar = YearDoc::edit_plan_row(&mut doc, Edit::Add(recurring), 3).unwrap();
         YearDoc::mark_plan_row(&mut doc, meeting, PlanMark::full(Completion::Done, None, "проведено"), 4).unwrap();
         let pair = |until: &str| {
             let v = Values::default()
@@ -254,7 +255,8 @@ mod tests {
         assert_eq!(draft.profile.head, Some(Uuid::from_u128(1)));
         assert_eq!(Draft::of(&year, Some("  ")).profile.tasks, "1. Старая задача");
         assert_eq!(draft.pairs, vec![running], "the pair that ended in May stays behind");
-        assert!(draft.rows.contains(&(seminar, false)) && draft.rows.contains(&(meeting, false)));
+        assert!(draft.rows.contains(&(seminar, true)), "the row marked as recurring is proposed");
+        assert!(draft.rows.contains(&(meeting, false)));
 
         let next = NextYear::carry(&year, draft.profile, &[meeting], &draft.pairs);
         let carried = &next.plan[0];

@@ -89,10 +89,13 @@ pub struct PlanFields {
     pub responsible_name: String,
     /// ожидаемый результат
     pub expected_result: String,
+    /// повторяется каждый год (proposed when the next year starts)
+    #[serde(default)]
+    pub recurring: bool,
 }
 
-crate::record!(PlanRow, PlanFields { when, kind, topic, content, responsible, responsible_name, expected_result },
-    rest: { completion, fulfilled_by, completion_note, recurring });
+crate::record!(PlanRow, PlanFields { when, kind, topic, content, responsible, responsible_name, expected_result, recurring },
+    rest: { completion, fulfilled_by, completion_note });
 
 impl PlanFields {
     /// An empty row form.
@@ -110,6 +113,7 @@ impl PlanFields {
             ("responsible", member_value(self.responsible)),
             ("responsible_name", self.responsible_name.clone()),
             ("expected_result", self.expected_result.clone()),
+            ("recurring", self.recurring.to_string()),
         ])
     }
 
@@ -131,6 +135,7 @@ impl PlanFields {
             responsible,
             responsible_name,
             expected_result,
+            recurring: v.flag("recurring"),
         })
     }
 }

@@ -639,9 +639,11 @@ async fn two_devices_start_the_next_year_offline_and_end_with_one() {
     let mut year_doc = YearDoc::create(&school, year);
     let profile = Values::default().with("theme", "Воспитательная система класса").with("tasks", "Старая задача");
     YearDoc::set_profile(&mut year_doc, shared::profile::ProfileFields::validate(&profile).unwrap(), 2).unwrap();
-    for (topic, when) in [("Заседание МО № 1", "сентябрь"), ("Семинар по профилактике", "ноябрь")]
+    // The seminar is marked as recurring: the draft proposes it.
+    for (topic, when, recurs) in
+        [("Заседание МО № 1", "сентябрь", "false"), ("Семинар по профилактике", "ноябрь", "true")]
     {
-        let row = shared::plan::PlanFields::blank().with("topic", topic).with("when", when);
+        let row = shared::plan::PlanFields::blank().with("topic", topic).with("when", when).with("recurring", recurs);
         let row = shared::plan::PlanFields::validate(&row, year).unwrap();
         YearDoc::edit_plan_row(&mut year_doc, Edit::Add(row), 3).unwrap();
     }
@@ -679,12 +681,14 @@ async fn two_devices_start_the_next_year_offline_and_end_with_one() {
                 .script(
                     "const f = document.querySelector('[data-testid=next-year-form]');
                      return ['theme', 'tasks'].map(n => f.querySelector(`[data-testid=field-${n}]`).value)
-                       .concat([f.querySelector('[data-testid=field-pairs-1]').checked + '']);",
+                       .concat(['rows-1', 'rows-2', 'pairs-1']
+                         .map(n => f.querySelector(`[data-testid=field-${n}]`).checked + ''));",
                 )
                 .await,
         )
         .unwrap();
-        assert_eq!(proposed, ["Воспитательная система класса", "Новая задача на год", "true"]);
+        // The recurring seminar and the running pair are proposed.
+        assert_eq!(proposed, ["Воспитательная система класса", "Новая задача на год", "false", "true", "true"]);
         browser.save(form, &ticks).await;
         let started = browser.wait_text("[data-testid=next-year-started]", "Начат 2027/2028 учебный год").await;
         let carried = ticks.iter().filter(|(f, v)| f.starts_with("rows") && *v == "true").count();

@@ -13,7 +13,7 @@ use shared::record::{Record, RecordList};
 use shared::{Change, DocKind, YearDoc, papers};
 use uuid::Uuid;
 
-use crate::components::form::{FieldSpec, area, error_line, member, select, text};
+use crate::components::form::{FieldSpec, area, check, error_line, member, select, text};
 use crate::components::records::{RecordsSpec, list_edits, records};
 use crate::pages::perspective::perspective_for_year;
 use crate::pages::protocols::protocol_from_plan;
@@ -41,6 +41,9 @@ pub struct PlanOf<D: 'static> {
     /// What a meeting's row not yet held offers (the school's: «Оформить
     /// протокол»).
     record_meeting: fn(Ui, Uuid) -> AnyView,
+    /// Whether a row can be marked as recurring, for the next year's
+    /// draft (the school's).
+    recurs: bool,
 }
 
 impl<D> Clone for PlanOf<D> {
@@ -60,6 +63,7 @@ pub const SCHOOL_PLAN: PlanOf<YearDoc> = PlanOf {
     no_fulfiller: "протокол: —",
     above: |_| ().into_any(),
     record_meeting: |ui, row| protocol_from_plan(ui, row).into_any(),
+    recurs: true,
     paper: |ui| {
         school_paper(ui, |head, a, y| {
             let header = PlanHeader {
@@ -84,6 +88,7 @@ pub const DISTRICT_PLAN: PlanOf<DistrictYearDoc> = PlanOf {
     no_fulfiller: "мероприятие: —",
     above: |ui| perspective_for_year(ui).into_any(),
     record_meeting: |_, _| ().into_any(),
+    recurs: false,
     paper: |ui| {
         Rc::new(move || {
             let head = district_letterhead(ui);
@@ -126,14 +131,18 @@ pub fn plan_page<D: PlanDoc + Clone + Send + Sync + 'static>(of: PlanOf<D>) -> i
         writable: Signal::derive(move || ui.can_edit((of.kind)(ui))),
         ids: ids_in((of.doc)(ui), |d| d.plan_rows().iter().map(|r| r.id).collect()),
         fields: Rc::new(move |_| {
-            vec![
+            let mut fields = vec![
                 text("when", "Срок").hint("месяц или ДД.ММ.ГГГГ"),
                 select("kind", "Форма работы", WorkKind::options()),
                 text("topic", "Тема"),
                 area("content", "Содержание, вопросы"),
                 (of.responsible)(),
                 area("expected_result", "Ожидаемый результат"),
-            ]
+            ];
+            if of.recurs {
+                fields.push(check("recurring", "Повторяется каждый год (предложить в плане следующего года)"));
+            }
+            fields
         }),
         blank: Rc::new(PlanFields::blank),
         values_of: values_in((of.doc)(ui), |d, id| d.plan().by_id(id).map(|r| r.fields().to_values())),
