@@ -659,6 +659,7 @@ async fn two_devices_start_the_next_year_offline_and_end_with_one() {
         let browser = Browser::launch_with(&dir.path().join(name), &may).await;
         let code = school_head.invite(&server, "school_head", Some(school)).await;
         browser.join(&server, &code, "Иванова Мария Петровна").await;
+        browser.open(&server.url()).await;
         browser.go("dashboard").await;
         browser.wait_text("[data-testid=next-year]", "Новый учебный год").await;
         browser.wait_sync("сохранено на сервере").await;
@@ -779,6 +780,7 @@ async fn the_head_monitors_the_class_teachers_duties_and_the_district_sees_the_n
     let head = Browser::launch_on_clock(&dir.path().join("head")).await;
     let code = school_head.invite(&server, "school_head", Some(school)).await;
     head.join(&server, &code, "Иванова Мария Петровна").await;
+    head.open(&server.url()).await;
     head.go("monitoring").await;
     let card = |name: &str| format!("//li[@data-testid='duty-sheet'][contains(., '{name}')]");
     let orlova_card = head.wait_text("[data-testid=duty-sheet]", "Орлова Екатерина Сергеевна").await;
@@ -839,6 +841,7 @@ async fn the_head_monitors_the_class_teachers_duties_and_the_district_sees_the_n
     let teacher = Browser::launch_on_clock(&dir.path().join("teacher")).await;
     let code = school_head.invite(&server, "member", Some(school)).await;
     teacher.join(&server, &code, "Орлова Екатерина Сергеевна").await;
+    teacher.open(&server.url()).await;
     teacher.go("monitoring").await;
     teacher.wait_text("[data-testid=duty-marks]", "Классные часы: выполнено (проведено: 8)").await;
     assert!(teacher.texts("[data-testid=fill-sheet]").await.is_empty(), "only the head marks the sheets");
