@@ -38,18 +38,14 @@ crate::choices! {
 }
 
 impl Quarter {
-    /// The quarter `day` falls in: September–October, November–December,
-    /// January–March, April–August.
+    /// The quarter `day` falls in (see [`Quarter::span`]).
     pub fn of(day: Date) -> Self {
-        match day.month() {
-            9 | 10 => Self::First,
-            11 | 12 => Self::Second,
-            1..=3 => Self::Third,
-            _ => Self::Fourth,
-        }
+        let year = AcademicYear::of(day);
+        Self::ALL.iter().copied().find(|q| q.contains(year, day)).unwrap_or(Self::Fourth)
     }
 
-    /// The quarter's first and last day in `year`.
+    /// The quarter's first and last day in `year`: September–October,
+    /// November–December, January–March, April–August.
     pub fn span(self, year: AcademicYear) -> (Date, Date) {
         let (from, to) = match self {
             Self::First => (9, 10),

@@ -10,7 +10,7 @@
 //!
 //! - a carried record's id is derived from its source's, so both devices
 //!   add the same record, and a list holding it twice reads as one
-//!   ([`YearDoc`]'s `tidy`), the next write keeping one;
+//!   ([`crate::record::one_of_each`]), the next write keeping one;
 //! - the profile is written only into an untouched one, its texts as new
 //!   objects, so two such writes conflict and one wins whole rather than
 //!   their words being spliced into one text twice.
@@ -166,20 +166,6 @@ impl YearDoc {
             Ok(())
         })
     }
-}
-
-/// A list holding a record more than once (the same carried record added
-/// on two devices) as one: the copy edited most stands.
-pub(crate) fn one_of_each<R: Record>(list: &mut Vec<R>) {
-    let mut kept: Vec<R> = Vec::with_capacity(list.len());
-    for record in list.drain(..) {
-        match kept.iter_mut().find(|k| k.id() == record.id()) {
-            Some(k) if record.life().revision.value() > k.life().revision.value() => *k = record,
-            Some(_) => {}
-            None => kept.push(record),
-        }
-    }
-    *list = kept;
 }
 
 impl AssociationDoc {

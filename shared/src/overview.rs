@@ -11,9 +11,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
+use crate::link::Beside;
 use crate::mentoring::PairLine;
-use crate::monitoring::{QuarterTotals, Sheets};
-use crate::reply::{Answer, Replies};
+use crate::monitoring::QuarterTotals;
+use crate::reply::Answer;
 use crate::staff::StaffLine;
 use crate::survey::Responses;
 
@@ -93,9 +94,7 @@ impl SchoolSummary {
     pub fn of(
         association: &AssociationDoc,
         year: &YearDoc,
-        replies: &Replies,
-        responses: &Responses,
-        sheets: &Sheets,
+        beside: &Beside,
         library: &LibraryDoc,
         today: Date,
     ) -> Self {
@@ -115,11 +114,11 @@ impl SchoolSummary {
             courses_due: members.iter().filter(|m| courses_overdue(m.course_year, today)).count(),
             materials: library.materials.iter().filter(|m| crate::record::Record::is_active(*m)).count(),
             materials_this_year: library.materials_added_in(year.academic_year()),
-            answers: replies.iter().map(|(visit, r)| (*visit, r.answer())).collect(),
+            answers: beside.replies.iter().map(|(visit, r)| (*visit, r.answer())).collect(),
             staff: StaffLine::of(association),
-            responses: responses.clone(),
+            responses: beside.responses.clone(),
             mentoring: PairLine::of(year, association),
-            monitoring: QuarterTotals::every_quarter(sheets),
+            monitoring: QuarterTotals::every_quarter(&beside.sheets),
         }
     }
 }
@@ -203,9 +202,7 @@ mod tests {
         let s = SchoolSummary::of(
             &records,
             &YearDoc::load(&y).unwrap(),
-            &Replies::new(),
-            &Responses::new(),
-            &Sheets::new(),
+            &Beside::default(),
             &LibraryDoc::load(&lib).unwrap(),
             today,
         );

@@ -356,6 +356,20 @@ impl<R: Record> RecordList<R> for Vec<R> {
     }
 }
 
+/// A list holding a record more than once (the same carried record added
+/// on two devices) as one: the copy edited most stands.
+pub fn one_of_each<R: Record>(list: &mut Vec<R>) {
+    let mut kept: Vec<R> = Vec::with_capacity(list.len());
+    for record in list.drain(..) {
+        match kept.iter_mut().find(|k| k.id() == record.id()) {
+            Some(k) if record.life().revision.value() > k.life().revision.value() => *k = record,
+            Some(_) => {}
+            None => kept.push(record),
+        }
+    }
+    *list = kept;
+}
+
 /// Brings a text to `new` by splicing only what differs, so text another
 /// device typed into the same field meanwhile survives the merge; an equal
 /// text writes nothing.

@@ -59,8 +59,8 @@ impl Document for YearDoc {
 
     /// Records carried into the year on two devices are one.
     fn tidy(&mut self) {
-        crate::next_year::one_of_each(&mut self.plan);
-        crate::next_year::one_of_each(&mut self.mentoring);
+        crate::record::one_of_each(&mut self.plan);
+        crate::record::one_of_each(&mut self.mentoring);
     }
 }
 

@@ -222,8 +222,7 @@ fn every_document_of_a_year_opens_in_libreoffice_with_its_fields_in_order() {
             "Конференция классных руководителей",
         ],
     );
-    let summary =
-        SchoolSummary::of(&a, &y, &Default::default(), &Vec::new(), &Vec::new(), &l, Date::new(2026, 6, 1).unwrap());
+    let summary = SchoolSummary::of(&a, &y, &Default::default(), &l, Date::new(2026, 6, 1).unwrap());
     let profile = shared::profile::RmoProfile::default();
     let schools = vec![(SCHOOL.to_owned(), summary)];
     let report = DistrictReport::of(&d, &profile, schools, &Default::default(), Date::new(2026, 6, 1).unwrap());

@@ -327,6 +327,10 @@ fn setup_build_tools() -> Result {
     if !works("brotli", &["--version"]) {
         apt_install(&["brotli"])?;
     }
+    // The build's integrity check (`integrity_mismatch`) hashes with it.
+    if !works("openssl", &["version"]) {
+        apt_install(&["openssl"])?;
+    }
     // binaryen (wasm-opt) from npm: Debian's 108 breaks wasm-bindgen's output.
     npm_install(&binaryen_dir())
 }

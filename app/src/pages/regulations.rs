@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::clock::today;
 use crate::components::form::{area, date, error_line, select, text};
 use crate::components::records::{RecordsSpec, list_edits, records};
-use crate::pages::{line, school_letterhead};
+use crate::pages::{is_school_head, line, school_letterhead};
 use crate::print::{MakePaper, PaperActions};
 use crate::ui::{Ui, edit_showing};
 
@@ -74,7 +74,7 @@ fn RegulationView(id: Uuid) -> impl IntoView {
     let ui = expect_context::<Ui>();
     let regulation = Memo::new(move |_| ui.library.with(|l| l.as_ref().and_then(|l| l.regulations.by_id(id).cloned())));
     let me = Memo::new(move |_| ui.me.with(|m| m.as_ref().and_then(|m| m.member)));
-    let is_head = Memo::new(move |_| ui.me.with(|m| m.as_ref().is_some_and(|m| m.grant.role == Role::SchoolHead)));
+    let is_head = Memo::new(move |_| is_school_head(ui));
     let error = RwSignal::new(None::<String>);
     let acknowledge = move |member: Uuid, day: shared::Date, entered_by: Option<String>| {
         let change = Change::Acknowledge { regulation: id, member, day, entered_by };

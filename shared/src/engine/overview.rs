@@ -8,11 +8,8 @@ use automerge::ChangeHash;
 use serde::{Deserialize, Serialize};
 
 use super::{Effect, Engine, Now, Timer, school_document_ids};
-use crate::link::{self, FromEngine, SchoolLine};
-use crate::monitoring::DutySheet;
+use crate::link::{self, Beside, FromEngine, SchoolLine};
 use crate::overview::SchoolSummary;
-use crate::reply::Reply;
-use crate::survey::Response;
 use crate::{AcademicYear, AssociationDoc, Date, DocKind, DocumentId, LibraryDoc, YearDoc};
 
 /// How long after a school's document is saved the overview is kept again.
@@ -209,9 +206,7 @@ impl Engine {
         let summary = SchoolSummary::of(
             &self.docs[association].records::<AssociationDoc>().ok()?,
             &self.docs[year_doc].records::<YearDoc>().ok()?,
-            &Reply::all(&self.docs[year_doc].doc),
-            &Response::all(&self.docs[year_doc].doc),
-            &DutySheet::all(&self.docs[year_doc].doc),
+            &Beside::of(&self.docs[year_doc].doc),
             &self.docs[library].records::<LibraryDoc>().ok()?,
             today,
         );
