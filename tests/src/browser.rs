@@ -48,6 +48,9 @@ impl<'a> NewMember<'a> {
 pub struct Browser {
     client: Client,
     driver: Child,
+    /// chromedriver's port: under `faketime` the child is faketime's
+    /// script, and chromedriver outlives killing it unless found by port.
+    port: u16,
     profile: PathBuf,
 }
 
@@ -169,7 +172,7 @@ impl Browser {
             async move { ClientBuilder::native().capabilities(capabilities).connect(&url).await.ok() }
         })
         .await;
-        Self { client, driver, profile: profile.to_path_buf() }
+        Self { client, driver, port, profile: profile.to_path_buf() }
     }
 
     /// Types `text` into the element matching `css` (waiting for it), as a
@@ -201,15 +204,21 @@ impl Browser {
     /// Quits Chromium (its profile stays on disk) and returns the profile path.
     pub async fn quit(mut self) -> PathBuf {
         let _ = self.client.clone().close().await;
-        let _ = self.driver.kill().await;
+        self.stop_driver().await;
         self.profile.clone()
+    }
+
+    /// Stops chromedriver, the one faketime started included.
+    async fn stop_driver(&mut self) {
+        let _ = self.driver.kill().await;
+        let _ = Command::new("pkill").args(["-f", &format!("chromedriver --port={}( |$)", self.port)]).status().await;
     }
 
     /// Kills Chromium at once (SIGKILL), as a closed tab, a dead battery or
     /// a crash would: whatever it was writing is cut off. Returns the profile.
     pub async fn crash(mut self) -> PathBuf {
         let _ = Command::new("pkill").args(["-9", "-f", &self.pattern()]).status().await;
-        let _ = self.driver.kill().await;
+        self.stop_driver().await;
         self.profile.clone()
     }
 
