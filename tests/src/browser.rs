@@ -54,6 +54,39 @@ pub struct Browser {
     profile: PathBuf,
 }
 
+/// Starts chromedriver on a free port (under `faketime` when `setup` has a
+/// clock, so that Chromium, its child, has that clock too).
+fn spawn_driver(setup: &Setup) -> (u16, Child) {
+    let port = crate::free_port();
+    // chromedriver's children (Chromium's processes) inherit faketime.
+    let mut driver = match setup.clock {
+        Some(at) => {
+            let mut c = Command::new("faketime");
+            // Without FAKETIME_FORCE_MONOTONIC_FIX=0 every clock read
+            // in Chromium takes libfaketime's slow path: the browser
+            // starts in a minute instead of a second.
+            c.env("DONT_FAKE_MONOTONIC", "1")
+                .env("FAKETIME_FORCE_MONOTONIC_FIX", "0")
+                .arg("-f")
+                .arg(format!("@{at}"))
+                .arg(chromedriver());
+            c
+        }
+        None => Command::new(chromedriver()),
+    };
+    if let Some(home) = &setup.home {
+        driver.env("HOME", home);
+    }
+    let driver = driver
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| panic!("start chromedriver ({e}); `cargo xtask test` installs it"));
+    (port, driver)
+}
+
 fn chromium() -> String {
     std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into())
 }
@@ -110,33 +143,7 @@ impl Browser {
     /// Like [`Self::launch`], with a home of its own, local names and a clock.
     pub async fn launch_with(profile: &Path, setup: &Setup) -> Self {
         std::fs::create_dir_all(profile).expect("create the profile directory");
-        let port = crate::free_port();
-        // chromedriver's children (Chromium's processes) inherit faketime.
-        let mut driver = match setup.clock {
-            Some(at) => {
-                let mut c = Command::new("faketime");
-                // Without FAKETIME_FORCE_MONOTONIC_FIX=0 every clock read
-                // in Chromium takes libfaketime's slow path: the browser
-                // starts in a minute instead of a second.
-                c.env("DONT_FAKE_MONOTONIC", "1")
-                    .env("FAKETIME_FORCE_MONOTONIC_FIX", "0")
-                    .arg("-f")
-                    .arg(format!("@{at}"))
-                    .arg(chromedriver());
-                c
-            }
-            None => Command::new(chromedriver()),
-        };
-        if let Some(home) = &setup.home {
-            driver.env("HOME", home);
-        }
-        let driver = driver
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap_or_else(|e| panic!("start chromedriver ({e}); `cargo xtask test` installs it"));
+        let (mut port, mut driver) = spawn_driver(setup);
         let mut args = vec![
             "--headless".to_owned(),
             "--no-sandbox".into(),
@@ -166,12 +173,30 @@ impl Browser {
                 },
             }),
         );
-        let url = format!("http://127.0.0.1:{port}");
-        let client = eventually("chromedriver to start a session", || {
-            let (capabilities, url) = (capabilities.clone(), url.clone());
+        let session = |port: u16| {
+            let (capabilities, url) = (capabilities.clone(), format!("http://127.0.0.1:{port}"));
             async move { ClientBuilder::native().capabilities(capabilities).connect(&url).await.ok() }
+        };
+        // Now and then a Chromium under faketime does not come up on a busy
+        // machine; a second chromedriver gets one that does.
+        let first = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+            loop {
+                if let Some(client) = session(port).await {
+                    return client;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
         })
         .await;
+        let client = match first {
+            Ok(client) => client,
+            Err(_) => {
+                let _ = driver.kill().await;
+                let _ = Command::new("pkill").args(["-f", &format!("chromedriver --port={port}( |$)")]).status().await;
+                (port, driver) = spawn_driver(setup);
+                eventually("chromedriver to start a session", || session(port)).await
+            }
+        };
         Self { client, driver, port, profile: profile.to_path_buf() }
     }
 
