@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::date::{AcademicYear, Date};
-use crate::form::{FieldErrors, Values, member_value};
+use crate::fields::Spec;
+use crate::form::{FieldErrors, Values};
 use crate::record::Life;
 
 crate::choices! {
@@ -49,25 +50,27 @@ pub struct Analysis {
     pub plan_row: Option<Uuid>,
 }
 
-/// An analysis form, checked.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AnalysisFields {
-    /// после чего
-    pub kind: AnalysisKind,
-    /// название
-    pub title: String,
-    /// дата
-    pub date: Date,
-    /// предмет
-    pub subject: String,
-    /// текст
-    pub text: String,
-    /// выводы
-    pub conclusions: String,
-    /// рекомендации
-    pub recommendations: String,
-    /// к пункту плана
-    pub plan_row: Option<Uuid>,
+crate::form! {
+    /// An analysis form, checked.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct AnalysisFields {
+        /// после чего
+        kind: AnalysisKind = Spec::select("Вид"),
+        /// к пункту плана
+        plan_row: Option<Uuid> = Spec::pick("К пункту плана (мероприятие, проверка)"),
+        /// название
+        title: String = Spec::text("Название").required("Укажите название"),
+        /// дата
+        date: Date = Spec::date("Дата").in_year(),
+        /// предмет
+        subject: String = Spec::text("Предмет анализа").max(500),
+        /// текст
+        text: String = Spec::area("Текст").required("Напишите текст анализа"),
+        /// выводы
+        conclusions: String = Spec::area("Выводы"),
+        /// рекомендации
+        recommendations: String = Spec::area("Рекомендации"),
+    }
 }
 
 crate::record!(
@@ -82,44 +85,13 @@ impl AnalysisFields {
         Values::default().with("kind", AnalysisKind::Event.code())
     }
 
-    /// The form's values.
-    pub fn to_values(&self) -> Values {
-        Values::from([
-            ("kind", self.kind.code().to_owned()),
-            ("title", self.title.clone()),
-            ("date", self.date.to_string()),
-            ("subject", self.subject.clone()),
-            ("text", self.text.clone()),
-            ("conclusions", self.conclusions.clone()),
-            ("recommendations", self.recommendations.clone()),
-            ("plan_row", member_value(self.plan_row)),
-        ])
-    }
-
     /// Checks an analysis form for `year`, whose plan rows are `rows`: it
     /// concerns one of them, if any.
     pub fn validate(v: &Values, year: AcademicYear, rows: &[Uuid]) -> Result<Self, FieldErrors> {
-        let mut e = FieldErrors::default();
-        let kind = e.choice(v, "kind", AnalysisKind::from_code);
-        let title = e.text(v, "title", Some("Укажите название"), 300);
-        let date = e.date(v, "date", true, Some(year));
-        let subject = e.text(v, "subject", None, 500);
-        let text = e.long_text(v, "text", Some("Напишите текст анализа"));
-        let conclusions = e.long_text(v, "conclusions", None);
-        let recommendations = e.long_text(v, "recommendations", None);
-        let plan_row = e.member(v, "plan_row", None);
-        if plan_row.is_some_and(|r| !rows.contains(&r)) {
+        let (fields, mut e) = Self::read(v, Some(year));
+        if fields.plan_row.is_some_and(|r| !rows.contains(&r)) {
             e.add("plan_row", "Выберите пункт плана этого учебного года");
         }
-        e.result(|| Self {
-            kind: kind.unwrap_or_default(),
-            title,
-            date: date.expect("checked"),
-            subject,
-            text,
-            conclusions,
-            recommendations,
-            plan_row,
-        })
+        e.result(|| fields)
     }
 }

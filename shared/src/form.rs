@@ -258,6 +258,26 @@ macro_rules! choices {
             }
         }
 
+        /// In a form a choice is its code, picked from the list.
+        impl $crate::fields::Typed for $name {
+            fn show(&self) -> String {
+                self.code().to_owned()
+            }
+            fn fallback() -> Self {
+                Self::default()
+            }
+            fn read(
+                _: &$crate::fields::Spec<Self>,
+                raw: &str,
+                _: Option<$crate::date::AcademicYear>,
+            ) -> Result<Self, String> {
+                Self::from_code(raw).ok_or_else(|| "Выберите из списка".to_owned())
+            }
+            fn options() -> Vec<(String, String)> {
+                Self::ALL.iter().map(|v| (v.code().to_owned(), v.label().to_owned())).collect()
+            }
+        }
+
         /// Outside documents (JSON, the app's messages) a choice is its code.
         impl ::serde::Serialize for $name {
             fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

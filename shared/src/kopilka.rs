@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::date::Date;
+use crate::fields::{Spec, Typed, link};
 use crate::form::{FieldErrors, Values};
 use crate::record::Life;
 
@@ -68,25 +69,27 @@ pub struct Material {
     pub added: Option<Date>,
 }
 
-/// A material form, checked.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MaterialFields {
-    /// название
-    pub title: String,
-    /// автор
-    pub author: String,
-    /// вид
-    pub kind: MaterialKind,
-    /// классы
-    pub classes: Vec<u32>,
-    /// направление
-    pub area: Area,
-    /// описание
-    pub description: String,
-    /// ссылка
-    pub link: String,
-    /// где представлен
-    pub presented_at: String,
+crate::form! {
+    /// A material form, checked.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct MaterialFields {
+        /// название
+        title: String = Spec::text("Название").required("Укажите название материала"),
+        /// автор
+        author: String = Spec::text("Автор").required("Укажите автора").max(200),
+        /// вид
+        kind: MaterialKind = Spec::select("Вид"),
+        /// классы
+        classes: Vec<u32> = Spec::text("Классы").hint("например, 5-7, 9"),
+        /// направление
+        area: Area = Spec::select("Направление воспитания"),
+        /// описание
+        description: String = Spec::area("Описание"),
+        /// ссылка
+        link: String = Spec::text("Ссылка на файл").parse(link),
+        /// где представлен
+        presented_at: String = Spec::text("Где представлен (заседание, протокол)"),
+    }
 }
 
 crate::record!(Material, MaterialFields { title, author, kind, classes, area, link, presented_at },
@@ -105,44 +108,10 @@ impl MaterialFields {
         Values::default().with("kind", MaterialKind::ClassHour.code()).with("area", Area::Civic.code())
     }
 
-    /// The form's values.
-    pub fn to_values(&self) -> Values {
-        Values::from([
-            ("title", self.title.clone()),
-            ("author", self.author.clone()),
-            ("kind", self.kind.code().to_owned()),
-            ("classes", classes_label(&self.classes).trim_end_matches(" классы").trim_end_matches(" класс").to_owned()),
-            ("area", self.area.code().to_owned()),
-            ("description", self.description.clone()),
-            ("link", self.link.clone()),
-            ("presented_at", self.presented_at.clone()),
-        ])
-    }
-
     /// Checks a material form.
     pub fn validate(v: &Values) -> Result<Self, FieldErrors> {
-        let mut e = FieldErrors::default();
-        let title = e.text(v, "title", Some("Укажите название материала"), 300);
-        let author = e.text(v, "author", Some("Укажите автора"), 200);
-        let kind = e.choice(v, "kind", MaterialKind::from_code);
-        let classes = parse_classes(v.get("classes"));
-        if classes.is_none() {
-            e.add("classes", "Классы от 1 до 11 через запятую или диапазоном, например «5-7, 9»");
-        }
-        let area = e.choice(v, "area", Area::from_code);
-        let description = e.long_text(v, "description", None);
-        let link = e.link(v, "link");
-        let presented_at = e.text(v, "presented_at", None, 300);
-        e.result(|| Self {
-            title,
-            author,
-            kind: kind.unwrap_or_default(),
-            classes: classes.unwrap_or_default(),
-            area: area.unwrap_or_default(),
-            description,
-            link,
-            presented_at,
-        })
+        let (fields, e) = Self::read(v, None);
+        e.result(|| fields)
     }
 }
 
@@ -165,6 +134,19 @@ pub fn parse_classes(s: &str) -> Option<Vec<u32>> {
     classes.sort_unstable();
     classes.dedup();
     Some(classes)
+}
+
+/// In a form, classes are typed as «5-7, 9».
+impl Typed for Vec<u32> {
+    fn show(&self) -> String {
+        classes_label(self).trim_end_matches(" классы").trim_end_matches(" класс").to_owned()
+    }
+    fn read(_: &Spec<Self>, raw: &str, _: Option<crate::AcademicYear>) -> Result<Self, String> {
+        parse_classes(raw).ok_or_else(|| "Классы от 1 до 11 через запятую или диапазоном, например «5-7, 9»".to_owned())
+    }
+    fn fallback() -> Self {
+        Vec::new()
+    }
 }
 
 /// [5, 6, 7, 9] as «5–7, 9 классы».

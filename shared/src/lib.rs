@@ -46,6 +46,7 @@ pub mod district;
 pub mod doc_id;
 pub mod engine;
 pub mod error;
+pub mod fields;
 #[cfg(any(test, feature = "fixture"))]
 pub mod fixture;
 pub mod form;

@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::date::{AcademicYear, Date};
-use crate::form::{FieldErrors, Values, date_value, member_value};
+use crate::fields::Spec;
+use crate::form::{FieldErrors, Values};
 use crate::record::Life;
 
 crate::choices! {
@@ -31,37 +32,43 @@ crate::choices! {
     }
 }
 
-/// The fields of a member a person fills in, already checked.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct MemberFields {
-    /// ФИО
-    pub full_name: String,
-    /// должность
-    pub position: String,
-    /// класс, e.g. «7Б»; empty when the member leads no class
-    pub class_led: String,
-    /// образование
-    pub education: Education,
-    /// квалификационная категория
-    pub category: Category,
-    /// the day the category was assigned
-    pub category_since: Option<Date>,
-    /// the day it runs out («до»)
-    pub category_until: Option<Date>,
-    /// педагогический стаж, full years
-    pub experience_years: u32,
-    /// year of the last qualification course (курсы повышения квалификации)
-    pub course_year: Option<u32>,
-    /// its topic
-    pub course_topic: String,
-    /// its hours
-    pub course_hours: Option<u32>,
-    /// тема самообразования
-    pub self_education: String,
-    /// молодой специалист
-    pub young_specialist: bool,
-    /// наставник: another member
-    pub mentor: Option<Uuid>,
+crate::form! {
+    /// The fields of a member a person fills in, already checked.
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+    pub struct MemberFields {
+        /// ФИО
+        full_name: String = Spec::text("ФИО").required("Укажите ФИО").max(MAX_TEXT_CHARS).check_with(full_name_rule),
+        /// должность
+        position: String = Spec::text("Должность").required("Укажите должность").max(MAX_TEXT_CHARS),
+        /// класс, e.g. «7Б»; empty when the member leads no class
+        class_led: String = Spec::text("Класс (например, 7Б)").parse(|raw| {
+            normalize_class(raw).ok_or_else(|| "Класс указывается номером от 1 до 11 и буквой, например «7Б»".to_owned())
+        }),
+        /// образование
+        education: Education = Spec::select("Образование"),
+        /// квалификационная категория
+        category: Category = Spec::select("Квалификационная категория"),
+        /// the day the category was assigned
+        category_since: Option<Date> = Spec::date("Категория присвоена"),
+        /// the day it runs out («до»)
+        category_until: Option<Date> = Spec::date("Категория действует до"),
+        /// педагогический стаж, full years
+        experience_years: u32 = Spec::text("Педагогический стаж, лет")
+            .required("Укажите стаж (полных лет)")
+            .parse(experience),
+        /// year of the last qualification course (курсы повышения квалификации)
+        course_year: Option<u32> = Spec::text("Курсы повышения квалификации: год").range(1970..=2100),
+        /// its topic
+        course_topic: String = Spec::text("Тема курсов"),
+        /// its hours
+        course_hours: Option<u32> = Spec::text("Курсы: часов").range(1..=2000),
+        /// тема самообразования
+        self_education: String = Spec::text("Тема самообразования"),
+        /// молодой специалист
+        young_specialist: bool = Spec::check("Молодой специалист"),
+        /// наставник: another member
+        mentor: Option<Uuid> = Spec::member("Наставник"),
+    }
 }
 
 /// A member of the association as stored in the association document.
@@ -211,26 +218,6 @@ pub const MAX_EXPERIENCE_YEARS: u32 = 60;
 const MAX_TEXT_CHARS: usize = 150;
 
 impl MemberFields {
-    /// The form filled with these fields.
-    pub fn to_values(&self) -> Values {
-        Values::from([
-            ("full_name", self.full_name.clone()),
-            ("position", self.position.clone()),
-            ("class_led", self.class_led.clone()),
-            ("education", self.education.code().to_owned()),
-            ("category", self.category.code().to_owned()),
-            ("category_since", date_value(self.category_since)),
-            ("category_until", date_value(self.category_until)),
-            ("experience_years", self.experience_years.to_string()),
-            ("course_year", self.course_year.map(|y| y.to_string()).unwrap_or_default()),
-            ("course_topic", self.course_topic.clone()),
-            ("course_hours", self.course_hours.map(|h| h.to_string()).unwrap_or_default()),
-            ("self_education", self.self_education.clone()),
-            ("young_specialist", self.young_specialist.to_string()),
-            ("mentor", member_value(self.mentor)),
-        ])
-    }
-
     /// An empty form with the usual choices preselected.
     pub fn blank() -> Values {
         Self::default().to_values().with("experience_years", "")
@@ -238,80 +225,43 @@ impl MemberFields {
 
     /// Checks a member form and returns the fields, normalised, or every message.
     pub fn validate(v: &Values) -> Result<Self, FieldErrors> {
-        let mut e = FieldErrors::default();
-
-        let full_name = e.text(v, "full_name", Some("Укажите ФИО"), MAX_TEXT_CHARS);
-        if e.get("full_name").is_none() {
-            if !full_name.chars().all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '.' | '\'')) {
-                e.add("full_name", "ФИО может содержать только буквы, пробелы, дефис и точку");
-            } else if full_name.split(' ').count() < 2 {
-                e.add("full_name", "Укажите фамилию и имя (и отчество, если есть)");
-            }
-        }
-        let position = e.text(v, "position", Some("Укажите должность"), MAX_TEXT_CHARS);
-        let class_led = normalize_class(v.get("class_led"));
-        if class_led.is_none() {
-            e.add("class_led", "Класс указывается номером от 1 до 11 и буквой, например «7Б»");
-        }
-        let education = e.choice(v, "education", Education::from_code);
-        let category = e.choice(v, "category", Category::from_code);
-        let category_since = e.date(v, "category_since", false, None);
-        let category_until = e.date(v, "category_until", false, None);
-        if let (Some(since), Some(until)) = (category_since, category_until)
+        let (fields, mut e) = Self::read(v, None);
+        if let (Some(since), Some(until)) = (fields.category_since, fields.category_until)
             && until <= since
         {
             e.add("category_until", "Срок действия категории должен быть позже даты присвоения");
         }
-        if category == Some(Category::None) && (category_since.is_some() || category_until.is_some()) {
+        if fields.category == Category::None && (fields.category_since.is_some() || fields.category_until.is_some()) {
             e.add("category", "Выберите категорию или сотрите её даты");
         }
-
-        let experience = v.get("experience_years").trim();
-        let experience_years = if experience.is_empty() {
-            e.add("experience_years", "Укажите стаж (полных лет)");
-            None
-        } else {
-            match experience.parse::<u32>() {
-                Ok(y) if y <= MAX_EXPERIENCE_YEARS => Some(y),
-                Ok(_) => {
-                    e.add("experience_years", "Стаж не может быть больше 60 лет");
-                    None
-                }
-                Err(_) => {
-                    e.add("experience_years", "Стаж — целое число полных лет, например 12");
-                    None
-                }
-            }
-        };
-        let course_year = e.number(v, "course_year", None, 1970..=2100);
-        let course_topic = e.text(v, "course_topic", None, 300);
-        let course_hours = e.number(v, "course_hours", None, 1..=2000);
-        if course_year.is_none()
-            && (!course_topic.is_empty() || course_hours.is_some())
+        if fields.course_year.is_none()
+            && (!fields.course_topic.is_empty() || fields.course_hours.is_some())
             && e.get("course_year").is_none()
         {
             e.add("course_year", "Укажите год курсов");
         }
-        let self_education = e.text(v, "self_education", None, 300);
-        let young_specialist = v.flag("young_specialist");
-        let mentor = e.member(v, "mentor", None);
+        e.result(|| fields)
+    }
+}
 
-        e.result(|| Self {
-            full_name,
-            position,
-            class_led: class_led.unwrap_or_default(),
-            education: education.unwrap_or_default(),
-            category: category.unwrap_or_default(),
-            category_since,
-            category_until,
-            experience_years: experience_years.unwrap_or_default(),
-            course_year,
-            course_topic,
-            course_hours,
-            self_education,
-            young_specialist,
-            mentor,
-        })
+/// ФИО: letters, spaces, hyphens and dots, at least two words.
+#[allow(clippy::ptr_arg, reason = "a row's rule takes the row's type")]
+fn full_name_rule(name: &String) -> Result<(), &'static str> {
+    if !name.chars().all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '.' | '\'')) {
+        Err("ФИО может содержать только буквы, пробелы, дефис и точку")
+    } else if name.split(' ').count() < 2 {
+        Err("Укажите фамилию и имя (и отчество, если есть)")
+    } else {
+        Ok(())
+    }
+}
+
+/// Стаж: whole years, at most [`MAX_EXPERIENCE_YEARS`].
+fn experience(raw: &str) -> Result<u32, String> {
+    match raw.trim().parse::<u32>() {
+        Ok(y) if y <= MAX_EXPERIENCE_YEARS => Ok(y),
+        Ok(_) => Err("Стаж не может быть больше 60 лет".into()),
+        Err(_) => Err("Стаж — целое число полных лет, например 12".into()),
     }
 }
 

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::date::AcademicYear;
+use crate::fields::Spec;
 use crate::form::{FieldErrors, Values};
 use crate::paper::{Align, Cell, Paper, Para};
 use crate::papers::{Letterhead, ruled};
@@ -80,70 +81,51 @@ pub struct PerspectiveRow {
     pub result: String,
 }
 
-/// A perspective plan line's form, checked.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PerspectiveFields {
-    /// направление
-    pub direction: Direction,
-    /// содержание
-    pub content: String,
-    /// с какого учебного года
-    pub from: i32,
-    /// по какой
-    pub to: i32,
-    /// ответственный
-    pub responsible: String,
-    /// ожидаемый результат
-    pub result: String,
+crate::form! {
+    /// A line of the perspective plan, checked.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct PerspectiveFields {
+        /// направление
+        direction: Direction = Spec::select("Направление"),
+        /// содержание
+        content: String = Spec::area("Содержание работы").required("Опишите, что будет сделано"),
+        /// с какого учебного года
+        from: i32 = Spec::pick("С учебного года").parse(study_year),
+        /// по какой
+        to: i32 = Spec::pick("По учебный год").parse(study_year),
+        /// ответственный
+        responsible: String = Spec::text("Ответственный").hint("ФИО, должность"),
+        /// ожидаемый результат
+        result: String = Spec::text("Ожидаемый результат").max(1_000),
+    }
 }
 
 crate::record!(PerspectiveRow, PerspectiveFields { direction, from, to, responsible, result }, text: { content });
 
-impl PerspectiveFields {
-    /// The form's values.
-    pub fn to_values(&self) -> Values {
-        Values::from([
-            ("direction", self.direction.code().to_owned()),
-            ("content", self.content.clone()),
-            ("from", self.from.to_string()),
-            ("to", self.to.to_string()),
-            ("responsible", self.responsible.clone()),
-            ("result", self.result.clone()),
-        ])
-    }
+/// An academic year by the calendar year it starts in, one the app keeps.
+fn study_year(raw: &str) -> Result<i32, String> {
+    raw.trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|y| crate::access::YEARS.contains(y))
+        .ok_or_else(|| "Выберите учебный год".into())
+}
 
+impl PerspectiveFields {
     /// Checks a line: its content said, its years an academic year each
     /// (by the calendar year it starts in, as the form's select holds it),
     /// the last not before the first and no more than [`MAX_SPAN`] of them.
     pub fn validate(v: &Values) -> Result<Self, FieldErrors> {
-        let mut e = FieldErrors::default();
-        let direction = e.choice(v, "direction", Direction::from_code);
-        let content = e.long_text(v, "content", Some("Опишите, что будет сделано"));
-        let year = |e: &mut FieldErrors, field: &str| {
-            let year = v.get(field).trim().parse::<i32>().ok().filter(|y| crate::access::YEARS.contains(y));
-            if year.is_none() {
-                e.add(field, "Выберите учебный год");
-            }
-            year
-        };
-        let (from, to) = (year(&mut e, "from"), year(&mut e, "to"));
-        if let (Some(from), Some(to)) = (from, to) {
+        let (fields, mut e) = Self::read(v, None);
+        let (from, to) = (fields.from, fields.to);
+        if e.get("from").is_none() && e.get("to").is_none() {
             if to < from {
                 e.add("to", "Не раньше первого года");
             } else if to - from >= MAX_SPAN {
                 e.add("to", format!("Не больше {MAX_SPAN} учебных лет"));
             }
         }
-        let responsible = e.text(v, "responsible", None, 300);
-        let result = e.text(v, "result", None, 1_000);
-        e.result(|| Self {
-            direction: direction.unwrap_or_default(),
-            content,
-            from: from.unwrap_or_default(),
-            to: to.unwrap_or_default(),
-            responsible,
-            result,
-        })
+        e.result(|| fields)
     }
 }
 

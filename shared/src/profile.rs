@@ -8,7 +8,8 @@ use autosurgeon::{Hydrate, Reconcile, Text};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::form::{FieldErrors, Values, member_value};
+use crate::fields::Spec;
+use crate::form::{FieldErrors, Values};
 use crate::record::set_text;
 
 /// The association's profile for one year.
@@ -27,17 +28,19 @@ pub struct Profile {
     pub head: Option<Uuid>,
 }
 
-/// A profile form, checked.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct ProfileFields {
-    /// методическая тема
-    pub theme: String,
-    /// цель
-    pub goal: String,
-    /// задачи, one per line
-    pub tasks: String,
-    /// руководитель МО
-    pub head: Option<Uuid>,
+crate::form! {
+    /// A profile form, checked.
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+    pub struct ProfileFields {
+        /// методическая тема
+        theme: String = Spec::area("Методическая тема").required("Укажите методическую тему"),
+        /// цель
+        goal: String = Spec::area("Цель"),
+        /// задачи, one per line
+        tasks: String = Spec::area("Задачи (каждая с новой строки)"),
+        /// руководитель МО
+        head: Option<Uuid> = Spec::member("Руководитель МО"),
+    }
 }
 
 impl Profile {
@@ -48,29 +51,22 @@ impl Profile {
 
     /// The form's values.
     pub fn to_values(&self) -> Values {
-        theme_values(&self.theme, &self.goal, &self.tasks).with("head", member_value(self.head))
+        ProfileFields {
+            theme: self.theme.as_str().to_owned(),
+            goal: self.goal.as_str().to_owned(),
+            tasks: self.tasks.as_str().to_owned(),
+            head: self.head,
+        }
+        .to_values()
     }
 }
 
 impl ProfileFields {
     /// Checks a profile form.
     pub fn validate(v: &Values) -> Result<Self, FieldErrors> {
-        let mut e = FieldErrors::default();
-        let theme = e.long_text(v, "theme", Some("Укажите методическую тему"));
-        let goal = e.long_text(v, "goal", None);
-        let tasks = e.long_text(v, "tasks", None);
-        let head = e.member(v, "head", None);
-        e.result(|| Self { theme, goal, tasks, head })
+        let (fields, e) = Self::read(v, None);
+        e.result(|| fields)
     }
-}
-
-/// A profile form's theme, goal and tasks.
-fn theme_values(theme: &Text, goal: &Text, tasks: &Text) -> Values {
-    Values::from([
-        ("theme", theme.as_str().to_owned()),
-        ("goal", goal.as_str().to_owned()),
-        ("tasks", tasks.as_str().to_owned()),
-    ])
 }
 
 /// Tasks typed one per line, without blanks and list numbers.
@@ -108,21 +104,23 @@ pub struct RmoProfile {
     pub department_head: String,
 }
 
-/// An РМО profile form, checked.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct RmoProfileFields {
-    /// методическая тема
-    pub theme: String,
-    /// цель
-    pub goal: String,
-    /// задачи, one per line
-    pub tasks: String,
-    /// руководитель РМО
-    pub head: String,
-    /// руководитель районного методического кабинета
-    pub cabinet_head: String,
-    /// начальник Отдела образования
-    pub department_head: String,
+crate::form! {
+    /// An РМО profile form, checked.
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+    pub struct RmoProfileFields {
+        /// методическая тема
+        theme: String = Spec::area("Методическая тема").required("Укажите методическую тему"),
+        /// цель
+        goal: String = Spec::area("Цель"),
+        /// задачи, one per line
+        tasks: String = Spec::area("Задачи (каждая с новой строки)"),
+        /// руководитель РМО
+        head: String = Spec::text("Руководитель РМО").max(200).hint("ФИО"),
+        /// руководитель районного методического кабинета
+        cabinet_head: String = Spec::text("Руководитель районного методического кабинета").max(200).hint("ФИО"),
+        /// начальник Отдела образования
+        department_head: String = Spec::text("Начальник Отдела образования").max(200).hint("ФИО"),
+    }
 }
 
 /// Where the РМО profile is kept in the district year document.
@@ -144,10 +142,15 @@ impl RmoProfile {
 
     /// The form's values.
     pub fn to_values(&self) -> Values {
-        theme_values(&self.theme, &self.goal, &self.tasks)
-            .with("head", self.head.clone())
-            .with("cabinet_head", self.cabinet_head.clone())
-            .with("department_head", self.department_head.clone())
+        RmoProfileFields {
+            theme: self.theme.as_str().to_owned(),
+            goal: self.goal.as_str().to_owned(),
+            tasks: self.tasks.as_str().to_owned(),
+            head: self.head.clone(),
+            cabinet_head: self.cabinet_head.clone(),
+            department_head: self.department_head.clone(),
+        }
+        .to_values()
     }
 
     /// Keeps `fields` in `doc` as one commit stamped `now_ms`, texts spliced
@@ -177,14 +180,8 @@ impl RmoProfile {
 impl RmoProfileFields {
     /// Checks an РМО profile form.
     pub fn validate(v: &Values) -> Result<Self, FieldErrors> {
-        let mut e = FieldErrors::default();
-        let theme = e.long_text(v, "theme", Some("Укажите методическую тему"));
-        let goal = e.long_text(v, "goal", None);
-        let tasks = e.long_text(v, "tasks", None);
-        let head = e.text(v, "head", None, 200);
-        let cabinet_head = e.text(v, "cabinet_head", None, 200);
-        let department_head = e.text(v, "department_head", None, 200);
-        e.result(|| Self { theme, goal, tasks, head, cabinet_head, department_head })
+        let (fields, e) = Self::read(v, None);
+        e.result(|| fields)
     }
 }
 

@@ -9,7 +9,8 @@ use autosurgeon::{Hydrate, Reconcile, Text};
 use uuid::Uuid;
 
 use crate::date::Date;
-use crate::form::{FieldErrors, Values, date_value};
+use crate::fields::{Spec, link};
+use crate::form::{FieldErrors, Values};
 use crate::record::Life;
 
 crate::choices! {
@@ -52,21 +53,23 @@ pub struct Regulation {
     pub on_paper: BTreeMap<String, String>,
 }
 
-/// A regulation form, checked.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RegulationFields {
-    /// вид
-    pub kind: RegulationKind,
-    /// название
-    pub title: String,
-    /// номер
-    pub number: String,
-    /// дата
-    pub date: Option<Date>,
-    /// текст
-    pub text: String,
-    /// ссылка
-    pub link: String,
+crate::form! {
+    /// A regulation form, checked.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct RegulationFields {
+        /// вид
+        kind: RegulationKind = Spec::select("Вид"),
+        /// название
+        title: String = Spec::text("Название").required("Укажите название документа").max(500),
+        /// номер
+        number: String = Spec::text("Номер").max(50),
+        /// дата
+        date: Option<Date> = Spec::date("Дата"),
+        /// текст
+        text: String = Spec::area("Текст"),
+        /// ссылка
+        link: String = Spec::text("Ссылка").parse(link),
+    }
 }
 
 crate::record!(Regulation, RegulationFields { kind, title, number, date, link }, text: { text },
@@ -122,30 +125,12 @@ impl RegulationFields {
         Values::default().with("kind", RegulationKind::Statute.code())
     }
 
-    /// The form's values.
-    pub fn to_values(&self) -> Values {
-        Values::from([
-            ("kind", self.kind.code().to_owned()),
-            ("title", self.title.clone()),
-            ("number", self.number.clone()),
-            ("date", date_value(self.date)),
-            ("text", self.text.clone()),
-            ("link", self.link.clone()),
-        ])
-    }
-
     /// Checks a regulation form: a title, and a text or a link.
     pub fn validate(v: &Values) -> Result<Self, FieldErrors> {
-        let mut e = FieldErrors::default();
-        let kind = e.choice(v, "kind", RegulationKind::from_code);
-        let title = e.text(v, "title", Some("Укажите название документа"), 500);
-        let number = e.text(v, "number", None, 50);
-        let date = e.date(v, "date", false, None);
-        let text = e.long_text(v, "text", None);
-        let link = e.link(v, "link");
-        if text.is_empty() && link.is_empty() {
+        let (fields, mut e) = Self::read(v, None);
+        if fields.text.is_empty() && fields.link.is_empty() {
             e.add("text", "Вставьте текст документа или укажите ссылку на него");
         }
-        e.result(|| Self { kind: kind.unwrap_or_default(), title, number, date, text, link })
+        e.result(|| fields)
     }
 }

@@ -42,82 +42,51 @@ pub fn then_close(saved: Saving, open: RwSignal<bool>) -> Saving {
     })
 }
 
-/// What kind of input a field is.
-#[derive(Clone)]
-pub enum Input {
-    /// One line of text.
-    Text,
-    /// Several lines.
-    Area,
-    /// A date as ДД.ММ.ГГГГ.
-    Date,
-    /// A choice among (code, label) pairs.
-    Select(Vec<(String, String)>),
-    /// A tick.
-    Check,
-    /// A member of the association, or nobody.
-    Member,
-    /// Several of these options ticked, each its own field (`{name}-1`, …).
-    Checks(Vec<String>),
-}
-
-/// A field of a form.
-#[derive(Clone)]
-pub struct FieldSpec {
-    name: Arc<str>,
-    label: Arc<str>,
-    input: Input,
-    hint: &'static str,
-}
+/// A field of a form: a record's come from its field table in `shared`;
+/// these build the ones known only at run time (a protocol's attendance,
+/// a survey's questions).
+pub use shared::fields::{Field as FieldSpec, Input};
 
 /// A one-line text field.
 pub fn text(name: impl Into<Arc<str>>, label: impl Into<Arc<str>>) -> FieldSpec {
-    FieldSpec { name: name.into(), label: label.into(), input: Input::Text, hint: "" }
+    FieldSpec::new(name, label, Input::Text)
 }
 
 /// A multi-line text field.
 pub fn area(name: impl Into<Arc<str>>, label: impl Into<Arc<str>>) -> FieldSpec {
-    FieldSpec { name: name.into(), label: label.into(), input: Input::Area, hint: "" }
+    FieldSpec::new(name, label, Input::Area)
 }
 
 /// A date field.
 pub fn date(name: impl Into<Arc<str>>, label: impl Into<Arc<str>>) -> FieldSpec {
-    FieldSpec { name: name.into(), label: label.into(), input: Input::Date, hint: "ДД.ММ.ГГГГ" }
+    FieldSpec::new(name, label, Input::Date)
 }
 
 /// A choice from fixed (code, label) options.
 pub fn select(name: &'static str, label: &'static str, options: Vec<(&'static str, &'static str)>) -> FieldSpec {
     let options = options.into_iter().map(|(c, l)| (c.to_owned(), l.to_owned())).collect();
-    FieldSpec { name: name.into(), label: label.into(), input: Input::Select(options), hint: "" }
+    FieldSpec::new(name, label, Input::Select(options))
 }
 
 /// A choice from options known only at run time (schools, roles, a
 /// survey's answers).
 pub fn choice(name: impl Into<Arc<str>>, label: impl Into<Arc<str>>, options: Vec<(String, String)>) -> FieldSpec {
-    FieldSpec { name: name.into(), label: label.into(), input: Input::Select(options), hint: "" }
+    FieldSpec::new(name, label, Input::Select(options))
 }
 
 /// A checkbox.
 pub fn check(name: impl Into<Arc<str>>, label: impl Into<Arc<str>>) -> FieldSpec {
-    FieldSpec { name: name.into(), label: label.into(), input: Input::Check, hint: "" }
+    FieldSpec::new(name, label, Input::Check)
 }
 
 /// Ticks for any of `options`, under one label.
 pub fn checks(name: impl Into<Arc<str>>, label: impl Into<Arc<str>>, options: Vec<String>) -> FieldSpec {
-    FieldSpec { name: name.into(), label: label.into(), input: Input::Checks(options), hint: "" }
+    FieldSpec::new(name, label, Input::Checks(options))
 }
 
 /// A member picked from the list.
 pub fn member(name: impl Into<Arc<str>>, label: impl Into<Arc<str>>) -> FieldSpec {
-    FieldSpec { name: name.into(), label: label.into(), input: Input::Member, hint: "" }
-}
-
-impl FieldSpec {
-    /// The same field with a placeholder.
-    pub fn hint(mut self, hint: &'static str) -> Self {
-        self.hint = hint;
-        self
-    }
+    FieldSpec::new(name, label, Input::Member)
 }
 
 /// The key of messages about the whole form rather than a field.

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::clock::today;
 use crate::components::form::{RecordForm, RemoveButton, error_line, then_close};
 use crate::components::history::HistoryButton;
-use crate::pages::members::{member_form_fields, save_member};
+use crate::pages::members::save_member;
 use crate::ui::{Ui, edit_showing};
 
 /// A member's card. It reads the member by id, so edits arriving from other
@@ -63,7 +63,7 @@ pub fn MemberCard(id: Uuid) -> impl IntoView {
                     let initial = member.with_untracked(|m| m.as_ref().map(|m| m.fields().to_values()).unwrap_or_default());
                     view! {
                         <RecordForm
-                            fields=member_form_fields()
+                            fields=shared::MemberFields::form()
                             initial
                             on_save=save
                             on_cancel=Callback::new(move |()| editing.set(false))

@@ -6,13 +6,13 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use shared::Change;
-use shared::analysis::{AnalysisFields, AnalysisKind};
+use shared::analysis::AnalysisFields;
+use shared::fields::offer;
 use shared::papers::note::analytical_note;
 use shared::plan::PlanDoc;
 use shared::record::{Record, RecordList};
 use uuid::Uuid;
 
-use crate::components::form::{area, choice, date, select, text};
 use crate::components::records::{RecordsSpec, list_edits, records};
 use crate::pages::{ids_in, line, school_paper, values_in, year_kind};
 use crate::print::PaperActions;
@@ -45,16 +45,7 @@ pub fn AnalysesPage() -> impl IntoView {
         fields: Rc::new(move |_| {
             let mut rows = vec![(String::new(), "— не к пункту плана —".to_owned())];
             rows.extend(plan_rows(ui).into_iter().map(|(id, row)| (id.to_string(), row)));
-            vec![
-                select("kind", "Вид", AnalysisKind::options()),
-                choice("plan_row", "К пункту плана (мероприятие, проверка)", rows),
-                text("title", "Название"),
-                date("date", "Дата"),
-                text("subject", "Предмет анализа"),
-                area("text", "Текст"),
-                area("conclusions", "Выводы"),
-                area("recommendations", "Рекомендации"),
-            ]
+            offer(AnalysisFields::form(), "plan_row", rows)
         }),
         blank: Rc::new(AnalysisFields::blank),
         values_of: values_in(ui.year_doc, |y, id| y.analyses.by_id(id).map(|a| a.fields().to_values())),

@@ -3,11 +3,10 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use shared::kopilka::{Area, MaterialFields, MaterialKind, MaterialQuery};
+use shared::kopilka::{MaterialFields, MaterialKind, MaterialQuery};
 use shared::record::{Record, RecordList};
 use shared::{Change, DocKind};
 
-use crate::components::form::{area, select, text};
 use crate::components::records::{RecordsSpec, list_edits, records};
 use crate::pages::line;
 use crate::ui::Ui;
@@ -32,18 +31,7 @@ pub fn KopilkaPage() -> impl IntoView {
             ui.library.with(|l| l.as_ref().map(|l| l.search(&q).iter().map(|m| m.id).collect()).unwrap_or_default())
         })
         .into(),
-        fields: Rc::new(|_| {
-            vec![
-                text("title", "Название"),
-                text("author", "Автор"),
-                select("kind", "Вид", MaterialKind::options()),
-                text("classes", "Классы").hint("например, 5-7, 9"),
-                select("area", "Направление воспитания", Area::options()),
-                area("description", "Описание"),
-                text("link", "Ссылка на файл"),
-                text("presented_at", "Где представлен (заседание, протокол)"),
-            ]
-        }),
+        fields: Rc::new(|_| MaterialFields::form()),
         blank: Rc::new(MaterialFields::blank),
         values_of: Rc::new(move |id| {
             ui.library.with_untracked(|l| {

@@ -2,35 +2,15 @@
 
 use leptos::prelude::*;
 use shared::record::Edit;
-use shared::{Category, Change, DocKind, Education, MemberFields, Values};
+use shared::{Change, DocKind, MemberFields, Values};
 
 use crate::clock::today;
-use crate::components::form::{FieldSpec, RecordForm, Saving, check, date, keep, member, select, text, then_close};
+use crate::components::form::{RecordForm, Saving, keep, then_close};
 use crate::components::history::RemovedList;
 use crate::components::member_card::MemberCard;
 use crate::pages::school_paper;
 use crate::print::PaperActions;
 use crate::ui::Ui;
-
-/// The fields of a member's form.
-pub fn member_form_fields() -> Vec<FieldSpec> {
-    vec![
-        text("full_name", "ФИО"),
-        text("position", "Должность"),
-        text("class_led", "Класс (например, 7Б)"),
-        select("education", "Образование", Education::options()),
-        select("category", "Квалификационная категория", Category::options()),
-        date("category_since", "Категория присвоена"),
-        date("category_until", "Категория действует до"),
-        text("experience_years", "Педагогический стаж, лет"),
-        text("course_year", "Курсы повышения квалификации: год"),
-        text("course_topic", "Тема курсов"),
-        text("course_hours", "Курсы: часов"),
-        text("self_education", "Тема самообразования"),
-        check("young_specialist", "Молодой специалист"),
-        member("mentor", "Наставник"),
-    ]
-}
 
 /// Checks and keeps a member form: a new member, or new fields for `id`.
 pub fn save_member(ui: Ui, id: Option<uuid::Uuid>, values: &Values) -> Saving {
@@ -68,7 +48,7 @@ pub fn MembersPage() -> impl IntoView {
             </div>
             <Show when=move || adding.get()>
                 <RecordForm
-                    fields=member_form_fields()
+                    fields=MemberFields::form()
                     initial=MemberFields::blank()
                     on_save=add
                     on_cancel=Callback::new(move |()| adding.set(false))

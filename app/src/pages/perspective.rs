@@ -6,11 +6,11 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
+use shared::fields::offer;
 use shared::perspective::{Direction, PerspectiveFields, PerspectiveRow};
 use shared::record::{Record, RecordList};
 use shared::{AcademicYear, Change, DocKind, Values};
 
-use crate::components::form::{area, choice, select, text};
 use crate::components::records::{RecordsSpec, list_edits, records};
 use crate::pages::{district_letterhead, ids_in, line, values_in};
 use crate::print::{MakePaper, PaperActions};
@@ -35,14 +35,7 @@ pub fn PerspectivePage() -> impl IntoView {
         ids: ids_in(ui.perspective, |d| d.row_list().iter().map(|r| r.id).collect()),
         fields: Rc::new(move |_| {
             let years = year_options(ui);
-            vec![
-                select("direction", "Направление", Direction::options()),
-                area("content", "Содержание работы"),
-                choice("from", "С учебного года", years.clone()),
-                choice("to", "По учебный год", years),
-                text("responsible", "Ответственный").hint("ФИО, должность"),
-                text("result", "Ожидаемый результат"),
-            ]
+            offer(offer(PerspectiveFields::form(), "from", years.clone()), "to", years)
         }),
         blank: Rc::new(move || {
             let year = ui.year.get_untracked().0.to_string();

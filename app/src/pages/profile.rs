@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use shared::profile::{ProfileFields, RmoProfileFields};
 use shared::{Change, DocKind, Values};
 
-use crate::components::form::{FieldSpec, RecordForm, Saving, area, keep, member, text, then_close};
+use crate::components::form::{FieldSpec, RecordForm, Saving, keep, then_close};
 use crate::pages::{district_kind, name_of, year_kind};
 use crate::ui::Ui;
 
@@ -46,14 +46,7 @@ pub fn ProfilePage() -> impl IntoView {
             ];
             Some((lines, p.task_list()))
         },
-        fields: || {
-            vec![
-                area("theme", "Методическая тема"),
-                area("goal", "Цель"),
-                area("tasks", "Задачи (каждая с новой строки)"),
-                member("head", "Руководитель МО"),
-            ]
-        },
+        fields: ProfileFields::form,
         values: |ui| ui.year_doc.with_untracked(|y| y.as_ref().map(|y| y.profile.to_values()).unwrap_or_default()),
         save: |ui, values| keep(ui, year_kind(ui), ProfileFields::validate(&values), Change::Profile),
     })
@@ -80,16 +73,7 @@ pub fn RmoProfilePage() -> impl IntoView {
             ];
             Some((lines, p.task_list()))
         },
-        fields: || {
-            vec![
-                area("theme", "Методическая тема"),
-                area("goal", "Цель"),
-                area("tasks", "Задачи (каждая с новой строки)"),
-                text("head", "Руководитель РМО").hint("ФИО"),
-                text("cabinet_head", "Руководитель районного методического кабинета").hint("ФИО"),
-                text("department_head", "Начальник Отдела образования").hint("ФИО"),
-            ]
-        },
+        fields: RmoProfileFields::form,
         values: |ui| ui.rmo_profile.with_untracked(|p| p.as_ref().map(|p| p.to_values()).unwrap_or_default()),
         save: |ui, values| keep(ui, district_kind(ui), RmoProfileFields::validate(&values), Change::RmoProfile),
     })

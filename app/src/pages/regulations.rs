@@ -4,12 +4,12 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use shared::record::{Record, RecordList};
-use shared::regulation::{RegulationFields, RegulationKind};
+use shared::regulation::RegulationFields;
 use shared::{Change, DocKind, Role};
 use uuid::Uuid;
 
 use crate::clock::today;
-use crate::components::form::{area, date, error_line, select, text};
+use crate::components::form::error_line;
 use crate::components::records::{RecordsSpec, list_edits, records};
 use crate::pages::{is_school_head, line, school_letterhead};
 use crate::print::{MakePaper, PaperActions};
@@ -35,16 +35,7 @@ pub fn RegulationsPage() -> impl IntoView {
                 .with(|l| l.as_ref().map(|l| l.regulation_list().iter().map(|r| r.id).collect()).unwrap_or_default())
         })
         .into(),
-        fields: Rc::new(|_| {
-            vec![
-                select("kind", "Вид", RegulationKind::options()),
-                text("title", "Название"),
-                text("number", "Номер"),
-                date("date", "Дата"),
-                area("text", "Текст"),
-                text("link", "Ссылка"),
-            ]
-        }),
+        fields: Rc::new(|_| RegulationFields::form()),
         blank: Rc::new(RegulationFields::blank),
         values_of: Rc::new(move |id| {
             ui.library.with_untracked(|l| {

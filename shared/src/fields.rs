@@ -1,0 +1,406 @@
+//! One typed table of fields per record kind. Each row names a field of the
+//! record's checked fields, its Rust type, and a [`Spec`]: its label, how
+//! it is typed in, and its rules. The [`form!`](crate::form) macro derives
+//! from that table the checked-fields struct, the form the page draws
+//! ([`Field`]s), the values a form opens with, and the reading of what was
+//! typed. A record's `validate` adds only the rules that join fields.
+//!
+//! So adding a field to a record touches its record file and its printed
+//! form, and nothing in the app.
+
+use std::marker::PhantomData;
+use std::ops::RangeInclusive;
+use std::sync::Arc;
+
+use uuid::Uuid;
+
+use crate::date::{AcademicYear, Date};
+use crate::form::{FieldErrors, Values};
+
+/// What kind of input a field is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// One line of text.
+    Text,
+    /// Several lines.
+    Area,
+    /// A date as ДД.ММ.ГГГГ.
+    Date,
+    /// A choice among (code, label) pairs.
+    Select(Vec<(String, String)>),
+    /// A tick.
+    Check,
+    /// A member of the association, or nobody.
+    Member,
+    /// Several of these options ticked, each its own field (`{name}-1`, …).
+    Checks(Vec<String>),
+}
+
+/// A field of a form, as the page draws it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    /// The key of its value in [`Values`] and of its message.
+    pub name: Arc<str>,
+    /// What the form says beside it.
+    pub label: Arc<str>,
+    /// How it is typed in.
+    pub input: Input,
+    /// A placeholder.
+    pub hint: &'static str,
+}
+
+impl Field {
+    /// A field of `input`, with no placeholder (a date's is ДД.ММ.ГГГГ).
+    pub fn new(name: impl Into<Arc<str>>, label: impl Into<Arc<str>>, input: Input) -> Self {
+        let hint = if input == Input::Date { DATE_HINT } else { "" };
+        Self { name: name.into(), label: label.into(), input, hint }
+    }
+
+    /// The same field with a placeholder.
+    pub fn hint(mut self, hint: &'static str) -> Self {
+        self.hint = hint;
+        self
+    }
+}
+
+const DATE_HINT: &str = "ДД.ММ.ГГГГ";
+/// How long a one-line text may be unless its row says otherwise.
+pub const MAX_LINE: usize = 300;
+
+/// A value a form can hold: shown as text, and read back from what was
+/// typed by its [`Spec`]'s rules.
+pub trait Typed: Sized {
+    /// The value as the form shows it.
+    fn show(&self) -> String;
+    /// The value read from `raw`; a failure is a message for the field.
+    fn read(spec: &Spec<Self>, raw: &str, year: Option<AcademicYear>) -> Result<Self, String>;
+    /// What a field that failed reads as (the form is refused anyway).
+    fn fallback() -> Self;
+    /// The (code, label) pairs a select offers, for a choice.
+    fn options() -> Vec<(String, String)> {
+        Vec::new()
+    }
+}
+
+/// Reads a field's text into its value, or says what is wrong.
+pub type Parse<T> = fn(&str) -> Result<T, String>;
+/// A further rule on a value read.
+pub type Rule<T> = fn(&T) -> Result<(), &'static str>;
+
+/// One row of a record's field table: how a field of type `T` is drawn and
+/// what it must be.
+pub struct Spec<T> {
+    label: &'static str,
+    input: Input,
+    hint: &'static str,
+    /// The message when it is left empty; `None`: it may be.
+    required: Option<&'static str>,
+    max: usize,
+    range: RangeInclusive<u32>,
+    /// A date must fall in the academic year the form is checked for.
+    in_year: bool,
+    /// Reads the text itself instead of the type's rule.
+    parse: Option<Parse<T>>,
+    /// A further rule on the value read.
+    check: Option<Rule<T>>,
+    ty: PhantomData<T>,
+}
+
+impl<T: Typed> Spec<T> {
+    fn of(label: &'static str, input: Input) -> Self {
+        let hint = if input == Input::Date { DATE_HINT } else { "" };
+        Self {
+            label,
+            input,
+            hint,
+            required: None,
+            max: MAX_LINE,
+            range: 0..=u32::MAX,
+            in_year: false,
+            parse: None,
+            check: None,
+            ty: PhantomData,
+        }
+    }
+
+    /// One line of text (a number, too).
+    pub fn text(label: &'static str) -> Self {
+        Self::of(label, Input::Text)
+    }
+
+    /// Several lines, kept as typed.
+    pub fn area(label: &'static str) -> Self {
+        Self::of(label, Input::Area)
+    }
+
+    /// A date.
+    pub fn date(label: &'static str) -> Self {
+        Self::of(label, Input::Date)
+    }
+
+    /// A tick.
+    pub fn check(label: &'static str) -> Self {
+        Self::of(label, Input::Check)
+    }
+
+    /// A member picked from the association's list.
+    pub fn member(label: &'static str) -> Self {
+        Self::of(label, Input::Member)
+    }
+
+    /// One of the type's choices.
+    pub fn select(label: &'static str) -> Self {
+        Self::of(label, Input::Select(T::options()))
+    }
+
+    /// A choice among options known only at run time (this year's plan
+    /// rows, the district's schools): the page offers them with [`offer`].
+    pub fn pick(label: &'static str) -> Self {
+        Self::of(label, Input::Select(Vec::new()))
+    }
+
+    /// Left empty, the field fails with `message`.
+    pub fn required(mut self, message: &'static str) -> Self {
+        self.required = Some(message);
+        self
+    }
+
+    /// A line of at most `chars` characters.
+    pub fn max(mut self, chars: usize) -> Self {
+        self.max = chars;
+        self
+    }
+
+    /// A whole number in `range`.
+    pub fn range(mut self, range: RangeInclusive<u32>) -> Self {
+        self.range = range;
+        self
+    }
+
+    /// A date within the academic year the form is checked for.
+    pub fn in_year(mut self) -> Self {
+        self.in_year = true;
+        self
+    }
+
+    /// A placeholder.
+    pub fn hint(mut self, hint: &'static str) -> Self {
+        self.hint = hint;
+        self
+    }
+
+    /// The text is read by `parse` instead of the type's own rule.
+    pub fn parse(mut self, parse: Parse<T>) -> Self {
+        self.parse = Some(parse);
+        self
+    }
+
+    /// The value read must also pass `check`.
+    pub fn check_with(mut self, check: Rule<T>) -> Self {
+        self.check = Some(check);
+        self
+    }
+
+    /// The field as the form draws it, under `name`.
+    pub fn field(&self, name: &str) -> Field {
+        Field { name: name.into(), label: self.label.into(), input: self.input.clone(), hint: self.hint }
+    }
+
+    /// Reads field `name` from `values`; a failure is recorded in `errors`
+    /// and reads as the type's default.
+    pub fn read(&self, errors: &mut FieldErrors, values: &Values, name: &str, year: Option<AcademicYear>) -> T {
+        let raw = values.get(name);
+        if raw.trim().is_empty()
+            && let Some(message) = self.required
+        {
+            errors.add(name, message);
+            return T::fallback();
+        }
+        let read = match self.parse {
+            Some(parse) => parse(raw),
+            None => T::read(self, raw, year.filter(|_| self.in_year)),
+        };
+        match read.and_then(|value| match self.check.map(|check| check(&value)) {
+            Some(Err(message)) => Err(message.to_owned()),
+            _ => Ok(value),
+        }) {
+            Ok(value) => value,
+            Err(message) => {
+                errors.add(name, message);
+                T::fallback()
+            }
+        }
+    }
+}
+
+/// Runs one of [`FieldErrors`]' readers on `raw` alone, for [`Typed::read`].
+fn with_errors<T>(raw: &str, read: impl FnOnce(&mut FieldErrors, &Values) -> T) -> Result<T, String> {
+    let mut errors = FieldErrors::default();
+    let value = read(&mut errors, &Values::default().with(ONE, raw));
+    match errors.get(ONE) {
+        Some(message) => Err(message.to_owned()),
+        None => Ok(value),
+    }
+}
+const ONE: &str = "_";
+
+impl Typed for String {
+    fn fallback() -> Self {
+        String::new()
+    }
+    fn show(&self) -> String {
+        self.clone()
+    }
+    fn read(spec: &Spec<Self>, raw: &str, _: Option<AcademicYear>) -> Result<Self, String> {
+        match spec.input {
+            Input::Area => with_errors(raw, |e, v| e.long_text(v, ONE, None)),
+            _ => with_errors(raw, |e, v| e.text(v, ONE, None, spec.max)),
+        }
+    }
+}
+
+impl Typed for Option<Date> {
+    fn fallback() -> Self {
+        None
+    }
+    fn show(&self) -> String {
+        self.map(|d| d.to_string()).unwrap_or_default()
+    }
+    fn read(_: &Spec<Self>, raw: &str, year: Option<AcademicYear>) -> Result<Self, String> {
+        with_errors(raw, |e, v| e.date(v, ONE, false, year))
+    }
+}
+
+impl Typed for Date {
+    fn fallback() -> Self {
+        Date::new(2000, 1, 1).expect("a real day")
+    }
+    fn show(&self) -> String {
+        self.to_string()
+    }
+    fn read(_: &Spec<Self>, raw: &str, year: Option<AcademicYear>) -> Result<Self, String> {
+        with_errors(raw, |e, v| e.date(v, ONE, true, year).unwrap_or_else(Self::fallback))
+    }
+}
+
+impl Typed for Option<u32> {
+    fn fallback() -> Self {
+        None
+    }
+    fn show(&self) -> String {
+        self.map(|n| n.to_string()).unwrap_or_default()
+    }
+    fn read(spec: &Spec<Self>, raw: &str, _: Option<AcademicYear>) -> Result<Self, String> {
+        with_errors(raw, |e, v| e.number(v, ONE, None, spec.range.clone()))
+    }
+}
+
+impl Typed for u32 {
+    fn fallback() -> Self {
+        0
+    }
+    fn show(&self) -> String {
+        self.to_string()
+    }
+    fn read(spec: &Spec<Self>, raw: &str, _: Option<AcademicYear>) -> Result<Self, String> {
+        with_errors(raw, |e, v| e.number(v, ONE, None, spec.range.clone()).unwrap_or_default())
+    }
+}
+
+impl Typed for i32 {
+    fn fallback() -> Self {
+        0
+    }
+    fn show(&self) -> String {
+        self.to_string()
+    }
+    fn read(_: &Spec<Self>, raw: &str, _: Option<AcademicYear>) -> Result<Self, String> {
+        raw.trim().parse().map_err(|_| "Целое число, например 2026".to_owned())
+    }
+}
+
+impl Typed for bool {
+    fn fallback() -> Self {
+        false
+    }
+    fn show(&self) -> String {
+        self.to_string()
+    }
+    fn read(_: &Spec<Self>, raw: &str, _: Option<AcademicYear>) -> Result<Self, String> {
+        Ok(raw == "true")
+    }
+}
+
+impl Typed for Option<Uuid> {
+    fn fallback() -> Self {
+        None
+    }
+    fn show(&self) -> String {
+        self.map(|id| id.to_string()).unwrap_or_default()
+    }
+    fn read(_: &Spec<Self>, raw: &str, _: Option<AcademicYear>) -> Result<Self, String> {
+        with_errors(raw, |e, v| e.member(v, ONE, None))
+    }
+}
+
+/// Declares a record kind's checked fields by their table: each row is
+/// `name: Type = Spec::…`, in the order the form shows them. Derives the
+/// struct, `form()` (the fields the page draws), `to_values()` (a form
+/// filled with them) and `read(values, year)` (what was typed, each row's
+/// rules applied, with every message).
+#[macro_export]
+macro_rules! form {
+    ($(#[$meta:meta])* pub struct $name:ident { $($(#[$fmeta:meta])* $field:ident : $ty:ty = $spec:expr),* $(,)? }) => {
+        $(#[$meta])*
+        pub struct $name {
+            $($(#[$fmeta])* pub $field: $ty,)*
+        }
+
+        impl $name {
+            /// The form's fields, in order.
+            pub fn form() -> ::std::vec::Vec<$crate::fields::Field> {
+                ::std::vec![$({
+                    let spec: $crate::fields::Spec<$ty> = $spec;
+                    spec.field(stringify!($field))
+                }),*]
+            }
+
+            /// The form filled with these fields.
+            pub fn to_values(&self) -> $crate::form::Values {
+                $crate::form::Values::default()
+                    $(.with(stringify!($field), $crate::fields::Typed::show(&self.$field)))*
+            }
+
+            /// What was typed, each field read by its row's rules; dates
+            /// marked `in_year` must fall in `year`.
+            pub fn read(
+                values: &$crate::form::Values,
+                year: ::core::option::Option<$crate::date::AcademicYear>,
+            ) -> (Self, $crate::form::FieldErrors) {
+                let mut errors = $crate::form::FieldErrors::default();
+                let fields = Self {
+                    $($field: {
+                        let spec: $crate::fields::Spec<$ty> = $spec;
+                        spec.read(&mut errors, values, stringify!($field), year)
+                    },)*
+                };
+                (fields, errors)
+            }
+        }
+    };
+}
+
+/// A web link, for [`Spec::parse`]: empty, or an address starting with
+/// https:// or http://, without spaces.
+pub fn link(raw: &str) -> Result<String, String> {
+    with_errors(raw, |e, v| e.link(v, ONE))
+}
+
+/// `fields` with `options` offered for the one named `name` (a row declared
+/// with [`Spec::pick`]).
+pub fn offer(mut fields: Vec<Field>, name: &str, options: Vec<(String, String)>) -> Vec<Field> {
+    if let Some(field) = fields.iter_mut().find(|f| &*f.name == name) {
+        field.input = Input::Select(options);
+    }
+    fields
+}
