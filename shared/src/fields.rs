@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use uuid::Uuid;
 
-use crate::date::{AcademicYear, Date};
+use crate::date::{AcademicYear, Date, When};
 use crate::form::{FieldErrors, Values};
 
 /// What kind of input a field is.
@@ -280,6 +280,19 @@ impl Typed for Date {
     }
     fn read(_: &Spec<Self>, raw: &str, year: Option<AcademicYear>) -> Result<Self, String> {
         with_errors(raw, |e, v| e.date(v, ONE, true, year).unwrap_or_else(Self::fallback))
+    }
+}
+
+/// A plan row's «срок»: a day or a month of the year the form is for.
+impl Typed for When {
+    fn fallback() -> Self {
+        Self::Day(Date::fallback())
+    }
+    fn show(&self) -> String {
+        self.label()
+    }
+    fn read(_: &Spec<Self>, raw: &str, year: Option<AcademicYear>) -> Result<Self, String> {
+        Self::parse(raw, year.ok_or("Срок читается для учебного года: строке нужен in_year")?)
     }
 }
 

@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::date::{AcademicYear, Date};
-use crate::form::{FieldErrors, Values, date_value, member_value};
+use crate::fields::Spec;
+use crate::form::{FieldErrors, Values};
 use crate::record::{Document, Edit, Life, RecordList};
 use crate::{Error, YearDoc};
 
@@ -42,52 +43,38 @@ pub struct Mentorship {
     pub notes: Vec<HelpNote>,
 }
 
-/// A mentoring pair's form, checked.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MentorshipFields {
-    /// наставник
-    pub mentor: Option<Uuid>,
-    /// молодой специалист
-    pub mentee: Option<Uuid>,
-    /// начало
-    pub since: Option<Date>,
-    /// окончание
-    pub until: Option<Date>,
-    /// итоги
-    pub reflection: String,
+crate::form! {
+    /// A mentoring pair's form, checked.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct MentorshipFields {
+        /// наставник
+        mentor: Option<Uuid> = Spec::member("Наставник").required("Выберите наставника"),
+        /// молодой специалист
+        mentee: Option<Uuid> = Spec::member("Молодой специалист").required("Выберите молодого специалиста"),
+        /// начало
+        since: Option<Date> = Spec::date("Начало"),
+        /// окончание
+        until: Option<Date> = Spec::date("Окончание"),
+        /// итоги
+        reflection: String = Spec::area("Итоги наставничества (кратко)"),
+    }
 }
 
 crate::record!(Mentorship, MentorshipFields { mentor, mentee, since, until }, text: { reflection }, rest: { plan, notes });
 
 impl MentorshipFields {
-    /// The form's values.
-    pub fn to_values(&self) -> Values {
-        Values::from([
-            ("mentor", member_value(self.mentor)),
-            ("mentee", member_value(self.mentee)),
-            ("since", date_value(self.since)),
-            ("until", date_value(self.until)),
-            ("reflection", self.reflection.clone()),
-        ])
-    }
-
     /// Checks a pair: two different members, the end not before the start.
     pub fn validate(v: &Values) -> Result<Self, FieldErrors> {
-        let mut e = FieldErrors::default();
-        let mentor = e.member(v, "mentor", Some("Выберите наставника"));
-        let mentee = e.member(v, "mentee", Some("Выберите молодого специалиста"));
-        if mentor.is_some() && mentor == mentee {
+        let (fields, mut e) = Self::read(v, None);
+        if fields.mentor.is_some() && fields.mentor == fields.mentee {
             e.add("mentee", "Наставник и молодой специалист — разные люди");
         }
-        let since = e.date(v, "since", false, None);
-        let until = e.date(v, "until", false, None);
-        if let (Some(from), Some(to)) = (since, until)
+        if let (Some(from), Some(to)) = (fields.since, fields.until)
             && to < from
         {
             e.add("until", format!("Не раньше начала ({from})"));
         }
-        let reflection = e.long_text(v, "reflection", None);
-        e.result(|| Self { mentor, mentee, since, until, reflection })
+        e.result(|| fields)
     }
 }
 
@@ -107,32 +94,29 @@ pub struct MentorPlanEntry {
     pub topic: String,
 }
 
-/// A plan entry's form, checked.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MentorPlanFields {
-    /// дата
-    pub date: Date,
-    /// форма помощи
-    pub form: String,
-    /// тема
-    pub topic: String,
+crate::form! {
+    /// A plan entry's form, checked.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct MentorPlanFields {
+        /// дата
+        date: Date = Spec::date("Дата").in_year(),
+        /// форма помощи
+        form: String = Spec::text("Форма помощи")
+            .required("Укажите форму помощи")
+            .max(200)
+            .hint("консультация, посещение урока, совместный классный час…"),
+        /// тема
+        topic: String = Spec::text("Тема").required("Укажите тему").max(500),
+    }
 }
 
 crate::record!(MentorPlanEntry, MentorPlanFields { date, form, topic });
 
 impl MentorPlanFields {
-    /// The form's values.
-    pub fn to_values(&self) -> Values {
-        Values::from([("date", self.date.to_string()), ("form", self.form.clone()), ("topic", self.topic.clone())])
-    }
-
     /// Checks a plan entry of `year`.
     pub fn validate(v: &Values, year: AcademicYear) -> Result<Self, FieldErrors> {
-        let mut e = FieldErrors::default();
-        let date = e.date(v, "date", true, Some(year));
-        let form = e.text(v, "form", Some("Укажите форму помощи"), 200);
-        let topic = e.text(v, "topic", Some("Укажите тему"), 500);
-        e.result(|| Self { date: date.expect("checked"), form, topic })
+        let (fields, e) = Self::read(v, Some(year));
+        e.result(|| fields)
     }
 }
 
@@ -151,29 +135,24 @@ pub struct HelpNote {
     pub text: Text,
 }
 
-/// A note's form, checked.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct HelpNoteFields {
-    /// когда
-    pub date: Date,
-    /// что сделано
-    pub text: String,
+crate::form! {
+    /// A note's form, checked.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct HelpNoteFields {
+        /// когда
+        date: Date = Spec::date("Дата").in_year(),
+        /// что сделано
+        text: String = Spec::area("Что сделано").required("Напишите, какая помощь оказана"),
+    }
 }
 
 crate::record!(HelpNote, HelpNoteFields { date }, text: { text });
 
 impl HelpNoteFields {
-    /// The form's values.
-    pub fn to_values(&self) -> Values {
-        Values::from([("date", self.date.to_string()), ("text", self.text.clone())])
-    }
-
     /// Checks a note of `year`.
     pub fn validate(v: &Values, year: AcademicYear) -> Result<Self, FieldErrors> {
-        let mut e = FieldErrors::default();
-        let date = e.date(v, "date", true, Some(year));
-        let text = e.long_text(v, "text", Some("Напишите, какая помощь оказана"));
-        e.result(|| Self { date: date.expect("checked"), text })
+        let (fields, e) = Self::read(v, Some(year));
+        e.result(|| fields)
     }
 }
 

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::date::{AcademicYear, Date};
+use crate::fields::Spec;
 use crate::form::{FieldErrors, Values};
 use crate::plan::{Completion, PlanDoc};
 use crate::record::set_text;
@@ -106,25 +107,27 @@ pub struct DutySheet {
     pub note: Text,
 }
 
-/// A sheet form, checked.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct DutySheetFields {
-    /// план воспитательной работы
-    pub plan: DutyMark,
-    /// классных часов проведено
-    pub class_hours: Option<u32>,
-    /// классные часы
-    pub class_hours_mark: DutyMark,
-    /// родительских собраний проведено
-    pub parent_meetings: Option<u32>,
-    /// родительские собрания
-    pub parent_meetings_mark: DutyMark,
-    /// группа риска
-    pub risk: DutyMark,
-    /// документация
-    pub documentation: DutyMark,
-    /// замечания и рекомендации
-    pub note: String,
+crate::form! {
+    /// A sheet form, checked.
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+    pub struct DutySheetFields {
+        /// план воспитательной работы
+        plan: DutyMark = Spec::select(DUTIES[0].1),
+        /// классных часов проведено
+        class_hours: Option<u32> = Spec::text("Классных часов проведено").range(0..=100),
+        /// классные часы
+        class_hours_mark: DutyMark = Spec::select(DUTIES[1].1),
+        /// родительских собраний проведено
+        parent_meetings: Option<u32> = Spec::text("Родительских собраний проведено").range(0..=30),
+        /// родительские собрания
+        parent_meetings_mark: DutyMark = Spec::select(DUTIES[2].1),
+        /// группа риска
+        risk: DutyMark = Spec::select(DUTIES[3].1),
+        /// документация
+        documentation: DutyMark = Spec::select(DUTIES[4].1),
+        /// замечания и рекомендации
+        note: String = Spec::area("Замечания и рекомендации"),
+    }
 }
 
 /// A sheet as kept: whose, for which quarter.
@@ -154,16 +157,17 @@ impl DutySheet {
 
     /// The form's values.
     pub fn to_values(&self) -> Values {
-        let count = |n: Option<u32>| n.map(|n| n.to_string()).unwrap_or_default();
-        Values::default()
-            .with("plan", self.plan.code())
-            .with("class_hours", count(self.class_hours))
-            .with("class_hours_mark", self.class_hours_mark.code())
-            .with("parent_meetings", count(self.parent_meetings))
-            .with("parent_meetings_mark", self.parent_meetings_mark.code())
-            .with("risk", self.risk.code())
-            .with("documentation", self.documentation.code())
-            .with("note", self.note.as_str())
+        DutySheetFields {
+            plan: self.plan,
+            class_hours: self.class_hours,
+            class_hours_mark: self.class_hours_mark,
+            parent_meetings: self.parent_meetings,
+            parent_meetings_mark: self.parent_meetings_mark,
+            risk: self.risk,
+            documentation: self.documentation,
+            note: self.note.as_str().to_owned(),
+        }
+        .to_values()
     }
 
     /// Every sheet kept in a school's year document, by quarter then in
@@ -230,26 +234,8 @@ impl DutySheetFields {
 
     /// Checks a sheet form.
     pub fn validate(v: &Values) -> Result<Self, FieldErrors> {
-        let mut e = FieldErrors::default();
-        let mark = |e: &mut FieldErrors, field| e.choice(v, field, DutyMark::from_code).unwrap_or_default();
-        let plan = mark(&mut e, "plan");
-        let class_hours = e.number(v, "class_hours", None, 0..=100);
-        let class_hours_mark = mark(&mut e, "class_hours_mark");
-        let parent_meetings = e.number(v, "parent_meetings", None, 0..=30);
-        let parent_meetings_mark = mark(&mut e, "parent_meetings_mark");
-        let risk = mark(&mut e, "risk");
-        let documentation = mark(&mut e, "documentation");
-        let note = e.long_text(v, "note", None);
-        e.result(|| Self {
-            plan,
-            class_hours,
-            class_hours_mark,
-            parent_meetings,
-            parent_meetings_mark,
-            risk,
-            documentation,
-            note,
-        })
+        let (fields, e) = Self::read(v, None);
+        e.result(|| fields)
     }
 }
 

@@ -9,7 +9,8 @@ use uuid::Uuid;
 
 use crate::Error;
 use crate::date::{AcademicYear, When};
-use crate::form::{FieldErrors, Values, member_value};
+use crate::fields::Spec;
+use crate::form::{FieldErrors, Values};
 use crate::record::{Document, Edit, Life, RecordList};
 
 crate::choices! {
@@ -72,26 +73,29 @@ pub struct PlanRow {
     pub recurring: bool,
 }
 
-/// A plan row form, checked.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PlanFields {
-    /// сроки
-    pub when: When,
-    /// форма работы
-    pub kind: WorkKind,
-    /// тема
-    pub topic: String,
-    /// содержание
-    pub content: String,
-    /// ответственный
-    pub responsible: Option<Uuid>,
-    /// ответственный by name
-    pub responsible_name: String,
-    /// ожидаемый результат
-    pub expected_result: String,
-    /// повторяется каждый год (proposed when the next year starts)
-    #[serde(default)]
-    pub recurring: bool,
+crate::form! {
+    /// A plan row form, checked. A school's plan names its responsible
+    /// member, the РМО's writes them by name.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct PlanFields {
+        /// сроки
+        when: When = Spec::text("Срок").in_year().hint("месяц или ДД.ММ.ГГГГ"),
+        /// форма работы
+        kind: WorkKind = Spec::select("Форма работы"),
+        /// тема
+        topic: String = Spec::text("Тема").required("Укажите тему").max(500),
+        /// содержание
+        content: String = Spec::area("Содержание, вопросы"),
+        /// ответственный
+        responsible: Option<Uuid> = Spec::member("Ответственный"),
+        /// ответственный by name
+        responsible_name: String = Spec::text("Ответственные").hint("ФИО, школа"),
+        /// ожидаемый результат
+        expected_result: String = Spec::area("Ожидаемый результат"),
+        /// повторяется каждый год (proposed when the next year starts)
+        #[serde(default)]
+        recurring: bool = Spec::check("Повторяется каждый год (предложить в плане следующего года)"),
+    }
 }
 
 crate::record!(PlanRow, PlanFields { when, kind, topic, content, responsible, responsible_name, expected_result, recurring },
@@ -103,40 +107,10 @@ impl PlanFields {
         Values::default().with("kind", WorkKind::Meeting.code())
     }
 
-    /// The form's values.
-    pub fn to_values(&self) -> Values {
-        Values::from([
-            ("when", self.when.label()),
-            ("kind", self.kind.code().to_owned()),
-            ("topic", self.topic.clone()),
-            ("content", self.content.clone()),
-            ("responsible", member_value(self.responsible)),
-            ("responsible_name", self.responsible_name.clone()),
-            ("expected_result", self.expected_result.clone()),
-            ("recurring", self.recurring.to_string()),
-        ])
-    }
-
     /// Checks a row form for `year`.
     pub fn validate(v: &Values, year: AcademicYear) -> Result<Self, FieldErrors> {
-        let mut e = FieldErrors::default();
-        let when = When::parse(v.get("when"), year).map_err(|m| e.add("when", m)).ok();
-        let kind = e.choice(v, "kind", WorkKind::from_code);
-        let topic = e.text(v, "topic", Some("Укажите тему"), 500);
-        let content = e.long_text(v, "content", None);
-        let responsible = e.member(v, "responsible", None);
-        let responsible_name = e.text(v, "responsible_name", None, 300);
-        let expected_result = e.long_text(v, "expected_result", None);
-        e.result(|| Self {
-            when: when.expect("checked"),
-            kind: kind.unwrap_or_default(),
-            topic,
-            content,
-            responsible,
-            responsible_name,
-            expected_result,
-            recurring: v.flag("recurring"),
-        })
+        let (fields, e) = Self::read(v, Some(year));
+        e.result(|| fields)
     }
 }
 

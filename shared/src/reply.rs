@@ -20,7 +20,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::date::Date;
-use crate::form::{FieldErrors, Values, date_value};
+use crate::fields::Spec;
+use crate::form::{FieldErrors, Values};
 use crate::record::set_text;
 
 /// Where a visit's answer is kept: this, then the visit's id.
@@ -59,13 +60,15 @@ impl Answer {
     }
 }
 
-/// An answer form, checked.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct ReplyFields {
-    /// что сделано
-    pub text: String,
-    /// когда выполнено
-    pub done: Option<Date>,
+crate::form! {
+    /// An answer form, checked.
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+    pub struct ReplyFields {
+        /// что сделано
+        text: String = Spec::area("Что сделано").required("Напишите, что сделано"),
+        /// когда выполнено
+        done: Option<Date> = Spec::date("Выполнено (день)"),
+    }
 }
 
 impl Reply {
@@ -110,7 +113,7 @@ impl Reply {
 
     /// The form's values.
     pub fn to_values(&self) -> Values {
-        Values::default().with("text", self.text.as_str()).with("done", date_value(self.done))
+        ReplyFields { text: self.text.as_str().to_owned(), done: self.done }.to_values()
     }
 }
 
@@ -118,15 +121,13 @@ impl ReplyFields {
     /// Checks an answer form: something is said, and a day of completion
     /// is not before the visit.
     pub fn validate(v: &Values, visited: Date) -> Result<Self, FieldErrors> {
-        let mut e = FieldErrors::default();
-        let text = e.long_text(v, "text", Some("Напишите, что сделано"));
-        let done = e.date(v, "done", false, None);
-        if let Some(day) = done
+        let (fields, mut e) = Self::read(v, None);
+        if let Some(day) = fields.done
             && day < visited
         {
             e.add("done", format!("Не может быть раньше посещения ({visited})"));
         }
-        e.result(|| Self { text, done })
+        e.result(|| fields)
     }
 }
 

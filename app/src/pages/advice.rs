@@ -10,7 +10,7 @@ use shared::{Change, Date, Values};
 use uuid::Uuid;
 
 use crate::clock::today;
-use crate::components::form::{RecordForm, area, date, keep, then_close};
+use crate::components::form::{RecordForm, keep, then_close};
 use crate::pages::{line, year_kind};
 use crate::ui::Ui;
 
@@ -135,7 +135,7 @@ fn advice_card(ui: Ui, item: Addressed) -> impl IntoView {
             </Show>
             <Show when=move || editing.get()>
                 <RecordForm
-                    fields=vec![area("text", "Что сделано"), date("done", "Выполнено (день)")]
+                    fields=ReplyFields::form()
                     initial=reply().to_values()
                     on_save=save
                     on_cancel=Callback::new(move |()| editing.set(false))

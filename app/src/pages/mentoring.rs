@@ -12,7 +12,6 @@ use shared::{Change, Values};
 use uuid::Uuid;
 
 use crate::clock::today;
-use crate::components::form::{area, date, member, text};
 use crate::components::records::{RecordsSpec, list_edits, records};
 use crate::pages::{ids_in, line, name_of, school_summaries, values_in, year_kind};
 use crate::ui::Ui;
@@ -35,15 +34,7 @@ pub fn MentoringPage() -> impl IntoView {
                 их работы, отметки об оказанной помощи и итоги.",
         writable,
         ids: ids_in(ui.year_doc, |y| y.mentorship_list().iter().map(|m| m.id).collect()),
-        fields: Rc::new(|_| {
-            vec![
-                member("mentor", "Наставник"),
-                member("mentee", "Молодой специалист"),
-                date("since", "Начало"),
-                date("until", "Окончание"),
-                area("reflection", "Итоги наставничества (кратко)"),
-            ]
-        }),
+        fields: Rc::new(|_| MentorshipFields::form()),
         blank: Rc::new(move || Values::default().with("since", today().to_string())),
         values_of: values_in(ui.year_doc, |y, id| y.mentoring.by_id(id).map(|m| m.fields().to_values())),
         save,
@@ -116,13 +107,7 @@ fn plan(ui: Ui, pair: Uuid, writable: Signal<bool>) -> impl IntoView {
         ids: ids_in(ui.year_doc, move |y| {
             y.mentoring.by_id(pair).map(|m| m.plan_list().iter().map(|e| e.id).collect()).unwrap_or_default()
         }),
-        fields: Rc::new(|_| {
-            vec![
-                date("date", "Дата"),
-                text("form", "Форма помощи").hint("консультация, посещение урока, совместный классный час…"),
-                text("topic", "Тема"),
-            ]
-        }),
+        fields: Rc::new(|_| MentorPlanFields::form()),
         blank: Rc::new(Values::default),
         values_of: Rc::new(move |id| entry(id).map(|e| e.fields().to_values()).unwrap_or_default()),
         save,
@@ -159,7 +144,7 @@ fn notes(ui: Ui, pair: Uuid, writable: Signal<bool>) -> impl IntoView {
         ids: ids_in(ui.year_doc, move |y| {
             y.mentoring.by_id(pair).map(|m| m.note_list().iter().map(|n| n.id).collect()).unwrap_or_default()
         }),
-        fields: Rc::new(|_| vec![date("date", "Дата"), area("text", "Что сделано")]),
+        fields: Rc::new(|_| HelpNoteFields::form()),
         blank: Rc::new(move || Values::default().with("date", today().to_string())),
         values_of: Rc::new(move |id| note(id).map(|n| n.fields().to_values()).unwrap_or_default()),
         save,

@@ -4,15 +4,13 @@
 //! that quarter beside it; the quarter's totals, and the справка to print.
 
 use leptos::prelude::*;
-use shared::monitoring::{
-    DUTIES, DutyMark, DutySheet, DutySheetFields, FromRecords, Quarter, QuarterTotals, class_teachers,
-};
+use shared::monitoring::{DUTIES, DutySheet, DutySheetFields, FromRecords, Quarter, QuarterTotals, class_teachers};
 use shared::papers::monitoring::duties_note;
 use shared::{Change, Values};
 use uuid::Uuid;
 
 use crate::clock::today;
-use crate::components::form::{FieldSpec, RecordForm, RemoveButton, area, error_line, keep, select, text, then_close};
+use crate::components::form::{RecordForm, RemoveButton, error_line, keep, then_close};
 use crate::pages::{is_school_head, line, school_paper, year_kind};
 use crate::print::PaperActions;
 use crate::ui::{Ui, edit_showing};
@@ -144,7 +142,7 @@ fn sheet_card(ui: Ui, member: Uuid, quarter: RwSignal<Quarter>) -> impl IntoView
                 }
             >
                 <RecordForm
-                    fields=fields()
+                    fields=DutySheetFields::form()
                     initial=sheet.get_untracked().map(|s| s.to_values()).unwrap_or_else(DutySheetFields::blank)
                     on_save=save
                     on_cancel=Callback::new(move |()| editing.set(false))
@@ -172,19 +170,4 @@ fn marks(s: &DutySheet) -> impl IntoView + use<> {
         <ul class="duty-marks" data-testid="duty-marks">{lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
         {line("Замечания и рекомендации", note)}
     }
-}
-
-/// The sheet's form.
-fn fields() -> Vec<FieldSpec> {
-    let mark = |name, label| select(name, label, DutyMark::options());
-    vec![
-        mark("plan", DUTIES[0].1),
-        text("class_hours", "Классных часов проведено"),
-        mark("class_hours_mark", DUTIES[1].1),
-        text("parent_meetings", "Родительских собраний проведено"),
-        mark("parent_meetings_mark", DUTIES[2].1),
-        mark("risk", DUTIES[3].1),
-        mark("documentation", DUTIES[4].1),
-        area("note", "Замечания и рекомендации"),
-    ]
 }

@@ -13,7 +13,7 @@ use shared::record::{Record, RecordList};
 use shared::{Change, DocKind, YearDoc, papers};
 use uuid::Uuid;
 
-use crate::components::form::{FieldSpec, area, check, error_line, member, select, text};
+use crate::components::form::error_line;
 use crate::components::records::{RecordsSpec, list_edits, records};
 use crate::pages::perspective::perspective_for_year;
 use crate::pages::protocols::protocol_from_plan;
@@ -29,8 +29,10 @@ pub struct PlanOf<D: 'static> {
     kind: fn(Ui) -> DocKind,
     /// The heading.
     title: &'static str,
-    /// The responsible person's field.
-    responsible: fn() -> FieldSpec,
+    /// The fields of a plan row this plan does not show: the school's
+    /// names a member as responsible and marks rows recurring for the next
+    /// year's draft; the РМО's writes the responsible by name.
+    hidden: &'static [&'static str],
     /// The completion select's empty choice («протокол: —»).
     no_fulfiller: &'static str,
     /// The plan as a document to print.
@@ -41,9 +43,6 @@ pub struct PlanOf<D: 'static> {
     /// What a meeting's row not yet held offers (the school's: «Оформить
     /// протокол»).
     record_meeting: fn(Ui, Uuid) -> AnyView,
-    /// Whether a row can be marked as recurring, for the next year's
-    /// draft (the school's).
-    recurs: bool,
 }
 
 impl<D> Clone for PlanOf<D> {
@@ -59,11 +58,10 @@ pub const SCHOOL_PLAN: PlanOf<YearDoc> = PlanOf {
     doc: |ui| ui.year_doc,
     kind: year_kind,
     title: "План работы",
-    responsible: || member("responsible", "Ответственный"),
+    hidden: &["responsible_name"],
     no_fulfiller: "протокол: —",
     above: |_| ().into_any(),
     record_meeting: |ui, row| protocol_from_plan(ui, row).into_any(),
-    recurs: true,
     paper: |ui| {
         school_paper(ui, |head, a, y| {
             let header = PlanHeader {
@@ -84,11 +82,10 @@ pub const DISTRICT_PLAN: PlanOf<DistrictYearDoc> = PlanOf {
     doc: |ui| ui.district_year,
     kind: district_kind,
     title: "План работы РМО",
-    responsible: || text("responsible_name", "Ответственные").hint("ФИО, школа"),
+    hidden: &["responsible", "recurring"],
     no_fulfiller: "мероприятие: —",
     above: |ui| perspective_for_year(ui).into_any(),
     record_meeting: |_, _| ().into_any(),
-    recurs: false,
     paper: |ui| {
         Rc::new(move || {
             let head = district_letterhead(ui);
@@ -130,20 +127,7 @@ pub fn plan_page<D: PlanDoc + Clone + Send + Sync + 'static>(of: PlanOf<D>) -> i
                 выполнение и напоминает о сроках.",
         writable: Signal::derive(move || ui.can_edit((of.kind)(ui))),
         ids: ids_in((of.doc)(ui), |d| d.plan_rows().iter().map(|r| r.id).collect()),
-        fields: Rc::new(move |_| {
-            let mut fields = vec![
-                text("when", "Срок").hint("месяц или ДД.ММ.ГГГГ"),
-                select("kind", "Форма работы", WorkKind::options()),
-                text("topic", "Тема"),
-                area("content", "Содержание, вопросы"),
-                (of.responsible)(),
-                area("expected_result", "Ожидаемый результат"),
-            ];
-            if of.recurs {
-                fields.push(check("recurring", "Повторяется каждый год (предложить в плане следующего года)"));
-            }
-            fields
-        }),
+        fields: Rc::new(move |_| PlanFields::form().into_iter().filter(|f| !of.hidden.contains(&&*f.name)).collect()),
         blank: Rc::new(PlanFields::blank),
         values_of: values_in((of.doc)(ui), |d, id| d.plan().by_id(id).map(|r| r.fields().to_values())),
         save,
