@@ -20,7 +20,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::date::{AcademicYear, Date};
-use crate::form::{FieldErrors, Values, date_value};
+use crate::fields::Spec;
+use crate::form::{FieldErrors, Values};
 use crate::overview::SchoolSummary;
 use crate::paper::{Chart, lines};
 use crate::record::{Life, RecordList};
@@ -85,54 +86,34 @@ pub struct Survey {
     pub questions: Vec<Question>,
 }
 
-/// A survey form, checked.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SurveyFields {
-    /// анкета или таблица
-    pub kind: SurveyKind,
-    /// кто отвечает
-    pub audience: Audience,
-    /// название
-    pub title: String,
-    /// ответить до
-    pub deadline: Option<Date>,
-    /// обращение
-    pub intro: String,
+crate::form! {
+    /// A survey form, checked.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct SurveyFields {
+        /// анкета или таблица
+        kind: SurveyKind = Spec::select("Что это"),
+        /// кто отвечает
+        audience: Audience = Spec::select("Кто отвечает"),
+        /// название
+        title: String = Spec::text("Название").required("Назовите анкету"),
+        /// ответить до
+        deadline: Option<Date> = Spec::date("Ответить до").in_year(),
+        /// обращение
+        intro: String = Spec::area("Обращение к отвечающим"),
+    }
 }
 
 crate::record!(Survey, SurveyFields { kind, audience, title, deadline }, text: { intro }, rest: { questions });
 
 impl SurveyFields {
-    /// The form's values.
-    pub fn to_values(&self) -> Values {
-        Values::from([
-            ("kind", self.kind.code().to_owned()),
-            ("audience", self.audience.code().to_owned()),
-            ("title", self.title.clone()),
-            ("deadline", date_value(self.deadline)),
-            ("intro", self.intro.clone()),
-        ])
-    }
-
     /// Checks a survey form for `year`: named, and a table is filled in
     /// by schools.
     pub fn validate(v: &Values, year: AcademicYear) -> Result<Self, FieldErrors> {
-        let mut e = FieldErrors::default();
-        let kind = e.choice(v, "kind", SurveyKind::from_code);
-        let audience = e.choice(v, "audience", Audience::from_code);
-        if kind == Some(SurveyKind::Table) && audience == Some(Audience::Teachers) {
+        let (fields, mut e) = Self::read(v, Some(year));
+        if e.get("kind").is_none() && fields.kind == SurveyKind::Table && fields.audience == Audience::Teachers {
             e.add("audience", "Таблицу заполняет школа: выберите «руководители МО школ»");
         }
-        let title = e.text(v, "title", Some("Назовите анкету"), 300);
-        let deadline = e.date(v, "deadline", false, Some(year));
-        let intro = e.long_text(v, "intro", None);
-        e.result(|| Self {
-            kind: kind.unwrap_or_default(),
-            audience: audience.unwrap_or_default(),
-            title,
-            deadline,
-            intro,
-        })
+        e.result(|| fields)
     }
 }
 
@@ -152,42 +133,59 @@ pub struct Question {
     pub options: String,
 }
 
-/// A question form, checked.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct QuestionFields {
-    /// как отвечать
-    pub kind: QuestionKind,
-    /// вопрос
-    pub text: String,
-    /// варианты
-    pub options: String,
+crate::form! {
+    /// A question form, checked.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct QuestionFields {
+        /// как отвечать
+        kind: QuestionKind = Spec::select("Как отвечать"),
+        /// вопрос
+        text: String = Spec::area("Вопрос").required("Сформулируйте вопрос").parse(|raw| {
+            let text = crate::form::collapse_spaces(raw);
+            if text.chars().count() > 500 { Err("Слишком длинно (не больше 500 знаков)".into()) } else { Ok(text) }
+        }),
+        /// варианты, one a line, each once
+        options: String = Spec::area("Варианты ответа").hint("для выбора: по одному в строке").parse(|raw| {
+            let mut options = Vec::<String>::new();
+            for option in lines(raw) {
+                if !options.contains(&option) {
+                    options.push(option);
+                }
+            }
+            Ok(options.join("\n"))
+        }),
+    }
 }
 
 crate::record!(Question, QuestionFields { kind, text, options });
 
 impl QuestionFields {
-    /// The form's values.
-    pub fn to_values(&self) -> Values {
-        Values::from([
-            ("kind", self.kind.code().to_owned()),
-            ("text", self.text.clone()),
-            ("options", self.options.clone()),
-        ])
+    /// The form of a question of a survey of `kind`: a table's column is
+    /// named, and holds a figure or words.
+    pub fn form_for(kind: SurveyKind) -> Vec<crate::fields::Field> {
+        let mut fields = Self::form();
+        if kind == SurveyKind::Table {
+            for f in &mut fields {
+                match &mut f.input {
+                    crate::fields::Input::Select(options) => {
+                        let column = [QuestionKind::Number.code(), QuestionKind::Free.code()];
+                        options.retain(|(code, _)| column.contains(&code.as_str()));
+                    }
+                    _ if &*f.name == "text" => f.label = "Столбец".into(),
+                    _ => {}
+                }
+            }
+        }
+        fields
     }
 
     /// Checks a question of a survey of `kind`: asked; a choice offers two
     /// different options or more, one a line; a table's column holds a
     /// figure or words.
     pub fn validate(v: &Values, kind: SurveyKind) -> Result<Self, FieldErrors> {
-        let mut e = FieldErrors::default();
-        let answer = e.choice(v, "kind", QuestionKind::from_code);
-        let text = e.text(v, "text", Some("Сформулируйте вопрос"), 500);
-        let mut options = Vec::<String>::new();
-        for option in lines(v.get("options")) {
-            if !options.contains(&option) {
-                options.push(option);
-            }
-        }
+        let (mut fields, mut e) = Self::read(v, None);
+        let answer = Some(fields.kind).filter(|_| e.get("kind").is_none());
+        let options: Vec<&str> = fields.options.lines().collect();
         match answer {
             Some(QuestionKind::Single | QuestionKind::Multiple) if options.len() < 2 => {
                 e.add("options", "Не меньше двух разных вариантов, по одному в строке");
@@ -198,13 +196,13 @@ impl QuestionFields {
             Some(QuestionKind::Single | QuestionKind::Multiple) if options.iter().any(|o| o.chars().count() > 200) => {
                 e.add("options", "Вариант не длиннее 200 знаков");
             }
-            Some(QuestionKind::Scale | QuestionKind::Free | QuestionKind::Number) => options.clear(),
+            Some(QuestionKind::Scale | QuestionKind::Free | QuestionKind::Number) => fields.options.clear(),
             _ => {}
         }
         if kind == SurveyKind::Table && !matches!(answer, Some(QuestionKind::Number | QuestionKind::Free) | None) {
             e.add("kind", "Столбец таблицы — число или свободный ответ");
         }
-        e.result(|| Self { kind: answer.unwrap_or_default(), text, options: options.join("\n") })
+        e.result(|| fields)
     }
 }
 

@@ -18,7 +18,7 @@ use shared::{Change, Role, Values};
 use uuid::Uuid;
 
 use crate::clock::today;
-use crate::components::form::{FieldSpec, RecordForm, area, checks, choice, date, keep, select, text, then_close};
+use crate::components::form::{FieldSpec, RecordForm, area, checks, choice, keep, text, then_close};
 use crate::components::records::{RecordsSpec, list_edits, records};
 use crate::pages::rmo::RmoList;
 use crate::pages::{district_kind, district_letterhead, ids_in, line, school_summaries, year_kind};
@@ -34,15 +34,7 @@ pub fn SurveysPage() -> impl IntoView {
         testid: "surveys",
         empty: "Анкет пока нет. Анкета помогает узнать затруднения и потребности классных руководителей \
                 района; запрос сведений собирает цифры школ в одну таблицу.",
-        fields: |_| {
-            vec![
-                select("kind", "Что это", SurveyKind::options()),
-                select("audience", "Кто отвечает", Audience::options()),
-                text("title", "Название"),
-                date("deadline", "Ответить до"),
-                area("intro", "Обращение к отвечающим"),
-            ]
-        },
+        fields: |_| SurveyFields::form(),
         blank: || {
             Values::default().with("kind", SurveyKind::Questionnaire.code()).with("audience", Audience::Teachers.code())
         },
@@ -134,20 +126,7 @@ fn questions(ui: Ui, survey: Uuid, writable: Signal<bool>) -> impl IntoView {
         ids: ids_in(ui.district_year, move |d| {
             d.surveys.by_id(survey).map(|s| s.question_list().iter().map(|q| q.id).collect()).unwrap_or_default()
         }),
-        fields: Rc::new(move |_| {
-            let table = kind() == SurveyKind::Table;
-            let kinds = QuestionKind::options()
-                .into_iter()
-                .filter(|(code, _)| {
-                    !table || [QuestionKind::Number, QuestionKind::Free].iter().any(|k| k.code() == *code)
-                })
-                .collect();
-            vec![
-                select("kind", "Как отвечать", kinds),
-                area("text", if table { "Столбец" } else { "Вопрос" }),
-                area("options", "Варианты ответа").hint("для выбора: по одному в строке"),
-            ]
-        }),
+        fields: Rc::new(move |_| QuestionFields::form_for(kind())),
         blank: Rc::new(move || {
             let first = if kind() == SurveyKind::Table { QuestionKind::Number } else { QuestionKind::Single };
             Values::default().with("kind", first.code())
