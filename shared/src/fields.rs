@@ -360,13 +360,31 @@ impl Typed for Option<Uuid> {
 /// `name: Type = Spec::…`, in the order the form shows them. Derives the
 /// struct, `form()` (the fields the page draws), `to_values()` (a form
 /// filled with them) and `read(values, year)` (what was typed, each row's
-/// rules applied, with every message).
+/// rules applied, with every message). Fields after `extra:` are kept
+/// but not drawn from the table (a protocol's attendance, one tick per
+/// member of its roster): `read` leaves them empty for the record's
+/// `validate` to fill.
 #[macro_export]
 macro_rules! form {
-    ($(#[$meta:meta])* pub struct $name:ident { $($(#[$fmeta:meta])* $field:ident : $ty:ty = $spec:expr),* $(,)? }) => {
+    ($(#[$meta:meta])* pub struct $name:ident {
+        $($(#[$fmeta:meta])* $field:ident : $ty:ty = $spec:expr),* $(,)?
+    }) => {
+        $crate::form!(@struct to_values $(#[$meta])* $name { $($(#[$fmeta])* $field: $ty = $spec),* } {});
+    };
+    ($(#[$meta:meta])* pub struct $name:ident {
+        $($(#[$fmeta:meta])* $field:ident : $ty:ty = $spec:expr),* ;
+        extra: $($(#[$emeta:meta])* $efield:ident : $ety:ty),* $(,)?
+    }) => {
+        $crate::form!(@struct table_values $(#[$meta])* $name
+            { $($(#[$fmeta])* $field: $ty = $spec),* } { $($(#[$emeta])* $efield: $ety),* });
+    };
+    (@struct $values:ident $(#[$meta:meta])* $name:ident
+        { $($(#[$fmeta:meta])* $field:ident : $ty:ty = $spec:expr),* }
+        { $($(#[$emeta:meta])* $efield:ident : $ety:ty),* }) => {
         $(#[$meta])*
         pub struct $name {
             $($(#[$fmeta])* pub $field: $ty,)*
+            $($(#[$emeta])* pub $efield: $ety,)*
         }
 
         impl $name {
@@ -378,8 +396,8 @@ macro_rules! form {
                 }),*]
             }
 
-            /// The form filled with these fields.
-            pub fn to_values(&self) -> $crate::form::Values {
+            /// The form filled with these fields (those of the table).
+            pub fn $values(&self) -> $crate::form::Values {
                 $crate::form::Values::default()
                     $(.with(stringify!($field), $crate::fields::Typed::show(&self.$field)))*
             }
@@ -396,6 +414,7 @@ macro_rules! form {
                         let spec: $crate::fields::Spec<$ty> = $spec;
                         spec.read(&mut errors, values, stringify!($field), year)
                     },)*
+                    $($efield: ::core::default::Default::default(),)*
                 };
                 (fields, errors)
             }

@@ -12,7 +12,8 @@ use uuid::Uuid;
 
 use crate::AssociationDoc;
 use crate::date::{AcademicYear, Date};
-use crate::form::{FieldErrors, Values, date_value, member_value};
+use crate::fields::Spec;
+use crate::form::{FieldErrors, Values};
 use crate::record::{Life, RecordList};
 
 /// A protocol should be written up within this many days of its meeting.
@@ -71,25 +72,29 @@ pub fn attendance_roster(protocol: Option<&Protocol>, members: &AssociationDoc) 
     roster.into_iter().map(|(_, id)| id).collect()
 }
 
-/// A protocol's header form, checked.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ProtocolFields {
-    /// номер
-    pub number: u32,
-    /// дата
-    pub date: Date,
-    /// председатель
-    pub chair: Option<Uuid>,
-    /// секретарь
-    pub secretary: Option<Uuid>,
-    /// member id → present
-    pub attendance: BTreeMap<String, bool>,
-    /// приглашённые
-    pub invited: String,
-    /// тема
-    pub theme: String,
-    /// оформлен
-    pub completed: bool,
+crate::form! {
+    /// A protocol's header form, checked.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct ProtocolFields {
+        /// номер
+        number: u32 = Spec::text("Номер").required("Укажите номер протокола").range(1..=999),
+        /// дата
+        date: Date = Spec::date("Дата заседания").in_year(),
+        /// председатель
+        chair: Option<Uuid> = Spec::member("Председатель"),
+        /// секретарь
+        secretary: Option<Uuid> = Spec::member("Секретарь"),
+        /// тема
+        theme: String = Spec::area("Тема заседания").required("Укажите тему заседания"),
+        /// приглашённые
+        invited: String = Spec::text("Приглашённые").max(1000),
+        /// оформлен
+        completed: bool = Spec::check("Протокол оформлен");
+        extra:
+        /// member id → present: a tick `present:<id>` for each member of
+        /// the protocol's roster (see [`attendance_roster`])
+        attendance: BTreeMap<String, bool>,
+    }
 }
 
 crate::record!(Protocol, ProtocolFields { number, date, chair, secretary, attendance, invited, completed },
@@ -131,17 +136,9 @@ impl Protocol {
 }
 
 impl ProtocolFields {
-    /// The form's values.
-    pub fn to_values(&self) -> Values {
-        let mut v = Values::from([
-            ("number", self.number.to_string()),
-            ("date", self.date.to_string()),
-            ("chair", member_value(self.chair)),
-            ("secretary", member_value(self.secretary)),
-            ("invited", self.invited.clone()),
-            ("theme", self.theme.clone()),
-            ("completed", self.completed.to_string()),
-        ]);
+    /// The form's values, the attendance ticks with them.
+    pub fn values(&self) -> Values {
+        let mut v = self.table_values();
         for (id, here) in &self.attendance {
             v.set(&format!("present:{id}"), here.to_string());
         }
@@ -157,30 +154,14 @@ impl ProtocolFields {
         others: &[&Protocol],
         roster: &[Uuid],
     ) -> Result<Self, FieldErrors> {
-        let mut e = FieldErrors::default();
-        let number = e.number(v, "number", Some("Укажите номер протокола"), 1..=999);
-        if let Some(n) = number
-            && let Some(taken) = others.iter().find(|p| p.number == n)
+        let (mut fields, mut e) = Self::read(v, Some(year));
+        if e.get("number").is_none()
+            && let Some(taken) = others.iter().find(|p| p.number == fields.number)
         {
-            e.add("number", format!("Номер {n} уже у протокола от {}", taken.date));
+            e.add("number", format!("Номер {} уже у протокола от {}", fields.number, taken.date));
         }
-        let date = e.date(v, "date", true, Some(year));
-        let chair = e.member(v, "chair", None);
-        let secretary = e.member(v, "secretary", None);
-        let invited = e.text(v, "invited", None, 1000);
-        let theme = e.long_text(v, "theme", Some("Укажите тему заседания"));
-        let attendance = roster.iter().map(|id| (id.to_string(), v.flag(&format!("present:{id}")))).collect();
-        let completed = v.flag("completed");
-        e.result(|| Self {
-            number: number.unwrap_or_default(),
-            date: date.expect("checked"),
-            chair,
-            secretary,
-            attendance,
-            invited,
-            theme,
-            completed,
-        })
+        fields.attendance = roster.iter().map(|id| (id.to_string(), v.flag(&format!("present:{id}")))).collect();
+        e.result(|| fields)
     }
 }
 
@@ -208,44 +189,30 @@ pub struct AgendaItem {
     pub decided: Text,
 }
 
-/// An agenda item form, checked.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct AgendaFields {
-    /// вопрос
-    pub topic: String,
-    /// докладчик
-    pub speaker: String,
-    /// слушали
-    pub heard: String,
-    /// выступили
-    pub spoke: String,
-    /// решили
-    pub decided: String,
+crate::form! {
+    /// An agenda item's form, checked.
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+    pub struct AgendaFields {
+        /// вопрос
+        topic: String = Spec::area("Вопрос").required("Укажите вопрос повестки"),
+        /// докладчик
+        speaker: String = Spec::text("Докладчик").max(200),
+        /// слушали
+        heard: String = Spec::area("СЛУШАЛИ"),
+        /// выступили
+        spoke: String = Spec::area("ВЫСТУПИЛИ"),
+        /// решили
+        decided: String = Spec::area("РЕШИЛИ (общими словами; решения с ответственным и сроком — в «Решениях»)"),
+    }
 }
 
 crate::record!(AgendaItem, AgendaFields { speaker }, text: { topic, heard, spoke, decided });
 
 impl AgendaFields {
-    /// The form's values.
-    pub fn to_values(&self) -> Values {
-        Values::from([
-            ("topic", self.topic.clone()),
-            ("speaker", self.speaker.clone()),
-            ("heard", self.heard.clone()),
-            ("spoke", self.spoke.clone()),
-            ("decided", self.decided.clone()),
-        ])
-    }
-
     /// Checks an agenda item form.
     pub fn validate(v: &Values) -> Result<Self, FieldErrors> {
-        let mut e = FieldErrors::default();
-        let topic = e.long_text(v, "topic", Some("Укажите вопрос повестки"));
-        let speaker = e.text(v, "speaker", None, 200);
-        let heard = e.long_text(v, "heard", None);
-        let spoke = e.long_text(v, "spoke", None);
-        let decided = e.long_text(v, "decided", None);
-        e.result(|| Self { topic, speaker, heard, spoke, decided })
+        let (fields, e) = Self::read(v, None);
+        e.result(|| fields)
     }
 }
 
@@ -273,19 +240,21 @@ pub struct Decision {
     pub item: Option<Uuid>,
 }
 
-/// A decision form, checked.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DecisionFields {
-    /// what was decided
-    pub text: String,
-    /// ответственный
-    pub responsible: Option<Uuid>,
-    /// срок
-    pub deadline: Option<Date>,
-    /// исполнение
-    pub status: DecisionStatus,
-    /// по вопросу повестки
-    pub item: Option<Uuid>,
+crate::form! {
+    /// A decision's form, checked.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct DecisionFields {
+        /// по вопросу повестки
+        item: Option<Uuid> = Spec::pick("По вопросу повестки"),
+        /// what was decided
+        text: String = Spec::area("Решение").required("Запишите решение"),
+        /// ответственный
+        responsible: Option<Uuid> = Spec::member("Ответственный"),
+        /// срок
+        deadline: Option<Date> = Spec::date("Срок"),
+        /// исполнение
+        status: DecisionStatus = Spec::select("Исполнение"),
+    }
 }
 
 crate::record!(Decision, DecisionFields { responsible, deadline, status, item }, text: { text });
@@ -296,35 +265,19 @@ impl DecisionFields {
         Values::default().with("status", DecisionStatus::Open.code())
     }
 
-    /// The form's values.
-    pub fn to_values(&self) -> Values {
-        Values::from([
-            ("text", self.text.clone()),
-            ("responsible", member_value(self.responsible)),
-            ("deadline", date_value(self.deadline)),
-            ("status", self.status.code().to_owned()),
-            ("item", member_value(self.item)),
-        ])
-    }
-
     /// Checks a decision of the meeting held on `meeting`, whose agenda
     /// questions are `items`: due no earlier than the meeting, and about
     /// one of its questions if it names one.
     pub fn validate(v: &Values, meeting: Date, items: &[Uuid]) -> Result<Self, FieldErrors> {
-        let mut e = FieldErrors::default();
-        let text = e.long_text(v, "text", Some("Запишите решение"));
-        let responsible = e.member(v, "responsible", None);
-        let deadline = e.date(v, "deadline", false, None);
-        if let Some(d) = deadline
+        let (fields, mut e) = Self::read(v, None);
+        if let Some(d) = fields.deadline
             && d < meeting
         {
             e.add("deadline", format!("Срок не может быть раньше даты заседания ({meeting})"));
         }
-        let status = e.choice(v, "status", DecisionStatus::from_code);
-        let item = e.member(v, "item", None);
-        if item.is_some_and(|i| !items.contains(&i)) {
+        if fields.item.is_some_and(|i| !items.contains(&i)) {
             e.add("item", "Выберите вопрос из повестки этого протокола");
         }
-        e.result(|| Self { text, responsible, deadline, status: status.unwrap_or_default(), item })
+        e.result(|| fields)
     }
 }

@@ -5,6 +5,7 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
+use shared::fields::offer;
 use shared::protocol::{AgendaFields, DecisionFields, DecisionStatus, ProtocolFields, attendance_roster};
 use shared::record::{Edit, Record, RecordList};
 use shared::year::agenda_questions;
@@ -12,7 +13,7 @@ use shared::{Change, DocKind, FieldErrors, Values, YearDoc, papers};
 use uuid::Uuid;
 
 use crate::clock::today;
-use crate::components::form::{FieldSpec, RecordForm, area, check, choice, date, keep, member, select, text};
+use crate::components::form::{FieldSpec, RecordForm, check, keep};
 use crate::components::records::{RecordsSpec, list_edits, records};
 use crate::pages::{ids_in, line, name_of, school_paper, values_in, year_kind};
 use crate::print::PaperActions;
@@ -37,7 +38,7 @@ pub fn ProtocolsPage() -> impl IntoView {
         ids: ids_in(ui.year_doc, |y| y.protocol_list().iter().map(|p| p.id).collect()),
         fields: Rc::new(move |id| header_fields(ui, id)),
         blank: Rc::new(move || blank(ui)),
-        values_of: values_in(ui.year_doc, |y, id| y.protocols.by_id(id).map(|p| p.fields().to_values())),
+        values_of: values_in(ui.year_doc, |y, id| y.protocols.by_id(id).map(|p| p.fields().values())),
         save,
         remove,
         render: Rc::new(move |id| view! { <ProtocolView id /> }.into_any()),
@@ -102,19 +103,14 @@ fn roster(ui: Ui, id: Option<Uuid>) -> Vec<Uuid> {
 }
 
 fn header_fields(ui: Ui, id: Option<Uuid>) -> Vec<FieldSpec> {
-    let mut fields = vec![
-        text("number", "Номер"),
-        date("date", "Дата заседания"),
-        member("chair", "Председатель"),
-        member("secretary", "Секретарь"),
-        area("theme", "Тема заседания"),
-        text("invited", "Приглашённые"),
-    ];
-    for m in roster(ui, id) {
+    let mut fields = ProtocolFields::form();
+    // One tick per member of the roster, before «Протокол оформлен».
+    let ticks = roster(ui, id).into_iter().map(|m| {
         let name = ui.records.with_untracked(|r| r.as_ref().map(|r| r.full_name(Some(m))).unwrap_or_default());
-        fields.push(check(format!("present:{m}"), format!("Присутствует: {name}")));
-    }
-    fields.push(check("completed", "Протокол оформлен"));
+        check(format!("present:{m}"), format!("Присутствует: {name}"))
+    });
+    let at = fields.len() - 1;
+    fields.splice(at..at, ticks);
     fields
 }
 
@@ -275,24 +271,13 @@ pub fn agenda_list<C: Fn(Edit<AgendaFields>) -> Change + 'static>(of: AgendaOf<C
         empty: "Вопросов пока нет.",
         writable,
         ids,
-        fields: Rc::new(|_| agenda_fields()),
+        fields: Rc::new(|_| AgendaFields::form()),
         blank: Rc::new(Values::default),
         values_of: values,
         save,
         remove,
         render: Rc::new(move |id| agenda_card(&card(id))),
     })
-}
-
-/// An agenda item's form.
-fn agenda_fields() -> Vec<FieldSpec> {
-    vec![
-        area("topic", "Вопрос"),
-        text("speaker", "Докладчик"),
-        area("heard", "СЛУШАЛИ"),
-        area("spoke", "ВЫСТУПИЛИ"),
-        area("decided", "РЕШИЛИ (общими словами; решения с ответственным и сроком — в «Решениях»)"),
-    ]
 }
 
 /// An agenda item's card, from its form's values.
@@ -363,13 +348,7 @@ fn decisions(ui: Ui, protocol: Uuid, meeting: shared::Date, writable: Signal<boo
         fields: Rc::new(move |_| {
             let mut questions = vec![(String::new(), "— без вопроса (ПОСТАНОВИЛИ) —".to_owned())];
             questions.extend(questions_of(ui, protocol).into_iter().map(|(id, topic)| (id.to_string(), topic)));
-            vec![
-                choice("item", "По вопросу повестки", questions),
-                area("text", "Решение"),
-                member("responsible", "Ответственный"),
-                date("deadline", "Срок"),
-                select("status", "Исполнение", DecisionStatus::options()),
-            ]
+            offer(DecisionFields::form(), "item", questions)
         }),
         // A new decision is on the last question, the one just heard.
         blank: Rc::new(move || {
