@@ -14,7 +14,8 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 use crate::date::{AcademicYear, Date};
-use crate::form::{FieldErrors, Values, date_value};
+use crate::fields::{Spec, Typed};
+use crate::form::{FieldErrors, Values};
 use crate::plan::{PlanDoc, PlanRow};
 use crate::protocol::{AgendaFields, AgendaItem};
 use crate::record::{Document, Edit, Life, RecordList, add_later_lists, created_in_layouts};
@@ -184,73 +185,84 @@ pub struct DistrictDecision {
     pub deadline: Option<Date>,
 }
 
-/// A district decision form, checked.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DistrictDecisionFields {
-    /// решение
-    pub text: String,
-    /// школа
-    pub school: String,
-    /// one of the district's schools
-    pub school_id: Option<DocumentId>,
-    /// ответственный
-    pub responsible: String,
-    /// срок
-    pub deadline: Option<Date>,
+crate::form! {
+    /// A district decision form, checked.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct DistrictDecisionFields {
+        /// решение
+        text: String = Spec::area("Решение").required("Сформулируйте решение"),
+        /// школа: its name, or the id of one of the district's schools as
+        /// the form's select holds it
+        school: String = Spec::pick("Школа"),
+        /// ответственный
+        responsible: String = Spec::text("Ответственный").hint("ФИО или должность"),
+        /// срок
+        deadline: Option<Date> = Spec::date("Срок");
+        extra, shown by school_value:
+        /// one of the district's schools
+        school_id: Option<DocumentId>,
+    }
 }
 
 crate::record!(DistrictDecision, DistrictDecisionFields { school, school_id, responsible, deadline }, text: { text });
 
+/// A school typed or picked in a form: one of `schools` by its id (its
+/// name and id), or a name of a school outside the app (no id).
+fn school_of(typed: &str, schools: &[(DocumentId, String)]) -> (String, Option<DocumentId>) {
+    match typed.parse::<DocumentId>().ok().and_then(|id| schools.iter().find(|(s, _)| *s == id)) {
+        Some((id, name)) => (name.clone(), Some(*id)),
+        None => (typed.to_owned(), None),
+    }
+}
+
 impl DistrictDecisionFields {
-    /// The form's values.
-    pub fn to_values(&self) -> Values {
-        Values::from([
-            ("text", self.text.clone()),
-            ("school", self.school_id.map_or_else(|| self.school.clone(), |id| id.to_string())),
-            ("responsible", self.responsible.clone()),
-            ("deadline", date_value(self.deadline)),
-        ])
+    /// The school as the form's select holds it: its id when it is one of
+    /// the district's.
+    fn school_value(&self, values: &mut Values) {
+        if let Some(id) = self.school_id {
+            values.set("school", id.to_string());
+        }
     }
 
     /// Checks a decision of a meeting held on `meeting`: said, addressed to
     /// one of `schools` or to a person, due no earlier than the meeting.
     pub fn validate(v: &Values, meeting: Date, schools: &[(DocumentId, String)]) -> Result<Self, FieldErrors> {
-        let mut e = FieldErrors::default();
-        let text = e.long_text(v, "text", Some("Сформулируйте решение"));
-        let (school, school_id) = e.school(v, "school", None, schools);
-        let responsible = e.text(v, "responsible", None, 300);
-        if school.is_empty() && responsible.is_empty() {
+        let (mut fields, mut e) = Self::read(v, None);
+        (fields.school, fields.school_id) = school_of(&fields.school, schools);
+        if fields.school.is_empty() && fields.responsible.is_empty() {
             e.add("responsible", "Укажите школу или ответственного");
         }
-        let deadline = e.date(v, "deadline", false, None);
-        if let Some(by) = deadline
+        if let Some(by) = fields.deadline
             && by < meeting
         {
             e.add("deadline", format!("Срок не может быть раньше заседания ({meeting})"));
         }
-        e.result(|| Self { text, school, school_id, responsible, deadline })
+        e.result(|| fields)
     }
 }
 
-/// A district event form, checked.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DistrictEventFields {
-    /// вид
-    pub kind: EventKind,
-    /// тема
-    pub topic: String,
-    /// дата
-    pub date: Date,
-    /// место
-    pub place: String,
-    /// кто проводил
-    pub host: String,
-    /// участников
-    pub participants: u32,
-    /// итоги
-    pub summary: String,
-    /// присутствовали, по школам
-    pub attendance: String,
+crate::form! {
+    /// A district event form, checked.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct DistrictEventFields {
+        /// вид
+        kind: EventKind = Spec::select("Вид"),
+        /// тема
+        topic: String = Spec::text("Тема").required("Укажите тему").max(500),
+        /// дата
+        date: Date = Spec::date("Дата").in_year(),
+        /// место
+        place: String = Spec::text("Место проведения (школа)"),
+        /// кто проводил
+        host: String = Spec::text("Кто проводил"),
+        /// участников
+        participants: u32 = Spec::text("Участников").range(0..=10_000),
+        /// присутствовали, по школам
+        attendance: String = Spec::area("Присутствовали (по школам)")
+            .hint("по одной школе в строке: Школа №1: Иванова М. П., Петрова А. В."),
+        /// итоги
+        summary: String = Spec::area("Итоги"),
+    }
 }
 
 impl DistrictEvent {
@@ -268,41 +280,10 @@ crate::record!(
 );
 
 impl DistrictEventFields {
-    /// The form's values.
-    pub fn to_values(&self) -> Values {
-        Values::from([
-            ("kind", self.kind.code().to_owned()),
-            ("topic", self.topic.clone()),
-            ("date", self.date.to_string()),
-            ("place", self.place.clone()),
-            ("host", self.host.clone()),
-            ("participants", self.participants.to_string()),
-            ("summary", self.summary.clone()),
-            ("attendance", self.attendance.clone()),
-        ])
-    }
-
     /// Checks an event form for `year`.
     pub fn validate(v: &Values, year: AcademicYear) -> Result<Self, FieldErrors> {
-        let mut e = FieldErrors::default();
-        let kind = e.choice(v, "kind", EventKind::from_code);
-        let topic = e.text(v, "topic", Some("Укажите тему"), 500);
-        let date = e.date(v, "date", true, Some(year));
-        let place = e.text(v, "place", None, 300);
-        let host = e.text(v, "host", None, 300);
-        let participants = e.number(v, "participants", None, 0..=10_000);
-        let summary = e.long_text(v, "summary", None);
-        let attendance = e.long_text(v, "attendance", None);
-        e.result(|| Self {
-            kind: kind.unwrap_or_default(),
-            topic,
-            date: date.expect("checked"),
-            place,
-            host,
-            participants: participants.unwrap_or_default(),
-            summary,
-            attendance,
-        })
+        let (fields, e) = Self::read(v, Some(year));
+        e.result(|| fields)
     }
 }
 
@@ -335,62 +316,57 @@ pub struct Contest {
     pub participants: Vec<Participant>,
 }
 
-/// A contest form, checked; participants one per line as
-/// «ФИО; школа; результат».
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ContestFields {
-    /// название
-    pub title: String,
-    /// уровень
-    pub level: String,
-    /// дата
-    pub date: Date,
-    /// участники
-    pub participants: Vec<Participant>,
+/// In a form, participants are typed one per line as «ФИО; школа; результат».
+impl Typed for Vec<Participant> {
+    fn show(&self) -> String {
+        self.iter().map(|p| format!("{}; {}; {}", p.name, p.school, p.result)).collect::<Vec<_>>().join("\n")
+    }
+    fn read(_: &Spec<Self>, raw: &str, _: Option<AcademicYear>) -> Result<Self, String> {
+        let mut participants = Vec::new();
+        for (n, line) in raw.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
+            let parts: Vec<&str> = line.split(';').map(str::trim).collect();
+            let (name, school, result) = match parts.as_slice() {
+                [name, school, result] if !name.is_empty() => (name, school, *result),
+                [name, school] if !name.is_empty() => (name, school, ""),
+                _ => return Err(format!("Строка {}: «ФИО; школа; результат»", n + 1)),
+            };
+            participants.push(Participant {
+                name: (*name).to_owned(),
+                school: (*school).to_owned(),
+                result: result.to_owned(),
+            });
+        }
+        Ok(participants)
+    }
+    fn fallback() -> Self {
+        Vec::new()
+    }
+}
+
+crate::form! {
+    /// A contest form, checked; participants one per line as
+    /// «ФИО; школа; результат».
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct ContestFields {
+        /// название
+        title: String = Spec::text("Название").required("Укажите название конкурса").max(500),
+        /// уровень
+        level: String = Spec::text("Уровень").max(100).hint("муниципальный, региональный…"),
+        /// дата
+        date: Date = Spec::date("Дата (начало)").in_year(),
+        /// участники
+        participants: Vec<Participant> = Spec::area("Участники и результаты")
+            .hint("по одному в строке: ФИО; школа; результат"),
+    }
 }
 
 crate::record!(Contest, ContestFields { title, level, date, participants });
 
 impl ContestFields {
-    /// The form's values.
-    pub fn to_values(&self) -> Values {
-        let lines: Vec<String> =
-            self.participants.iter().map(|p| format!("{}; {}; {}", p.name, p.school, p.result)).collect();
-        Values::from([
-            ("title", self.title.clone()),
-            ("level", self.level.clone()),
-            ("date", self.date.to_string()),
-            ("participants", lines.join("\n")),
-        ])
-    }
-
     /// Checks a contest form for `year`.
     pub fn validate(v: &Values, year: AcademicYear) -> Result<Self, FieldErrors> {
-        let mut e = FieldErrors::default();
-        let title = e.text(v, "title", Some("Укажите название конкурса"), 500);
-        let level = e.text(v, "level", None, 100);
-        let date = e.date(v, "date", true, Some(year));
-        let mut participants = Vec::new();
-        for (n, line) in v.get("participants").lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
-            let parts: Vec<&str> = line.split(';').map(str::trim).collect();
-            match parts.as_slice() {
-                [name, school, result] if !name.is_empty() => participants.push(Participant {
-                    name: (*name).to_owned(),
-                    school: (*school).to_owned(),
-                    result: (*result).to_owned(),
-                }),
-                [name, school] if !name.is_empty() => participants.push(Participant {
-                    name: (*name).to_owned(),
-                    school: (*school).to_owned(),
-                    result: String::new(),
-                }),
-                _ => {
-                    e.add("participants", format!("Строка {}: «ФИО; школа; результат»", n + 1));
-                    break;
-                }
-            }
-        }
-        e.result(|| Self { title, level, date: date.expect("checked"), participants })
+        let (fields, e) = Self::read(v, Some(year));
+        e.result(|| fields)
     }
 }
 
@@ -432,23 +408,26 @@ pub struct Visit {
     pub follow_up: Text,
 }
 
-/// A visit form, checked.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct VisitFields {
-    /// школа
-    pub school: String,
-    /// one of the district's schools
-    pub school_id: Option<DocumentId>,
-    /// что посещено
-    pub kind: VisitKind,
-    /// дата
-    pub date: Date,
-    /// рекомендации
-    pub recommendations: String,
-    /// срок
-    pub follow_up_by: Option<Date>,
-    /// как выполнены
-    pub follow_up: String,
+crate::form! {
+    /// A visit form, checked.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct VisitFields {
+        /// школа: its name, or the id of one of the district's schools
+        school: String = Spec::pick("Школа").required("Укажите школу"),
+        /// что посещено
+        kind: VisitKind = Spec::select("Что посещено"),
+        /// дата
+        date: Date = Spec::date("Дата").in_year(),
+        /// рекомендации
+        recommendations: String = Spec::area("Рекомендации"),
+        /// срок
+        follow_up_by: Option<Date> = Spec::date("Срок исполнения рекомендаций"),
+        /// как выполнены
+        follow_up: String = Spec::area("Отметка РМО о выполнении").hint("для школы, которая не ведёт записи в приложении");
+        extra, shown by school_value:
+        /// one of the district's schools
+        school_id: Option<DocumentId>,
+    }
 }
 
 /// Each visit's and decision's answer from its school, by its id.
@@ -476,42 +455,25 @@ impl Visit {
 crate::record!(Visit, VisitFields { school, school_id, kind, date, follow_up_by }, text: { recommendations, follow_up });
 
 impl VisitFields {
-    /// The form's values.
-    pub fn to_values(&self) -> Values {
-        Values::from([
-            ("school", self.school_id.map_or_else(|| self.school.clone(), |id| id.to_string())),
-            ("kind", self.kind.code().to_owned()),
-            ("date", self.date.to_string()),
-            ("recommendations", self.recommendations.clone()),
-            ("follow_up_by", date_value(self.follow_up_by)),
-            ("follow_up", self.follow_up.clone()),
-        ])
+    /// The school as the form's select holds it.
+    fn school_value(&self, values: &mut Values) {
+        if let Some(id) = self.school_id {
+            values.set("school", id.to_string());
+        }
     }
 
     /// Checks a visit form for `year`: the school is one of `schools` (by
     /// its id) or a name, and the follow-up date comes after the visit.
     pub fn validate(v: &Values, year: AcademicYear, schools: &[(DocumentId, String)]) -> Result<Self, FieldErrors> {
-        let mut e = FieldErrors::default();
-        let (school, school_id) = e.school(v, "school", Some("Укажите школу"), schools);
-        let kind = e.choice(v, "kind", VisitKind::from_code);
-        let date = e.date(v, "date", true, Some(year));
-        let recommendations = e.long_text(v, "recommendations", None);
-        let follow_up_by = e.date(v, "follow_up_by", false, None);
-        if let (Some(visit), Some(by)) = (date, follow_up_by)
-            && by < visit
+        let (mut fields, mut e) = Self::read(v, Some(year));
+        (fields.school, fields.school_id) = school_of(&fields.school, schools);
+        if let Some(by) = fields.follow_up_by
+            && e.get("date").is_none()
+            && by < fields.date
         {
-            e.add("follow_up_by", format!("Срок не может быть раньше посещения ({visit})"));
+            e.add("follow_up_by", format!("Срок не может быть раньше посещения ({})", fields.date));
         }
-        let follow_up = e.long_text(v, "follow_up", None);
-        e.result(|| Self {
-            school,
-            school_id,
-            kind: kind.unwrap_or_default(),
-            date: date.expect("checked"),
-            recommendations,
-            follow_up_by,
-            follow_up,
-        })
+        e.result(|| fields)
     }
 }
 
@@ -531,32 +493,26 @@ pub struct Consultation {
     pub date: Date,
 }
 
-/// A consultation form, checked.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ConsultationFields {
-    /// кому
-    pub who: String,
-    /// тема
-    pub topic: String,
-    /// дата
-    pub date: Date,
+crate::form! {
+    /// A consultation form, checked.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct ConsultationFields {
+        /// кому
+        who: String = Spec::text("Кого консультировали").required("Укажите, кого консультировали").hint("ФИО, школа"),
+        /// тема
+        topic: String = Spec::text("Тема").required("Укажите тему").max(500),
+        /// дата
+        date: Date = Spec::date("Дата").in_year(),
+    }
 }
 
 crate::record!(Consultation, ConsultationFields { who, topic, date });
 
 impl ConsultationFields {
-    /// The form's values.
-    pub fn to_values(&self) -> Values {
-        Values::from([("who", self.who.clone()), ("topic", self.topic.clone()), ("date", self.date.to_string())])
-    }
-
     /// Checks a consultation form for `year`.
     pub fn validate(v: &Values, year: AcademicYear) -> Result<Self, FieldErrors> {
-        let mut e = FieldErrors::default();
-        let who = e.text(v, "who", Some("Укажите, кого консультировали"), 300);
-        let topic = e.text(v, "topic", Some("Укажите тему"), 500);
-        let date = e.date(v, "date", true, Some(year));
-        e.result(|| Self { who, topic, date: date.expect("checked") })
+        let (fields, e) = Self::read(v, Some(year));
+        e.result(|| fields)
     }
 }
 
@@ -576,39 +532,29 @@ pub struct MentoringPair {
     pub since: Option<Date>,
 }
 
-/// A mentoring pair form, checked.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MentoringFields {
-    /// наставник
-    pub mentor: String,
-    /// молодой специалист
-    pub mentee: String,
-    /// с какого дня
-    pub since: Option<Date>,
+crate::form! {
+    /// A mentoring pair form, checked.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct MentoringFields {
+        /// наставник
+        mentor: String = Spec::text("Наставник").required("Укажите наставника").hint("ФИО, школа"),
+        /// молодой специалист
+        mentee: String = Spec::text("Молодой специалист").required("Укажите молодого специалиста").hint("ФИО, школа"),
+        /// с какого дня
+        since: Option<Date> = Spec::date("С какого дня"),
+    }
 }
 
 crate::record!(MentoringPair, MentoringFields { mentor, mentee, since });
 
 impl MentoringFields {
-    /// The form's values.
-    pub fn to_values(&self) -> Values {
-        Values::from([
-            ("mentor", self.mentor.clone()),
-            ("mentee", self.mentee.clone()),
-            ("since", date_value(self.since)),
-        ])
-    }
-
     /// Checks a mentoring pair form.
     pub fn validate(v: &Values) -> Result<Self, FieldErrors> {
-        let mut e = FieldErrors::default();
-        let mentor = e.text(v, "mentor", Some("Укажите наставника"), 300);
-        let mentee = e.text(v, "mentee", Some("Укажите молодого специалиста"), 300);
-        if !mentor.is_empty() && mentor == mentee {
+        let (fields, mut e) = Self::read(v, None);
+        if !fields.mentor.is_empty() && fields.mentor == fields.mentee {
             e.add("mentee", "Наставник и молодой специалист — разные люди");
         }
-        let since = e.date(v, "since", false, None);
-        e.result(|| Self { mentor, mentee, since })
+        e.result(|| fields)
     }
 }
 

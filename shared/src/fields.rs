@@ -360,27 +360,28 @@ impl Typed for Option<Uuid> {
 /// `name: Type = Spec::…`, in the order the form shows them. Derives the
 /// struct, `form()` (the fields the page draws), `to_values()` (a form
 /// filled with them) and `read(values, year)` (what was typed, each row's
-/// rules applied, with every message). Fields after `extra:` are kept
-/// but not drawn from the table (a protocol's attendance, one tick per
-/// member of its roster): `read` leaves them empty for the record's
-/// `validate` to fill.
+/// rules applied, with every message). Fields after `extra, shown by
+/// hook:` are kept but not drawn from the table (a protocol's attendance,
+/// one tick per member of its roster): `read` leaves them empty for the
+/// record's `validate` to fill, and `to_values` has `hook` add them.
 #[macro_export]
 macro_rules! form {
     ($(#[$meta:meta])* pub struct $name:ident {
         $($(#[$fmeta:meta])* $field:ident : $ty:ty = $spec:expr),* $(,)?
     }) => {
-        $crate::form!(@struct to_values $(#[$meta])* $name { $($(#[$fmeta])* $field: $ty = $spec),* } {});
+        $crate::form!(@struct $(#[$meta])* $name { $($(#[$fmeta])* $field: $ty = $spec),* } {} {});
     };
     ($(#[$meta:meta])* pub struct $name:ident {
         $($(#[$fmeta:meta])* $field:ident : $ty:ty = $spec:expr),* ;
-        extra: $($(#[$emeta:meta])* $efield:ident : $ety:ty),* $(,)?
+        extra, shown by $hook:ident: $($(#[$emeta:meta])* $efield:ident : $ety:ty),* $(,)?
     }) => {
-        $crate::form!(@struct table_values $(#[$meta])* $name
-            { $($(#[$fmeta])* $field: $ty = $spec),* } { $($(#[$emeta])* $efield: $ety),* });
+        $crate::form!(@struct $(#[$meta])* $name
+            { $($(#[$fmeta])* $field: $ty = $spec),* } { $($(#[$emeta])* $efield: $ety),* } { $hook });
     };
-    (@struct $values:ident $(#[$meta:meta])* $name:ident
+    (@struct $(#[$meta:meta])* $name:ident
         { $($(#[$fmeta:meta])* $field:ident : $ty:ty = $spec:expr),* }
-        { $($(#[$emeta:meta])* $efield:ident : $ety:ty),* }) => {
+        { $($(#[$emeta:meta])* $efield:ident : $ety:ty),* }
+        { $($hook:ident)? }) => {
         $(#[$meta])*
         pub struct $name {
             $($(#[$fmeta])* pub $field: $ty,)*
@@ -396,10 +397,13 @@ macro_rules! form {
                 }),*]
             }
 
-            /// The form filled with these fields (those of the table).
-            pub fn $values(&self) -> $crate::form::Values {
-                $crate::form::Values::default()
-                    $(.with(stringify!($field), $crate::fields::Typed::show(&self.$field)))*
+            /// The form filled with these fields.
+            pub fn to_values(&self) -> $crate::form::Values {
+                #[allow(unused_mut)]
+                let mut values = $crate::form::Values::default()
+                    $(.with(stringify!($field), $crate::fields::Typed::show(&self.$field)))*;
+                $(self.$hook(&mut values);)?
+                values
             }
 
             /// What was typed, each field read by its row's rules; dates
@@ -433,6 +437,15 @@ pub fn link(raw: &str) -> Result<String, String> {
 pub fn offer(mut fields: Vec<Field>, name: &str, options: Vec<(String, String)>) -> Vec<Field> {
     if let Some(field) = fields.iter_mut().find(|f| &*f.name == name) {
         field.input = Input::Select(options);
+    }
+    fields
+}
+
+/// `fields` with the one named `name` under another label (a form that
+/// says where its proposal comes from).
+pub fn relabel(mut fields: Vec<Field>, name: &str, label: &'static str) -> Vec<Field> {
+    if let Some(field) = fields.iter_mut().find(|f| &*f.name == name) {
+        field.label = label.into();
     }
     fields
 }

@@ -431,7 +431,7 @@ mod tests {
         let written = YearDoc::load(&year_doc).unwrap().protocol(p).unwrap().clone();
         let roster = attendance_roster(Some(&written), &members);
         assert_eq!(roster, [anna, vera], "the form asks about those at the meeting, whoever left since");
-        let mut form = written.fields().values();
+        let mut form = written.fields().to_values();
         form.set("theme", "Организация работы классных руководителей");
         let fields = ProtocolFields::validate(&form, year, &[], &roster).unwrap();
         YearDoc::edit_protocol(&mut year_doc, Edit::Update(p, fields), at("04.11.2027")).unwrap();

@@ -90,7 +90,7 @@ crate::form! {
         invited: String = Spec::text("Приглашённые").max(1000),
         /// оформлен
         completed: bool = Spec::check("Протокол оформлен");
-        extra:
+        extra, shown by attendance_values:
         /// member id → present: a tick `present:<id>` for each member of
         /// the protocol's roster (see [`attendance_roster`])
         attendance: BTreeMap<String, bool>,
@@ -136,13 +136,11 @@ impl Protocol {
 }
 
 impl ProtocolFields {
-    /// The form's values, the attendance ticks with them.
-    pub fn values(&self) -> Values {
-        let mut v = self.table_values();
+    /// The attendance ticks of the form's values.
+    fn attendance_values(&self, values: &mut Values) {
         for (id, here) in &self.attendance {
-            v.set(&format!("present:{id}"), here.to_string());
+            values.set(&format!("present:{id}"), here.to_string());
         }
-        v
     }
 
     /// Checks a protocol form: the number must be free among `others` of

@@ -163,20 +163,12 @@ impl QuestionFields {
     /// The form of a question of a survey of `kind`: a table's column is
     /// named, and holds a figure or words.
     pub fn form_for(kind: SurveyKind) -> Vec<crate::fields::Field> {
-        let mut fields = Self::form();
-        if kind == SurveyKind::Table {
-            for f in &mut fields {
-                match &mut f.input {
-                    crate::fields::Input::Select(options) => {
-                        let column = [QuestionKind::Number.code(), QuestionKind::Free.code()];
-                        options.retain(|(code, _)| column.contains(&code.as_str()));
-                    }
-                    _ if &*f.name == "text" => f.label = "Столбец".into(),
-                    _ => {}
-                }
-            }
+        if kind != SurveyKind::Table {
+            return Self::form();
         }
-        fields
+        let column = [QuestionKind::Free, QuestionKind::Number];
+        let answers = column.iter().map(|k| (k.code().to_owned(), k.label().to_owned())).collect();
+        crate::fields::relabel(crate::fields::offer(Self::form(), "kind", answers), "text", "Столбец")
     }
 
     /// Checks a question of a survey of `kind`: asked; a choice offers two

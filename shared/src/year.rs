@@ -601,9 +601,13 @@ mod tests {
         merge_both(&mut a, &mut b);
         let y = load(&a);
         assert_eq!(y.dashboard(d("15.11.2026")).duplicate_numbers, [2]);
-        let taken =
-            ProtocolFields::validate(&protocol(2, "16.11.2026", "Третье").values(), Y, &y.other_protocols(None), &[])
-                .unwrap_err();
+        let taken = ProtocolFields::validate(
+            &protocol(2, "16.11.2026", "Третье").to_values(),
+            Y,
+            &y.other_protocols(None),
+            &[],
+        )
+        .unwrap_err();
         assert_eq!(taken.get("number"), Some("Номер 2 уже у протокола от 12.11.2026"));
 
         assert_eq!(YearDoc::renumber_protocol(&mut b, on_b, 4).unwrap(), 3);

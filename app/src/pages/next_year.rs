@@ -6,6 +6,7 @@
 
 use leptos::prelude::*;
 use shared::association::initials;
+use shared::fields::relabel;
 use shared::next_year::{Draft, NextYear, TASKS_SECTION};
 use shared::plan::PlanDoc;
 use shared::profile::ProfileFields;
@@ -13,7 +14,7 @@ use shared::{AcademicYear, Change, Date, DocKind, Values};
 use uuid::Uuid;
 
 use crate::clock::today;
-use crate::components::form::{FieldSpec, RecordForm, Saving, area, at_once, checks, form_error, member};
+use crate::components::form::{RecordForm, Saving, at_once, checks, form_error};
 use crate::pages::{is_school_head, name_of, year_kind};
 use crate::ui::{Ui, edit, until};
 
@@ -81,23 +82,16 @@ fn draft_form(ui: Ui, open: RwSignal<bool>, started: RwSignal<Option<String>>) -
             .map(|m| (m.id, format!("{} (наставник: {})", name_of(ui, m.mentee), name_of(ui, m.mentor))))
             .collect(),
     };
-    let mut initial = Values::from([
-        ("theme", draft.profile.theme.clone()),
-        ("goal", draft.profile.goal.clone()),
-        ("tasks", draft.profile.tasks.clone()),
-        ("head", draft.profile.head.map(|h| h.to_string()).unwrap_or_default()),
-    ]);
+    let mut initial = draft.profile.to_values();
     for (k, (_, proposed)) in draft.rows.iter().enumerate() {
         initial.set(&format!("rows-{}", k + 1), proposed.to_string());
     }
     for k in 0..offer.pairs.len() {
         initial.set(&format!("pairs-{}", k + 1), "true");
     }
-    let fields: Vec<FieldSpec> = vec![
-        area("theme", "Методическая тема"),
-        area("goal", "Цель"),
-        area("tasks", "Задачи (предложены из анализа: «Задачи на следующий учебный год»)"),
-        member("head", "Руководитель МО"),
+    let mut fields =
+        relabel(ProfileFields::form(), "tasks", "Задачи (предложены из анализа: «Задачи на следующий учебный год»)");
+    fields.extend([
         checks(
             "rows",
             "Пункты плана, которые повторяются каждый год",
@@ -108,7 +102,7 @@ fn draft_form(ui: Ui, open: RwSignal<bool>, started: RwSignal<Option<String>>) -
             "Пары наставничества, которые продолжают работу",
             offer.pairs.iter().map(|p| p.1.clone()).collect(),
         ),
-    ];
+    ]);
     let stazh = ui.records.with_untracked(|r| {
         r.as_ref()
             .map(|r| {

@@ -38,7 +38,7 @@ pub fn ProtocolsPage() -> impl IntoView {
         ids: ids_in(ui.year_doc, |y| y.protocol_list().iter().map(|p| p.id).collect()),
         fields: Rc::new(move |id| header_fields(ui, id)),
         blank: Rc::new(move || blank(ui)),
-        values_of: values_in(ui.year_doc, |y, id| y.protocols.by_id(id).map(|p| p.fields().values())),
+        values_of: values_in(ui.year_doc, |y, id| y.protocols.by_id(id).map(|p| p.fields().to_values())),
         save,
         remove,
         render: Rc::new(move |id| view! { <ProtocolView id /> }.into_any()),

@@ -13,6 +13,7 @@ use shared::district::{
     ConsultationFields, ContestFields, DistrictDecisionFields, DistrictEvent, DistrictEventFields, DistrictYearDoc,
     EventKind, MentoringFields, VisitAnswers, VisitFields, VisitKind,
 };
+use shared::fields::offer;
 use shared::paper::Paper;
 use shared::papers::Letterhead;
 use shared::papers::meeting::{meeting_extract, meeting_protocol};
@@ -22,7 +23,7 @@ use shared::{Change, Date, DocumentId, FieldErrors, Values};
 use uuid::Uuid;
 
 use crate::clock::today;
-use crate::components::form::{FieldSpec, area, choice, date, select, text};
+use crate::components::form::FieldSpec;
 use crate::components::records::{RecordsSpec, list_edits, records};
 use crate::pages::mentoring::schools_pairs;
 use crate::pages::protocols::{AgendaOf, agenda_list};
@@ -85,19 +86,7 @@ pub fn EventsPage() -> impl IntoView {
         add_label: "Добавить мероприятие",
         testid: "events",
         empty: "Мероприятий пока нет.",
-        fields: |_| {
-            vec![
-                select("kind", "Вид", EventKind::options()),
-                text("topic", "Тема"),
-                date("date", "Дата"),
-                text("place", "Место проведения (школа)"),
-                text("host", "Кто проводил"),
-                text("participants", "Участников"),
-                area("attendance", "Присутствовали (по школам)")
-                    .hint("по одной школе в строке: Школа №1: Иванова М. П., Петрова А. В."),
-                area("summary", "Итоги"),
-            ]
-        },
+        fields: |_| DistrictEventFields::form(),
         blank: || Values::default().with("kind", EventKind::Seminar.code()),
         ids: |d| d.event_list().iter().map(|e| e.id).collect(),
         values: |d, id| d.events.by_id(id).map(|e| e.fields().to_values()),
@@ -142,14 +131,7 @@ pub fn ContestsPage() -> impl IntoView {
         add_label: "Добавить конкурс",
         testid: "contests",
         empty: "Конкурсов пока нет.",
-        fields: |_| {
-            vec![
-                text("title", "Название"),
-                text("level", "Уровень").hint("муниципальный, региональный…"),
-                date("date", "Дата (начало)"),
-                area("participants", "Участники и результаты").hint("по одному в строке: ФИО; школа; результат"),
-            ]
-        },
+        fields: |_| ContestFields::form(),
         blank: || Values::default().with("level", "муниципальный"),
         ids: |d| d.contest_list().iter().map(|c| c.id).collect(),
         values: |d, id| d.contests.by_id(id).map(|c| c.fields().to_values()),
@@ -188,16 +170,7 @@ pub fn VisitsPage() -> impl IntoView {
         add_label: "Добавить посещение",
         testid: "visits",
         empty: "Посещений пока нет.",
-        fields: |ui| {
-            vec![
-                choice("school", "Школа", school_options(ui)),
-                select("kind", "Что посещено", VisitKind::options()),
-                date("date", "Дата"),
-                area("recommendations", "Рекомендации"),
-                date("follow_up_by", "Срок исполнения рекомендаций"),
-                area("follow_up", "Отметка РМО о выполнении").hint("для школы, которая не ведёт записи в приложении"),
-            ]
-        },
+        fields: |ui| offer(VisitFields::form(), "school", school_options(ui)),
         blank: || Values::default().with("kind", VisitKind::Meeting.code()),
         ids: |d| d.visit_list().iter().map(|v| v.id).collect(),
         values: |d, id| d.visits.by_id(id).map(|v| v.fields().to_values()),
@@ -253,9 +226,7 @@ pub fn ConsultationsPage() -> impl IntoView {
         add_label: "Добавить консультацию",
         testid: "consultations",
         empty: "Консультаций пока нет.",
-        fields: |_| {
-            vec![text("who", "Кого консультировали").hint("ФИО, школа"), text("topic", "Тема"), date("date", "Дата")]
-        },
+        fields: |_| ConsultationFields::form(),
         blank: Values::default,
         ids: |d| d.consultation_list().iter().map(|c| c.id).collect(),
         values: |d, id| d.consultations.by_id(id).map(|c| c.fields().to_values()),
@@ -278,13 +249,7 @@ pub fn ConsultationsPage() -> impl IntoView {
         add_label: "Добавить пару",
         testid: "mentoring",
         empty: "Пары школ, которые ведут записи в приложении, видны выше; здесь — только пары, записанные в РМО.",
-        fields: |_| {
-            vec![
-                text("mentor", "Наставник").hint("ФИО, школа"),
-                text("mentee", "Молодой специалист").hint("ФИО, школа"),
-                date("since", "С какого дня"),
-            ]
-        },
+        fields: |_| MentoringFields::form(),
         blank: Values::default,
         ids: |d| d.mentoring_list().iter().map(|m| m.id).collect(),
         values: |d, id| d.mentoring.by_id(id).map(|m| m.fields().to_values()),
@@ -398,12 +363,7 @@ fn meeting_decisions(ui: Ui, event: Uuid, meeting: Date, writable: Signal<bool>)
         fields: Rc::new(move |_| {
             let mut schools = vec![(String::new(), "— не школе —".to_owned())];
             schools.extend(school_options(ui));
-            vec![
-                area("text", "Решение"),
-                choice("school", "Школа", schools),
-                text("responsible", "Ответственный").hint("ФИО или должность"),
-                date("deadline", "Срок"),
-            ]
+            offer(DistrictDecisionFields::form(), "school", schools)
         }),
         blank: Rc::new(Values::default),
         values_of: Rc::new(move |id| decision(id).map(|d| d.fields().to_values()).unwrap_or_default()),
