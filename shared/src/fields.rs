@@ -449,3 +449,99 @@ pub fn relabel(mut fields: Vec<Field>, name: &str, label: &'static str) -> Vec<F
     }
     fields
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::member::Category;
+
+    crate::form! {
+        /// A table with a row of each kind, and an extra field.
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct Sample {
+            title: String = Spec::text("Название").required("Укажите название").max(10),
+            kind: Category = Spec::select("Категория"),
+            day: Date = Spec::date("Дата").in_year(),
+            until: Option<Date> = Spec::date("До"),
+            hours: Option<u32> = Spec::text("Часов").range(1..=40),
+            done: bool = Spec::check("Выполнено"),
+            who: Option<Uuid> = Spec::member("Кто"),
+            row: Option<Uuid> = Spec::pick("Пункт плана"),
+            note: String = Spec::area("Заметка").hint("кратко");
+            extra, shown by marks:
+            marks: Vec<String>,
+        }
+    }
+
+    impl Sample {
+        fn marks(&self, values: &mut Values) {
+            for mark in &self.marks {
+                values.set(&format!("mark:{mark}"), "true");
+            }
+        }
+    }
+
+    const YEAR: AcademicYear = AcademicYear(2026);
+
+    #[test]
+    fn the_form_is_the_table_in_order_with_its_labels_inputs_and_hints() {
+        let form = Sample::form();
+        let names: Vec<&str> = form.iter().map(|f| &*f.name).collect();
+        assert_eq!(names, ["title", "kind", "day", "until", "hours", "done", "who", "row", "note"]);
+        assert_eq!(&*form[0].label, "Название");
+        assert_eq!(form[1].input, Input::Select(<Category as Typed>::options()));
+        assert_eq!((form[2].input.clone(), form[2].hint), (Input::Date, "ДД.ММ.ГГГГ"));
+        assert_eq!(form[5].input, Input::Check);
+        assert_eq!(form[6].input, Input::Member);
+        assert_eq!(form[7].input, Input::Select(Vec::new()), "a pick's options come from the page");
+        assert_eq!((form[8].input.clone(), form[8].hint), (Input::Area, "кратко"));
+        let offered = offer(form, "row", vec![("1".into(), "Сентябрь".into())]);
+        assert_eq!(offered[7].input, Input::Select(vec![("1".into(), "Сентябрь".into())]));
+        assert_eq!(&*relabel(offered, "note", "Итоги")[8].label, "Итоги");
+    }
+
+    #[test]
+    fn what_was_typed_reads_back_and_shows_again_the_same() {
+        let typed = Values::default()
+            .with("title", "  План   года ")
+            .with("kind", "first")
+            .with("day", "15.10.2026")
+            .with("hours", "36")
+            .with("done", "true")
+            .with("who", Uuid::nil().to_string())
+            .with("note", "строка\r\nещё");
+        let (read, errors) = Sample::read(&typed, Some(YEAR));
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(read.title, "План года");
+        assert_eq!((read.kind, read.day.to_string(), read.until), (Category::First, "15.10.2026".into(), None));
+        assert_eq!((read.hours, read.done, read.who, read.row), (Some(36), true, Some(Uuid::nil()), None));
+        assert_eq!(read.note, "строка\nещё");
+        let shown = Sample { marks: vec!["a".into()], ..read.clone() }.to_values();
+        assert_eq!(shown.get("mark:a"), "true", "the extra field's hook adds its values");
+        let (again, errors) = Sample::read(&shown, Some(YEAR));
+        assert!(errors.is_empty());
+        assert_eq!(again, read, "the extra field is left for the record's validate");
+    }
+
+    #[test]
+    fn every_row_that_fails_says_why_in_russian() {
+        let typed = Values::default()
+            .with("title", "Слишком длинное название")
+            .with("kind", "unknown")
+            .with("day", "15.10.2025")
+            .with("until", "31.02.2027")
+            .with("hours", "41")
+            .with("who", "не id");
+        let (_, errors) = Sample::read(&typed, Some(YEAR));
+        assert_eq!(errors.get("title"), Some("Слишком длинно (не больше 10 знаков)"));
+        assert_eq!(errors.get("kind"), Some("Выберите из списка"));
+        assert_eq!(errors.get("day"), Some("Дата вне 2026/2027 учебного года (с 01.09.2026 по 31.08.2027)"));
+        assert_eq!(errors.get("until"), Some("Дата записывается как ДД.ММ.ГГГГ, например 15.10.2026"));
+        assert_eq!(errors.get("hours"), Some("Целое число от 1 до 40"));
+        assert_eq!(errors.get("who"), Some("Выберите из списка"));
+        let (_, errors) = Sample::read(&Values::default().with("kind", "none"), Some(YEAR));
+        assert_eq!(errors.get("title"), Some("Укажите название"));
+        assert_eq!(errors.get("day"), Some("Укажите дату (ДД.ММ.ГГГГ)"));
+        assert_eq!(errors.iter().count(), 2, "optional rows left empty pass: {errors:?}");
+    }
+}

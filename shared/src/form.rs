@@ -101,22 +101,6 @@ impl FieldErrors {
         text
     }
 
-    /// A school: one of `schools` picked by its id (its name and id), or a
-    /// name typed for a school outside the app (no id).
-    pub fn school(
-        &mut self,
-        values: &Values,
-        field: &str,
-        missing: Option<&str>,
-        schools: &[(DocumentId, String)],
-    ) -> (String, Option<DocumentId>) {
-        let typed = self.text(values, field, missing, 300);
-        match typed.parse::<DocumentId>().ok().and_then(|id| schools.iter().find(|(s, _)| *s == id)) {
-            Some((id, name)) => (name.clone(), Some(*id)),
-            None => (typed, None),
-        }
-    }
-
     /// A date, required or not; `within` limits it to an academic year.
     pub fn date(&mut self, values: &Values, field: &str, required: bool, within: Option<AcademicYear>) -> Option<Date> {
         let raw = values.get(field).trim();
@@ -155,15 +139,6 @@ impl FieldErrors {
                 None
             }
         }
-    }
-
-    /// A value chosen from a fixed list, by its code.
-    pub fn choice<T>(&mut self, values: &Values, field: &str, from_code: impl Fn(&str) -> Option<T>) -> Option<T> {
-        let choice = from_code(values.get(field));
-        if choice.is_none() {
-            self.add(field, "Выберите из списка");
-        }
-        choice
     }
 
     /// A whole number in `range`, optional when empty unless `missing` is given.
