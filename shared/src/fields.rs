@@ -451,6 +451,7 @@ pub fn relabel(mut fields: Vec<Field>, name: &str, label: &'static str) -> Vec<F
 }
 
 #[cfg(test)]
+#[allow(unreachable_pub, reason = "the table's struct is declared pub, as records' are")]
 mod tests {
     use super::*;
     use crate::member::Category;

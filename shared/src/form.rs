@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 
 use uuid::Uuid;
 
-use crate::DocumentId;
 use crate::date::{AcademicYear, Date};
 
 /// A form's values as typed, by field name.
