@@ -47,13 +47,48 @@ pub struct Field {
     pub input: Input,
     /// A placeholder.
     pub hint: &'static str,
+    /// A choice's label by the name a document stores it under, for
+    /// «История».
+    pub stored: StoredLabel,
+}
+
+/// Reads a choice's label from the variant name a document stores (none
+/// for a field that is not a choice). Fields compare equal whatever it is.
+#[derive(Clone, Copy)]
+pub struct StoredLabel(pub fn(&str) -> Option<&'static str>);
+
+impl StoredLabel {
+    /// The label of `stored`, if the field is a choice that has it.
+    pub fn of(self, stored: &str) -> Option<&'static str> {
+        (self.0)(stored)
+    }
+}
+
+impl Default for StoredLabel {
+    fn default() -> Self {
+        Self(|_| None)
+    }
+}
+
+impl PartialEq for StoredLabel {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for StoredLabel {}
+
+impl std::fmt::Debug for StoredLabel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StoredLabel")
+    }
 }
 
 impl Field {
     /// A field of `input`, with no placeholder (a date's is ДД.ММ.ГГГГ).
     pub fn new(name: impl Into<Arc<str>>, label: impl Into<Arc<str>>, input: Input) -> Self {
         let hint = if input == Input::Date { DATE_HINT } else { "" };
-        Self { name: name.into(), label: label.into(), input, hint }
+        Self { name: name.into(), label: label.into(), input, hint, stored: StoredLabel::default() }
     }
 
     /// The same field with a placeholder.
@@ -79,6 +114,10 @@ pub trait Typed: Sized {
     /// The (code, label) pairs a select offers, for a choice.
     fn options() -> Vec<(String, String)> {
         Vec::new()
+    }
+    /// A choice's label by the variant name documents store.
+    fn stored_label(_stored: &str) -> Option<&'static str> {
+        None
     }
 }
 
@@ -203,7 +242,13 @@ impl<T: Typed> Spec<T> {
 
     /// The field as the form draws it, under `name`.
     pub fn field(&self, name: &str) -> Field {
-        Field { name: name.into(), label: self.label.into(), input: self.input.clone(), hint: self.hint }
+        Field {
+            name: name.into(),
+            label: self.label.into(),
+            input: self.input.clone(),
+            hint: self.hint,
+            stored: StoredLabel(T::stored_label),
+        }
     }
 
     /// Reads field `name` from `values`; a failure is recorded in `errors`
@@ -491,6 +536,8 @@ mod tests {
         assert_eq!(names, ["title", "kind", "day", "until", "hours", "done", "who", "row", "note"]);
         assert_eq!(&*form[0].label, "Название");
         assert_eq!(form[1].input, Input::Select(<Category as Typed>::options()));
+        assert_eq!(form[1].stored.of("First"), Some("первая"), "«История» reads a stored choice by its field");
+        assert_eq!(form[0].stored.of("First"), None);
         assert_eq!((form[2].input.clone(), form[2].hint), (Input::Date, "ДД.ММ.ГГГГ"));
         assert_eq!(form[5].input, Input::Check);
         assert_eq!(form[6].input, Input::Member);

@@ -250,6 +250,9 @@ macro_rules! choices {
             fn options() -> Vec<(String, String)> {
                 Self::ALL.iter().map(|v| (v.code().to_owned(), v.label().to_owned())).collect()
             }
+            fn stored_label(stored: &str) -> Option<&'static str> {
+                $name::stored_label(stored)
+            }
         }
 
         /// Outside documents (JSON, the app's messages) a choice is its code.

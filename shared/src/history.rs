@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::Error;
+use crate::fields::Field;
 
 /// What a change did to the record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,7 +73,8 @@ pub struct Removed {
 /// The record `id`'s history, oldest first. `name` names the member a
 /// field refers to (chair, responsible, …).
 pub fn of_record(doc: &mut AutoCommit, id: Uuid, name: &dyn Fn(Uuid) -> Option<String>) -> Vec<Entry> {
-    let Some(record) = find(doc, &ROOT, id) else { return Vec::new() };
+    let Some((record, list)) = find(doc, &ROOT, "", id) else { return Vec::new() };
+    let form = form_of(&list);
     // Every object inside the record, by the field it belongs to.
     let mut inside: Vec<(String, String)> = Vec::new();
     for (field, obj) in children(doc, &record) {
@@ -118,8 +120,8 @@ pub fn of_record(doc: &mut AutoCommit, id: Uuid, name: &dyn Fn(Uuid) -> Option<S
             .iter()
             .filter(|f| !matches!(f.as_str(), "id" | "life"))
             .filter_map(|f| {
-                let value = value_at(doc, &record, f, &after, name);
-                (!(created && value.is_empty())).then(|| (label(f).to_owned(), value))
+                let value = value_at(doc, &record, f, &after, &form, name);
+                (!(created && value.is_empty())).then(|| (label(&form, f).to_owned(), value))
             })
             .collect();
         entries.push(Entry { hash: change.hash().0, made_ms: change.timestamp(), happened, fields });
@@ -140,7 +142,7 @@ pub fn removed(doc: &mut AutoCommit) -> Vec<Removed> {
 /// [`crate::record::Life`]). Restoring a record on its list writes nothing.
 pub fn restore(doc: &mut AutoCommit, id: Uuid) -> Result<(), Error> {
     use automerge::transaction::Transactable;
-    let record = find(doc, &ROOT, id).ok_or(Error::NotFound(id))?;
+    let (record, _) = find(doc, &ROOT, "", id).ok_or(Error::NotFound(id))?;
     let heads = doc.get_heads();
     let Some((revision, latest)) = life_at(doc, &record, &heads) else { return Err(Error::NotFound(id)) };
     if latest.is_none_or(|at| revision > at) {
@@ -151,12 +153,52 @@ pub fn restore(doc: &mut AutoCommit, id: Uuid) -> Result<(), Error> {
     Ok(())
 }
 
-/// The map of the record `id` under `obj`, searched depth first.
-fn find(doc: &AutoCommit, obj: &ObjId, id: Uuid) -> Option<ObjId> {
+/// The map of the record `id` under `obj` (which is under `key`), searched
+/// depth first, and the key of the list it is in.
+fn find(doc: &AutoCommit, obj: &ObjId, key: &str, id: Uuid) -> Option<(ObjId, String)> {
     if is_record(doc, obj, id) {
-        return Some(obj.clone());
+        return Some((obj.clone(), key.to_owned()));
     }
-    children(doc, obj).into_iter().find_map(|(_, child)| find(doc, &child, id))
+    children(doc, obj).into_iter().find_map(|(k, child)| find(doc, &child, if k.is_empty() { key } else { &k }, id))
+}
+
+/// The form of the records kept in lists under `list`: the fields of
+/// every kind kept under that key (a school's decisions and the РМО's, a
+/// school's plan and a mentor's), the first kind that has a field naming
+/// it.
+fn form_of(list: &str) -> Vec<Field> {
+    use crate::analysis::AnalysisFields;
+    use crate::district::{
+        ConsultationFields, ContestFields, DistrictDecisionFields, DistrictEventFields, MentoringFields, VisitFields,
+    };
+    use crate::kopilka::MaterialFields;
+    use crate::mentoring::{HelpNoteFields, MentorPlanFields, MentorshipFields};
+    use crate::perspective::PerspectiveFields;
+    use crate::plan::PlanFields;
+    use crate::protocol::{AgendaFields, DecisionFields, ProtocolFields};
+    use crate::regulation::RegulationFields;
+    use crate::survey::{QuestionFields, SurveyFields};
+    let kinds: &[fn() -> Vec<Field>] = match list {
+        "members" => &[crate::MemberFields::form],
+        "protocols" => &[ProtocolFields::form],
+        "agenda" => &[AgendaFields::form],
+        "decisions" => &[DecisionFields::form, DistrictDecisionFields::form],
+        "plan" => &[PlanFields::form, MentorPlanFields::form],
+        "analyses" => &[AnalysisFields::form],
+        "mentoring" => &[MentorshipFields::form, MentoringFields::form],
+        "notes" => &[HelpNoteFields::form],
+        "regulations" => &[RegulationFields::form],
+        "materials" => &[MaterialFields::form],
+        "events" => &[DistrictEventFields::form],
+        "contests" => &[ContestFields::form],
+        "visits" => &[VisitFields::form],
+        "consultations" => &[ConsultationFields::form],
+        "surveys" => &[SurveyFields::form],
+        "questions" => &[QuestionFields::form],
+        "rows" => &[PerspectiveFields::form],
+        _ => &[],
+    };
+    kinds.iter().flat_map(|form| form()).collect()
 }
 
 fn is_record(doc: &AutoCommit, obj: &ObjId, id: Uuid) -> bool {
@@ -225,7 +267,7 @@ fn removed_in(
 fn title(doc: &AutoCommit, record: &ObjId, heads: &[ChangeHash]) -> String {
     ["full_name", "title", "topic", "theme", "name", "text", "what"]
         .iter()
-        .map(|f| value_at(doc, record, f, heads, &|_| None))
+        .map(|f| value_at(doc, record, f, heads, &[], &|_| None))
         .find(|v| !v.is_empty())
         .unwrap_or_else(|| "(без названия)".to_owned())
 }
@@ -269,6 +311,7 @@ fn value_at(
     record: &ObjId,
     field: &str,
     heads: &[ChangeHash],
+    form: &[Field],
     name: &dyn Fn(Uuid) -> Option<String>,
 ) -> String {
     match doc.get_at(record, field, heads) {
@@ -276,7 +319,7 @@ fn value_at(
         Ok(Some((Value::Object(_), _))) => "изменено".to_owned(),
         Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
             ScalarValue::Str(stored) => {
-                choice_label(field, stored).map_or_else(|| scalar(s.as_ref(), name), str::to_owned)
+                choice_label(form, field, stored).map_or_else(|| scalar(s.as_ref(), name), str::to_owned)
             }
             other => scalar(other, name),
         },
@@ -284,31 +327,13 @@ fn value_at(
     }
 }
 
-/// A choice's label (категория «первая», not `First`), for the fields that
-/// hold one.
-fn choice_label(field: &str, stored: &str) -> Option<&'static str> {
-    use crate::analysis::AnalysisKind;
-    use crate::district::{EventKind, VisitKind};
-    use crate::kopilka::{Area, MaterialKind};
-    use crate::plan::{Completion, WorkKind};
-    use crate::protocol::DecisionStatus;
-    use crate::regulation::RegulationKind;
-    use crate::{Category, Education};
-    match field {
-        "category" => Category::stored_label(stored),
-        "education" => Education::stored_label(stored),
-        "completion" => Completion::stored_label(stored),
-        "status" => DecisionStatus::stored_label(stored),
-        "area" => Area::stored_label(stored),
-        // Each list has its own kinds; their variant names differ enough
-        // that the first that knows the name is the one.
-        "kind" => WorkKind::stored_label(stored)
-            .or_else(|| RegulationKind::stored_label(stored))
-            .or_else(|| MaterialKind::stored_label(stored))
-            .or_else(|| AnalysisKind::stored_label(stored))
-            .or_else(|| EventKind::stored_label(stored))
-            .or_else(|| VisitKind::stored_label(stored)),
-        _ => None,
+/// A choice's label (категория «первая», not `First`): as the record's
+/// form offers it, or for a plan row's completion, marked outside a form.
+fn choice_label(form: &[Field], field: &str, stored: &str) -> Option<&'static str> {
+    match form.iter().find(|f| &*f.name == field) {
+        Some(f) => f.stored.of(stored),
+        None if field == "completion" => crate::plan::Completion::stored_label(stored),
+        None => None,
     }
 }
 
@@ -331,63 +356,26 @@ fn scalar(value: &ScalarValue, name: &dyn Fn(Uuid) -> Option<String>) -> String 
     }
 }
 
-/// A field's name as a form shows it.
-fn label(field: &str) -> &str {
+/// A field's name as the record's form shows it, or for what is kept
+/// beside the form's fields, as the record's screen names it.
+fn label<'a>(form: &'a [Field], field: &'a str) -> &'a str {
+    if let Some(f) = form.iter().find(|f| &*f.name == field) {
+        return &f.label;
+    }
     match field {
-        "full_name" => "ФИО",
-        "position" => "Должность",
-        "class_led" => "Класс",
-        "education" => "Образование",
-        "category" => "Категория",
-        "category_since" => "Категория с",
-        "category_until" => "Категория до",
-        "experience_years" => "Стаж",
-        "experience_year" => "Стаж на учебный год",
-        "recurring" => "Повторяется каждый год",
-        "course_year" => "Год курсов",
-        "course_topic" => "Тема курсов",
-        "course_hours" => "Часов",
-        "self_education" => "Тема самообразования",
-        "young_specialist" => "Молодой специалист",
-        "mentor" => "Наставник",
-        "number" => "Номер",
-        "date" => "Дата",
-        "chair" => "Председатель",
-        "secretary" => "Секретарь",
         "attendance" => "Присутствовали",
-        "invited" => "Приглашённые",
-        "theme" => "Тема",
         "agenda" => "Повестка дня",
         "decisions" => "Решения",
-        "completed" => "Оформлен",
-        "topic" => "Тема",
-        "speaker" => "Докладчик",
-        "heard" => "Слушали",
-        "spoke" => "Выступили",
-        "decided" => "Решили",
-        "text" => "Текст",
-        "deadline" => "Срок",
-        "responsible" => "Ответственный",
-        "responsible_name" => "Ответственный",
-        "status" => "Статус",
-        "title" => "Название",
-        "when" => "Сроки",
-        "kind" => "Вид",
-        "content" => "Содержание",
         "completion" => "Выполнение",
         "completion_note" => "Отметка",
         "acknowledgements" => "Ознакомлены",
-        "plan_row" => "Пункт плана",
-        "mentee" => "Молодой специалист",
-        "since" => "Начало",
-        "until" => "Окончание",
-        "reflection" => "Итоги наставничества",
-        "form" => "Форма помощи",
-        "item" => "Вопрос повестки",
-        "audience" => "Кто отвечает",
-        "intro" => "Обращение",
+        "on_paper" => "Ознакомлены на бумаге",
+        "experience_year" => "Стаж на учебный год",
         "questions" => "Вопросы",
-        "options" => "Варианты ответа",
+        "plan" => "План наставничества",
+        "notes" => "Отметки о помощи",
+        "joined" => "Добавлен(а) в список",
+        "left" => "Исключен(а) из списка",
         other => other,
     }
 }
@@ -439,8 +427,9 @@ mod tests {
         let happened: Vec<Happened> = history.iter().map(|e| e.happened).collect();
         assert_eq!(happened, [Happened::Created, Happened::Changed, Happened::Removed, Happened::Restored]);
         assert!(history[0].fields.contains(&("ФИО".into(), "Иванова Мария Петровна".into())));
-        let category = ("Категория".to_owned(), crate::Category::Highest.label().to_owned());
-        assert_eq!(history[1].fields, [("Класс".into(), "6Б".into()), category, ("Стаж".into(), "6".into())]);
+        let category = ("Квалификационная категория".to_owned(), crate::Category::Highest.label().to_owned());
+        let experience = ("Педагогический стаж, лет".to_owned(), "6".to_owned());
+        assert_eq!(history[1].fields, [("Класс (например, 7Б)".into(), "6Б".into()), category, experience]);
         assert_eq!(history[1].made_ms, 3_000);
         assert_eq!(of_record(&mut doc, other, &|_| None).len(), 1, "another record's history is its own");
     }
