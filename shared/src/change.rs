@@ -140,6 +140,21 @@ pub enum Change {
     },
     /// A копилка material (library).
     Material(Edit<MaterialFields>),
+    /// A file attached to a material (library); the device keeps its
+    /// bytes, and sends them to the server, itself.
+    AttachFile {
+        /// The material.
+        material: Uuid,
+        /// The file.
+        file: crate::files::Attachment,
+    },
+    /// A file taken off a material (library).
+    DetachFile {
+        /// The material.
+        material: Uuid,
+        /// The file's hash.
+        hash: String,
+    },
     /// A РМО seminar or event (district year).
     Event(Edit<DistrictEventFields>),
     /// A contest (district year).
@@ -254,6 +269,8 @@ impl Change {
                 LibraryDoc::acknowledge(doc, regulation, member, day, entered_by, now_ms)
             }
             (Self::Material(e), Library) => LibraryDoc::edit_material(doc, e, now_ms).map(drop),
+            (Self::AttachFile { material, file }, Library) => LibraryDoc::attach(doc, material, file, now_ms),
+            (Self::DetachFile { material, hash }, Library) => LibraryDoc::detach(doc, material, &hash, now_ms),
             (Self::Event(e), DistrictYear(_)) => DistrictYearDoc::edit_event(doc, e, now_ms).map(drop),
             (Self::Contest(e), DistrictYear(_)) => DistrictYearDoc::edit_contest(doc, e, now_ms).map(drop),
             (Self::Visit(e), DistrictYear(_)) => DistrictYearDoc::edit_visit(doc, e, now_ms).map(drop),

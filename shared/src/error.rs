@@ -56,6 +56,9 @@ pub enum Error {
     /// A message between the app's screens and its engine that does not decode.
     #[error("bad message between the app's screens and its engine: {0}")]
     Link(#[from] postcard::Error),
+    /// A change the rules refuse, with the message for the person.
+    #[error("{0}")]
+    Refused(String),
     /// A record with that id is not in the document.
     #[error("no record with id {0}")]
     NotFound(uuid::Uuid),

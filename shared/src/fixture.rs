@@ -271,6 +271,7 @@ pub fn build_for(school: &DocumentId, district_id: &DocumentId, academic_year: A
             description: String::new(),
             link: String::new(),
             presented_at: String::new(),
+            for_district: false,
         };
         LibraryDoc::edit_material(&mut library, Edit::Add(fields), noon(added)).unwrap();
     }

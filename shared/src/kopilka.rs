@@ -7,6 +7,9 @@ use uuid::Uuid;
 
 use crate::date::Date;
 use crate::fields::{Spec, Typed, link};
+use std::collections::BTreeMap;
+
+use crate::files::Attachment;
 use crate::form::{FieldErrors, Values};
 use crate::record::Life;
 
@@ -67,6 +70,16 @@ pub struct Material {
     /// The day it was put in the копилка (the копилка's growth counts these).
     #[autosurgeon(missing = "Default::default")]
     pub added: Option<Date>,
+    /// «для района»: every school of the district sees it in the district
+    /// копилка, and may fetch its files.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub for_district: bool,
+    /// The files it carries, by hash: a map, so a file attached on two
+    /// devices at once is one.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub files: BTreeMap<String, Attachment>,
 }
 
 crate::form! {
@@ -89,11 +102,14 @@ crate::form! {
         link: String = Spec::text("Ссылка на файл").parse(link),
         /// где представлен
         presented_at: String = Spec::text("Где представлен (заседание, протокол)"),
+        /// для района
+        #[serde(default)]
+        for_district: bool = Spec::check("Для района: виден всем школам района в районной копилке"),
     }
 }
 
-crate::record!(Material, MaterialFields { title, author, kind, classes, area, link, presented_at },
-    text: { description }, rest: { added });
+crate::record!(Material, MaterialFields { title, author, kind, classes, area, link, presented_at, for_district },
+    text: { description }, rest: { added, files });
 
 impl Material {
     /// «5–7, 9 классы».

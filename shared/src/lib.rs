@@ -47,6 +47,7 @@ pub mod doc_id;
 pub mod engine;
 pub mod error;
 pub mod fields;
+pub mod files;
 #[cfg(any(test, feature = "fixture"))]
 pub mod fixture;
 pub mod form;

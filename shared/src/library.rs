@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::date::{AcademicYear, Date};
+use crate::files::Attachment;
 use crate::kopilka::{Material, MaterialFields, MaterialQuery, fold};
 use crate::record::{Document, Edit, RecordList};
 use crate::regulation::{Regulation, RegulationFields};
@@ -107,6 +108,42 @@ impl LibraryDoc {
         })
     }
 
+    /// Attaches `file` to `material` (once: a file attached twice, here or
+    /// on another device, is one).
+    pub fn attach(doc: &mut AutoCommit, material: Uuid, file: Attachment, now_ms: i64) -> Result<(), Error> {
+        crate::files::check_size(&file.name, file.size).map_err(Error::Refused)?;
+        if !crate::files::is_hash(&file.hash) {
+            return Err(Error::Refused(format!("«{}»: неверное имя файла", file.name)));
+        }
+        Self::change(doc, now_ms, |l| {
+            l.materials.by_id_mut(material)?.files.insert(file.hash.clone(), file);
+            Ok(())
+        })
+    }
+
+    /// Takes the file `hash` off `material`.
+    pub fn detach(doc: &mut AutoCommit, material: Uuid, hash: &str, now_ms: i64) -> Result<(), Error> {
+        Self::change(doc, now_ms, |l| {
+            l.materials.by_id_mut(material)?.files.remove(hash);
+            Ok(())
+        })
+    }
+
+    /// Whether a material on the list carries the file `hash`, and if so,
+    /// whether one that does is shared with the district.
+    pub fn lists_file(&self, hash: &str) -> Option<bool> {
+        let carrying: Vec<&Material> =
+            self.materials.active().into_iter().filter(|m| m.files.contains_key(hash)).collect();
+        (!carrying.is_empty()).then(|| carrying.iter().any(|m| m.for_district))
+    }
+
+    /// Materials shared with the district, by title.
+    pub fn for_district(&self) -> Vec<&Material> {
+        let mut list: Vec<&Material> = self.materials.active().into_iter().filter(|m| m.for_district).collect();
+        list.sort_by_cached_key(|m| fold(&m.title));
+        list
+    }
+
     /// Materials on the list that were put in during `year`.
     pub fn materials_added_in(&self, year: AcademicYear) -> usize {
         self.materials.active().iter().filter(|m| m.added.is_some_and(|d| year.contains(d))).count()
@@ -139,6 +176,47 @@ mod tests {
                 .with("description", "Ход мероприятия, вопросы для обсуждения"),
         )
         .unwrap()
+    }
+
+    fn file(byte: u8, name: &str) -> Attachment {
+        Attachment {
+            hash: format!("{byte:02x}").repeat(32),
+            name: name.into(),
+            size: 1000,
+            mime: "application/pdf".into(),
+        }
+    }
+
+    #[test]
+    fn a_file_attached_on_two_devices_is_one_and_each_devices_other_file_stays() {
+        let (mut a, mut b) = two_devices();
+        let id = LibraryDoc::edit_material(
+            &mut a,
+            Edit::Add(material("Урок", "Иванова М. П.", MaterialKind::ClassHour, "5")),
+            1,
+        )
+        .unwrap();
+        merge_both(&mut a, &mut b);
+        LibraryDoc::attach(&mut a, id, file(1, "урок.pdf"), 2).unwrap();
+        LibraryDoc::attach(&mut a, id, file(2, "презентация.pdf"), 3).unwrap();
+        LibraryDoc::attach(&mut b, id, file(1, "урок.pdf"), 4).unwrap();
+        LibraryDoc::attach(&mut b, id, file(3, "фото.pdf"), 5).unwrap();
+        merge_both(&mut a, &mut b);
+        let hashes: Vec<String> = load(&a).materials[0].files.keys().cloned().collect();
+        assert_eq!(hashes, [file(1, "").hash, file(2, "").hash, file(3, "").hash]);
+        assert_eq!(load(&a), load(&b));
+
+        LibraryDoc::detach(&mut b, id, &file(2, "").hash, 6).unwrap();
+        merge_both(&mut a, &mut b);
+        assert_eq!(load(&a).materials[0].files.len(), 2);
+        assert_eq!(load(&a).lists_file(&file(1, "").hash), Some(false), "listed, not shared with the district");
+        assert_eq!(load(&a).lists_file(&file(2, "").hash), None, "taken off");
+
+        let too_big = Attachment { size: crate::files::MAX_FILE_BYTES + 1, ..file(4, "big.pdf") };
+        let heads = a.get_heads();
+        assert!(LibraryDoc::attach(&mut a, id, too_big, 7).is_err());
+        assert!(LibraryDoc::attach(&mut a, id, Attachment { hash: "../x".into(), ..file(5, "x.pdf") }, 7).is_err());
+        assert_eq!(a.get_heads(), heads, "a refused file writes nothing");
     }
 
     #[test]
