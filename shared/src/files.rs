@@ -140,7 +140,7 @@ impl Download {
 
     /// How far along it is, in whole percent.
     pub fn percent(&self) -> u64 {
-        if self.size == 0 { 100 } else { self.have * 100 / self.size }
+        (self.have * 100).checked_div(self.size).unwrap_or(100)
     }
 }
 
