@@ -320,6 +320,11 @@ impl Access {
         }
     }
 
+    /// Who owns `document`, if a school or district does.
+    pub fn owner(&self, document: &DocumentId) -> Option<Owner> {
+        self.dir().owners.get(document).copied()
+    }
+
     /// When each school's records last reached the server: the newest of
     /// `arrivals` (by document) among the documents the school owns.
     pub fn school_arrivals(&self, arrivals: &HashMap<DocumentId, i64>) -> HashMap<DocumentId, i64> {

@@ -37,7 +37,7 @@ impl IntoResponse for AccessError {
 
 /// The device making a request, from `Authorization: Bearer …`; a request
 /// without a valid token is answered 401 before its handler runs.
-pub(crate) struct Caller(Device);
+pub(crate) struct Caller(pub(crate) Device);
 
 impl axum::extract::FromRequestParts<AppState> for Caller {
     type Rejection = Response;

@@ -224,6 +224,20 @@ impl Hub {
         Ok(Some(result))
     }
 
+    /// Runs `f` on the document `id` without changing it or keeping it in
+    /// memory for later (a request reading a document nobody has open
+    /// loads it for itself); `None` if it does not exist.
+    pub async fn peek<R>(&self, id: DocumentId, f: impl FnOnce(&Automerge) -> R) -> Result<Option<R>, Error> {
+        let resident = self.slots.lock().expect("hub lock is never poisoned").get(&id).cloned();
+        if let Some(slot) = resident {
+            return self.read(&slot, |doc| f(doc)).await;
+        }
+        match self.load(id).await? {
+            DocState::Present { doc, .. } => Ok(Some(f(&doc))),
+            _ => Ok(None),
+        }
+    }
+
     /// Runs `f` on the document without changing it; `None` if it does not exist.
     pub async fn read<R>(&self, slot: &Slot, f: impl FnOnce(&mut Automerge) -> R) -> Result<Option<R>, Error> {
         let mut state = slot.state.lock().await;

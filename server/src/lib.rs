@@ -11,6 +11,7 @@
 //! - [`limits`]: what one device may ask: connections, messages per second,
 //!   documents per connection.
 //! - [`connection`]: one WebSocket connection driving a `shared::Session`.
+//! - [`files`]: the копилка's files, stored by their hash.
 //! - [`admin`]: the administrator's socket (a backup of the live store).
 //! - [`tls`]: HTTPS from certificate files or an ACME authority, and the
 //!   plain-HTTP redirect.
@@ -29,6 +30,7 @@ pub mod admin;
 pub mod api;
 mod connection;
 pub mod error;
+pub mod files;
 pub mod hub;
 pub mod limits;
 pub mod metrics;
@@ -41,8 +43,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -105,6 +107,8 @@ pub struct AppState {
     pub meter: Arc<limits::Meter>,
     /// Counters for `/metrics`.
     pub metrics: Arc<metrics::Metrics>,
+    /// The копилка's files.
+    pub files: Arc<files::FileStore>,
 }
 
 /// Opens the data directory and returns the state to serve with, plus the
@@ -117,6 +121,7 @@ pub fn open(config: Config) -> Result<(AppState, watch::Sender<bool>), Error> {
     let state = AppState {
         access,
         hub: Arc::new(Hub::new(store)),
+        files: Arc::new(files::FileStore::new(&config.data_dir)),
         config: Arc::new(config),
         identity: Arc::new(identity),
         shutdown: rx,
@@ -195,6 +200,11 @@ pub fn app(state: AppState) -> Router {
         .route("/api/devices/{id}/revoke", post(api::revoke))
         .route("/api/devices/{id}/member", post(api::link_member))
         .route("/api/documents/{id}/authors", get(api::authors))
+        .route(
+            "/api/files/{hash}",
+            get(files::download).put(files::upload).layer(DefaultBodyLimit::max(files::MAX_UPLOAD_BYTES)),
+        )
+        .route("/api/district/kopilka", get(files::district_kopilka))
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics))
         .fallback_service(files)
