@@ -138,6 +138,7 @@ async fn start(ui: Ui) {
         None => show_school(ui, nav::school_in_hash()),
     }
     ui.me.set(Some(me));
+    crate::files::watch(ui);
     // The engine opens the chosen year's documents now and whenever the
     // choice, the school shown or the district's list of schools changes.
     Effect::new(move |_| {

@@ -1,6 +1,7 @@
 //! Small components, one per file.
 
 pub mod banners;
+pub mod files;
 pub mod form;
 pub mod history;
 pub mod member_card;

@@ -24,6 +24,7 @@ pub mod clock;
 pub mod components;
 pub mod device;
 pub mod engine;
+pub mod files;
 pub mod nav;
 pub mod pages;
 pub mod print;

@@ -81,25 +81,49 @@ impl StorageError {
 
 type Result<T> = std::result::Result<T, StorageError>;
 
+/// An IndexedDB database: its name, version and object stores.
+pub struct Layout {
+    name: &'static str,
+    version: u32,
+    stores: &'static [&'static str],
+}
+
+/// The records' database.
+const RECORDS: Layout = Layout { name: DB_NAME, version: DB_VERSION, stores: &[CHUNKS, SYNC_STATES, DEVICE] };
+
+/// The копилка's files, a database of their own: a 20 MB file is not read
+/// with the records, and its layout changes without theirs.
+pub const FILES: Layout = Layout { name: "mo-kr-files", version: 1, stores: &[FILE_PARTS, FILE_ENTRIES] };
+/// A file's bytes, in parts keyed `"{hash}/{offset:012}"`.
+pub const FILE_PARTS: &str = "parts";
+/// What the device knows of each file it holds, by hash.
+pub const FILE_ENTRIES: &str = "files";
+
 /// The app's IndexedDB database.
 #[derive(Clone)]
 pub struct Store {
     /// The open connection, replaced by [`Store::reopen`].
     db: std::rc::Rc<std::cell::RefCell<std::rc::Rc<Database>>>,
+    layout: &'static Layout,
 }
 
 impl Store {
-    /// Opens the database, creating its object stores on first use.
+    /// Opens the records' database, creating its object stores on first use.
     pub async fn open() -> Result<Self> {
-        let db = Self::connect().await?;
-        Ok(Self { db: std::rc::Rc::new(std::cell::RefCell::new(std::rc::Rc::new(db))) })
+        Self::open_layout(&RECORDS).await
+    }
+
+    /// Opens the database of `layout`.
+    pub async fn open_layout(layout: &'static Layout) -> Result<Self> {
+        let db = Self::connect(layout).await?;
+        Ok(Self { db: std::rc::Rc::new(std::cell::RefCell::new(std::rc::Rc::new(db))), layout })
     }
 
     /// A new connection in place of the current one. After a failed write
     /// (a full disk) Chromium may leave the connection unable to write even
     /// once there is room again; a fresh one can.
     pub async fn reopen(&self) -> Result<()> {
-        let fresh = std::rc::Rc::new(Self::connect().await?);
+        let fresh = std::rc::Rc::new(Self::connect(self.layout).await?);
         let old = self.db.replace(fresh);
         old.close();
         Ok(())
@@ -109,18 +133,53 @@ impl Store {
         self.db.borrow().clone()
     }
 
-    async fn connect() -> Result<Database> {
+    async fn connect(layout: &'static Layout) -> Result<Database> {
         let factory = Factory::new().map_err(StorageError::from_idb)?;
-        let mut request = factory.open(DB_NAME, Some(DB_VERSION)).map_err(StorageError::from_idb)?;
+        let mut request = factory.open(layout.name, Some(layout.version)).map_err(StorageError::from_idb)?;
         request.on_upgrade_needed(|event| {
             let Ok(db) = event.database() else { return };
-            for name in [CHUNKS, SYNC_STATES, DEVICE] {
+            for name in layout.stores {
                 if !db.store_names().iter().any(|n| n == name) {
                     let _ = db.create_object_store(name, ObjectStoreParams::new());
                 }
             }
         });
         request.await.map_err(StorageError::from_idb)
+    }
+
+    /// The values kept in `name` under keys starting with `prefix` and a
+    /// `/`, in key order, with their keys.
+    pub async fn under(&self, name: &str, prefix: &str) -> Result<Vec<(String, JsValue)>> {
+        let tx = self.db().transaction(&[name], TransactionMode::ReadOnly).map_err(StorageError::from_idb)?;
+        let store = tx.object_store(name).map_err(StorageError::from_idb)?;
+        let range = || prefix_range(prefix);
+        let keys = store.get_all_keys(Some(Query::KeyRange(range()?)), None).map_err(StorageError::from_idb)?;
+        let values = store.get_all(Some(Query::KeyRange(range()?)), None).map_err(StorageError::from_idb)?;
+        let keys = keys.await.map_err(StorageError::from_idb)?;
+        let values = values.await.map_err(StorageError::from_idb)?;
+        Ok(keys.into_iter().map(|k| k.as_string().unwrap_or_default()).zip(values).collect())
+    }
+
+    /// Keeps each `(key, value)` in `name`, and deletes the keys under
+    /// `cleared` (a prefix, as [`Store::under`] reads), in one transaction
+    /// committed before it returns.
+    pub async fn put_all(&self, name: &str, cleared: Option<&str>, values: &[(String, JsValue)]) -> Result<()> {
+        let range = cleared.map(prefix_range).transpose()?;
+        self.write(name, |store| {
+            if let Some(range) = range {
+                store.delete(Query::KeyRange(range))?;
+            }
+            for (key, value) in values {
+                store.put(value, Some(&JsValue::from_str(key)))?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// The value kept in `name` under `key`, if any.
+    pub async fn value(&self, name: &str, key: &str) -> Result<Option<JsValue>> {
+        self.get(name, key).await
     }
 
     /// Every chunk of each of `docs`, in key order, read in one transaction:
@@ -277,9 +336,18 @@ impl Store {
 }
 
 fn doc_range(doc: &DocumentId) -> Result<KeyRange> {
-    // '0' follows '/' in code point order, so this spans every "{doc}/…" key.
-    KeyRange::bound(&JsValue::from_str(&format!("{doc}/")), &JsValue::from_str(&format!("{doc}0")), None, Some(true))
-        .map_err(StorageError::from_idb)
+    prefix_range(&doc.to_string())
+}
+
+fn prefix_range(prefix: &str) -> Result<KeyRange> {
+    // '0' follows '/' in code point order, so this spans every "{prefix}/…" key.
+    KeyRange::bound(
+        &JsValue::from_str(&format!("{prefix}/")),
+        &JsValue::from_str(&format!("{prefix}0")),
+        None,
+        Some(true),
+    )
+    .map_err(StorageError::from_idb)
 }
 
 fn to_bytes(v: &JsValue) -> Vec<u8> {

@@ -199,7 +199,7 @@ pub struct MaterialQuery {
 }
 
 /// Lower case with ё as е, for matching what people type.
-pub(crate) fn fold(s: &str) -> String {
+pub fn fold(s: &str) -> String {
     s.to_lowercase().replace('ё', "е")
 }
 

@@ -271,7 +271,13 @@ impl Browser {
     /// Opens the invitation link with `code`, joins as `name`, and waits
     /// until the app has reloaded as the new device.
     pub async fn join(&self, server: &Server, code: &str, name: &str) {
-        self.client.goto(&format!("{}/#/join/{code}", server.url())).await.expect("open the invitation");
+        self.join_at(&server.url(), code, name).await;
+    }
+
+    /// Joins as [`Browser::join`] does, with the app opened at `base` (the
+    /// server's address through a proxy, say).
+    pub async fn join_at(&self, base: &str, code: &str, name: &str) {
+        self.client.goto(&format!("{base}/#/join/{code}")).await.expect("open the invitation");
         self.fill("[data-testid=join-form]", &[("name", name)]).await;
         let errors = self.submit("[data-testid=join-form]").await;
         assert!(errors.is_empty(), "the join form refused: {errors:?}");

@@ -3,10 +3,12 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use shared::kopilka::{MaterialFields, MaterialKind, MaterialQuery};
+use shared::files::Attachment;
+use shared::kopilka::{MaterialFields, MaterialKind, MaterialQuery, fold};
 use shared::record::{Record, RecordList};
-use shared::{Change, DocKind};
+use shared::{Change, DocKind, DocumentId, LibraryDoc};
 
+use crate::components::files::{FileRow, MaterialFiles};
 use crate::components::records::{RecordsSpec, list_edits, records};
 use crate::pages::line;
 use crate::ui::Ui;
@@ -45,12 +47,21 @@ pub fn KopilkaPage() -> impl IntoView {
                 return ().into_any();
             };
             let link = m.link.clone();
+            let files = ui.school.get_untracked().map(|school| {
+                let list = m.files.values().cloned().collect();
+                let writable = ui.can_edit(DocKind::Library);
+                view! { <MaterialFiles doc=LibraryDoc::id_for(&school) material=m.id list writable /> }
+            });
             view! {
-                <div class="name" data-testid="material-title">{m.title.clone()}</div>
+                <div class="name" data-testid="material-title">
+                    {m.title.clone()}
+                    {m.for_district.then(|| view! { <span class="badge" data-testid="for-district">" для района"</span> })}
+                </div>
                 <div class="details">{format!("{} · {} · {} · {}", m.author, m.kind.label(), m.classes_label(), m.area.label())}</div>
                 <p class="prose">{m.description.as_str().to_owned()}</p>
                 {line("Представлен", m.presented_at.clone())}
                 {(!link.is_empty()).then(|| view! { <a href=link.clone() target="_blank" rel="noopener">"Открыть материал"</a> })}
+                {files}
             }
             .into_any()
         }),
@@ -70,5 +81,82 @@ pub fn KopilkaPage() -> impl IntoView {
             <input type="search" placeholder="Автор" data-testid="search-author" on:input=set(|q, v| q.author = v) />
         </div>
         {records(spec)}
+        <DistrictKopilka />
+    }
+}
+
+/// A material another school shares with the district.
+#[derive(Clone, serde::Deserialize)]
+struct Shared {
+    school: String,
+    library: DocumentId,
+    title: String,
+    author: String,
+    kind: String,
+    classes: String,
+    area: String,
+    description: String,
+    files: Vec<Attachment>,
+}
+
+/// The district копилка: what every school of the district shares «для
+/// района», searched by words. It is read from the server, so it needs a
+/// connection; the files a person fetches from it stay on the device.
+#[component]
+fn DistrictKopilka() -> impl IntoView {
+    let list = RwSignal::new(None::<Vec<Shared>>);
+    let error = RwSignal::new(None::<String>);
+    let words = RwSignal::new(String::new());
+    let load = move |_| {
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            match crate::device::api("GET", "/api/district/kopilka", None).await {
+                Ok(value) => match serde_json::from_value::<Vec<Shared>>(value) {
+                    Ok(shared) => list.set(Some(shared)),
+                    Err(e) => error.set(Some(e.to_string())),
+                },
+                Err(e) => error.set(Some(e.message())),
+            }
+        });
+    };
+    let shown = move || {
+        let wanted = fold(&words.get());
+        list.get().unwrap_or_default().into_iter().filter(move |m| {
+            wanted
+                .split_whitespace()
+                .all(|w| [&m.title, &m.author, &m.description, &m.school].iter().any(|text| fold(text).contains(w)))
+        })
+    };
+    view! {
+        <section class="district-kopilka" data-testid="district-kopilka">
+            <h2>"Районная копилка"</h2>
+            <p class="muted">"Материалы, которые школы района отметили «для района»."</p>
+            <div class="search">
+                <button data-testid="district-kopilka-load" on:click=load>"Показать материалы школ района"</button>
+                <input type="search" placeholder="Поиск по словам" data-testid="district-search" on:input=move |ev| words.set(event_target_value(&ev)) />
+            </div>
+            <Show when=move || error.with(Option::is_some)>
+                <p class="field-error" role="alert" data-testid="district-kopilka-error">{move || error.get()}</p>
+            </Show>
+            <ul class="records">
+                {move || {
+                    shown()
+                        .map(|m| {
+                            let doc = m.library;
+                            view! {
+                                <li class="record" data-testid="district-material">
+                                    <div class="name" data-testid="district-material-title">{m.title.clone()}</div>
+                                    <div class="details">{format!("{} · {} · {} · {} · {}", m.school, m.author, m.kind, m.classes, m.area)}</div>
+                                    <p class="prose">{m.description.clone()}</p>
+                                    <ul class="files">
+                                        {m.files.into_iter().map(|file| view! { <FileRow doc file /> }).collect_view()}
+                                    </ul>
+                                </li>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </ul>
+        </section>
     }
 }
