@@ -16,7 +16,7 @@ use crate::pages::analyses::AnalysesPage;
 use crate::pages::dashboard::DashboardPage;
 use crate::pages::district::DistrictOverview;
 use crate::pages::join::JoinPage;
-use crate::pages::kopilka::KopilkaPage;
+use crate::pages::kopilka::{DistrictKopilka, KopilkaPage};
 use crate::pages::members::MembersPage;
 use crate::pages::mentoring::MentoringPage;
 use crate::pages::monitoring::MonitoringPage;
@@ -90,6 +90,7 @@ pub fn App() -> impl IntoView {
                 Page::Advice => view! { <AdvicePage /> }.into_any(),
                 Page::SchoolSurveys => view! { <SchoolSurveysPage /> }.into_any(),
                 Page::Surveys => view! { <SurveysPage /> }.into_any(),
+                Page::DistrictKopilka => view! { <DistrictKopilka page=true /> }.into_any(),
                 Page::DistrictReport => view! { <DistrictReportPage /> }.into_any(),
                 Page::District => view! { <DistrictOverview /> }.into_any(),
                 Page::RmoProfile => view! { <RmoProfilePage /> }.into_any(),

@@ -62,6 +62,8 @@ pub enum Page {
     Surveys,
     /// Итоги года: the РМО's yearly analysis.
     DistrictReport,
+    /// The district копилка: what the schools share «для района».
+    DistrictKopilka,
     /// People and devices: invitations, revocation, schools.
     Access,
 }
@@ -84,7 +86,7 @@ const SCHOOL_PAGES: [Page; 13] = [
 ];
 
 /// The district's screens (the РМО plan is also a school's, read-only).
-const DISTRICT_PAGES: [Page; 11] = [
+const DISTRICT_PAGES: [Page; 12] = [
     Page::District,
     Page::RmoProfile,
     Page::Staff,
@@ -95,11 +97,12 @@ const DISTRICT_PAGES: [Page; 11] = [
     Page::Visits,
     Page::Consultations,
     Page::Surveys,
+    Page::DistrictKopilka,
     Page::DistrictReport,
 ];
 
 impl Page {
-    const ALL: [Page; 25] = [
+    const ALL: [Page; 26] = [
         Self::Dashboard,
         Self::Profile,
         Self::Members,
@@ -124,6 +127,7 @@ impl Page {
         Self::Consultations,
         Self::Surveys,
         Self::DistrictReport,
+        Self::DistrictKopilka,
         Self::Access,
     ];
 
@@ -153,6 +157,7 @@ impl Page {
             Self::Consultations => "consultations",
             Self::Surveys => "surveys",
             Self::DistrictReport => "rmo-report",
+            Self::DistrictKopilka => "rmo-kopilka",
             Self::Access => "access",
         }
     }
@@ -183,6 +188,7 @@ impl Page {
             Self::Consultations => "Консультации",
             Self::Surveys => "Анкеты",
             Self::DistrictReport => "Итоги года",
+            Self::DistrictKopilka => "Копилка района",
             Self::Access => "Доступ",
         }
     }

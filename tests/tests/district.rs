@@ -509,6 +509,7 @@ async fn every_district_screen_opens_and_so_does_every_screen_of_a_school() {
         "visits",
         "consultations",
         "surveys",
+        "rmo-kopilka",
         "rmo-report",
     ] {
         district.go(slug).await;

@@ -2,6 +2,7 @@
 
 use std::rc::Rc;
 
+use gloo_storage::{LocalStorage, Storage as _};
 use leptos::prelude::*;
 use shared::files::Attachment;
 use shared::kopilka::{MaterialFields, MaterialKind, MaterialQuery, fold};
@@ -85,8 +86,11 @@ pub fn KopilkaPage() -> impl IntoView {
     }
 }
 
+/// Where the district копилка last fetched is kept.
+const KEPT_LIST: &str = "mo.district_kopilka";
+
 /// A material another school shares with the district.
-#[derive(Clone, serde::Deserialize)]
+#[derive(Clone, serde::Deserialize, serde::Serialize)]
 struct Shared {
     school: String,
     library: DocumentId,
@@ -103,8 +107,15 @@ struct Shared {
 /// района», searched by words. It is read from the server, so it needs a
 /// connection; the files a person fetches from it stay on the device.
 #[component]
-fn DistrictKopilka() -> impl IntoView {
-    let list = RwSignal::new(None::<Vec<Shared>>);
+pub fn DistrictKopilka(
+    /// A screen of its own (the district's), rather than a part of the
+    /// school's копилка.
+    #[prop(default = false)]
+    page: bool,
+) -> impl IntoView {
+    // The last list fetched is kept, so it (and the files fetched from it)
+    // opens offline.
+    let list = RwSignal::new(LocalStorage::get::<Vec<Shared>>(KEPT_LIST).ok());
     let error = RwSignal::new(None::<String>);
     let words = RwSignal::new(String::new());
     let load = move |_| {
@@ -112,7 +123,10 @@ fn DistrictKopilka() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match crate::device::api("GET", "/api/district/kopilka", None).await {
                 Ok(value) => match serde_json::from_value::<Vec<Shared>>(value) {
-                    Ok(shared) => list.set(Some(shared)),
+                    Ok(shared) => {
+                        let _ = LocalStorage::set(KEPT_LIST, &shared);
+                        list.set(Some(shared));
+                    }
                     Err(e) => error.set(Some(e.to_string())),
                 },
                 Err(e) => error.set(Some(e.message())),
@@ -129,7 +143,7 @@ fn DistrictKopilka() -> impl IntoView {
     };
     view! {
         <section class="district-kopilka" data-testid="district-kopilka">
-            <h2>"Районная копилка"</h2>
+            {if page { view! { <h1>"Районная копилка"</h1> }.into_any() } else { view! { <h2>"Районная копилка"</h2> }.into_any() }}
             <p class="muted">"Материалы, которые школы района отметили «для района»."</p>
             <div class="search">
                 <button data-testid="district-kopilka-load" on:click=load>"Показать материалы школ района"</button>
