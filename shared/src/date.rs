@@ -34,6 +34,18 @@ const MONTHS: [&str; 12] = [
     "декабрь",
 ];
 
+/// The month a word names, in any case («ноябрь», «ноября», «ноябре»,
+/// «Ноя»), from 1.
+pub fn month_number(word: &str) -> Option<u8> {
+    let lower: String = word.to_lowercase().chars().take(3).collect();
+    if lower.chars().count() < 3 {
+        return None;
+    }
+    let found = MONTHS.iter().position(|m| m.chars().take(3).collect::<String>() == lower);
+    // «мая» is May's genitive.
+    found.or_else(|| (lower == "мая").then_some(4)).map(|i| i as u8 + 1)
+}
+
 impl Date {
     /// The date, if it exists.
     pub fn new(year: i32, month: u8, day: u8) -> Option<Self> {

@@ -30,6 +30,11 @@ impl Values {
         self
     }
 
+    /// Every (name, value), by name.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     /// A checkbox: "true" when ticked.
     pub fn flag(&self, name: &str) -> bool {
         self.get(name) == "true"

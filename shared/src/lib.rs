@@ -55,6 +55,7 @@ pub mod form;
 mod fuzz;
 pub mod guard;
 pub mod history;
+pub mod import;
 pub mod kopilka;
 mod lenient;
 pub mod library;

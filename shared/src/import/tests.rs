@@ -1,0 +1,155 @@
+//! Recognition on documents written as schools write them.
+
+use super::*;
+
+fn para(text: &str) -> Block {
+    Block::Para { text: text.into(), numbered: false }
+}
+
+fn item(text: &str) -> Block {
+    Block::Para { text: text.into(), numbered: true }
+}
+
+fn table(rows: &[&[&str]]) -> Block {
+    Block::Table(rows.iter().map(|r| r.iter().map(|c| (*c).to_owned()).collect()).collect())
+}
+
+fn staff() -> Vec<(Uuid, String)> {
+    ["Иванова Мария Петровна", "Петров Сергей Иванович", "Орлова Екатерина Сергеевна"]
+        .iter()
+        .map(|n| (Uuid::new_v4(), (*n).to_owned()))
+        .collect()
+}
+
+const YEAR: AcademicYear = AcademicYear(2025);
+
+#[test]
+fn a_plan_table_is_read_in_any_column_order_with_sections_and_merged_headers() {
+    let people = staff();
+    let blocks = [
+        para("План работы МО классных руководителей на 2025/2026 учебный год"),
+        table(&[
+            &["№ п/п", "Содержание работы", "Содержание работы", "Сроки", "Ответственные"],
+            &["№ п/п", "Тема", "Форма проведения", "Сроки", "Ответственные"],
+            &["Сентябрь", "Сентябрь", "Сентябрь", "Сентябрь", "Сентябрь"],
+            &["1", "Анализ работы за прошлый год", "заседание МО", "", "Иванова М. П."],
+            &[
+                "2",
+                "Профилактика буллинга\nвопросы для обсуждения",
+                "семинар-практикум",
+                "15.10.2025",
+                "Петров С. И., Орлова Е. С.",
+            ],
+            &["3", "Методическая неделя", "", "в течение года", "все"],
+        ]),
+    ];
+    let rows = plan_rows(&blocks, YEAR, &people);
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0].values.get("topic"), "Анализ работы за прошлый год");
+    assert_eq!(rows[0].values.get("kind"), "meeting");
+    assert_eq!(rows[0].values.get("when"), "сентябрь", "the section's month");
+    assert_eq!(rows[0].values.get("responsible"), people[0].0.to_string());
+    assert_eq!(rows[1].values.get("kind"), "workshop");
+    assert_eq!(rows[1].values.get("when"), "15.10.2025");
+    assert_eq!(rows[1].values.get("content"), "вопросы для обсуждения");
+    assert_eq!(rows[1].values.get("responsible"), people[1].0.to_string(), "the first named");
+    assert!(rows[2].missing.contains(&"kind") && rows[2].missing.contains(&"responsible"), "{:?}", rows[2]);
+    assert_eq!(rows[2].values.get("responsible_name"), "все", "kept for the person to see");
+}
+
+#[test]
+fn a_member_list_fills_member_forms_that_pass_their_checks() {
+    let blocks = [table(&[
+        &["№", "Ф.И.О.", "Должность", "Кл. руководитель", "Образование", "Категория", "Пед. стаж", "Курсы ПК"],
+        &[
+            "1",
+            "Иванова Мария Петровна",
+            "учитель начальных классов",
+            "3А",
+            "высшее педагогическое",
+            "высшая",
+            "22 года",
+            "2024, «ФГОС НОО», 72 ч",
+        ],
+        &["2", "Петров  Сергей Иванович", "учитель истории", "7 Б", "среднее специальное (пед.)", "первая", "5", ""],
+    ])];
+    let found = members(&blocks);
+    assert_eq!(found.len(), 2);
+    let first = crate::MemberFields::validate(&crate::MemberFields::blank().tap(&found[0].values)).unwrap();
+    assert_eq!(first.full_name, "Иванова Мария Петровна");
+    assert_eq!(
+        (first.class_led.as_str(), first.education, first.category),
+        ("3А", Education::HigherPedagogical, Category::Highest)
+    );
+    assert_eq!((first.experience_years, first.course_year), (22, Some(2024)));
+    let second = crate::MemberFields::validate(&crate::MemberFields::blank().tap(&found[1].values)).unwrap();
+    assert_eq!((second.full_name.as_str(), second.class_led.as_str()), ("Петров Сергей Иванович", "7Б"));
+    assert_eq!(second.education, Education::SecondaryPedagogical);
+    assert!(found[1].missing.contains(&"course_year"));
+}
+
+#[test]
+fn a_protocol_is_read_with_its_agenda_and_each_questions_parts() {
+    let people = staff();
+    let blocks = [
+        para("МБОУ СОШ № 1"),
+        para("ПРОТОКОЛ № 2"),
+        para("заседания методического объединения классных руководителей"),
+        para("от «12» ноября 2025 г."),
+        para("Председатель: Иванова М. П."),
+        para("Секретарь: Орлова Е. С."),
+        para("Присутствовали: Иванова М. П., Орлова Е. С."),
+        para("Отсутствовали: Петров С. И."),
+        para("Тема: Профилактика буллинга в классном коллективе"),
+        para("Повестка дня:"),
+        item("О профилактике буллинга (докладчик Орлова Е. С.)"),
+        item("Разное"),
+        para("По первому вопросу слушали Орлову Е. С., которая рассказала о признаках травли."),
+        para("Выступили: Иванова М. П."),
+        para("Решили: провести классные часы до 1 декабря."),
+        para("2. СЛУШАЛИ:"),
+        para("Иванову М. П. о графике дежурств."),
+        para("ПОСТАНОВИЛИ: утвердить график."),
+        para("Председатель _______ Иванова М. П."),
+    ];
+    let p = protocol(&blocks, YEAR, &people).unwrap();
+    let h = &p.header.values;
+    assert_eq!((h.get("number"), h.get("date")), ("2", "12.11.2025"));
+    assert_eq!(h.get("chair"), people[0].0.to_string());
+    assert_eq!(h.get("secretary"), people[2].0.to_string());
+    assert_eq!(h.get("theme"), "Профилактика буллинга в классном коллективе");
+    assert_eq!(h.get(&format!("present:{}", people[0].0)), "true");
+    assert_eq!(h.get(&format!("present:{}", people[1].0)), "false");
+    assert_eq!(p.items.len(), 2);
+    assert_eq!(p.items[0].values.get("topic"), "О профилактике буллинга");
+    assert_eq!(p.items[0].values.get("speaker"), "Орлова Е. С.");
+    assert!(p.items[0].values.get("heard").starts_with("Орлову Е. С., которая"), "{:?}", p.items[0]);
+    assert_eq!(p.items[0].values.get("spoke"), "Иванова М. П.");
+    assert_eq!(p.items[0].values.get("decided"), "провести классные часы до 1 декабря.");
+    assert_eq!(p.items[1].values.get("heard"), "Иванову М. П. о графике дежурств.");
+    assert_eq!(p.items[1].values.get("decided"), "утвердить график.");
+}
+
+#[test]
+fn dates_are_read_in_the_forms_people_write_them() {
+    let day = Date::new(2025, 11, 12).unwrap();
+    for text in ["12.11.2025", "от 12.11.25 г.", "«12» ноября 2025 г.", "12 ноября 2025 года", "Дата: 12/11/2025"]
+    {
+        assert_eq!(find_date(text), Some(day), "{text}");
+    }
+    assert_eq!(find_date("протокол № 2"), None);
+}
+
+trait Tap {
+    fn tap(self, found: &Values) -> Values;
+}
+
+impl Tap for Values {
+    /// These values with every value `found` set over them.
+    fn tap(mut self, found: &Values) -> Values {
+        for (k, v) in found.pairs() {
+            self.set(k, v);
+        }
+        self
+    }
+}
