@@ -51,21 +51,29 @@ fn norm(s: &str) -> String {
     fold(s).split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// A member of the list whose name `text` mentions: by surname and
-/// initials («Иванова М. П.»), or whole.
+/// The member of the list whose name `text` mentions first: by surname
+/// and initials («Иванова М. П.»), or whole.
 pub fn member_named(text: &str, members: &[(Uuid, String)]) -> Option<Uuid> {
     let said = norm(text);
+    let words: Vec<&str> = said.split(|c: char| !c.is_alphabetic() && c != '-').filter(|w| !w.is_empty()).collect();
     members
         .iter()
-        .find(|(_, name)| {
-            let words: Vec<String> = norm(name).split(' ').map(str::to_owned).collect();
-            let Some(surname) = words.first() else { return false };
-            said.split(|c: char| !c.is_alphabetic() && c != '-').any(|w| w == surname)
-                && (words.len() < 2
-                    || said.contains(&words[1])
-                    || words[1].chars().next().is_some_and(|i| said.contains(&format!("{surname} {i}"))))
+        .filter_map(|(id, name)| {
+            let name = norm(name);
+            let parts: Vec<&str> = name.split(' ').collect();
+            let surname = *parts.first()?;
+            let at = words.iter().position(|w| *w == surname)?;
+            // The next word is the first name or its initial.
+            let first_name = parts.get(1);
+            let next = words.get(at + 1);
+            let fits = match (first_name, next) {
+                (Some(first), Some(next)) => first == next || first.starts_with(next) && next.chars().count() == 1,
+                _ => true,
+            };
+            fits.then_some((at, *id))
         })
-        .map(|(id, _)| *id)
+        .min_by_key(|(at, _)| *at)
+        .map(|(_, id)| id)
 }
 
 /// Which column of a table holds what, from its header's words.
@@ -84,6 +92,7 @@ enum Column {
     Category,
     Experience,
     Courses,
+    SelfEducation,
 }
 
 const PLAN_HEADERS: &[(Column, &[&str])] = &[
@@ -96,6 +105,7 @@ const PLAN_HEADERS: &[(Column, &[&str])] = &[
 ];
 
 const MEMBER_HEADERS: &[(Column, &[&str])] = &[
+    (Column::SelfEducation, &["самообраз"]),
     (Column::Number, &["№", "п/п"]),
     (Column::Name, &["фио", "ф.и.о", "фамилия"]),
     (Column::Position, &["должность", "предмет"]),
@@ -285,7 +295,15 @@ pub fn members(blocks: &[Block]) -> Vec<Found> {
             }
             let mut f =
                 Found::new(row.iter().map(|c| c.trim()).filter(|c| !c.is_empty()).collect::<Vec<_>>().join(" | "));
+            // «Зайцева Алина Руслановна (молодой специалист)».
+            let (name, note) = name.split_once('(').unwrap_or((&name, ""));
             f.set("full_name", Some(name.split_whitespace().collect::<Vec<_>>().join(" ")));
+            if norm(note).contains("молод") {
+                f.values.set("young_specialist", "true");
+            }
+            if let Some(topic) = cell(row, &columns, Column::SelfEducation) {
+                f.values.set("self_education", topic);
+            }
             f.set("position", cell(row, &columns, Column::Position));
             f.set("class_led", cell(row, &columns, Column::Class).filter(|c| c.chars().any(|c| c.is_ascii_digit())));
             f.set(
@@ -422,8 +440,23 @@ pub fn protocol(blocks: &[Block], year: AcademicYear, members: &[(Uuid, String)]
     header.set("secretary", labelled("секретарь").and_then(|n| member_named(&n, members)).map(|id| id.to_string()));
     let theme = labelled("тема заседания").or_else(|| labelled("тема"));
     header.set("theme", theme.clone());
-    let present = labelled("присутствовал").unwrap_or_default();
-    let absent = labelled("отсутствовал").unwrap_or_default();
+    // «Присутствовали: …», or «Всего членов МО: 18, присутствовали: 18».
+    let said = |word: &str| {
+        lines.iter().find_map(|(l, _)| {
+            let lower = norm(l);
+            let at = lower.find(word)?;
+            let skip = lower[..at].chars().count() + word.chars().count();
+            let rest: String = l.trim().chars().skip(skip).collect();
+            Some(
+                rest.trim_start_matches(|c: char| c.is_alphabetic())
+                    .trim_start_matches([':', '-', '–', ' '])
+                    .trim()
+                    .to_owned(),
+            )
+        })
+    };
+    let present = said("присутствовал").unwrap_or_default();
+    let absent = said("отсутствовал").unwrap_or_default();
     let counted = number(&present);
     let named: Vec<Uuid> = members
         .iter()
@@ -435,9 +468,12 @@ pub fn protocol(blocks: &[Block], year: AcademicYear, members: &[(Uuid, String)]
         .filter(|(id, n)| member_named(&absent, &[(*id, n.clone())]).is_some())
         .map(|(id, _)| *id)
         .collect();
-    if !present.is_empty() {
+    // Names say who; a count says who only when it is everyone (less
+    // the absent named).
+    let everyone = counted.is_some_and(|n| n as usize + away.len() >= members.len());
+    if !named.is_empty() || everyone {
         for (id, _) in members {
-            let here = if named.is_empty() { !away.contains(id) && counted.is_some() } else { named.contains(id) };
+            let here = if named.is_empty() { !away.contains(id) } else { named.contains(id) };
             header.values.set(&format!("present:{id}"), here.to_string());
         }
         header.recognised.push("attendance");
@@ -463,6 +499,10 @@ pub fn protocol(blocks: &[Block], year: AcademicYear, members: &[(Uuid, String)]
                 break;
             }
             let starts_numbered = line.chars().next().is_some_and(|c| c.is_ascii_digit());
+            // «1. …» again: the first question's own heading, after the agenda.
+            if starts_numbered && number(line).is_some_and(|n| n as usize <= items.len()) {
+                break;
+            }
             if *numbered || starts_numbered {
                 items.push(agenda_item(line));
             } else if let Some(last) = items.last_mut() {
@@ -482,11 +522,22 @@ pub fn protocol(blocks: &[Block], year: AcademicYear, members: &[(Uuid, String)]
     // The parts, item by item.
     let (mut item, mut part): (usize, Option<Part>) = (0, None);
     let mut texts: Vec<[String; 3]> = vec![Default::default(); items.len().max(1)];
+    let headings: Vec<String> = items.iter().map(|i| norm(i.values.get("topic"))).collect();
     for (line, _) in &lines[index.min(lines.len())..] {
+        // «2. Разное»: the question's own heading before its parts.
+        if let Some(n) = number(line).filter(|n| line.trim_start().starts_with(&n.to_string()))
+            && headings
+                .get(n as usize - 1)
+                .is_some_and(|t| !t.is_empty() && norm(agenda_item(line).values.get("topic")) == *t)
+        {
+            item = n as usize - 1;
+            part = None;
+            continue;
+        }
         if let Some((p, named, rest)) = part_of(line) {
             if let Some(n) = named.filter(|n| *n >= 1) {
                 item = n - 1;
-            } else if p == Part::Heard && part.is_some() {
+            } else if p == Part::Heard && part.is_some_and(|was| was != Part::Heard) {
                 item += 1;
             }
             part = Some(p);
@@ -500,6 +551,11 @@ pub fn protocol(blocks: &[Block], year: AcademicYear, members: &[(Uuid, String)]
                 part = None;
                 continue;
             }
+            // «1. Провести … Ответственный: … Срок: …»: a decision of the
+            // protocol, kept apart from the question's words.
+            if p == Part::Decided && (lower.contains("ответственный:") || lower.contains("срок:")) {
+                continue;
+            }
             push(&mut texts[item][p as usize], line);
         }
     }
@@ -507,6 +563,13 @@ pub fn protocol(blocks: &[Block], year: AcademicYear, members: &[(Uuid, String)]
         items.push(agenda_item(""));
     }
     for (found, [heard, spoke, decided]) in items.iter_mut().zip(texts) {
+        // «СЛУШАЛИ: Иванова М. П. Иванова М. П. рассказала …»: the speaker
+        // the app prints before the words.
+        let speaker = found.values.get("speaker").trim().trim_end_matches('.').to_owned();
+        let heard = match heard.strip_prefix(&speaker) {
+            Some(rest) if !speaker.is_empty() => rest.trim_start_matches('.').trim().to_owned(),
+            _ => heard,
+        };
         found.set("heard", Some(heard));
         found.values.set("spoke", spoke);
         found.set("decided", Some(decided));
@@ -529,11 +592,14 @@ fn agenda_item(line: &str) -> Found {
     let topic = line.trim_start_matches(|c: char| c.is_ascii_digit() || matches!(c, '.' | ')' | ' ')).trim();
     let mut f = Found::new(line.to_owned());
     // «О плане работы (докладчик Иванова М. П.)».
-    let (topic, speaker) = match topic.split_once("(") {
-        Some((t, s)) if norm(s).starts_with("доклад") || norm(s).starts_with("отв") => (
-            t.trim().to_owned(),
-            Some(after(s.trim_end_matches(')'), "докладчик").unwrap_or_else(|| s.trim_end_matches(')').to_owned())),
-        ),
+    // «О плане работы (Иванова М. П.)», as the app prints it.
+    let (topic, speaker) = match topic.rsplit_once('(') {
+        Some((t, s)) if norm(s).starts_with("доклад") || norm(s).starts_with("отв") || looks_like_a_name(s) => {
+            (
+                t.trim().to_owned(),
+                Some(after(s.trim_end_matches(')'), "докладчик").unwrap_or_else(|| s.trim_end_matches(')').to_owned())),
+            )
+        }
         _ => (topic.to_owned(), None),
     };
     f.set("topic", Some(topic));
@@ -541,6 +607,15 @@ fn agenda_item(line: &str) -> Found {
         f.values.set("speaker", s);
     }
     f
+}
+
+/// «Иванова М. П.)»: a surname and initials.
+fn looks_like_a_name(text: &str) -> bool {
+    let words: Vec<&str> = text.trim_end_matches(')').split_whitespace().collect();
+    words.len() >= 2
+        && words.len() <= 4
+        && words[0].chars().next().is_some_and(char::is_uppercase)
+        && words[1..].iter().all(|w| w.chars().next().is_some_and(char::is_uppercase))
 }
 
 #[cfg(test)]

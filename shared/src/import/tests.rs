@@ -153,3 +153,78 @@ impl Tap for Values {
         self
     }
 }
+
+/// The app's own papers (the member list, the plan, a protocol) read back
+/// give the records they were made from.
+#[test]
+fn what_the_app_exports_imports_back_to_equal_records() {
+    use crate::paper::docx::to_docx;
+    use crate::papers::Letterhead;
+    use crate::plan::PlanDoc;
+    use crate::record::{Document, Record};
+    use crate::{AssociationDoc, YearDoc};
+
+    let f = crate::fixture::build();
+    let association = AssociationDoc::load(&f.association).unwrap();
+    let year_doc = YearDoc::load(&f.year).unwrap();
+    let year = year_doc.academic_year();
+    let head = Letterhead::school("МБОУ СОШ № 1");
+    let people: Vec<(Uuid, String)> =
+        association.active_members().iter().map(|m| (m.id, m.full_name.clone())).collect();
+    let blocks = |paper: &crate::paper::Paper| read(&to_docx(paper).unwrap()).unwrap();
+
+    // The member list.
+    let list = crate::papers::lists::member_list(&head, &association, year, Date::new(2025, 11, 20).unwrap());
+    let found = members(&blocks(&list));
+    let listed = association.active_members();
+    assert_eq!(found.len(), listed.len(), "{found:#?}");
+    for (m, f) in listed.iter().zip(&found) {
+        let read = crate::MemberFields::validate(&crate::MemberFields::blank().tap(&f.values))
+            .unwrap_or_else(|e| panic!("{e:?} in {f:#?}"));
+        let kept = m.fields();
+        let experience = m.experience_in(year);
+        assert_eq!(
+            (&read.full_name, &read.position, &read.class_led, read.education, read.category, read.experience_years),
+            (&kept.full_name, &kept.position, &kept.class_led, kept.education, kept.category, experience),
+            "{f:#?}"
+        );
+    }
+
+    // The plan.
+    let rows = year_doc.plan_rows();
+    let plan =
+        crate::papers::plan::plan(&head, year, &Default::default(), &rows, |r| association.name_of(r.responsible));
+    let found = plan_rows(&blocks(&plan), year, &people);
+    assert_eq!(found.len(), rows.len(), "{found:#?}");
+    for (r, f) in rows.iter().zip(&found) {
+        let read = crate::plan::PlanFields::validate(&crate::plan::PlanFields::blank().tap(&f.values), year).unwrap();
+        assert_eq!(
+            (&read.topic, read.kind, read.when, read.responsible),
+            (&r.topic, r.kind, r.when, r.responsible),
+            "{f:#?}"
+        );
+    }
+
+    // A protocol.
+    let p = year_doc.protocol_list()[0];
+    let paper = crate::papers::protocol::protocol(&head, &association, p);
+    let found = protocol(&blocks(&paper), year, &people).unwrap();
+    let header = &found.header.values;
+    assert_eq!(
+        (header.get("number"), header.get("date")),
+        (p.number.to_string().as_str(), p.date.to_string().as_str())
+    );
+    assert_eq!(header.get("chair"), p.chair.map(|c| c.to_string()).unwrap_or_default());
+    assert_eq!(header.get("secretary"), p.secretary.map(|c| c.to_string()).unwrap_or_default());
+    for id in p.roster() {
+        let here = p.present().contains(&id);
+        assert_eq!(header.get(&format!("present:{id}")), here.to_string(), "{found:#?}");
+    }
+    let items = p.agenda_items();
+    assert_eq!(found.items.len(), items.len(), "{found:#?}");
+    for (item, f) in items.iter().zip(&found.items) {
+        assert_eq!(f.values.get("topic"), item.topic.as_str().trim(), "{f:#?}");
+        assert_eq!(f.values.get("heard"), item.heard.as_str().trim(), "{f:#?}");
+        assert_eq!(f.values.get("decided"), item.decided.as_str().trim(), "{f:#?}");
+    }
+}
