@@ -31,49 +31,66 @@ fn save_in_background(paper: Paper, error: RwSignal<Option<String>>) {
 }
 
 /// The DOCX file of `paper`, written by the DOCX worker
-/// (`public/docx-worker.js`, `src/bin/docx.rs`): one worker per file, ended
-/// when it has answered.
+/// (`public/docx-worker.js`, `src/bin/docx.rs`).
 async fn write_docx(paper: &Paper) -> Result<Vec<u8>, String> {
-    let not_started = |e: JsValue| format!("Модуль DOCX не запустился: {}", js_message(&e));
     let json = serde_json::to_string(paper).map_err(|e| e.to_string())?;
+    let data = ask_docx_worker(&JsValue::from_str(&json)).await.map_err(|e| format!("DOCX не записан: {e}"))?;
+    js_sys::Reflect::get(&data, &"bytes".into())
+        .ok()
+        .and_then(|b| b.dyn_into::<js_sys::Uint8Array>().ok())
+        .map(|b| b.to_vec())
+        .ok_or_else(|| "DOCX не записан: модуль DOCX ответил непонятно".to_owned())
+}
+
+/// The body of the Word document `bytes`, read by the DOCX worker: a
+/// damaged or hostile file costs the worker, never the screens.
+pub async fn read_docx(bytes: &[u8]) -> Result<Vec<shared::import::Block>, String> {
+    let data = ask_docx_worker(&js_sys::Uint8Array::from(bytes).into()).await?;
+    let json = js_sys::Reflect::get(&data, &"json".into()).ok().and_then(|j| j.as_string());
+    let json = json.ok_or_else(|| "модуль DOCX ответил непонятно".to_owned())?;
+    serde_json::from_str(&json).map_err(|e| e.to_string())
+}
+
+/// Posts `message` to a new DOCX worker and waits for its answer (its
+/// `{error}` as the error): one worker per request, ended when it has
+/// answered.
+async fn ask_docx_worker(message: &JsValue) -> Result<JsValue, String> {
+    let not_started = |e: JsValue| format!("Модуль DOCX не запустился: {}", js_message(&e));
     let worker = web_sys::Worker::new("/docx-worker.js").map_err(not_started)?;
-    let (answer, answered) = futures_channel::oneshot::channel::<Result<Vec<u8>, String>>();
+    let (answer, answered) = futures_channel::oneshot::channel::<Result<JsValue, String>>();
     let answer = Rc::new(RefCell::new(Some(answer)));
     let reply = answer.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
         let data = e.data();
-        let bytes =
-            js_sys::Reflect::get(&data, &"bytes".into()).ok().and_then(|b| b.dyn_into::<js_sys::Uint8Array>().ok());
-        let result = match bytes {
-            Some(bytes) => Ok(bytes.to_vec()),
-            None => Err(js_sys::Reflect::get(&data, &"error".into())
-                .ok()
-                .and_then(|e| e.as_string())
-                .unwrap_or_else(|| "модуль DOCX ответил непонятно".into())),
+        let error = js_sys::Reflect::get(&data, &"error".into()).ok().and_then(|e| e.as_string());
+        let result = match error {
+            Some(error) => Err(error),
+            None => Ok(data),
         };
         if let Some(reply) = reply.borrow_mut().take() {
             let _ = reply.send(result);
         }
     });
     // A worker that cannot load (offline before the app was kept for
-    // offline use) reports a plain `error` event.
+    // offline use) or that fails (a file that exhausts it) reports a plain
+    // `error` event.
     let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
         let message = e.dyn_ref::<web_sys::ErrorEvent>().map(|e| e.message()).filter(|m| !m.is_empty());
         if let Some(reply) = answer.borrow_mut().take() {
             let _ = reply.send(Err(format!(
-                "Модуль DOCX не загрузился{}",
+                "Модуль DOCX не справился{}",
                 message.map(|m| format!(": {m}")).unwrap_or_default()
             )));
         }
     });
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-    let result = match worker.post_message(&JsValue::from_str(&json)) {
+    let result = match worker.post_message(message) {
         Ok(()) => answered.await.unwrap_or_else(|_| Err("модуль DOCX не ответил".into())),
         Err(e) => Err(not_started(e)),
     };
     worker.terminate();
-    result.map_err(|e| format!("DOCX не записан: {e}"))
+    result
 }
 
 fn js_message(e: &JsValue) -> String {

@@ -82,6 +82,13 @@ pub enum Change {
     },
     /// A protocol's header (year).
     Protocol(Edit<ProtocolFields>),
+    /// A protocol read from a Word document, with its agenda (year).
+    ImportProtocol {
+        /// The header.
+        protocol: ProtocolFields,
+        /// The agenda questions, in order.
+        items: Vec<AgendaFields>,
+    },
     /// An agenda item of a protocol (year).
     Agenda {
         /// The protocol.
@@ -250,6 +257,9 @@ impl Change {
                 DistrictYearDoc::mark_plan_row(doc, row, mark, now_ms)
             }
             (Self::Protocol(e), Year(_)) => YearDoc::edit_protocol(doc, e, now_ms).map(drop),
+            (Self::ImportProtocol { protocol, items }, Year(_)) => {
+                YearDoc::import_protocol(doc, protocol, items, now_ms).map(drop)
+            }
             (Self::Agenda { protocol, item }, Year(_)) => YearDoc::edit_agenda(doc, protocol, item, now_ms).map(drop),
             (Self::Decision { protocol, decision }, Year(_)) => {
                 YearDoc::edit_decision(doc, protocol, decision, now_ms).map(drop)

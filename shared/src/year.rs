@@ -267,6 +267,24 @@ impl YearDoc {
         Self::change(doc, now_ms, |y| edit.apply(&mut y.protocols))
     }
 
+    /// A protocol read from a Word document: its header and its agenda
+    /// questions, as one change; returns the protocol's id.
+    pub fn import_protocol(
+        doc: &mut AutoCommit,
+        fields: ProtocolFields,
+        items: Vec<AgendaFields>,
+        now_ms: i64,
+    ) -> Result<Uuid, Error> {
+        Self::change(doc, now_ms, |y| {
+            let id = Edit::Add(fields).apply(&mut y.protocols)?;
+            let protocol = y.protocols.by_id_mut(id)?;
+            for item in items {
+                Edit::Add(item).apply(&mut protocol.agenda)?;
+            }
+            Ok(id)
+        })
+    }
+
     /// «Оформить протокол» on plan row `row`: the protocol `fields`, with an
     /// agenda item for each line of the row's content (its questions), and
     /// the row marked done by it, as one change; returns the protocol's id.

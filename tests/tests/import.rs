@@ -6,6 +6,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+use e2e::eventually;
 use e2e::office::convert;
 use shared::AcademicYear;
 use shared::import::{self, Found};
@@ -522,4 +523,153 @@ fn documents_made_in_libreoffice_are_recognised_to_at_least_ninety_percent_of_th
     let share = right as f64 * 100.0 / total as f64;
     println!("recognised {right} of {total} fields: {share:.1} %\n{report}");
     assert!(share >= 90.0, "recognised {share:.1} % of fields, below 90 %:\n{report}");
+}
+
+/// In the browser: a protocol and a member list from Word, each record
+/// checked on its form beside the text it came from, one corrected, one
+/// skipped; a `.doc` renamed `.docx` gets a message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_head_brings_in_a_protocol_and_a_member_list_from_word_checking_each_record() {
+    use e2e::{Browser, Server, exclusive};
+    use shared::record::Edit;
+    use shared::{AssociationDoc, MemberFields, YearDoc};
+
+    let _one_browser_at_a_time = exclusive().await;
+    let dir = TempDir::new().unwrap();
+    let server = Server::start(dir.path()).await;
+    let (_, school_head) = server.heads().await;
+    let school = school_head.school();
+    let year = AcademicYear(2026);
+    let mut association = AssociationDoc::create(&school);
+    for name in &STAFF[..3] {
+        let fields = MemberFields::validate(&e2e::teacher(name)).unwrap();
+        AssociationDoc::edit_member(&mut association, Edit::Add(fields), 1).unwrap();
+    }
+    e2e::push_school(&server, &school_head, association, year, YearDoc::create(&school, year)).await;
+
+    let word = |name: &str, html: &str| {
+        let path = dir.path().join(format!("{name}.html"));
+        std::fs::write(&path, page(html)).unwrap();
+        convert(&path, "docx:MS Word 2007 XML", dir.path())
+    };
+    let (t1, h1, d1) = ITEMS[0];
+    let (t2, h2, d2) = ITEMS[1];
+    let protocol = word(
+        "protocol",
+        &format!(
+            "<p><b>ПРОТОКОЛ № 2</b></p><p>от «12» ноября 2026 г.</p><p>Председатель: Иванова М. П.</p>\
+             <p>Секретарь: Орлова Е. С.</p><p>Присутствовали: Иванова М. П., Орлова Е. С.</p>\
+             <p>Повестка дня:</p><ol><li>{t1}</li><li>{t2}</li></ol>\
+             <p>1. СЛУШАЛИ: {h1}</p><p>РЕШИЛИ: {d1}</p><p>2. СЛУШАЛИ: {h2}</p><p>РЕШИЛИ: {d2}</p>"
+        ),
+    );
+
+    let head = Browser::launch_on_clock(&dir.path().join("head")).await;
+    let code = school_head.invite(&server, "school_head", Some(school)).await;
+    head.join(&server, &code, "Иванова Мария Петровна").await;
+    head.open(&server.url()).await;
+    head.go("protocols").await;
+    head.type_into("[data-testid=import-docx]", protocol.to_str().unwrap()).await;
+    let source = head.wait_text("[data-testid=import-source]", "ПРОТОКОЛ № 2").await;
+    assert!(source.contains("Председатель: Иванова М. П."), "{source}");
+    let missing = head.wait_text("[data-testid=import-missing]", "Не распознано").await;
+    assert!(missing.contains("Тема заседания"), "the theme was not in the document: {missing}");
+    let value = |field: &str| {
+        let head = &head;
+        let field = field.to_owned();
+        async move {
+            head.script(&format!("return document.querySelector('[data-testid=import-form] [name=\"{field}\"]').value"))
+                .await
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        }
+    };
+    assert_eq!((value("number").await, value("date").await), ("2".to_owned(), "12.11.2026".to_owned()));
+    let agenda = head.texts("[data-testid=import-item]").await;
+    assert_eq!(agenda.len(), 2, "{agenda:?}");
+    assert!(agenda[0].contains(t1) && agenda[0].contains(d1), "{agenda:?}");
+    // She adds the theme the document lacked, and saves.
+    head.save("[data-testid=import-form]", &[("theme", "Профилактика буллинга")]).await;
+    let title = head.wait_text("[data-testid=protocol-title]", "Протокол № 2").await;
+    assert!(title.contains("12.11.2026"), "{title}");
+    head.wait_text("[data-testid=protocol-theme]", "Профилактика буллинга").await;
+    head.wait_text("[data-testid=protocol-attendance]", "Присутствовали: 2 из 3").await;
+    head.wait_text("[data-testid=agenda-topic]", t2).await;
+
+    // A member list: one saved as read, one skipped, one corrected.
+    let list = word(
+        "members",
+        &table(
+            "<tr><th>№</th><th>ФИО</th><th>Должность</th><th>Класс</th><th>Образование</th><th>Категория</th><th>Стаж</th></tr>",
+            &[
+                vec![
+                    "1".into(),
+                    "Кузнецова Дарья Игоревна".into(),
+                    "учитель математики".into(),
+                    "5А".into(),
+                    "высшее педагогическое".into(),
+                    "первая".into(),
+                    "4".into(),
+                ],
+                vec![
+                    "2".into(),
+                    "Смирнов Олег Петрович".into(),
+                    "учитель физики".into(),
+                    "".into(),
+                    "высшее".into(),
+                    "высшая".into(),
+                    "30".into(),
+                ],
+                vec![
+                    "3".into(),
+                    "Волкова Нина Андреевна".into(),
+                    "учитель биологии".into(),
+                    "8В".into(),
+                    "высшее".into(),
+                    "".into(),
+                    "сорок".into(),
+                ],
+            ],
+        ),
+    );
+    head.go("members").await;
+    head.type_into("[data-testid=import-docx]", list.to_str().unwrap()).await;
+    eventually("three records to check", || async {
+        (head.texts("[data-testid=import-record]").await.len() == 3).then_some(())
+    })
+    .await;
+    head.click_css("[data-testid=import-record]:nth-of-type(1) [data-testid=save]").await;
+    eventually("the first saved", || async {
+        (head.texts("[data-testid=import-record]").await.len() == 2).then_some(())
+    })
+    .await;
+    head.click_xpath("//div[@data-testid='import-record'][contains(., 'Смирнов')]//button[.='Отмена']").await;
+    eventually("the second skipped", || async {
+        (head.texts("[data-testid=import-record]").await.len() == 1).then_some(())
+    })
+    .await;
+    let last = head.texts("[data-testid=import-missing]").await.join(" ");
+    assert!(last.contains("Педагогический стаж") && last.contains("Квалификационная категория"), "{last}");
+    let errors = head.submit("[data-testid=import-form]").await;
+    assert!(errors.iter().any(|(f, _)| f == "experience_years"), "«сорок» is not a number: {errors:?}");
+    head.save("[data-testid=import-form]", &[("experience_years", "40"), ("category", "highest")]).await;
+    let names = eventually("the two saved on the list", || async {
+        let names = head.member_names().await;
+        let saved = ["Кузнецова Дарья Игоревна", "Волкова Нина Андреевна"];
+        saved.iter().all(|s| names.iter().any(|n| n == s)).then_some(names)
+    })
+    .await;
+    assert_eq!(names.len(), 5, "three who were there, two saved, the skipped one not: {names:?}");
+
+    // An old .doc under a new name.
+    let old = dir.path().join("old.docx");
+    std::fs::write(&old, [&[0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1][..], &[0; 512]].concat()).unwrap();
+    head.type_into("[data-testid=import-docx]", old.to_str().unwrap()).await;
+    head.wait_text("[data-testid=import-error]", "старого формата (.doc)").await;
+    // A letter with no table in it, for a member list.
+    let letter = word("letter", "<p>Уважаемые коллеги!</p><p>Приглашаем на семинар.</p>");
+    head.type_into("[data-testid=import-docx]", letter.to_str().unwrap()).await;
+    head.wait_text("[data-testid=import-error]", "не найдена таблица").await;
+    assert!(head.texts("[data-testid=import-record]").await.is_empty());
 }

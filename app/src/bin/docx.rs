@@ -1,4 +1,4 @@
-//! The DOCX writer, as a web worker of its own (`/docx-worker.js` loads it):
+//! The DOCX writer and reader, as a web worker of its own (`/docx-worker.js` loads it):
 //! docx-rs and its zip and deflate code are a tenth of the app's wasm that
 //! nobody needs until they save a document, so the first screen does not
 //! wait for them. The service worker precaches it with the rest of the app,
@@ -15,6 +15,15 @@ use wasm_bindgen::prelude::wasm_bindgen;
 pub fn docx(paper: &str) -> Result<Vec<u8>, String> {
     let paper: Paper = serde_json::from_str(paper).map_err(|e| format!("документ не прочитан: {e}"))?;
     shared::paper::docx::to_docx(&paper).map_err(|e| e.to_string())
+}
+
+/// The body of a Word document (its `.docx` bytes) as JSON (a list of
+/// [`shared::import::Block`]s), or why it cannot be read: reading, with
+/// its limits, runs here too, away from the screens.
+#[wasm_bindgen]
+pub fn read_docx(bytes: &[u8]) -> Result<String, String> {
+    let blocks = shared::import::read(bytes)?;
+    serde_json::to_string(&blocks).map_err(|e| e.to_string())
 }
 
 fn main() {

@@ -7,6 +7,7 @@ use shared::{Change, DocKind, MemberFields, Values};
 use crate::clock::today;
 use crate::components::form::{RecordForm, Saving, keep, then_close};
 use crate::components::history::RemovedList;
+use crate::components::import::{ImportFromWord, Importing};
 use crate::components::member_card::MemberCard;
 use crate::pages::school_paper;
 use crate::print::PaperActions;
@@ -46,6 +47,7 @@ pub fn MembersPage() -> impl IntoView {
                     <button class="primary" data-testid="add-member" on:click=move |_| adding.set(true)>"Добавить члена МО"</button>
                 </Show>
             </div>
+            <ImportFromWord what=Importing::Members />
             <Show when=move || adding.get()>
                 <RecordForm
                     fields=MemberFields::form()

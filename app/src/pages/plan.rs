@@ -14,6 +14,7 @@ use shared::{Change, DocKind, YearDoc, papers};
 use uuid::Uuid;
 
 use crate::components::form::error_line;
+use crate::components::import::{ImportFromWord, Importing};
 use crate::components::records::{RecordsSpec, list_edits, records};
 use crate::pages::perspective::perspective_for_year;
 use crate::pages::protocols::protocol_from_plan;
@@ -60,7 +61,7 @@ pub const SCHOOL_PLAN: PlanOf<YearDoc> = PlanOf {
     title: "План работы",
     hidden: &["responsible_name"],
     no_fulfiller: "протокол: —",
-    above: |_| ().into_any(),
+    above: |_| view! { <ImportFromWord what=Importing::Plan /> }.into_any(),
     record_meeting: |ui, row| protocol_from_plan(ui, row).into_any(),
     paper: |ui| {
         school_paper(ui, |head, a, y| {

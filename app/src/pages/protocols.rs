@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use crate::clock::today;
 use crate::components::form::{FieldSpec, RecordForm, check, keep};
+use crate::components::import::{ImportFromWord, Importing};
 use crate::components::records::{RecordsSpec, list_edits, records};
 use crate::pages::{ids_in, line, name_of, school_paper, values_in, year_kind};
 use crate::print::PaperActions;
@@ -43,7 +44,10 @@ pub fn ProtocolsPage() -> impl IntoView {
         remove,
         render: Rc::new(move |id| view! { <ProtocolView id /> }.into_any()),
     };
-    records(spec)
+    view! {
+        <ImportFromWord what=Importing::Protocol />
+        {records(spec)}
+    }
 }
 
 /// «Оформить протокол» on a meeting's plan row: the protocol's form with
@@ -102,7 +106,7 @@ fn roster(ui: Ui, id: Option<Uuid>) -> Vec<Uuid> {
     })
 }
 
-fn header_fields(ui: Ui, id: Option<Uuid>) -> Vec<FieldSpec> {
+pub(crate) fn header_fields(ui: Ui, id: Option<Uuid>) -> Vec<FieldSpec> {
     let mut fields = ProtocolFields::form();
     // One tick per member of the roster, before «Протокол оформлен».
     let ticks = roster(ui, id).into_iter().map(|m| {
@@ -129,7 +133,7 @@ fn blank(ui: Ui) -> Values {
 }
 
 /// Checks a protocol's header against the year's other protocols.
-fn validate_header(ui: Ui, id: Option<Uuid>, values: &Values) -> Result<ProtocolFields, FieldErrors> {
+pub(crate) fn validate_header(ui: Ui, id: Option<Uuid>, values: &Values) -> Result<ProtocolFields, FieldErrors> {
     ui.year_doc.with_untracked(|y| {
         let others = y.as_ref().map(|y| y.other_protocols(id)).unwrap_or_default();
         ProtocolFields::validate(values, ui.year.get_untracked(), &others, &roster(ui, id))

@@ -17,7 +17,7 @@ const MAX_XML_BYTES: u64 = 40 * 1024 * 1024;
 const MAX_EVENTS: usize = 4_000_000;
 
 /// One piece of the body, in order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Block {
     /// A paragraph's text; `numbered` when Word numbers it (the number
     /// itself is not in the text).
@@ -31,14 +31,20 @@ pub enum Block {
     Table(Vec<Vec<String>>),
 }
 
-/// Reads the body of the DOCX `bytes`, or says in Russian why it cannot.
-pub fn read(bytes: &[u8]) -> Result<Vec<Block>, String> {
-    if bytes.len() > MAX_DOCX_BYTES {
+/// Whether a file of `len` bytes is read at all, or the message why not.
+pub fn check_size(len: usize) -> Result<(), String> {
+    if len > MAX_DOCX_BYTES {
         return Err(format!(
             "Файл слишком большой ({} МБ): загрузить можно документ до 10 МБ. Сохраните его без картинок.",
-            bytes.len() / (1024 * 1024)
+            len / (1024 * 1024)
         ));
     }
+    Ok(())
+}
+
+/// Reads the body of the DOCX `bytes`, or says in Russian why it cannot.
+pub fn read(bytes: &[u8]) -> Result<Vec<Block>, String> {
+    check_size(bytes.len())?;
     if bytes.starts_with(&[0xd0, 0xcf, 0x11, 0xe0]) {
         return Err(
             "Это документ старого формата (.doc). Откройте его в Word или LibreOffice и сохраните как .docx".into()
