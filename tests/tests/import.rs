@@ -667,6 +667,11 @@ async fn a_head_brings_in_a_protocol_and_a_member_list_from_word_checking_each_r
     std::fs::write(&old, [&[0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1][..], &[0; 512]].concat()).unwrap();
     head.type_into("[data-testid=import-docx]", old.to_str().unwrap()).await;
     head.wait_text("[data-testid=import-error]", "старого формата (.doc)").await;
+    // 50 MB: refused before it is read.
+    let huge = dir.path().join("huge.docx");
+    std::fs::write(&huge, [b"PK\x03\x04".to_vec(), vec![0; 50 * 1024 * 1024]].concat()).unwrap();
+    head.type_into("[data-testid=import-docx]", huge.to_str().unwrap()).await;
+    head.wait_text("[data-testid=import-error]", "Файл слишком большой (50 МБ)").await;
     // A letter with no table in it, for a member list.
     let letter = word("letter", "<p>Уважаемые коллеги!</p><p>Приглашаем на семинар.</p>");
     head.type_into("[data-testid=import-docx]", letter.to_str().unwrap()).await;
