@@ -21,9 +21,10 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path as UrlPath, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use shared::files::{Attachment, MAX_FILE_BYTES, check_size, is_hash, kind_of};
+use shared::kopilka::SharedMaterial;
 use shared::record::RecordList;
 use shared::{Access as Reach, DocumentId, LibraryDoc, Owner};
 use tower::ServiceExt;
@@ -189,22 +190,6 @@ pub(crate) async fn download(
     response
 }
 
-/// A material another school shares with the district, as its копилка
-/// lists it.
-#[derive(Serialize)]
-pub(crate) struct SharedMaterial {
-    school: String,
-    library: DocumentId,
-    id: uuid::Uuid,
-    title: String,
-    author: String,
-    kind: String,
-    classes: String,
-    area: String,
-    description: String,
-    files: Vec<Attachment>,
-}
-
 /// `GET /api/district/kopilka`: the materials of every school of the
 /// caller's district marked «для района», by title.
 pub(crate) async fn district_kopilka(State(state): State<AppState>, Caller(device): Caller) -> Response {
@@ -215,18 +200,7 @@ pub(crate) async fn district_kopilka(State(state): State<AppState>, Caller(devic
         else {
             continue;
         };
-        shared.extend(doc.for_district().into_iter().map(|m| SharedMaterial {
-            school: school.name.clone(),
-            library,
-            id: m.id,
-            title: m.title.clone(),
-            author: m.author.clone(),
-            kind: m.kind.label().to_owned(),
-            classes: m.classes_label(),
-            area: m.area.label().to_owned(),
-            description: m.description.as_str().to_owned(),
-            files: m.files.values().cloned().collect(),
-        }));
+        shared.extend(doc.for_district().into_iter().map(|m| SharedMaterial::of(&school.name, library, m)));
     }
     shared.sort_by_cached_key(|m| m.title.to_lowercase());
     Json(shared).into_response()

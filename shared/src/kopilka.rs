@@ -131,6 +131,50 @@ impl MaterialFields {
     }
 }
 
+/// A material a school shares «для района», as the district копилка lists
+/// it: the server builds the list, every device of the district reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedMaterial {
+    /// The school's name.
+    pub school: String,
+    /// The school's library document, which lists the files.
+    pub library: crate::DocumentId,
+    /// The material.
+    pub id: uuid::Uuid,
+    /// название
+    pub title: String,
+    /// автор
+    pub author: String,
+    /// вид, in words
+    pub kind: String,
+    /// классы, in words
+    pub classes: String,
+    /// направление, in words
+    pub area: String,
+    /// описание
+    pub description: String,
+    /// Its files.
+    pub files: Vec<Attachment>,
+}
+
+impl SharedMaterial {
+    /// `m` of the school `school`, whose library is `library`.
+    pub fn of(school: &str, library: crate::DocumentId, m: &Material) -> Self {
+        Self {
+            school: school.to_owned(),
+            library,
+            id: m.id,
+            title: m.title.clone(),
+            author: m.author.clone(),
+            kind: m.kind.label().to_owned(),
+            classes: m.classes_label(),
+            area: m.area.label().to_owned(),
+            description: m.description.as_str().to_owned(),
+            files: m.files.values().cloned().collect(),
+        }
+    }
+}
+
 /// Reads «5-7, 9» as [5, 6, 7, 9]; empty for none.
 pub fn parse_classes(s: &str) -> Option<Vec<u32>> {
     let mut classes = Vec::new();

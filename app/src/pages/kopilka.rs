@@ -4,10 +4,9 @@ use std::rc::Rc;
 
 use gloo_storage::{LocalStorage, Storage as _};
 use leptos::prelude::*;
-use shared::files::Attachment;
-use shared::kopilka::{MaterialFields, MaterialKind, MaterialQuery, fold};
+use shared::kopilka::{MaterialFields, MaterialKind, MaterialQuery, SharedMaterial, fold};
 use shared::record::{Record, RecordList};
-use shared::{Change, DocKind, DocumentId, LibraryDoc};
+use shared::{Change, DocKind, LibraryDoc};
 
 use crate::components::files::{FileRow, MaterialFiles};
 use crate::components::records::{RecordsSpec, list_edits, records};
@@ -89,20 +88,6 @@ pub fn KopilkaPage() -> impl IntoView {
 /// Where the district копилка last fetched is kept.
 const KEPT_LIST: &str = "mo.district_kopilka";
 
-/// A material another school shares with the district.
-#[derive(Clone, serde::Deserialize, serde::Serialize)]
-struct Shared {
-    school: String,
-    library: DocumentId,
-    title: String,
-    author: String,
-    kind: String,
-    classes: String,
-    area: String,
-    description: String,
-    files: Vec<Attachment>,
-}
-
 /// The district копилка: what every school of the district shares «для
 /// района», searched by words. It is read from the server, so it needs a
 /// connection; the files a person fetches from it stay on the device.
@@ -115,14 +100,14 @@ pub fn DistrictKopilka(
 ) -> impl IntoView {
     // The last list fetched is kept, so it (and the files fetched from it)
     // opens offline.
-    let list = RwSignal::new(LocalStorage::get::<Vec<Shared>>(KEPT_LIST).ok());
+    let list = RwSignal::new(LocalStorage::get::<Vec<SharedMaterial>>(KEPT_LIST).ok());
     let error = RwSignal::new(None::<String>);
     let words = RwSignal::new(String::new());
     let load = move |_| {
         error.set(None);
         leptos::task::spawn_local(async move {
             match crate::device::api("GET", "/api/district/kopilka", None).await {
-                Ok(value) => match serde_json::from_value::<Vec<Shared>>(value) {
+                Ok(value) => match serde_json::from_value::<Vec<SharedMaterial>>(value) {
                     Ok(shared) => {
                         let _ = LocalStorage::set(KEPT_LIST, &shared);
                         list.set(Some(shared));
