@@ -341,15 +341,16 @@ pub async fn keep_small(doc: DocumentId, files: Vec<Attachment>) {
 pub fn watch(ui: crate::ui::Ui) {
     use shared::link::SyncStatus;
     use shared::record::RecordList;
+    // Once a minute, what failed is tried again: a file the server was too
+    // busy to take, one listed before the device that attached it sent it.
+    let tick = RwSignal::new(0u32);
+    gloo_timers::callback::Interval::new(60_000, move || tick.update(|t| *t = t.wrapping_add(1))).forget();
     Effect::new(move |_| {
+        tick.track();
         if ui.sync.get() != SyncStatus::Offline {
             leptos::task::spawn_local(upload_pending());
         }
     });
-    // A file listed before the device that attached it could send it is
-    // asked for again later.
-    let tick = RwSignal::new(0u32);
-    gloo_timers::callback::Interval::new(60_000, move || tick.update(|t| *t = t.wrapping_add(1))).forget();
     Effect::new(move |_| {
         tick.track();
         let online = ui.sync.get() != SyncStatus::Offline;

@@ -13,11 +13,14 @@
 //! - `GET /api/district/kopilka`: every material the district's schools
 //!   share «для района», for any device of the district.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use axum::Json;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Path as UrlPath, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -27,6 +30,7 @@ use shared::files::{Attachment, MAX_FILE_BYTES, check_size, is_hash, kind_of};
 use shared::kopilka::SharedMaterial;
 use shared::record::RecordList;
 use shared::{Access as Reach, DocumentId, LibraryDoc, Owner};
+use tokio::sync::Semaphore;
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
@@ -34,16 +38,41 @@ use crate::access::AccessError;
 use crate::api::Caller;
 use crate::{AppState, Error};
 
+/// How many uploads are read at once: each holds up to 20 MB in memory.
+const UPLOADS_AT_ONCE: usize = 4;
+/// How long a file found in a library is trusted to be listed there before
+/// the library is read again: a download asks for each 256 KB part, and
+/// reading the library for every part would cost more than sending it. A
+/// file taken off a material stays fetchable this long.
+const LISTING_FRESH: Duration = Duration::from_secs(10);
+
+/// A file as a library lists it: the attachment, and whether a material
+/// carrying it is shared «для района».
+type Listing = Option<(Attachment, bool)>;
+
 /// Where files live: `{data}/files/{first two hex digits}/{hash}`.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct FileStore {
     dir: PathBuf,
+    uploads: Semaphore,
+    listings: Mutex<HashMap<(DocumentId, String), (Instant, Listing)>>,
 }
 
 impl FileStore {
     /// The store under the data directory `data_dir`.
     pub fn new(data_dir: &Path) -> Self {
-        Self { dir: data_dir.join("files") }
+        Self { dir: data_dir.join("files"), uploads: Semaphore::new(UPLOADS_AT_ONCE), listings: Mutex::default() }
+    }
+
+    fn listing(&self, doc: DocumentId, hash: &str) -> Option<Listing> {
+        let listings = self.listings.lock().expect("listings lock is never poisoned");
+        listings.get(&(doc, hash.to_owned())).filter(|(at, _)| at.elapsed() < LISTING_FRESH).map(|(_, l)| l.clone())
+    }
+
+    fn keep_listing(&self, doc: DocumentId, hash: &str, listing: Listing) {
+        let mut listings = self.listings.lock().expect("listings lock is never poisoned");
+        listings.retain(|_, (at, _)| at.elapsed() < LISTING_FRESH);
+        listings.insert((doc, hash.to_owned()), (Instant::now(), listing));
     }
 
     /// Where the file `hash` is (or will be) kept.
@@ -100,7 +129,7 @@ pub(crate) async fn upload(
     Caller(device): Caller,
     UrlPath(hash): UrlPath<String>,
     Query(query): Query<FileQuery>,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let doc = match parse(&hash, &query.doc) {
         Ok(doc) => doc,
@@ -110,20 +139,33 @@ pub(crate) async fn upload(
     if own_library != Some(doc) || state.access.access(&device.grant, &doc) != Reach::Write {
         return AccessError::Forbidden("прикреплять файлы можно только к материалам своей школы").into_response();
     }
+    // The body is read only with a permit: a few uploads in memory at once.
+    let Ok(_permit) = state.files.uploads.try_acquire() else {
+        return refused(StatusCode::SERVICE_UNAVAILABLE, "Сервер принимает другие файлы: этот отправится чуть позже");
+    };
     let name = query.name.unwrap_or_default();
+    let Ok(body) = axum::body::to_bytes(body, MAX_UPLOAD_BYTES).await else {
+        let too_big = check_size(&name, MAX_FILE_BYTES + 1).err().unwrap_or_default();
+        return refused(StatusCode::PAYLOAD_TOO_LARGE, too_big);
+    };
     if let Err(message) = check_size(&name, body.len() as u64) {
         return refused(StatusCode::PAYLOAD_TOO_LARGE, message);
     }
     if let Err(message) = kind_of(&name, &body[..body.len().min(16)]) {
         return refused(StatusCode::UNSUPPORTED_MEDIA_TYPE, message);
     }
-    if hex(&Sha256::digest(&body)) != hash {
-        return refused(StatusCode::BAD_REQUEST, "Файл повреждён при передаче: отправьте его ещё раз");
-    }
     let files = state.files.clone();
-    match tokio::task::spawn_blocking(move || files.put(&hash, &body)).await {
-        Ok(Ok(true)) => StatusCode::CREATED.into_response(),
-        Ok(Ok(false)) => StatusCode::OK.into_response(),
+    // Hashing 20 MB and writing them run off the async workers.
+    let stored = tokio::task::spawn_blocking(move || {
+        if hex(&Sha256::digest(&body)) != hash {
+            return Ok(None);
+        }
+        files.put(&hash, &body).map(Some)
+    });
+    match stored.await {
+        Ok(Ok(None)) => refused(StatusCode::BAD_REQUEST, "Файл повреждён при передаче: отправьте его ещё раз"),
+        Ok(Ok(Some(true))) => StatusCode::CREATED.into_response(),
+        Ok(Ok(Some(false))) => StatusCode::OK.into_response(),
         Ok(Err(e)) => {
             tracing::error!(error = %e, "a file could not be stored");
             refused(StatusCode::INTERNAL_SERVER_ERROR, "Сервер не смог сохранить файл")
@@ -144,17 +186,31 @@ async fn listed(state: &AppState, device: &crate::access::Device, doc: DocumentI
     if reach == Reach::None && !same_district {
         return None;
     }
-    let library =
-        state.hub.peek(doc, |d| autosurgeon::hydrate::<_, LibraryDoc>(d).ok()).await.ok().flatten().flatten()?;
-    let mut found = None;
-    for m in library.materials.active() {
-        if let Some(file) = m.files.get(hash)
-            && (reach != Reach::None || m.for_district)
-        {
-            found = Some(file.clone());
+    let listing = match state.files.listing(doc, hash) {
+        Some(listing) => listing,
+        None => {
+            let library = state
+                .hub
+                .peek(doc, |d| autosurgeon::hydrate::<_, LibraryDoc>(d).ok())
+                .await
+                .ok()
+                .flatten()
+                .flatten()?;
+            let carrying: Vec<_> =
+                library.materials.active().into_iter().filter(|m| m.files.contains_key(hash)).collect();
+            let listing = carrying
+                .first()
+                .and_then(|m| m.files.get(hash))
+                .map(|file| (file.clone(), carrying.iter().any(|m| m.for_district)));
+            // Only a file found is remembered: one not listed yet may be
+            // any moment now.
+            if listing.is_some() {
+                state.files.keep_listing(doc, hash, listing.clone());
+            }
+            listing
         }
-    }
-    found
+    };
+    listing.filter(|(_, shared)| reach != Reach::None || *shared).map(|(file, _)| file)
 }
 
 /// `GET /api/files/{hash}`: the file, whole or the range asked for.
@@ -327,6 +383,11 @@ mod tests {
             StatusCode::FORBIDDEN,
             "nobody attaches to another school's копилка"
         );
+        // While as many uploads as the server reads at once are under way,
+        // another waits (the device sends it again later).
+        let busy = w.state.files.uploads.try_acquire_many(UPLOADS_AT_ONCE as u32).unwrap();
+        assert_eq!(w.put(&head, &file.hash, library, "урок.pdf", bytes.clone()).await, StatusCode::SERVICE_UNAVAILABLE);
+        drop(busy);
         assert_eq!(w.put(&head, &file.hash, library, "урок.pdf", bytes.clone()).await, StatusCode::CREATED);
         assert_eq!(w.put(&head, &file.hash, library, "урок.pdf", bytes.clone()).await, StatusCode::OK, "kept once");
         assert_eq!(std::fs::read(w.state.files.path(&file.hash)).unwrap(), bytes);

@@ -43,8 +43,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -200,10 +200,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/devices/{id}/revoke", post(api::revoke))
         .route("/api/devices/{id}/member", post(api::link_member))
         .route("/api/documents/{id}/authors", get(api::authors))
-        .route(
-            "/api/files/{hash}",
-            get(files::download).put(files::upload).layer(DefaultBodyLimit::max(files::MAX_UPLOAD_BYTES)),
-        )
+        .route("/api/files/{hash}", get(files::download).put(files::upload))
         .route("/api/district/kopilka", get(files::district_kopilka))
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics))

@@ -147,11 +147,10 @@ pub struct Spec<T> {
 
 impl<T: Typed> Spec<T> {
     fn of(label: &'static str, input: Input) -> Self {
-        let hint = if input == Input::Date { DATE_HINT } else { "" };
         Self {
             label,
             input,
-            hint,
+            hint: "",
             required: None,
             max: MAX_LINE,
             range: 0..=u32::MAX,
@@ -222,7 +221,7 @@ impl<T: Typed> Spec<T> {
         self
     }
 
-    /// A placeholder.
+    /// A placeholder (a date's is ДД.ММ.ГГГГ unless given).
     pub fn hint(mut self, hint: &'static str) -> Self {
         self.hint = hint;
         self
@@ -242,13 +241,8 @@ impl<T: Typed> Spec<T> {
 
     /// The field as the form draws it, under `name`.
     pub fn field(&self, name: &str) -> Field {
-        Field {
-            name: name.into(),
-            label: self.label.into(),
-            input: self.input.clone(),
-            hint: self.hint,
-            stored: StoredLabel(T::stored_label),
-        }
+        let field = Field { stored: StoredLabel(T::stored_label), ..Field::new(name, self.label, self.input.clone()) };
+        if self.hint.is_empty() { field } else { field.hint(self.hint) }
     }
 
     /// Reads field `name` from `values`; a failure is recorded in `errors`
