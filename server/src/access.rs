@@ -162,6 +162,21 @@ struct Directory {
 }
 
 impl Directory {
+    fn read(store: &dyn Store) -> Result<Self, Error> {
+        let mut dir = Directory::default();
+        for (_, d) in load::<District>(store, "district")? {
+            dir.add_district(d);
+        }
+        for (_, s) in load::<School>(store, "school")? {
+            dir.add_school(s);
+        }
+        dir.invitations = load::<Invitation>(store, "invitation")?.into_iter().collect();
+        for (_, d) in load::<Device>(store, "device")? {
+            dir.add_device(d);
+        }
+        Ok(dir)
+    }
+
     fn add_district(&mut self, district: District) {
         for id in district_documents(&district.id) {
             self.owners.insert(id, Owner::District(district.id));
@@ -194,6 +209,14 @@ pub struct Access {
     dir: Mutex<Directory>,
     revoked: Mutex<HashMap<String, watch::Sender<bool>>>,
 }
+
+/// The directory kind of an invitation's claim: written when its code is
+/// spent or cancelled, once.
+const SPENT: &str = "spent";
+
+/// The directory kind that finds a device by its token's hash, for an
+/// instance that has not heard of the device yet.
+const TOKEN: &str = "token";
 
 /// An invitation's public id: the first 16 hex digits of its code's hash.
 fn invitation_id(key: &str) -> String {
@@ -281,18 +304,58 @@ fn checked_name(name: &str, what: &str) -> Result<String, AccessError> {
 impl Access {
     /// Reads the directory from `store`.
     pub fn open(store: Arc<dyn Store>) -> Result<Self, Error> {
-        let mut dir = Directory::default();
-        for (_, d) in load::<District>(store.as_ref(), "district")? {
-            dir.add_district(d);
-        }
-        for (_, s) in load::<School>(store.as_ref(), "school")? {
-            dir.add_school(s);
-        }
-        dir.invitations = load::<Invitation>(store.as_ref(), "invitation")?.into_iter().collect();
-        for (_, d) in load::<Device>(store.as_ref(), "device")? {
-            dir.add_device(d);
-        }
+        let dir = Directory::read(store.as_ref())?;
         Ok(Self { store, dir: Mutex::new(dir), revoked: Mutex::new(HashMap::new()) })
+    }
+
+    /// Reads the whole directory again (another server may have changed
+    /// it while its notices could not be heard), and closes the
+    /// connections of devices revoked meanwhile.
+    pub fn reload(&self) -> Result<(), Error> {
+        let fresh = Directory::read(self.store.as_ref())?;
+        let revoked: Vec<String> =
+            fresh.devices.values().filter(|d| d.revoked_ms.is_some()).map(|d| d.id.clone()).collect();
+        *self.dir() = fresh;
+        revoked.iter().for_each(|id| self.wake_revoked(id));
+        Ok(())
+    }
+
+    /// Reads the entry `kind`/`key` again, after another server wrote it:
+    /// a device it revoked loses its connections here at once.
+    pub fn refresh(&self, kind: &str, key: &str) -> Result<(), Error> {
+        let Some(bytes) = self.store.entry(kind, key)? else { return Ok(()) };
+        let mut dir = self.dir();
+        let read = match kind {
+            "district" => serde_json::from_slice(&bytes).map(|d| dir.add_district(d)),
+            "school" => serde_json::from_slice(&bytes).map(|s| dir.add_school(s)),
+            "invitation" => serde_json::from_slice(&bytes).map(|i| {
+                dir.invitations.insert(key.to_owned(), i);
+            }),
+            "device" => serde_json::from_slice::<Device>(&bytes).map(|d| {
+                let revoked = d.revoked_ms.is_some();
+                dir.add_device(d);
+                if revoked {
+                    drop(dir);
+                    self.wake_revoked(key);
+                }
+            }),
+            _ => Ok(()),
+        };
+        if let Err(e) = read {
+            tracing::error!(kind, key, error = %e, "unreadable directory entry skipped");
+        }
+        Ok(())
+    }
+
+    fn wake_revoked(&self, device_id: &str) {
+        if let Some(sender) = self.revoked.lock().expect("revocation lock is never poisoned").get(device_id) {
+            sender.send_replace(true);
+        }
+    }
+
+    /// The store the directory is kept in.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
     }
 
     fn dir(&self) -> std::sync::MutexGuard<'_, Directory> {
@@ -306,8 +369,21 @@ impl Access {
 
     /// The device a token belongs to, unless it is unknown or revoked.
     pub fn authenticate(&self, token: &str) -> Option<Device> {
+        let hashed = hash(token);
+        let known = self.by_token(&hashed);
+        if known.is_some() || !self.store.is_shared() {
+            return known;
+        }
+        // Joined through another instance a moment ago, before its notice
+        // arrived here.
+        let id = self.store.entry(TOKEN, &hashed).ok()??;
+        self.refresh("device", &String::from_utf8(id).ok()?).ok()?;
+        self.by_token(&hashed)
+    }
+
+    fn by_token(&self, hashed: &str) -> Option<Device> {
         let dir = self.dir();
-        let id = dir.by_token.get(&hash(token))?;
+        let id = dir.by_token.get(hashed)?;
         dir.devices.get(id).filter(|d| d.revoked_ms.is_none()).cloned()
     }
 
@@ -468,6 +544,10 @@ impl Access {
     pub fn redeem(&self, code: &str, name: &str, now_ms: i64) -> Result<(String, Device), AccessError> {
         let name = checked_name(name, "своё имя или название устройства")?;
         let key = hash(code.trim());
+        if self.store.is_shared() && !self.dir().invitations.contains_key(&key) {
+            // Made through another instance a moment ago.
+            self.refresh("invitation", &key)?;
+        }
         let mut dir = self.dir();
         let invitation = dir.invitations.get(&key).ok_or(AccessError::UnknownInvitation)?;
         match invitation.state(now_ms) {
@@ -487,7 +567,18 @@ impl Access {
             member: invitation.member,
         };
         let used = Invitation { used_ms: Some(now_ms), used_by: Some(device.id.clone()), ..invitation.clone() };
-        self.store.put_entries(&[("invitation", &key, json(&used)), ("device", &device.id, json(&device))])?;
+        // Servers sharing the store each know the code unspent until one
+        // spends it: the claim decides which.
+        let writes = [
+            ("invitation", key.as_str(), json(&used)),
+            ("device", device.id.as_str(), json(&device)),
+            (TOKEN, device.token_hash.as_str(), device.id.as_bytes().to_vec()),
+        ];
+        if !self.store.claim_entries((SPENT, &key), &writes)? {
+            drop(dir);
+            self.refresh("invitation", &key)?;
+            return Err(AccessError::UsedInvitation);
+        }
         dir.invitations.insert(key, used);
         dir.add_device(device.clone());
         Ok((token, device))
@@ -524,7 +615,11 @@ impl Access {
             return Err(AccessError::Invalid("Отменить можно только ещё не использованное приглашение".into()));
         }
         let cancelled = Invitation { cancelled_ms: Some(now_ms), ..invitation };
-        self.store.put_entries(&[("invitation", &key, json(&cancelled))])?;
+        if !self.store.claim_entries((SPENT, &key), &[("invitation", &key, json(&cancelled))])? {
+            drop(dir);
+            self.refresh("invitation", &key)?;
+            return Err(AccessError::Invalid("Приглашение уже использовано".into()));
+        }
         dir.invitations.insert(key, cancelled);
         Ok(())
     }

@@ -9,6 +9,10 @@ pub enum Error {
     /// The batch this write was committed in failed; none of it happened.
     #[error("storage: {0}")]
     Batch(std::sync::Arc<Error>),
+    /// PostgreSQL failed or could not be reached; the write it was part
+    /// of did not happen.
+    #[error("PostgreSQL: {0}")]
+    Postgres(String),
     /// The store was closed before the write was done.
     #[error("storage: the store was closed")]
     StoreClosed,

@@ -290,6 +290,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let config = crate::Config {
             data_dir: dir.path().join("data"),
+            database_url: None,
             app_dir: dir.path().to_path_buf(),
             max_message_bytes: 1 << 20,
             limits: crate::limits::Limits::default(),

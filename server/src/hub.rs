@@ -55,11 +55,12 @@ enum DocState {
     Unloaded,
     /// The store has no such document.
     Missing,
-    /// In memory, with the number of chunks it has in the store, and
+    /// In memory, with the number of chunks it has in the store, the place
+    /// up to which every stored chunk is in `doc` (none yet: `None`), and
     /// whether a compaction may replace them (not while a chunk that failed
     /// to load could not be set aside, nor while changes wait for others
     /// they depend on: a snapshot would hold neither).
-    Present { doc: Automerge, chunks: usize, compactable: bool },
+    Present { doc: Automerge, chunks: usize, seen: Option<u64>, compactable: bool },
 }
 
 /// One document and its subscribers.
@@ -175,9 +176,9 @@ impl Hub {
             if !create {
                 return Ok(None);
             }
-            *state = DocState::Present { doc: Automerge::new(), chunks: 0, compactable: true };
+            *state = DocState::Present { doc: Automerge::new(), chunks: 0, seen: None, compactable: true };
         }
-        let DocState::Present { doc, chunks, compactable } = &mut *state else { unreachable!("loaded above") };
+        let DocState::Present { doc, chunks, seen, compactable } = &mut *state else { unreachable!("loaded above") };
         let before = doc.get_heads();
         let result = f(doc);
         let after = doc.get_heads();
@@ -198,8 +199,14 @@ impl Hub {
             .collect();
         let id = slot.id;
         match self.store.append(&id, chunk, authored).await {
-            Ok(count) => {
-                *chunks = count;
+            Ok(stored) => {
+                *chunks = stored.chunks;
+                // Chunks another server stored between the last one seen
+                // and this one are read when its notice arrives; until then
+                // `seen` stays before them.
+                if stored.place == seen.map_or(0, |s| s + 1) {
+                    *seen = Some(stored.place);
+                }
                 self.stored.fetch_add(1, Ordering::Relaxed);
                 self.arrived.lock().expect("hub lock is never poisoned").insert(id, at_ms);
             }
@@ -208,9 +215,10 @@ impl Hub {
                 return Err(e);
             }
         }
-        if shared::chunks::compaction_due(*chunks, *compactable, !doc.get_missing_deps(&[]).is_empty()) {
-            match self.store.compact(&id, doc.save()).await {
-                Ok(count) => *chunks = count,
+        let due = shared::chunks::compaction_due(*chunks, *compactable, !doc.get_missing_deps(&[]).is_empty());
+        if let (true, Some(covers)) = (due, *seen) {
+            match self.store.compact(&id, doc.save(), covers).await {
+                Ok(stored) => *chunks = stored.chunks,
                 // The chunks are still there; compaction is only an optimisation.
                 Err(e) => tracing::warn!(document = %id, error = %e, "compaction failed"),
             }
@@ -250,13 +258,68 @@ impl Hub {
         }
     }
 
+    /// Another server stored a change of `id` (at `at_ms`): a document in
+    /// memory here reads the chunks stored after the last it has, and its
+    /// subscribers here are told, as if the change had arrived here.
+    pub async fn stored_elsewhere(&self, id: DocumentId, at_ms: i64) {
+        {
+            let mut arrived = self.arrived.lock().expect("hub lock is never poisoned");
+            let last = arrived.entry(id).or_insert(at_ms);
+            *last = (*last).max(at_ms);
+        }
+        let Some(slot) = self.slots.lock().expect("hub lock is never poisoned").get(&id).cloned() else { return };
+        let mut state = slot.state.lock().await;
+        match &mut *state {
+            DocState::Present { doc, chunks, seen, .. } => {
+                let store = self.store.clone();
+                let from = seen.map_or(0, |s| s + 1);
+                let read = tokio::task::spawn_blocking(move || store.load_from(&id, from)).await;
+                match read {
+                    Ok(Ok(new)) => {
+                        for (place, chunk) in &new {
+                            if let Err(e) = doc.load_incremental(chunk) {
+                                // Loading it whole sets a damaged chunk aside.
+                                tracing::warn!(document = %id, place, error = %e, "a chunk from another server did not load; reloading");
+                                *state = DocState::Unloaded;
+                                break;
+                            }
+                            *seen = Some(*place);
+                            *chunks += 1;
+                        }
+                    }
+                    Ok(Err(e)) => {
+                        tracing::warn!(document = %id, error = %e, "reading another server's change failed; reloading");
+                        *state = DocState::Unloaded;
+                    }
+                    Err(e) => {
+                        tracing::warn!(document = %id, error = %e, "reading another server's change failed; reloading");
+                        *state = DocState::Unloaded;
+                    }
+                }
+            }
+            // It exists now.
+            DocState::Missing => *state = DocState::Unloaded,
+            DocState::Unloaded => {}
+        }
+        drop(state);
+        for outbox in slot.subscribers.lock().expect("slot lock is never poisoned").values() {
+            outbox.mark(id);
+        }
+    }
+
+    /// Every document in memory, for when notices from other servers may
+    /// have been missed (the connection that hears them was lost).
+    pub fn resident(&self) -> Vec<DocumentId> {
+        self.slots.lock().expect("hub lock is never poisoned").keys().copied().collect()
+    }
+
     async fn load(&self, id: DocumentId) -> Result<DocState, Error> {
         let store = self.store.clone();
-        let chunks = tokio::task::spawn_blocking(move || store.load(&id)).await??;
-        let Some(chunks) = chunks else { return Ok(DocState::Missing) };
+        let chunks = tokio::task::spawn_blocking(move || store.load_from(&id, 0)).await??;
+        let Some(&(last, _)) = chunks.last() else { return Ok(DocState::Missing) };
         let mut doc = Automerge::new();
         let mut compactable = true;
-        for (n, chunk) in chunks.iter().enumerate() {
+        for (n, (_, chunk)) in chunks.iter().enumerate() {
             // A damaged chunk costs only what it held, and peers that have
             // those changes send them again. It is set aside before any
             // compaction could replace it: what it held may be recoverable
@@ -278,7 +341,7 @@ impl Hub {
                 }
             }
         }
-        Ok(DocState::Present { doc, chunks: chunks.len(), compactable })
+        Ok(DocState::Present { doc, chunks: chunks.len(), seen: Some(last), compactable })
     }
 }
 

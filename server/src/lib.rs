@@ -4,6 +4,8 @@
 //! other peers that have a document open.
 //!
 //! - [`store`]: the storage trait and the embedded redb store.
+//! - [`postgres`]: the store on PostgreSQL, and the notices through which
+//!   several instances on it hear each other's changes.
 //! - [`access`]: districts, schools, invitations, devices, and who may read
 //!   or write which document.
 //! - [`api`]: the JSON API for joining and for managing people and devices.
@@ -34,6 +36,7 @@ pub mod files;
 pub mod hub;
 pub mod limits;
 pub mod metrics;
+pub mod postgres;
 pub mod store;
 pub mod tls;
 
@@ -64,8 +67,12 @@ use store::{RedbStore, Store};
 /// How the server is set up.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Where the embedded store keeps its files.
+    /// Where the embedded store keeps its files (and, either way, the
+    /// копилка's files).
     pub data_dir: PathBuf,
+    /// PostgreSQL instead of the embedded store, shared by every instance
+    /// of the server that names it.
+    pub database_url: Option<String>,
     /// The built app (trunk's `dist`) to serve.
     pub app_dir: PathBuf,
     /// The largest WebSocket message a client may send.
@@ -109,12 +116,21 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// The копилка's files.
     pub files: Arc<files::FileStore>,
+    /// The PostgreSQL store, when the server runs on one (with other
+    /// instances, whose changes it hears through it).
+    pub shared: Option<Arc<postgres::PgStore>>,
 }
 
 /// Opens the data directory and returns the state to serve with, plus the
 /// sender that starts a shutdown.
 pub fn open(config: Config) -> Result<(AppState, watch::Sender<bool>), Error> {
-    let store: Arc<dyn Store> = Arc::new(RedbStore::open(&config.data_dir)?);
+    let (store, shared): (Arc<dyn Store>, _) = match &config.database_url {
+        Some(url) => {
+            let pg = Arc::new(postgres::PgStore::connect(url)?);
+            (pg.clone(), Some(pg))
+        }
+        None => (Arc::new(RedbStore::open(&config.data_dir)?), None),
+    };
     let identity = identity(store.as_ref())?;
     let access = Arc::new(Access::open(store.clone())?);
     let (tx, rx) = watch::channel(false);
@@ -122,6 +138,7 @@ pub fn open(config: Config) -> Result<(AppState, watch::Sender<bool>), Error> {
         access,
         hub: Arc::new(Hub::new(store)),
         files: Arc::new(files::FileStore::new(&config.data_dir)),
+        shared,
         config: Arc::new(config),
         identity: Arc::new(identity),
         shutdown: rx,
@@ -165,6 +182,10 @@ pub fn first_start(state: &AppState) -> Result<Option<FirstStart>, access::Acces
         return Ok(None);
     }
     let store = state.hub.store();
+    // Servers starting together on one shared store: one of them sets up.
+    if !store.claim_entries(("setup", "first-start"), &[])? {
+        return Ok(None);
+    }
     let existing = store.meta("association")?.and_then(|b| <[u8; 16]>::try_from(b).ok()).map(DocumentId::from);
     let district = access.create_district("Районное МО классных руководителей")?;
     let school = access.create_school(None, district.id, "Школа №1", existing)?;
@@ -291,7 +312,18 @@ pub async fn run(
 ) -> Result<(), Error> {
     let https_port = listener.local_addr()?.port();
     let acceptor = tls.acceptor().await?;
-    let admin = tokio::spawn(admin::serve(state.config.data_dir.clone(), state.hub.store().clone()));
+    // On PostgreSQL, instances may share a data directory (for the
+    // копилка's files), and backups are the database's own.
+    let alongside = match &state.shared {
+        None => tokio::spawn(admin::serve(state.config.data_dir.clone(), state.hub.store().clone())),
+        Some(pg) => tokio::spawn({
+            let listening = postgres::listen(pg.clone(), state.hub.clone(), state.access.clone());
+            async move {
+                listening.await;
+                Ok(())
+            }
+        }),
+    };
     let handle = axum_server::Handle::<std::net::SocketAddr>::new();
     let redirecting = redirect.map(|listener| {
         let mut stopping = stop.subscribe();
@@ -335,7 +367,7 @@ pub async fn run(
     if !state.meter.drained(SHUTDOWN_GRACE).await {
         tracing::warn!(open = state.meter.open_connections(), "connections still open after the grace period");
     }
-    admin.abort();
+    alongside.abort();
     if let Some(task) = redirecting {
         task.abort();
     }
@@ -354,6 +386,7 @@ mod tests {
     fn state(app_dir: &std::path::Path, data_dir: &std::path::Path) -> AppState {
         let config = Config {
             data_dir: data_dir.to_path_buf(),
+            database_url: None,
             app_dir: app_dir.to_path_buf(),
             max_message_bytes: 1 << 20,
             limits: limits::Limits::default(),

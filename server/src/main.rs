@@ -24,6 +24,11 @@ struct Args {
     /// Directory of the embedded document store.
     #[arg(long, env = "MO_DATA_DIR", default_value = "data")]
     data_dir: PathBuf,
+    /// PostgreSQL instead of the embedded store (postgres://user:password@host/database):
+    /// every instance given the same database serves the same documents,
+    /// and their peers hear each other's changes.
+    #[arg(long, env = "MO_DATABASE_URL")]
+    database_url: Option<String>,
     /// The built app to serve (trunk's dist directory).
     #[arg(long, env = "MO_APP_DIR", default_value = "app/dist")]
     app_dir: PathBuf,
@@ -166,13 +171,14 @@ async fn main() -> anyhow::Result<()> {
     let port = args.port.unwrap_or(if tls.is_on() { 443 } else { 8080 });
     let public_url = args.public_url.clone().unwrap_or_else(|| default_public_url(&tls, port));
     if let Some(task) = args.command {
-        return admin(&args.data_dir, &public_url, task);
+        return admin(&args.data_dir, args.database_url.as_deref(), &public_url, task);
     }
     if !args.app_dir.join("index.html").exists() {
         tracing::warn!(dir = %args.app_dir.display(), "no built app here; only sync is served");
     }
     let config = server::Config {
         data_dir: args.data_dir.clone(),
+        database_url: args.database_url.clone(),
         app_dir: args.app_dir,
         max_message_bytes: args.max_message_bytes,
         limits: server::limits::Limits {
@@ -249,10 +255,19 @@ fn default_public_url(tls: &server::tls::Tls, port: u16) -> String {
 }
 
 /// Runs an administrator's task on the data directory and prints the result.
-fn admin(data_dir: &std::path::Path, public_url: &str, task: Admin) -> anyhow::Result<()> {
+fn admin(data_dir: &std::path::Path, database_url: Option<&str>, public_url: &str, task: Admin) -> anyhow::Result<()> {
     use server::access::Access;
-    use shared::{Grant, Role};
 
+    if let Some(url) = database_url {
+        if matches!(task, Admin::Backup { .. } | Admin::Restore { .. }) {
+            anyhow::bail!(
+                "the store is PostgreSQL: back it up with pg_dump and restore with pg_restore (see the README)"
+            );
+        }
+        // Running instances hear what this writes, as from one of them.
+        let store = server::postgres::PgStore::connect(url).context("connecting to PostgreSQL")?;
+        return directory_task(Access::open(std::sync::Arc::new(store))?, public_url, task);
+    }
     match &task {
         Admin::Backup { out } => {
             let out = std::path::absolute(out)?;
@@ -284,7 +299,13 @@ fn admin(data_dir: &std::path::Path, public_url: &str, task: Admin) -> anyhow::R
     let store = server::store::RedbStore::open(data_dir).with_context(|| {
         format!("opening {} (stop the server first: the store admits one process at a time)", data_dir.display())
     })?;
-    let access = Access::open(std::sync::Arc::new(store))?;
+    directory_task(Access::open(std::sync::Arc::new(store))?, public_url, task)
+}
+
+/// Creates, invites or lists in the directory.
+fn directory_task(access: server::access::Access, public_url: &str, task: Admin) -> anyhow::Result<()> {
+    use shared::{Grant, Role};
+
     let now = server::api::now_ms();
     let link = |code: &str| format!("{public_url}/#/join/{code}");
     match task {

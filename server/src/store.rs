@@ -1,11 +1,14 @@
-//! Durable storage of documents behind a trait of our own, so that the
-//! embedded default (redb, one file in the data directory) can later be
-//! joined by a shared PostgreSQL store without touching the sync code.
+//! Durable storage of documents behind a trait of our own: the embedded
+//! default (redb, one file in the data directory) and a shared PostgreSQL
+//! store for several instances ([`crate::postgres`]) serve the same sync code.
 //!
 //! A document is kept as a sequence of chunks: a snapshot (`save()`) followed
-//! by incremental saves, as automerge-repo's storage does. Loading
-//! concatenates them; compaction replaces them with one snapshot in a single
-//! transaction, so a crash leaves either the old chunks or the new snapshot.
+//! by incremental saves, as automerge-repo's storage does. Each chunk has a
+//! place in its document that only grows, so an instance that holds a
+//! document can read just the chunks stored after the last one it has.
+//! Loading concatenates them; compaction replaces the chunks a snapshot
+//! covers with it in a single transaction, so a crash leaves either the old
+//! chunks or the new snapshot.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -46,10 +49,15 @@ pub struct Authored {
 /// Where documents live. Every write is durable when it returns `Ok`.
 pub trait Store: Send + Sync + 'static {
     /// The chunks of a document in order, or `None` if it was never stored.
-    fn load(&self, id: &DocumentId) -> Result<Option<Vec<Vec<u8>>>, Error>;
+    fn load(&self, id: &DocumentId) -> Result<Option<Vec<Vec<u8>>>, Error> {
+        let chunks: Vec<Vec<u8>> = self.load_from(id, 0)?.into_iter().map(|(_, chunk)| chunk).collect();
+        Ok((!chunks.is_empty()).then_some(chunks))
+    }
+    /// The chunks of a document at place `from` or later, in order, each
+    /// with its place.
+    fn load_from(&self, id: &DocumentId, from: u64) -> Result<Vec<(u64, Vec<u8>)>, Error>;
     /// Appends a chunk holding the changes `authored` lists (with who sent
-    /// them), in one transaction; resolves, once it is durable, to how many
-    /// chunks the document now has.
+    /// them), in one transaction; resolves once it is durable.
     fn append(&self, id: &DocumentId, chunk: Vec<u8>, authored: Vec<Authored>) -> Appending;
     /// Who sent each of a document's changes and when, as far as recorded
     /// (changes stored before the server kept this are not listed).
@@ -57,17 +65,30 @@ pub trait Store: Send + Sync + 'static {
     /// When a change of each document last arrived (ms since the epoch),
     /// for the documents whose authors are recorded.
     fn arrivals(&self) -> Result<HashMap<DocumentId, i64>, Error>;
-    /// Replaces all chunks of a document with one snapshot; resolves,
-    /// once that is durable, to the document's chunk count (one).
-    fn compact(&self, id: &DocumentId, snapshot: Vec<u8>) -> Appending;
+    /// Replaces the chunks of a document up to place `covers` with one
+    /// snapshot holding them; resolves once that is durable. Chunks after
+    /// `covers` (another instance's, not yet in the snapshot) stay.
+    fn compact(&self, id: &DocumentId, snapshot: Vec<u8>, covers: u64) -> Appending;
     /// Reads a server fact.
     fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, Error>;
     /// Writes a server fact.
     fn set_meta(&self, key: &str, value: &[u8]) -> Result<(), Error>;
     /// Every directory entry of `kind`, as (key, value).
     fn entries(&self, kind: &str) -> Result<Vec<(String, Vec<u8>)>, Error>;
+    /// One directory entry.
+    fn entry(&self, kind: &str, key: &str) -> Result<Option<Vec<u8>>, Error>;
     /// Writes directory entries `(kind, key, value)`, all or none.
     fn put_entries(&self, entries: &[(&str, &str, Vec<u8>)]) -> Result<(), Error>;
+    /// Writes `entries` together with the entry `claim` (empty), all or
+    /// none, unless `claim` exists already: then writes nothing and returns
+    /// `false`. However many servers share the store, one claim wins (an
+    /// invitation is spent once).
+    fn claim_entries(&self, claim: (&str, &str), entries: &[(&str, &str, Vec<u8>)]) -> Result<bool, Error>;
+    /// Whether other servers share this store (and may have written what
+    /// this one has not heard of yet).
+    fn is_shared(&self) -> bool {
+        false
+    }
     /// Writes a consistent copy of everything, as of one moment, to the
     /// file `out` (written beside it first, then renamed into place).
     fn backup_to(&self, out: &Path) -> Result<BackupSummary, Error>;
@@ -112,7 +133,7 @@ struct Write {
     chunk: Vec<u8>,
     authored: Vec<Authored>,
     kind: WriteKind,
-    done: oneshot::Sender<Result<usize, Arc<Error>>>,
+    done: oneshot::Sender<Result<Stored, Arc<Error>>>,
 }
 
 /// What a write does with the document's chunks already stored.
@@ -120,19 +141,27 @@ struct Write {
 enum WriteKind {
     /// Keeps them; the chunk goes after them.
     Append,
-    /// Replaces them all (the chunk is a snapshot).
-    Compact,
+    /// Replaces those up to this place (the chunk is a snapshot of them).
+    Compact(u64),
+}
+
+/// A chunk once durable: its place, and how many chunks its document has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stored {
+    /// The chunk's place among its document's (only ever grows).
+    pub place: u64,
+    /// The document's chunks now.
+    pub chunks: usize,
 }
 
 /// The most an append batch carries in one transaction.
 const BATCH_BYTES: usize = 32 * 1024 * 1024;
 
-/// An append (or compaction) in progress: resolves once it is durable, with the
-/// number of chunks the document now has.
-pub struct Appending(oneshot::Receiver<Result<usize, Arc<Error>>>);
+/// An append (or compaction) in progress: resolves once it is durable.
+pub struct Appending(oneshot::Receiver<Result<Stored, Arc<Error>>>);
 
 impl std::future::Future for Appending {
-    type Output = Result<usize, Error>;
+    type Output = Result<Stored, Error>;
 
     fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
         std::pin::Pin::new(&mut self.0).poll(cx).map(Self::outcome)
@@ -140,14 +169,20 @@ impl std::future::Future for Appending {
 }
 
 impl Appending {
+    /// A write whose outcome is sent on `done`'s sender.
+    pub(crate) fn channel() -> (oneshot::Sender<Result<Stored, Arc<Error>>>, Self) {
+        let (done, outcome) = oneshot::channel();
+        (done, Self(outcome))
+    }
+
     /// Waits for the append outside an async context.
-    pub fn wait(self) -> Result<usize, Error> {
+    pub fn wait(self) -> Result<Stored, Error> {
         Self::outcome(self.0.blocking_recv())
     }
 
-    fn outcome(received: Result<Result<usize, Arc<Error>>, oneshot::error::RecvError>) -> Result<usize, Error> {
+    fn outcome(received: Result<Result<Stored, Arc<Error>>, oneshot::error::RecvError>) -> Result<Stored, Error> {
         match received {
-            Ok(Ok(count)) => Ok(count),
+            Ok(Ok(stored)) => Ok(stored),
             Ok(Err(e)) => Err(Error::Batch(e)),
             Err(_) => Err(Error::StoreClosed),
         }
@@ -243,8 +278,8 @@ impl Drop for RedbStore {
     }
 }
 
-/// Writes `batch` in one transaction, in order; each write's chunk count.
-fn write_batch(db: &Database, batch: &[Write]) -> Result<Vec<usize>, Error> {
+/// Writes `batch` in one transaction, in order; where each write went.
+fn write_batch(db: &Database, batch: &[Write]) -> Result<Vec<Stored>, Error> {
     let txn = db.begin_write()?;
     let mut counts = Vec::with_capacity(batch.len());
     {
@@ -260,13 +295,10 @@ fn write_batch(db: &Database, batch: &[Write]) -> Result<Vec<usize>, Error> {
                 Some(last) => last?.0.value().1 + 1,
                 None => 0,
             };
-            match kind {
-                WriteKind::Append => counts.push(table.range(doc_range(id))?.count() + 1),
-                WriteKind::Compact => {
-                    table.retain_in(doc_range(id), |_, _| false)?;
-                    counts.push(1);
-                }
+            if let WriteKind::Compact(covers) = *kind {
+                table.retain_in(doc_range(id), |(_, place), _| place > covers)?;
             }
+            counts.push(Stored { place: next, chunks: table.range(doc_range(id))?.count() + 1 });
             table.insert((&id.as_bytes()[..], next), chunk.as_slice())?;
         }
     }
@@ -279,15 +311,15 @@ fn doc_range(id: &DocumentId) -> std::ops::RangeInclusive<(&[u8], u64)> {
 }
 
 impl Store for RedbStore {
-    fn load(&self, id: &DocumentId) -> Result<Option<Vec<Vec<u8>>>, Error> {
+    fn load_from(&self, id: &DocumentId, from: u64) -> Result<Vec<(u64, Vec<u8>)>, Error> {
         let txn = self.db.begin_read()?;
         let table = txn.open_table(CHUNKS)?;
         let mut chunks = Vec::new();
-        for entry in table.range(doc_range(id))? {
-            let (_, value) = entry?;
-            chunks.push(value.value().to_vec());
+        for entry in table.range((&id.as_bytes()[..], from)..=(&id.as_bytes()[..], u64::MAX))? {
+            let (key, value) = entry?;
+            chunks.push((key.value().1, value.value().to_vec()));
         }
-        Ok((!chunks.is_empty()).then_some(chunks))
+        Ok(chunks)
     }
 
     fn append(&self, id: &DocumentId, chunk: Vec<u8>, authored: Vec<Authored>) -> Appending {
@@ -344,8 +376,8 @@ impl Store for RedbStore {
         Ok(last)
     }
 
-    fn compact(&self, id: &DocumentId, snapshot: Vec<u8>) -> Appending {
-        self.write(id, snapshot, Vec::new(), WriteKind::Compact)
+    fn compact(&self, id: &DocumentId, snapshot: Vec<u8>, covers: u64) -> Appending {
+        self.write(id, snapshot, Vec::new(), WriteKind::Compact(covers))
     }
 
     fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, Error> {
@@ -376,6 +408,12 @@ impl Store for RedbStore {
         Ok(out)
     }
 
+    fn entry(&self, kind: &str, key: &str) -> Result<Option<Vec<u8>>, Error> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(DIRECTORY)?;
+        Ok(table.get((kind, key))?.map(|v| v.value().to_vec()))
+    }
+
     fn put_entries(&self, entries: &[(&str, &str, Vec<u8>)]) -> Result<(), Error> {
         let txn = self.db.begin_write()?;
         {
@@ -386,6 +424,23 @@ impl Store for RedbStore {
         }
         txn.commit()?;
         Ok(())
+    }
+
+    fn claim_entries(&self, claim: (&str, &str), entries: &[(&str, &str, Vec<u8>)]) -> Result<bool, Error> {
+        // redb has one writer at a time: the check and the write are one.
+        let txn = self.db.begin_write()?;
+        {
+            let mut table = txn.open_table(DIRECTORY)?;
+            if table.get(claim)?.is_some() {
+                return Ok(false);
+            }
+            table.insert(claim, &[][..])?;
+            for (kind, key, value) in entries {
+                table.insert((*kind, *key), value.as_slice())?;
+            }
+        }
+        txn.commit()?;
+        Ok(true)
     }
 
     fn set_aside(&self, id: &DocumentId, place: u64, chunk: &[u8]) -> Result<(), Error> {
@@ -518,9 +573,9 @@ mod tests {
         {
             let store = RedbStore::open(dir.path()).unwrap();
             assert_eq!(store.load(&id).unwrap(), None);
-            assert_eq!(store.append(&id, b"one".to_vec(), Vec::new()).wait().unwrap(), 1);
+            assert_eq!(store.append(&id, b"one".to_vec(), Vec::new()).wait().unwrap().chunks, 1);
             store.append(&other, b"x".to_vec(), Vec::new()).wait().unwrap();
-            assert_eq!(store.append(&id, b"two".to_vec(), Vec::new()).wait().unwrap(), 2);
+            assert_eq!(store.append(&id, b"two".to_vec(), Vec::new()).wait().unwrap().chunks, 2);
         }
         let store = RedbStore::open(dir.path()).unwrap();
         assert_eq!(store.load(&id).unwrap().unwrap(), vec![b"one".to_vec(), b"two".to_vec()]);
@@ -537,7 +592,7 @@ mod tests {
                 let (store, id) = (store.clone(), ids[t % 4]);
                 std::thread::spawn(move || {
                     (0..20)
-                        .map(|n| store.append(&id, format!("{t}:{n}").into_bytes(), Vec::new()).wait().unwrap())
+                        .map(|n| store.append(&id, format!("{t}:{n}").into_bytes(), Vec::new()).wait().unwrap().chunks)
                         .collect::<Vec<_>>()
                 })
             })
@@ -579,9 +634,26 @@ mod tests {
         let id = DocumentId::random();
         store.append(&id, b"a".to_vec(), Vec::new()).wait().unwrap();
         store.append(&id, b"b".to_vec(), Vec::new()).wait().unwrap();
-        assert_eq!(store.compact(&id, b"ab".to_vec()).wait().unwrap(), 1);
-        assert_eq!(store.append(&id, b"c".to_vec(), Vec::new()).wait().unwrap(), 2);
+        assert_eq!(store.compact(&id, b"ab".to_vec(), 1).wait().unwrap(), Stored { place: 2, chunks: 1 });
+        assert_eq!(store.append(&id, b"c".to_vec(), Vec::new()).wait().unwrap().chunks, 2);
         assert_eq!(store.load(&id).unwrap().unwrap(), vec![b"ab".to_vec(), b"c".to_vec()]);
+        assert_eq!(store.load_from(&id, 3).unwrap(), vec![(3, b"c".to_vec())], "places only grow");
+
+        // A snapshot of what this server held leaves a chunk stored after
+        // it (by another server) in place.
+        store.append(&id, b"d".to_vec(), Vec::new()).wait().unwrap();
+        assert_eq!(store.compact(&id, b"abc".to_vec(), 3).wait().unwrap(), Stored { place: 5, chunks: 2 });
+        assert_eq!(store.load(&id).unwrap().unwrap(), vec![b"d".to_vec(), b"abc".to_vec()]);
+    }
+
+    #[test]
+    fn one_claim_wins_and_a_lost_claim_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = RedbStore::open(dir.path()).unwrap();
+        assert!(store.claim_entries(("spent", "code"), &[("device", "a", b"1".to_vec())]).unwrap());
+        assert!(!store.claim_entries(("spent", "code"), &[("device", "b", b"2".to_vec())]).unwrap());
+        assert_eq!(store.entries("device").unwrap(), vec![("a".into(), b"1".to_vec())]);
+        assert_eq!(store.entry("device", "a").unwrap(), Some(b"1".to_vec()));
     }
 
     #[test]
@@ -602,12 +674,13 @@ mod tests {
         };
         // The batch the writer thread would make of these, written directly.
         let batch = [
-            write(id, b"abc", WriteKind::Compact),
+            write(id, b"abc", WriteKind::Compact(2)),
             write(other, b"y", WriteKind::Append),
             write(id, b"d", WriteKind::Append),
             write(id, b"e", WriteKind::Append),
         ];
-        assert_eq!(write_batch(&store.db, &batch).unwrap(), [1, 2, 2, 3]);
+        let counts: Vec<usize> = write_batch(&store.db, &batch).unwrap().iter().map(|s| s.chunks).collect();
+        assert_eq!(counts, [1, 2, 2, 3]);
         assert_eq!(store.load(&id).unwrap().unwrap(), vec![b"abc".to_vec(), b"d".to_vec(), b"e".to_vec()]);
         assert_eq!(
             store.load(&other).unwrap().unwrap(),

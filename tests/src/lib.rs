@@ -10,6 +10,7 @@ pub mod browser;
 pub mod js;
 pub mod office;
 pub mod peer;
+pub mod postgres;
 pub mod proxy;
 pub mod server;
 pub mod tls;

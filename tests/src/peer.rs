@@ -100,6 +100,21 @@ impl Peer {
         self.sync(id, &mut doc).await.then_some(doc)
     }
 
+    /// Keeps `doc` in sync as the server relays others' changes, until
+    /// `done` holds for it (20 s of silence fail the test).
+    pub async fn follow(&mut self, id: DocumentId, doc: &mut Automerge, done: impl Fn(&Automerge) -> bool) {
+        while !done(doc) {
+            if let Event::Sync { document_id, message, .. } = self.next_event().await
+                && document_id == id
+            {
+                self.session.receive_sync(id, doc, message).expect("apply the server's sync message");
+                if let Some(m) = self.session.generate(id, doc) {
+                    self.send(&m).await;
+                }
+            }
+        }
+    }
+
     /// Sends `doc` to the server and waits until the server has all of it.
     pub async fn push(&mut self, id: DocumentId, doc: &mut Automerge) {
         assert!(self.sync(id, doc).await, "the server refused document {id}");

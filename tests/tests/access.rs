@@ -59,13 +59,25 @@ async fn try_access(server: &Server, device: &Device, owner: &Device, id: Docume
 #[tokio::test]
 async fn every_role_reads_and_writes_exactly_what_it_may() {
     let dir = TempDir::new().unwrap();
-    let server = Server::start(dir.path()).await;
+    role_matrix(&Server::start(dir.path()).await).await;
+}
+
+/// The same rule, with the server on PostgreSQL.
+#[tokio::test]
+async fn every_role_reads_and_writes_exactly_what_it_may_on_postgresql() {
+    let pg = e2e::postgres::Postgres::start().await;
+    let url = pg.database("roles").await;
+    let dir = TempDir::new().unwrap();
+    role_matrix(&Server::start_with(dir.path(), &[("MO_DATABASE_URL", &url)]).await).await;
+}
+
+async fn role_matrix(server: &Server) {
     let (district_head, school_head) = server.heads().await;
     let school = school_head.school();
-    let other_school = district_head.add_school(&server, "Школа №2").await;
-    let member = school_head.add_device(&server, "member", Some(school), "Учитель школы №1").await;
-    let stranger = district_head.add_device(&server, "member", Some(other_school), "Учитель школы №2").await;
-    let reader = district_head.add_device(&server, "reader", None, "Специалист отдела образования").await;
+    let other_school = district_head.add_school(server, "Школа №2").await;
+    let member = school_head.add_device(server, "member", Some(school), "Учитель школы №1").await;
+    let stranger = district_head.add_device(server, "member", Some(other_school), "Учитель школы №2").await;
+    let reader = district_head.add_device(server, "reader", None, "Специалист отдела образования").await;
 
     let district = district_head.district();
     let documents = [
@@ -81,7 +93,7 @@ async fn every_role_reads_and_writes_exactly_what_it_may() {
         ("perspective plan", PerspectiveDoc::id_for(&district), PerspectiveDoc::create(&district), &district_head),
     ];
     for (_, id, doc, writer) in &documents {
-        seed(&server, writer, *id, doc.clone()).await;
+        seed(server, writer, *id, doc.clone()).await;
     }
 
     use Expect::{None as N, Read as R, Write as W};
@@ -98,7 +110,7 @@ async fn every_role_reads_and_writes_exactly_what_it_may() {
     for (role, device, expected) in matrix {
         for ((kind, id, _, owner), expect) in documents.iter().zip(expected) {
             let mark = format!("{role} / {kind}").replace(' ', "_");
-            let got = try_access(&server, device, owner, *id, &mark).await;
+            let got = try_access(server, device, owner, *id, &mark).await;
             if got != expect {
                 wrong.push(format!("{role} on {kind}: expected {expect:?}, got {got:?}"));
             }
@@ -110,9 +122,9 @@ async fn every_role_reads_and_writes_exactly_what_it_may() {
     let unknown = DocumentId::random();
     let mut doc = AutoCommit::new();
     doc.put(ROOT, "x", 1).unwrap();
-    let mut peer = Peer::connect(&server, &district_head).await;
+    let mut peer = Peer::connect(server, &district_head).await;
     peer.offer(unknown, &mut doc.document().clone()).await;
-    assert!(Peer::connect(&server, &reader).await.fetch(unknown).await.is_none());
+    assert!(Peer::connect(server, &reader).await.fetch(unknown).await.is_none());
 }
 
 /// A member's device marks «ознакомлен(а)» and answers surveys only as

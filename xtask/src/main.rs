@@ -373,11 +373,22 @@ fn setup_test_tools() -> Result {
     if !on_path("pebble") || !on_path("pebble-challtestsrv") || !on_path("certutil") || !works("curl", &["--version"]) {
         apt_install(&["pebble", "libnss3-tools", "curl"])?;
     }
+    // The region tests run several servers on a PostgreSQL cluster of
+    // their own, made with the package's initdb in a temporary directory.
+    if !postgres_installed() {
+        apt_install(&["postgresql"])?;
+    }
     // The systemd unit is checked with systemd-analyze.
     if !on_path("systemd-analyze") {
         apt_install(&["systemd"])?;
     }
     npm_install(&root().join("tests").join("interop"))
+}
+
+/// Whether Debian's PostgreSQL server programs are installed.
+fn postgres_installed() -> bool {
+    let Ok(versions) = std::fs::read_dir("/usr/lib/postgresql") else { return false };
+    versions.flatten().any(|v| v.path().join("bin/initdb").is_file() && v.path().join("bin/postgres").is_file())
 }
 
 /// Whether `bin` is an executable file on PATH (for tools without a

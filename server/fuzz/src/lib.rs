@@ -59,6 +59,7 @@ impl World {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let config = server::Config {
             data_dir: dir.path().join("data"),
+            database_url: None,
             app_dir: dir.path().to_path_buf(),
             max_message_bytes: 1 << 20,
             limits: server::limits::Limits::default(),
