@@ -2,8 +2,13 @@
 //!
 //! A connection subscribes to a document when it first syncs or asks for it,
 //! never before: relay cost grows with the peers of a document, not with
-//! peers × documents. A document stays in memory while anyone is subscribed
-//! and is dropped with its last subscriber.
+//! peers × documents. A document is dropped from memory with its last
+//! subscriber, and also, while subscribers stay, once nobody has touched it
+//! for a while ([`Hub::unload_idle`]): a connected device keeps every
+//! document of its school subscribed for as long as it is online, and
+//! memory must follow what is being worked on, not what is stored. The
+//! subscription stays, and the document is read from the store again when
+//! a change or a question about it comes.
 //!
 //! Every change is written to the store, under the document's lock, before
 //! any peer hears of it: heads the server advertises are always durable.
@@ -66,6 +71,8 @@ enum DocState {
 /// One document and its subscribers.
 pub struct Slot {
     id: DocumentId,
+    /// When it was last read or changed (ms since the hub started).
+    touched: AtomicU64,
     state: tokio::sync::Mutex<DocState>,
     subscribers: Mutex<HashMap<ConnId, Arc<Outbox>>>,
 }
@@ -73,6 +80,8 @@ pub struct Slot {
 /// All documents in memory.
 pub struct Hub {
     store: Arc<dyn Store>,
+    /// What [`Slot::touched`] counts from.
+    epoch: std::time::Instant,
     slots: Mutex<HashMap<DocumentId, Arc<Slot>>>,
     stored: AtomicU64,
     set_aside: AtomicU64,
@@ -92,6 +101,7 @@ impl Hub {
         });
         Self {
             store,
+            epoch: std::time::Instant::now(),
             slots: Mutex::new(HashMap::new()),
             stored: AtomicU64::new(0),
             set_aside: AtomicU64::new(0),
@@ -115,6 +125,7 @@ impl Hub {
         let slot = slots.entry(id).or_insert_with(|| {
             Arc::new(Slot {
                 id,
+                touched: AtomicU64::new(0),
                 state: tokio::sync::Mutex::new(DocState::Unloaded),
                 subscribers: Mutex::new(HashMap::new()),
             })
@@ -147,7 +158,8 @@ impl Hub {
         self.set_aside.load(Ordering::Relaxed)
     }
 
-    /// How many documents are in memory.
+    /// How many documents some connection has subscribed to (loaded in
+    /// memory or not).
     pub fn resident_documents(&self) -> usize {
         self.slots.lock().expect("hub lock is never poisoned").len()
     }
@@ -169,6 +181,7 @@ impl Hub {
         f: impl FnOnce(&mut Automerge) -> R,
     ) -> Result<Option<R>, Error> {
         let mut state = slot.state.lock().await;
+        self.touch(slot);
         if matches!(*state, DocState::Unloaded) {
             *state = self.load(slot.id).await?;
         }
@@ -249,6 +262,7 @@ impl Hub {
     /// Runs `f` on the document without changing it; `None` if it does not exist.
     pub async fn read<R>(&self, slot: &Slot, f: impl FnOnce(&mut Automerge) -> R) -> Result<Option<R>, Error> {
         let mut state = slot.state.lock().await;
+        self.touch(slot);
         if matches!(*state, DocState::Unloaded) {
             *state = self.load(slot.id).await?;
         }
@@ -305,6 +319,44 @@ impl Hub {
         for outbox in slot.subscribers.lock().expect("slot lock is never poisoned").values() {
             outbox.mark(id);
         }
+    }
+
+    fn touch(&self, slot: &Slot) {
+        let now = u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
+        slot.touched.store(now, Ordering::Relaxed);
+    }
+
+    /// Drops from memory every document nobody has read or changed for
+    /// `idle`, keeping its subscribers (it is read from the store again
+    /// when needed); returns how many it dropped. A document busy right now
+    /// is left for the next round.
+    pub fn unload_idle(&self, idle: std::time::Duration) -> usize {
+        let now = self.epoch.elapsed();
+        let slots: Vec<Arc<Slot>> = self.slots.lock().expect("hub lock is never poisoned").values().cloned().collect();
+        let mut dropped = 0;
+        for slot in slots {
+            let touched = std::time::Duration::from_millis(slot.touched.load(Ordering::Relaxed));
+            if now.saturating_sub(touched) < idle {
+                continue;
+            }
+            if let Ok(mut state) = slot.state.try_lock()
+                && matches!(*state, DocState::Present { .. })
+            {
+                *state = DocState::Unloaded;
+                dropped += 1;
+            }
+        }
+        dropped
+    }
+
+    /// How many documents are loaded in memory now (those busy at this
+    /// moment count as loaded).
+    pub fn loaded_documents(&self) -> usize {
+        let slots: Vec<Arc<Slot>> = self.slots.lock().expect("hub lock is never poisoned").values().cloned().collect();
+        slots
+            .iter()
+            .filter(|s| s.state.try_lock().map_or(true, |state| matches!(*state, DocState::Present { .. })))
+            .count()
     }
 
     /// Every document in memory, for when notices from other servers may
@@ -407,5 +459,27 @@ mod tests {
         assert_eq!(hub.arrivals().get(&id), Some(&newest));
         assert_eq!(Hub::new(store.clone()).arrivals().get(&id), Some(&newest));
         assert_eq!(store.arrivals().unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn an_idle_document_leaves_memory_while_subscribed_and_comes_back_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let hub = Hub::new(Arc::new(RedbStore::open(dir.path()).unwrap()));
+        let (id, outbox) = (DocumentId::random(), Arc::new(Outbox::default()));
+        let slot = hub.subscribe(id, 1, &outbox);
+        hub.apply(&slot, 1, "a", true, |doc| edit(doc, "theme", 7)).await.unwrap();
+        assert_eq!(hub.unload_idle(std::time::Duration::from_secs(60)), 0, "touched just now");
+        assert_eq!(hub.loaded_documents(), 1);
+        assert_eq!(hub.unload_idle(std::time::Duration::ZERO), 1);
+        assert_eq!((hub.loaded_documents(), hub.resident_documents()), (0, 1), "unloaded, still subscribed");
+        let theme = hub.read(&slot, |doc| doc.get(ROOT, "theme").unwrap().map(|(v, _)| v.into_owned())).await;
+        assert_eq!(theme.unwrap(), Some(Some(automerge::Value::from(7_i64))));
+        assert_eq!(hub.loaded_documents(), 1);
+        // A change to the unloaded document reaches the other subscriber.
+        hub.unload_idle(std::time::Duration::ZERO);
+        let other = Arc::new(Outbox::default());
+        hub.subscribe(id, 2, &other);
+        hub.apply(&slot, 1, "a", false, |doc| edit(doc, "theme", 8)).await.unwrap();
+        assert_eq!(other.take_dirty(), [id]);
     }
 }

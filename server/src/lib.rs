@@ -234,6 +234,7 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let readings = metrics::Readings {
         connections_open: state.meter.open_connections(),
         documents_open: state.hub.resident_documents(),
+        documents_loaded: state.hub.loaded_documents(),
         devices: state.access.active_devices(),
         changes_stored: state.hub.changes_stored(),
         chunks_set_aside: state.hub.chunks_set_aside(),
@@ -291,6 +292,21 @@ async fn sync(
         .into_response()
 }
 
+/// Drops documents nobody touched for `idle` from memory, checking four
+/// times per `idle` (at most once a minute, at least four times a second).
+async fn unload_idle(hub: Arc<Hub>, idle: Duration) {
+    let every = (idle / 4).clamp(Duration::from_millis(250), Duration::from_secs(60));
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let dropped = hub.unload_idle(idle);
+        if dropped > 0 {
+            tracing::debug!(dropped, "idle documents left memory");
+        }
+    }
+}
+
 /// The WebSocket read and write buffers of one connection.
 const SOCKET_BUFFER_BYTES: usize = 2 * 1024;
 
@@ -324,6 +340,7 @@ pub async fn run(
             }
         }),
     };
+    let sweeping = tokio::spawn(unload_idle(state.hub.clone(), state.config.limits.document_idle));
     let handle = axum_server::Handle::<std::net::SocketAddr>::new();
     let redirecting = redirect.map(|listener| {
         let mut stopping = stop.subscribe();
@@ -368,6 +385,7 @@ pub async fn run(
         tracing::warn!(open = state.meter.open_connections(), "connections still open after the grace period");
     }
     alongside.abort();
+    sweeping.abort();
     if let Some(task) = redirecting {
         task.abort();
     }

@@ -28,6 +28,9 @@ pub struct Limits {
     /// A connection from which nothing arrives for this long is closed (the
     /// server pings at a quarter of it, and browsers answer pings).
     pub idle: Duration,
+    /// A document nobody has read or changed for this long leaves memory,
+    /// even while devices that synced it stay connected.
+    pub document_idle: Duration,
     /// A message the client has not taken within this long closes its connection.
     pub write: Duration,
     /// An HTTP request whose headers have not arrived within this long is dropped.
@@ -44,6 +47,7 @@ impl Default for Limits {
             documents_per_connection: 5_000,
             inflated_bytes: shared::sync::DEFAULT_MAX_INFLATED,
             idle: Duration::from_secs(120),
+            document_idle: Duration::from_secs(300),
             write: Duration::from_secs(30),
             header_read: Duration::from_secs(15),
         }

@@ -60,6 +60,11 @@ struct Args {
     /// server pings every quarter of it; browsers answer by themselves).
     #[arg(long, env = "MO_IDLE_TIMEOUT_SECS", default_value_t = 120)]
     idle_timeout_secs: u64,
+    /// Seconds a document may go unread and unchanged before it leaves
+    /// memory (devices that synced it may stay connected; it is read from
+    /// the store again when needed).
+    #[arg(long, env = "MO_DOCUMENT_IDLE_SECS", default_value_t = 300)]
+    document_idle_secs: u64,
     /// Seconds a client may leave a message from the server untaken before
     /// its connection is closed.
     #[arg(long, env = "MO_WRITE_TIMEOUT_SECS", default_value_t = 30)]
@@ -189,6 +194,7 @@ async fn main() -> anyhow::Result<()> {
             documents_per_connection: args.max_documents_per_connection,
             inflated_bytes: args.max_inflated_bytes,
             idle: Duration::from_secs(args.idle_timeout_secs.max(1)),
+            document_idle: Duration::from_secs(args.document_idle_secs.max(1)),
             write: Duration::from_secs(args.write_timeout_secs.max(1)),
             header_read: Duration::from_secs(args.header_read_timeout_secs.max(1)),
         },

@@ -69,8 +69,10 @@ impl Default for Metrics {
 pub struct Readings {
     /// WebSocket connections open now.
     pub connections_open: usize,
-    /// Documents in memory (open by at least one connection).
+    /// Documents open by at least one connection.
     pub documents_open: usize,
+    /// Documents loaded in memory.
+    pub documents_loaded: usize,
     /// Registered devices that are not revoked.
     pub devices: usize,
     /// Changes the hub has written to the store since start.
@@ -102,8 +104,14 @@ impl Metrics {
             (
                 "mo_documents_open",
                 gauge,
-                "Documents in memory, open on some connection.",
+                "Documents open on some connection (in memory or not).",
                 readings.documents_open as f64,
+            ),
+            (
+                "mo_documents_loaded",
+                gauge,
+                "Documents loaded in memory (idle ones leave it).",
+                readings.documents_loaded as f64,
             ),
             ("mo_devices", gauge, "Registered devices, revoked ones not counted.", readings.devices as f64),
             (
@@ -160,6 +168,7 @@ mod tests {
         let text = metrics.render(Readings {
             connections_open: 3,
             documents_open: 5,
+            documents_loaded: 2,
             devices: 7,
             changes_stored: 11,
             chunks_set_aside: 0,

@@ -24,14 +24,21 @@ const YEAR: AcademicYear = AcademicYear(2026);
 /// PostgreSQL, and three instances on one database of it; the first has
 /// made the district before the others start.
 async fn region() -> (Postgres, TempDir, [Server; 3]) {
+    region_with(&[]).await
+}
+
+/// Like [`region`], with more settings for every instance.
+async fn region_with(settings: &[(&str, &str)]) -> (Postgres, TempDir, [Server; 3]) {
     let pg = Postgres::start().await;
     let url = pg.database("region").await;
     let dir = TempDir::new().unwrap();
-    let env = [("MO_DATABASE_URL", url.as_str())];
-    let a = Server::start_with(&dir.path().join("a"), &env).await;
+    let mut env = vec![("MO_DATABASE_URL", url.as_str())];
+    env.extend_from_slice(settings);
+    let env = env.as_slice();
+    let a = Server::start_with(&dir.path().join("a"), env).await;
     a.first_invitations().await;
-    let b = Server::start_with(&dir.path().join("b"), &env).await;
-    let c = Server::start_with(&dir.path().join("c"), &env).await;
+    let b = Server::start_with(&dir.path().join("b"), env).await;
+    let c = Server::start_with(&dir.path().join("c"), env).await;
     (pg, dir, [a, b, c])
 }
 
@@ -127,6 +134,35 @@ async fn a_revocation_or_a_spent_code_holds_on_every_instance_at_once() {
         tokio::join!(b.http("POST", "/api/join", None, Some(&body)), c.http("POST", "/api/join", None, Some(&body)));
     let joined = [on_b.0, on_c.0].iter().filter(|s| **s == 200).count();
     assert_eq!(joined, 1, "one device per code: {on_b:?} {on_c:?}");
+}
+
+/// A document nobody touches leaves the memory of an instance whose peer
+/// stays connected, and a change made through another instance still
+/// reaches that peer.
+#[tokio::test]
+async fn an_idle_document_leaves_memory_while_its_peer_stays_connected() {
+    let (_pg, _dir, [a, b, _c]) = region_with(&[("MO_DOCUMENT_IDLE_SECS", "1")]).await;
+    let (_, head) = a.heads().await;
+    let school = head.school();
+    let member = head.add_device(&a, "member", Some(school), "Учитель").await;
+    let id = YearDoc::id_for(&school, YEAR);
+    let mut on_a = YearDoc::create(&school, YEAR).document().clone();
+    let mut pa = Peer::connect(&a, &head).await;
+    pa.push(id, &mut on_a).await;
+    let mut pb = Peer::connect(&b, &member).await;
+    let mut on_b = pb.fetch(id).await.unwrap();
+    let gauge = |metrics: &str, name: &str| {
+        metrics.lines().find_map(|l| l.strip_prefix(name)?.trim().parse::<u64>().ok()).unwrap_or(u64::MAX)
+    };
+    e2e::eventually("b to drop the idle document and keep its peer", || async {
+        let (_, metrics) = b.get("/metrics").await;
+        let (open, loaded) = (gauge(&metrics, "mo_documents_open "), gauge(&metrics, "mo_documents_loaded "));
+        (open == 1 && loaded == 0).then_some(())
+    })
+    .await;
+    put(&mut on_a, "later", 1);
+    pa.push(id, &mut on_a).await;
+    pb.follow(id, &mut on_b, |d| has(d, "later")).await;
 }
 
 /// Writers spread over the three instances edit one document; b is killed
