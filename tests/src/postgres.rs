@@ -118,6 +118,11 @@ impl Postgres {
             .unwrap_or_default()
     }
 
+    /// The postmaster's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The cluster's directory (its log is `postgres.log` there).
     pub fn dir(&self) -> &Path {
         self.dir.path()

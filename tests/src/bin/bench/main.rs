@@ -7,12 +7,15 @@
 //! `--out FILE` (default: BENCHMARKS.md in the repository),
 //! `--only WORKLOAD` (a substring of a workload's title, `Cold open` or
 //! `Phone`),
-//! `--server ours|js` (one of the two only); `--soak MINUTES [--clients N]`
+//! `--server ours,pg,pg3,js` (those only: ours on its embedded store, ours
+//! on PostgreSQL as one and as three instances, the JS server; `Region`
+//! runs on the PostgreSQL ones only); `--soak MINUTES [--clients N]`
 //! runs the soak instead (see `soak.rs`).
 
 mod client;
 mod coldopen;
 mod phone;
+mod region;
 mod report;
 mod soak;
 mod target;
@@ -34,13 +37,17 @@ struct Workload {
     title: String,
     about: String,
     run: Run,
+    /// The servers it runs on (all, if `None`).
+    on: Option<&'static [Kind]>,
+    /// The schools of the district it needs.
+    schools: usize,
 }
 
 fn workload<F>(title: impl Into<String>, about: impl Into<String>, run: F) -> Workload
 where
     F: for<'a> Fn(&'a Target) -> Pin<Box<dyn Future<Output = client::Result<Vec<Measure>>> + 'a>> + 'static,
 {
-    Workload { title: title.into(), about: about.into(), run: Box::new(run) }
+    Workload { title: title.into(), about: about.into(), run: Box::new(run), on: None, schools: target::SCHOOLS }
 }
 
 fn workloads(quick: bool) -> Vec<Workload> {
@@ -95,6 +102,37 @@ fn workloads(quick: bool) -> Vec<Workload> {
          all of them at once.",
         |t| Box::pin(workloads::cold_sync(t)),
     ));
+    let scale = region::Scale {
+        documents: scale(100_000, 3_000),
+        peers: scale(1000, 60),
+        editing: scale(200, 12),
+        rounds: scale(20, 5),
+    };
+    let mut region = workload(
+        format!(
+            "Region: {} documents stored, {} peers connected, {} editing",
+            scale.documents, scale.peers, scale.editing
+        ),
+        format!(
+            "A region's store on PostgreSQL: {} new year documents of {} schools written straight into the \
+             database, then {} peers connect in groups of {}, each group syncing one of those documents, its \
+             peers spread over the instances in turn (one editing as the school's member, the others \
+             reading as the district head); each editing peer edits once a second, {} times. Delivery \
+             latency is from the edit until the frame carrying it is read off the receiving peer's socket, \
+             apart for peers on another instance than the editor's (through PostgreSQL's NOTIFY) and on the \
+             same one. Then a district's cold sync (15 schools × 5 years, realistic records) on that store. \
+             Server RSS is our processes' (PostgreSQL's own is not counted); CPU includes PostgreSQL's.",
+            scale.documents,
+            region::schools_for(scale.documents),
+            scale.peers,
+            scale.peers / scale.editing,
+            scale.rounds
+        ),
+        move |t| Box::pin(region::region(t, scale)),
+    );
+    region.on = Some(&[Kind::Postgres, Kind::Postgres3]);
+    region.schools = region::schools_for(scale.documents);
+    list.push(region);
     list
 }
 
@@ -110,8 +148,9 @@ async fn main() -> ExitCode {
         let clients = value("--clients").and_then(|c| c.parse().ok()).unwrap_or(1000);
         return if soak::soak(minutes, clients).await { ExitCode::SUCCESS } else { ExitCode::FAILURE };
     }
+    let chosen = value("--server");
     let kinds: Vec<Kind> =
-        [Kind::Ours, Kind::Js].into_iter().filter(|k| value("--server").is_none_or(|s| s == k.code())).collect();
+        Kind::ALL.into_iter().filter(|k| chosen.as_ref().is_none_or(|s| s.split(',').any(|c| c == k.code()))).collect();
 
     let mut sections = Vec::new();
     for w in workloads(quick) {
@@ -120,8 +159,8 @@ async fn main() -> ExitCode {
         }
         eprintln!("\n==> {}", w.title);
         let mut results = Vec::new();
-        for &kind in &kinds {
-            let t = Target::start(kind).await;
+        for &kind in kinds.iter().filter(|k| w.on.is_none_or(|on| on.contains(k))) {
+            let t = Target::start_with(kind, w.schools).await;
             let started = std::time::Instant::now();
             let measures = match (w.run)(&t).await {
                 Ok(m) => m,
@@ -135,13 +174,11 @@ async fn main() -> ExitCode {
                 eprintln!("      {}: {:.2} {}", m.name, m.value, m.unit);
             }
             t.stop().await;
-            results.push(measures);
+            results.push((kind, measures));
         }
-        let mut by_kind = kinds.iter().zip(results);
-        let mut take = |k: Kind| by_kind.find(|(kind, _)| **kind == k).map(|(_, r)| r).unwrap_or_default();
-        let ours = take(Kind::Ours);
-        let js = take(Kind::Js);
-        sections.push(Section { title: w.title, about: w.about, ours, js });
+        if !results.is_empty() {
+            sections.push(Section { title: w.title, about: w.about, results });
+        }
     }
 
     // The first load is only file sizes; the cold open (a browser and a

@@ -1,9 +1,12 @@
-//! The two servers under load, each started on loopback with a fresh data
-//! directory, and what the kernel says about their processes.
+//! The servers under load, each started on loopback with a fresh data
+//! directory (ours on its embedded store, ours on PostgreSQL as one and as
+//! three instances, and the JS server), and what the kernel says about
+//! their processes.
 
 use std::process::Stdio;
 use std::time::Duration;
 
+use e2e::postgres::Postgres;
 use e2e::{Device, Server};
 use shared::{AcademicYear, DocumentId, YearDoc};
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -16,14 +19,24 @@ use crate::client::{Client, Result};
 pub(crate) enum Kind {
     /// Ours (`server`), with its redb store and access checks.
     Ours,
+    /// Ours on a PostgreSQL cluster of its own (on the same machine).
+    Postgres,
+    /// Three instances of ours on one PostgreSQL, the peers spread over
+    /// them in turn, as behind a reverse proxy.
+    Postgres3,
     /// `@automerge/automerge-repo` under Node.js with its file storage.
     Js,
 }
 
 impl Kind {
+    /// Every kind, in the report's column order.
+    pub(crate) const ALL: [Kind; 4] = [Kind::Ours, Kind::Postgres, Kind::Postgres3, Kind::Js];
+
     pub(crate) fn name(self) -> &'static str {
         match self {
             Kind::Ours => "ours",
+            Kind::Postgres => "ours on PostgreSQL",
+            Kind::Postgres3 => "3 × ours on PostgreSQL",
             Kind::Js => "JS automerge-repo",
         }
     }
@@ -32,7 +45,19 @@ impl Kind {
     pub(crate) fn code(self) -> &'static str {
         match self {
             Kind::Ours => "ours",
+            Kind::Postgres => "pg",
+            Kind::Postgres3 => "pg3",
             Kind::Js => "js",
+        }
+    }
+
+    /// How many instances of ours, and whether on PostgreSQL.
+    fn ours(self) -> Option<(usize, bool)> {
+        match self {
+            Kind::Ours => Some((1, false)),
+            Kind::Postgres => Some((1, true)),
+            Kind::Postgres3 => Some((3, true)),
+            Kind::Js => None,
         }
     }
 }
@@ -42,7 +67,8 @@ impl Kind {
 pub(crate) const SCHOOLS: usize = 15;
 
 enum Process {
-    Ours(Server),
+    /// Our instances, and the PostgreSQL they share (if they do).
+    Ours(Vec<Server>, Option<Postgres>),
     Js(Child),
 }
 
@@ -50,13 +76,16 @@ enum Process {
 pub(crate) struct Target {
     process: Process,
     _dir: tempfile::TempDir,
-    port: u16,
+    /// Where peers connect, in turn.
+    ports: Vec<u16>,
     /// The schools (their association ids).
     pub(crate) schools: Vec<DocumentId>,
     /// The district.
     pub(crate) district: DocumentId,
     /// For ours: one member device per school, and the district head.
     devices: Vec<Device>,
+    /// For ours: the head of each of the first [`SCHOOLS`] schools.
+    school_heads: Vec<Device>,
     head: Option<Device>,
 }
 
@@ -66,32 +95,63 @@ impl Target {
     /// connection of a school uses that school's device, so the per-device
     /// limits are raised (see BENCHMARKS.md).
     pub(crate) async fn start(kind: Kind) -> Self {
+        Self::start_with(kind, SCHOOLS).await
+    }
+
+    /// Like [`Self::start`], with `schools` schools (at least [`SCHOOLS`]).
+    pub(crate) async fn start_with(kind: Kind, schools: usize) -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        match kind {
-            Kind::Ours => {
-                let server = Server::start_with(
-                    dir.path(),
-                    &[
-                        ("MO_MAX_CONNECTIONS_PER_DEVICE", "100000"),
-                        ("MO_MAX_MESSAGES_PER_SECOND", "10000000"),
-                        ("MO_MAX_BYTES_PER_SECOND", "100000000000"),
-                    ],
-                )
-                .await;
-                let (head, first_head) = server.heads().await;
-                let mut schools = vec![first_head.school()];
-                for n in 2..=SCHOOLS {
-                    schools.push(head.add_school(&server, &format!("Школа №{n}")).await);
+        match kind.ours() {
+            Some((instances, on_postgres)) => {
+                let pg = if on_postgres { Some(Postgres::start().await) } else { None };
+                let url = match &pg {
+                    Some(pg) => Some(pg.database("bench").await),
+                    None => None,
+                };
+                let mut env = vec![
+                    ("MO_MAX_CONNECTIONS_PER_DEVICE", "100000"),
+                    ("MO_MAX_MESSAGES_PER_SECOND", "10000000"),
+                    ("MO_MAX_BYTES_PER_SECOND", "100000000000"),
+                ];
+                if let Some(url) = &url {
+                    env.push(("MO_DATABASE_URL", url.as_str()));
+                }
+                let mut servers = vec![Server::start_with(&dir.path().join("0"), &env).await];
+                let (head, first_head) = servers[0].heads().await;
+                for n in 1..instances {
+                    servers.push(Server::start_with(&dir.path().join(n.to_string()), &env).await);
+                }
+                let server = &servers[0];
+                let mut ids = vec![first_head.school()];
+                for n in 2..=schools.max(SCHOOLS) {
+                    ids.push(head.add_school(server, &format!("Школа №{n}")).await);
                 }
                 let mut devices = Vec::new();
-                for (n, school) in schools.iter().enumerate() {
-                    devices.push(head.add_device(&server, "member", Some(*school), &format!("Нагрузка {n}")).await);
+                for (n, school) in ids.iter().enumerate() {
+                    devices.push(head.add_device(server, "member", Some(*school), &format!("Нагрузка {n}")).await);
+                }
+                // A district's records carry the heads' and the members'
+                // own marks, which member devices not linked to a member
+                // may not write: the district is stored by its heads.
+                let mut school_heads = vec![first_head];
+                for (n, school) in ids.iter().enumerate().take(SCHOOLS).skip(1) {
+                    let name = format!("Руководитель МО {n}");
+                    school_heads.push(head.add_device(server, "school_head", Some(*school), &name).await);
                 }
                 let district = head.me["district"]["id"].as_str().expect("a district").parse().expect("an id");
-                let port = server.url().rsplit(':').next().and_then(|p| p.parse().ok()).expect("a port");
-                Self { process: Process::Ours(server), _dir: dir, port, schools, district, devices, head: Some(head) }
+                let ports = servers.iter().map(Server::port).collect();
+                Self {
+                    process: Process::Ours(servers, pg),
+                    _dir: dir,
+                    ports,
+                    schools: ids,
+                    district,
+                    devices,
+                    school_heads,
+                    head: Some(head),
+                }
             }
-            Kind::Js => {
+            None => {
                 let port = e2e::free_port();
                 let script = e2e::root().join("tests").join("interop").join("sync-server.mjs");
                 let mut child = Command::new("node")
@@ -119,10 +179,11 @@ impl Target {
                 Self {
                     process: Process::Js(child),
                     _dir: dir,
-                    port,
+                    ports: vec![port],
                     schools,
                     district: DocumentId::random(),
                     devices: Vec::new(),
+                    school_heads: Vec::new(),
                     head: None,
                 }
             }
@@ -139,20 +200,52 @@ impl Target {
         self.connect_as(self.head.as_ref(), n).await
     }
 
+    /// Connects peer number `n` as the head of school `n % SCHOOLS` (a
+    /// member on the JS server, which knows no roles).
+    pub(crate) async fn school_head(&self, n: usize) -> Result<Client> {
+        match self.school_heads.get(n % SCHOOLS) {
+            Some(head) => self.connect_as(Some(head), n).await,
+            None => self.member(n).await,
+        }
+    }
+
+    /// Connects peer number `n` as the member device of school `school`.
+    pub(crate) async fn member_of(&self, school: usize, n: usize) -> Result<Client> {
+        self.connect_as(self.devices.get(school), n).await
+    }
+
     async fn connect_as(&self, device: Option<&Device>, n: usize) -> Result<Client> {
-        let base = format!("ws://127.0.0.1:{}/sync", self.port);
+        let base = format!("ws://127.0.0.1:{}/sync", self.ports[n % self.ports.len()]);
         match device {
             Some(d) => Client::connect(&format!("{base}?token={}", d.token), &d.peer_id(&format!("bench-{n}"))).await,
             None => Client::connect(&base, &format!("bench-{n}")).await,
         }
     }
 
-    /// Our server (not the JS one).
+    /// Our server (the first instance; not the JS one).
     pub(crate) fn server(&self) -> Option<&Server> {
         match &self.process {
-            Process::Ours(s) => Some(s),
+            Process::Ours(s, _) => s.first(),
             Process::Js(_) => None,
         }
+    }
+
+    /// Which instance peer number `n` connects to.
+    pub(crate) fn instance_of(&self, n: usize) -> usize {
+        n % self.ports.len()
+    }
+
+    /// The PostgreSQL our instances share, if they do.
+    pub(crate) fn postgres(&self) -> Option<&Postgres> {
+        match &self.process {
+            Process::Ours(_, pg) => pg.as_ref(),
+            Process::Js(_) => None,
+        }
+    }
+
+    /// Each server process's resident memory now, in bytes.
+    pub(crate) fn rss_each(&self) -> Vec<u64> {
+        self.pids().into_iter().map(|pid| status_kb(pid, "VmRSS:")).collect()
     }
 
     /// Our server's district head device.
@@ -165,34 +258,40 @@ impl Target {
         YearDoc::id_for(&self.schools[school % SCHOOLS], AcademicYear(2000 + n as i32))
     }
 
-    /// The server's process id.
-    pub(crate) fn pid(&self) -> u32 {
+    /// The server processes' ids.
+    fn pids(&self) -> Vec<u32> {
         match &self.process {
-            Process::Ours(s) => s.pid(),
-            Process::Js(c) => c.id(),
+            Process::Ours(s, _) => s.iter().map(|s| s.pid().expect("the server is running")).collect(),
+            Process::Js(c) => vec![c.id().expect("the server is running")],
         }
-        .expect("the server is running")
     }
 
-    /// CPU time the server has used so far.
+    /// CPU time the server has used so far: every instance, and the
+    /// PostgreSQL cluster's processes (those gone included).
     pub(crate) fn cpu(&self) -> Duration {
-        cpu_of(&format!("/proc/{}/stat", self.pid()))
+        let servers: Duration = self.pids().iter().map(|pid| cpu_of(&format!("/proc/{pid}/stat"))).sum();
+        servers + self.postgres().map_or(Duration::ZERO, |pg| cpu_of_tree(pg.pid()))
     }
 
-    /// The server's peak resident memory so far, in bytes.
+    /// The server processes' peak resident memory so far, summed, in bytes
+    /// (PostgreSQL's own is not counted).
     pub(crate) fn peak_rss(&self) -> u64 {
-        status_kb(self.pid(), "VmHWM:")
+        self.pids().into_iter().map(|pid| status_kb(pid, "VmHWM:")).sum()
     }
 
-    /// The server's resident memory now, in bytes.
+    /// The server processes' resident memory now, summed, in bytes.
     pub(crate) fn rss(&self) -> u64 {
-        status_kb(self.pid(), "VmRSS:")
+        self.rss_each().into_iter().sum()
     }
 
     /// Stops the server.
     pub(crate) async fn stop(self) {
         match self.process {
-            Process::Ours(mut s) => s.stop().await,
+            Process::Ours(servers, _pg) => {
+                for mut s in servers {
+                    s.stop().await;
+                }
+            }
             Process::Js(mut c) => {
                 let _ = c.kill().await;
             }
@@ -219,6 +318,31 @@ pub(crate) fn cpu_of(path: &str) -> Duration {
     let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
     // utime and stime are fields 14 and 15 of the whole line; 100 ticks a second.
     Duration::from_millis((ticks(11) + ticks(12)) * 10)
+}
+
+/// CPU time of the process `pid`, of its children it has waited for, and
+/// of its children alive now (PostgreSQL's postmaster and its backends).
+fn cpu_of_tree(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> =
+        stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    // utime, stime, cutime, cstime: fields 14–17 of the whole line.
+    let own = Duration::from_millis((ticks(11) + ticks(12) + ticks(13) + ticks(14)) * 10);
+    let children: Duration = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|child| {
+            let stat = std::fs::read_to_string(format!("/proc/{child}/stat")).unwrap_or_default();
+            let parent =
+                stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok());
+            parent == Some(pid)
+        })
+        .map(|child| cpu_of(&format!("/proc/{child}/stat")))
+        .sum();
+    own + children
 }
 
 /// The load generator's own CPU time.

@@ -27,12 +27,12 @@ pub(crate) struct Measure {
     pub(crate) higher_is_better: bool,
 }
 
-fn measure(name: impl Into<String>, value: f64, unit: &'static str, higher_is_better: bool) -> Measure {
+pub(crate) fn measure(name: impl Into<String>, value: f64, unit: &'static str, higher_is_better: bool) -> Measure {
     Measure { name: name.into(), value, unit, higher_is_better }
 }
 
 /// Latency percentiles in milliseconds.
-fn percentiles(prefix: &str, samples: &mut [Duration]) -> Vec<Measure> {
+pub(crate) fn percentiles(prefix: &str, samples: &mut [Duration]) -> Vec<Measure> {
     samples.sort();
     let at = |p: f64| {
         let i = ((samples.len() as f64 * p).ceil() as usize).clamp(1, samples.len().max(1)) - 1;
@@ -45,19 +45,19 @@ fn percentiles(prefix: &str, samples: &mut [Duration]) -> Vec<Measure> {
 }
 
 /// What the server's process cost over a phase.
-struct Costs {
+pub(crate) struct Costs {
     cpu: Duration,
     generator: Duration,
     started: Instant,
 }
 
 impl Costs {
-    fn start(t: &Target) -> Self {
+    pub(crate) fn start(t: &Target) -> Self {
         Self { cpu: t.cpu(), generator: own_cpu(), started: Instant::now() }
     }
 
     /// Wall time, the server's CPU (% of one core) and the generator's.
-    fn finish(self, t: &Target, prefix: &str) -> (Duration, Vec<Measure>) {
+    pub(crate) fn finish(self, t: &Target, prefix: &str) -> (Duration, Vec<Measure>) {
         let wall = self.started.elapsed();
         let share = |d: Duration| d.as_secs_f64() / wall.as_secs_f64() * 100.0;
         let measures = vec![
@@ -85,7 +85,7 @@ pub(crate) fn small_document(title: &str) -> Automerge {
 }
 
 /// Connects `n` peers (as made by `connect`), 64 at a time.
-async fn connect_all<F, Fut>(n: usize, connect: F) -> Result<Vec<Client>>
+pub(crate) async fn connect_all<F, Fut>(n: usize, connect: F) -> Result<Vec<Client>>
 where
     F: Fn(usize) -> Fut,
     Fut: Future<Output = Result<(usize, Client)>>,
@@ -362,7 +362,8 @@ pub(crate) async fn returning(t: &Target, edits: usize) -> Result<Vec<Measure>> 
 pub(crate) fn district_documents(t: &Target) -> Vec<(Option<usize>, DocumentId, Automerge)> {
     let load = |doc: &mut automerge::AutoCommit| Automerge::load(&doc.save()).expect("a fixture document loads");
     let mut docs = Vec::new();
-    for (s, school) in t.schools.iter().enumerate() {
+    // A region's target has more schools; a district is the first ones.
+    for (s, school) in t.schools.iter().take(SCHOOLS).enumerate() {
         for (y, year) in (2022..=2026).enumerate() {
             let mut f = fixture::build_for(school, &t.district, AcademicYear(year));
             docs.push((Some(s), YearDoc::id_for(school, AcademicYear(year)), load(&mut f.year)));
@@ -379,7 +380,7 @@ pub(crate) fn district_documents(t: &Target) -> Vec<(Option<usize>, DocumentId, 
 }
 
 /// Stores a district's documents on the server through their schools'
-/// peers (the РМО's through the district head); their ids and heads.
+/// heads (the РМО's through the district head); their ids and heads.
 pub(crate) async fn preload_district(t: &Target) -> Result<Vec<(DocumentId, Vec<automerge::ChangeHash>)>> {
     let mut writers: Vec<Option<Client>> = (0..=SCHOOLS).map(|_| None).collect();
     let mut expected = Vec::new();
@@ -387,7 +388,7 @@ pub(crate) async fn preload_district(t: &Target) -> Result<Vec<(DocumentId, Vec<
         let slot = school.unwrap_or(SCHOOLS);
         if writers[slot].is_none() {
             writers[slot] = Some(match school {
-                Some(s) => t.member(s).await?,
+                Some(s) => t.school_head(s).await?,
                 None => t.head(5000).await?,
             });
         }
