@@ -199,7 +199,11 @@ async fn main() -> anyhow::Result<()> {
             header_read: Duration::from_secs(args.header_read_timeout_secs.max(1)),
         },
     };
-    let (state, stop) = server::open(config).with_context(|| format!("opening {}", args.data_dir.display()))?;
+    let opening = match &args.database_url {
+        Some(_) => "connecting to PostgreSQL (--database-url)".to_owned(),
+        None => format!("opening {}", args.data_dir.display()),
+    };
+    let (state, stop) = server::open(config).context(opening)?;
     let addr = SocketAddr::new(args.host, port);
     let listener = TcpListener::bind(addr).await.with_context(|| format!("listening on {addr}"))?;
     let port = listener.local_addr()?.port();

@@ -412,25 +412,24 @@ const RECONNECT_AT_MOST: Duration = Duration::from_secs(10);
 
 /// Hears the other instances' notices for as long as the server runs: a
 /// chunk they stored reaches this instance's peers of that document, and a
-/// directory entry they wrote (a revocation) applies here at once. After a
-/// lost connection, when notices may have been missed, every document in
-/// memory and the whole directory are read again.
+/// directory entry they wrote (a revocation) applies here at once. Each
+/// time it starts hearing (at start, after the directory was first read,
+/// and after a lost connection), notices may have been missed: the whole
+/// directory and every document in memory are read again then.
 pub async fn listen(store: Arc<PgStore>, hub: Arc<Hub>, access: Arc<Access>) {
     let mut wait = Duration::from_millis(200);
-    let mut missed = false;
     loop {
-        match hear(&store, &hub, &access, missed).await {
+        match hear(&store, &hub, &access).await {
             Ok(()) => tracing::warn!("the PostgreSQL notice connection closed; connecting again"),
             Err(e) => tracing::warn!(error = %e, "the PostgreSQL notice connection failed; connecting again"),
         }
-        missed = true;
         tokio::time::sleep(wait).await;
         wait = (wait * 2).min(RECONNECT_AT_MOST);
     }
 }
 
 /// One connection's worth of [`listen`].
-async fn hear(store: &PgStore, hub: &Arc<Hub>, access: &Arc<Access>, missed: bool) -> Result<(), Error> {
+async fn hear(store: &PgStore, hub: &Arc<Hub>, access: &Arc<Access>) -> Result<(), Error> {
     let (client, mut connection) = store.config.connect(NoTls).await.map_err(pg)?;
     let (tx, mut notices) = tokio::sync::mpsc::unbounded_channel();
     let driver = tokio::spawn(async move {
@@ -451,12 +450,11 @@ async fn hear(store: &PgStore, hub: &Arc<Hub>, access: &Arc<Access>, missed: boo
         }
     });
     client.batch_execute(&format!("LISTEN {DOCUMENTS}; LISTEN {DIRECTORY}")).await.map_err(pg)?;
-    if missed {
-        let access = access.clone();
-        tokio::task::spawn_blocking(move || access.reload()).await??;
-        for id in hub.resident() {
-            hub.stored_elsewhere(id, 0).await;
-        }
+    // What was written before this LISTEN took effect was not heard.
+    let reading = access.clone();
+    tokio::task::spawn_blocking(move || reading.reload()).await??;
+    for id in hub.resident() {
+        hub.stored_elsewhere(id, 0).await;
     }
     tracing::info!("hearing the other instances through PostgreSQL");
     while let Some(notice) = notices.recv().await {

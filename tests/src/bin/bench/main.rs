@@ -6,7 +6,7 @@
 //! Flags: `--quick` (small numbers, to try the benchmark itself),
 //! `--out FILE` (default: BENCHMARKS.md in the repository),
 //! `--only WORKLOAD` (a substring of a workload's title, `Cold open` or
-//! `Phone`),
+//! `Phone`), `--no-browser` (no cold open or phone runs),
 //! `--server ours,pg,pg3,js` (those only: ours on its embedded store, ours
 //! on PostgreSQL as one and as three instances, the JS server; `Region`
 //! runs on the PostgreSQL ones only); `--soak MINUTES [--clients N]`
@@ -183,8 +183,9 @@ async fn main() -> ExitCode {
 
     // The first load is only file sizes; the cold open (a browser and a
     // district's sync) runs with every workload or when asked for by name.
-    let with_cold_open = only.as_ref().is_none_or(|o| "Cold open".contains(o.as_str()));
-    let with_phone = only.as_ref().is_none_or(|o| "Phone".contains(o.as_str()));
+    let browsers = !args.iter().any(|a| a == "--no-browser");
+    let with_cold_open = browsers && only.as_ref().is_none_or(|o| "Cold open".contains(o.as_str()));
+    let with_phone = browsers && only.as_ref().is_none_or(|o| "Phone".contains(o.as_str()));
     let client = coldopen::client_section(quick, with_cold_open, with_phone).await;
     let targets = targets(&sections, &client);
     let header = header(&args);
@@ -324,6 +325,10 @@ fn header(args: &[String]) -> String {
          the per-device limits (`MO_MAX_CONNECTIONS_PER_DEVICE=100000`, \
          `MO_MAX_MESSAGES_PER_SECOND=10000000`, `MO_MAX_BYTES_PER_SECOND=100000000000`), which otherwise \
          keep one device to 16 connections, 500 messages and 4 MiB a second.\n\n\
+         Ours on PostgreSQL runs on a cluster of its own on the same machine (Debian's package, `initdb` \
+         in a temporary directory, default settings: every commit flushed before the change is \
+         acknowledged), as one instance or as three with the peers spread over them in turn, as a \
+         reverse proxy would; its CPU includes PostgreSQL's processes, its RSS is our instances' only.\n\n\
          - command: `cargo xtask bench{}`\n\
          - commit: {commit}\n\
          - machine: {cpu}, {cores} cores, {memory} memory, Linux {}\n\
