@@ -42,10 +42,20 @@ async fn write_docx(paper: &Paper) -> Result<Vec<u8>, String> {
         .ok_or_else(|| "DOCX не записан: модуль DOCX ответил непонятно".to_owned())
 }
 
-/// The body of the Word document `bytes`, read by the DOCX worker: a
-/// damaged or hostile file costs the worker, never the screens.
-pub async fn read_docx(bytes: &[u8]) -> Result<Vec<shared::import::Block>, String> {
-    let data = ask_docx_worker(&js_sys::Uint8Array::from(bytes).into()).await?;
+/// The records of the Word document `bytes` that `request` asks for,
+/// read and recognised by the DOCX worker: a damaged or hostile file costs
+/// the worker, never the screens.
+pub async fn import_docx(
+    bytes: &[u8],
+    request: &shared::import::Request,
+) -> Result<Vec<(shared::import::Found, Vec<shared::import::Found>)>, String> {
+    let message = js_sys::Object::new();
+    let request = serde_json::to_string(request).map_err(|e| e.to_string())?;
+    let set = |key: &str, value: &JsValue| js_sys::Reflect::set(&message, &key.into(), value).map(drop);
+    set("file", &js_sys::Uint8Array::from(bytes).into())
+        .and_then(|()| set("request", &JsValue::from_str(&request)))
+        .map_err(|e| js_message(&e))?;
+    let data = ask_docx_worker(&message.into()).await?;
     let json = js_sys::Reflect::get(&data, &"json".into()).ok().and_then(|j| j.as_string());
     let json = json.ok_or_else(|| "модуль DOCX ответил непонятно".to_owned())?;
     serde_json::from_str(&json).map_err(|e| e.to_string())

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::date::{AcademicYear, Date};
 
 /// A form's values as typed, by field name.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Values(BTreeMap<String, String>);
 
 impl Values {

@@ -52,8 +52,50 @@ pub struct Entry {
     pub made_ms: i64,
     /// What it did.
     pub happened: Happened,
-    /// The fields it set, as (label, value after the change).
-    pub fields: Vec<(String, String)>,
+    /// The list the record is kept in (`members`, `plan`, …): its form
+    /// names the fields.
+    pub list: String,
+    /// The fields it set, by name, with their value after the change.
+    pub fields: Vec<(String, Shown)>,
+}
+
+/// A field's value after a change, as the engine reads it. Labels come
+/// from the record kind's form, which only the page carries: the engine
+/// sends names and stored values, and the page words them
+/// ([`Entry::labelled`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Shown {
+    /// Already in words (a text, a number, a member's name).
+    Words(String),
+    /// A stored string: a choice's stored form or a day, worded by the form.
+    Stored(String),
+}
+
+impl Shown {
+    fn is_empty(&self) -> bool {
+        match self {
+            Self::Words(s) | Self::Stored(s) => s.is_empty(),
+        }
+    }
+}
+
+impl Entry {
+    /// The fields it set, as (label, value) in the words of the record's form.
+    pub fn labelled(&self) -> Vec<(String, String)> {
+        let form = form_of(&self.list);
+        self.fields
+            .iter()
+            .map(|(field, shown)| {
+                let value = match shown {
+                    Shown::Words(words) => words.clone(),
+                    Shown::Stored(stored) => {
+                        choice_label(&form, field, stored).map_or_else(|| stored_words(stored), str::to_owned)
+                    }
+                };
+                (label(&form, field).to_owned(), value)
+            })
+            .collect()
+    }
 }
 
 /// A record taken off its list, as the list of removed records shows it.
@@ -74,7 +116,6 @@ pub struct Removed {
 /// field refers to (chair, responsible, …).
 pub fn of_record(doc: &mut AutoCommit, id: Uuid, name: &dyn Fn(Uuid) -> Option<String>) -> Vec<Entry> {
     let Some((record, list)) = find(doc, &ROOT, "", id) else { return Vec::new() };
-    let form = form_of(&list);
     // Every object inside the record, by the field it belongs to.
     let mut inside: Vec<(String, String)> = Vec::new();
     for (field, obj) in children(doc, &record) {
@@ -120,11 +161,12 @@ pub fn of_record(doc: &mut AutoCommit, id: Uuid, name: &dyn Fn(Uuid) -> Option<S
             .iter()
             .filter(|f| !matches!(f.as_str(), "id" | "life"))
             .filter_map(|f| {
-                let value = value_at(doc, &record, f, &after, &form, name);
-                (!(created && value.is_empty())).then(|| (label(&form, f).to_owned(), value))
+                let value = value_at(doc, &record, f, &after, name);
+                (!(created && value.is_empty())).then(|| (f.clone(), value))
             })
             .collect();
-        entries.push(Entry { hash: change.hash().0, made_ms: change.timestamp(), happened, fields });
+        let list = list.clone();
+        entries.push(Entry { hash: change.hash().0, made_ms: change.timestamp(), happened, list, fields });
     }
     entries
 }
@@ -267,7 +309,10 @@ fn removed_in(
 fn title(doc: &AutoCommit, record: &ObjId, heads: &[ChangeHash]) -> String {
     ["full_name", "title", "topic", "theme", "name", "text", "what"]
         .iter()
-        .map(|f| value_at(doc, record, f, heads, &[], &|_| None))
+        .map(|f| match value_at(doc, record, f, heads, &|_| None) {
+            Shown::Words(words) => words,
+            Shown::Stored(stored) => stored_words(&stored),
+        })
         .find(|v| !v.is_empty())
         .unwrap_or_else(|| "(без названия)".to_owned())
 }
@@ -305,26 +350,32 @@ fn active_at(doc: &AutoCommit, record: &ObjId, heads: &[ChangeHash]) -> bool {
     life_at(doc, record, heads).is_some_and(|(revision, latest)| latest.is_none_or(|at| revision > at))
 }
 
-/// A field's value at `heads`, in words.
+/// A field's value at `heads`.
 fn value_at(
     doc: &AutoCommit,
     record: &ObjId,
     field: &str,
     heads: &[ChangeHash],
-    form: &[Field],
     name: &dyn Fn(Uuid) -> Option<String>,
-) -> String {
+) -> Shown {
     match doc.get_at(record, field, heads) {
-        Ok(Some((Value::Object(ObjType::Text), text))) => doc.text_at(&text, heads).unwrap_or_default(),
-        Ok(Some((Value::Object(_), _))) => "изменено".to_owned(),
+        Ok(Some((Value::Object(ObjType::Text), text))) => Shown::Words(doc.text_at(&text, heads).unwrap_or_default()),
+        Ok(Some((Value::Object(_), _))) => Shown::Words("изменено".to_owned()),
         Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
-            ScalarValue::Str(stored) => {
-                choice_label(form, field, stored).map_or_else(|| scalar(s.as_ref(), name), str::to_owned)
-            }
-            other => scalar(other, name),
+            ScalarValue::Str(stored) => Shown::Stored(stored.to_string()),
+            other => Shown::Words(scalar(other, name)),
         },
-        _ => String::new(),
+        _ => Shown::Words(String::new()),
     }
+}
+
+/// A stored string no choice of the form names: a day (stored ISO
+/// `2026-10-15`) as the forms show it, anything else as it is.
+fn stored_words(s: &str) -> String {
+    if s.len() == 10 && s.as_bytes()[4] == b'-' {
+        return crate::Date::parse(s).map_or_else(|| s.to_owned(), |day| day.to_string());
+    }
+    s.to_owned()
 }
 
 /// A choice's label (категория «первая», not `First`): as the record's
@@ -339,11 +390,7 @@ fn choice_label(form: &[Field], field: &str, stored: &str) -> Option<&'static st
 
 fn scalar(value: &ScalarValue, name: &dyn Fn(Uuid) -> Option<String>) -> String {
     match value {
-        // Days are stored as ISO `2026-10-15`; shown as the forms show them.
-        ScalarValue::Str(s) if s.len() == 10 && s.as_bytes()[4] == b'-' => {
-            crate::Date::parse(s).map_or_else(|| s.to_string(), |day| day.to_string())
-        }
-        ScalarValue::Str(s) => s.to_string(),
+        ScalarValue::Str(s) => stored_words(s),
         ScalarValue::Int(n) => n.to_string(),
         ScalarValue::Uint(n) => n.to_string(),
         ScalarValue::F64(n) => n.to_string(),
@@ -426,10 +473,10 @@ mod tests {
         let history = of_record(&mut doc, id, &|_| None);
         let happened: Vec<Happened> = history.iter().map(|e| e.happened).collect();
         assert_eq!(happened, [Happened::Created, Happened::Changed, Happened::Removed, Happened::Restored]);
-        assert!(history[0].fields.contains(&("ФИО".into(), "Иванова Мария Петровна".into())));
+        assert!(history[0].labelled().contains(&("ФИО".into(), "Иванова Мария Петровна".into())));
         let category = ("Квалификационная категория".to_owned(), crate::Category::Highest.label().to_owned());
         let experience = ("Педагогический стаж, лет".to_owned(), "6".to_owned());
-        assert_eq!(history[1].fields, [("Класс (например, 7Б)".into(), "6Б".into()), category, experience]);
+        assert_eq!(history[1].labelled(), [("Класс (например, 7Б)".into(), "6Б".into()), category, experience]);
         assert_eq!(history[1].made_ms, 3_000);
         assert_eq!(of_record(&mut doc, other, &|_| None).len(), 1, "another record's history is its own");
     }

@@ -17,16 +17,51 @@ use crate::plan::WorkKind;
 pub use docx::{Block, read};
 
 /// A record found in a document.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Found {
     /// The form filled with what was recognised.
     pub values: Values,
     /// The text it came from (a table row's cells, a protocol's lines).
     pub source: String,
     /// The fields recognised, by name.
-    pub recognised: Vec<&'static str>,
+    pub recognised: Vec<String>,
     /// The fields expected but not found, by name.
-    pub missing: Vec<&'static str>,
+    pub missing: Vec<String>,
+}
+
+/// What is looked for in a document: the app asks the DOCX worker, which
+/// reads the file and recognises its records there, so the screens carry
+/// neither the reading nor the recognising.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Request {
+    /// What kind of record.
+    pub what: What,
+    /// The academic year the dates belong to.
+    pub year: AcademicYear,
+    /// The members as (id, ФИО), for the names the document mentions.
+    pub members: Vec<(Uuid, String)>,
+}
+
+/// A kind of record to import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum What {
+    /// Members, from a member list's table.
+    Members,
+    /// Plan rows, from a plan's table.
+    Plan,
+    /// One protocol with its agenda.
+    Protocol,
+}
+
+/// The records `request` asks for, found in `blocks`, each with its
+/// agenda items (a protocol's; none for the others).
+pub fn recognise(request: &Request, blocks: &[Block]) -> Vec<(Found, Vec<Found>)> {
+    let (year, members) = (request.year, &request.members);
+    match request.what {
+        What::Members => self::members(blocks).into_iter().map(|f| (f, Vec::new())).collect(),
+        What::Plan => plan_rows(blocks, year, members).into_iter().map(|f| (f, Vec::new())).collect(),
+        What::Protocol => protocol(blocks, year, members).map(|p| (p.header, p.items)).into_iter().collect(),
+    }
 }
 
 impl Found {
@@ -39,9 +74,9 @@ impl Found {
         match value.filter(|v| !v.trim().is_empty()) {
             Some(v) => {
                 self.values.set(field, v);
-                self.recognised.push(field);
+                self.recognised.push(field.to_owned());
             }
-            None => self.missing.push(field),
+            None => self.missing.push(field.to_owned()),
         }
     }
 }
@@ -476,9 +511,9 @@ pub fn protocol(blocks: &[Block], year: AcademicYear, members: &[(Uuid, String)]
             let here = if named.is_empty() { !away.contains(id) } else { named.contains(id) };
             header.values.set(&format!("present:{id}"), here.to_string());
         }
-        header.recognised.push("attendance");
+        header.recognised.push("attendance".to_owned());
     } else {
-        header.missing.push("attendance");
+        header.missing.push("attendance".to_owned());
     }
     let invited = labelled("приглашен");
     if let Some(invited) = invited {

@@ -17,13 +17,17 @@ pub fn docx(paper: &str) -> Result<Vec<u8>, String> {
     shared::paper::docx::to_docx(&paper).map_err(|e| e.to_string())
 }
 
-/// The body of a Word document (its `.docx` bytes) as JSON (a list of
-/// [`shared::import::Block`]s), or why it cannot be read: reading, with
-/// its limits, runs here too, away from the screens.
+/// The records a Word document (its `.docx` bytes) holds, as `request`
+/// (JSON, a [`shared::import::Request`]) asks, as JSON (a list of
+/// [`shared::import::Found`]s, each with its agenda items), or why the
+/// file cannot be read. Reading, with its limits, and recognising run here,
+/// away from the screens, whose wasm then carries neither.
 #[wasm_bindgen]
-pub fn read_docx(bytes: &[u8]) -> Result<String, String> {
+pub fn import_docx(bytes: &[u8], request: &str) -> Result<String, String> {
+    let request: shared::import::Request =
+        serde_json::from_str(request).map_err(|e| format!("запрос не прочитан: {e}"))?;
     let blocks = shared::import::read(bytes)?;
-    serde_json::to_string(&blocks).map_err(|e| e.to_string())
+    serde_json::to_string(&shared::import::recognise(&request, &blocks)).map_err(|e| e.to_string())
 }
 
 fn main() {

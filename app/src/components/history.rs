@@ -50,7 +50,7 @@ pub fn HistoryButton(kind: Signal<DocKind>, id: Uuid) -> impl IntoView {
 fn line(l: HistoryLine) -> impl IntoView {
     let when = local_time(l.stored_ms.unwrap_or(l.entry.made_ms));
     let who = l.who.unwrap_or_else(|| "автор станет известен, когда изменение дойдёт до сервера".into());
-    let fields: Vec<String> = l.entry.fields.iter().map(|(label, value)| format!("{label}: {value}")).collect();
+    let fields: Vec<String> = l.entry.labelled().iter().map(|(label, value)| format!("{label}: {value}")).collect();
     let happened = l.entry.happened;
     view! {
         <li data-testid="history-line" class:removal=happened == Happened::Removed>

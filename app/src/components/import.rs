@@ -5,7 +5,7 @@
 //! it.
 
 use leptos::prelude::*;
-use shared::import::{self, Found};
+use shared::import::{self, Found, What};
 use shared::plan::PlanFields;
 use shared::protocol::AgendaFields;
 use shared::record::Edit;
@@ -70,15 +70,18 @@ fn people(ui: Ui) -> Vec<(Uuid, String)> {
     })
 }
 
-fn recognise(what: Importing, ui: Ui, blocks: &[import::Block]) -> Result<Vec<Waiting>, String> {
-    let year = ui.year.get_untracked();
-    let found: Vec<(Found, Vec<Found>)> = match what {
-        Importing::Members => import::members(blocks).into_iter().map(|f| (f, Vec::new())).collect(),
-        Importing::Plan => import::plan_rows(blocks, year, &people(ui)).into_iter().map(|f| (f, Vec::new())).collect(),
-        Importing::Protocol => {
-            import::protocol(blocks, year, &people(ui)).map(|p| (p.header, p.items)).into_iter().collect()
-        }
+/// The records of the `.docx` file `bytes`, recognised in the DOCX worker.
+async fn recognise(what: Importing, ui: Ui, bytes: &[u8]) -> Result<Vec<Waiting>, String> {
+    let request = import::Request {
+        what: match what {
+            Importing::Members => What::Members,
+            Importing::Plan => What::Plan,
+            Importing::Protocol => What::Protocol,
+        },
+        year: ui.year.get_untracked(),
+        members: people(ui),
     };
+    let found = crate::print::import_docx(bytes, &request).await?;
     if found.is_empty() {
         return Err(match what {
             Importing::Members => "В документе не найдена таблица со списком (нужен столбец «ФИО»)",
@@ -111,8 +114,7 @@ pub fn ImportFromWord(what: Importing) -> impl IntoView {
                 let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
                     .await
                     .map_err(|_| "Файл не читается".to_owned())?;
-                let blocks = crate::print::read_docx(&js_sys::Uint8Array::new(&buffer).to_vec()).await?;
-                recognise(what, ui, &blocks)
+                recognise(what, ui, &js_sys::Uint8Array::new(&buffer).to_vec()).await
             };
             match read.await {
                 Ok(found) => waiting.set(found),
@@ -153,9 +155,7 @@ fn preview(what: Importing, ui: Ui, w: Waiting, done: impl Fn(usize) + Copy + Se
         .found
         .missing
         .iter()
-        .map(|name| {
-            fields.iter().find(|f| &*f.name == *name).map_or_else(|| (*name).to_owned(), |f| f.label.to_string())
-        })
+        .map(|name| fields.iter().find(|f| *f.name == **name).map_or_else(|| name.clone(), |f| f.label.to_string()))
         .collect();
     let mut initial = what.blank();
     for (k, v) in w.found.values.pairs() {
