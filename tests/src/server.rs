@@ -276,6 +276,13 @@ impl Drop for Server {
             kill_group(child);
         }
         let log = self.log();
+        if std::thread::panicking() {
+            // What the server did up to a test's failure, for a failure
+            // that does not come back when the test runs again.
+            let lines: Vec<&str> = log.lines().collect();
+            let tail = lines[lines.len().saturating_sub(LOG_TAIL_LINES)..].join("\n");
+            eprintln!("the server's log ({}), last {LOG_TAIL_LINES} lines:\n{tail}", self.url());
+        }
         if let Some(line) = log.lines().find(|l| l.contains("panicked")) {
             let message = format!("the server panicked during this test: {line}");
             if std::thread::panicking() {
@@ -286,6 +293,9 @@ impl Drop for Server {
         }
     }
 }
+
+/// How much of the server's log a failed test prints.
+const LOG_TAIL_LINES: usize = 60;
 
 /// SIGKILLs the process group `child` leads.
 fn kill_group(child: &Child) {
