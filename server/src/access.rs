@@ -368,17 +368,20 @@ impl Access {
     }
 
     /// The device a token belongs to, unless it is unknown or revoked.
-    pub fn authenticate(&self, token: &str) -> Option<Device> {
+    /// An error only when the shared store could not be asked about a
+    /// token this server has not heard of: that is not a revocation, and
+    /// must not be answered as one.
+    pub fn authenticate(&self, token: &str) -> Result<Option<Device>, Error> {
         let hashed = hash(token);
         let known = self.by_token(&hashed);
         if known.is_some() || !self.store.is_shared() {
-            return known;
+            return Ok(known);
         }
         // Joined through another instance a moment ago, before its notice
         // arrived here.
-        let id = self.store.entry(TOKEN, &hashed).ok()??;
-        self.refresh("device", &String::from_utf8(id).ok()?).ok()?;
-        self.by_token(&hashed)
+        let Some(id) = self.store.entry(TOKEN, &hashed)? else { return Ok(None) };
+        self.refresh("device", &String::from_utf8_lossy(&id))?;
+        Ok(self.by_token(&hashed))
     }
 
     fn by_token(&self, hashed: &str) -> Option<Device> {
@@ -739,11 +742,11 @@ mod tests {
         let (code, _) = access.invite(None, member(&d, &s), 7, "Иванова", None, NOW).unwrap();
         let (token, device) = access.redeem(&code, "Иванова И. И.", NOW + 1).unwrap();
         assert!(matches!(access.redeem(&code, "ещё раз", NOW + 2), Err(AccessError::UsedInvitation)));
-        assert_eq!(access.authenticate(&token).unwrap().id, device.id);
-        assert!(access.authenticate("not-a-token").is_none());
+        assert_eq!(access.authenticate(&token).unwrap().unwrap().id, device.id);
+        assert!(access.authenticate("not-a-token").unwrap().is_none());
         drop(access);
         let reopened = Access::open(Arc::new(RedbStore::open(dir.path()).unwrap())).unwrap();
-        assert_eq!(reopened.authenticate(&token).unwrap().grant, member(&d, &s));
+        assert_eq!(reopened.authenticate(&token).unwrap().unwrap().grant, member(&d, &s));
         assert!(matches!(reopened.redeem(&code, "после перезапуска", NOW + 3), Err(AccessError::UsedInvitation)));
     }
 
@@ -782,7 +785,7 @@ mod tests {
 
         drop(access);
         let reopened = Access::open(Arc::new(RedbStore::open(dir.path()).unwrap())).unwrap();
-        assert_eq!(reopened.authenticate(&token).unwrap().member, Some(ivanova));
+        assert_eq!(reopened.authenticate(&token).unwrap().unwrap().member, Some(ivanova));
         assert_eq!(reopened.devices(&head).iter().find(|x| x.id == other.id).unwrap().member, Some(petrova));
     }
 
@@ -806,7 +809,7 @@ mod tests {
         assert!(!*watch.borrow());
         access.revoke(&head, &device.id, NOW).unwrap();
         assert!(*watch.borrow());
-        assert!(access.authenticate(&token).is_none());
+        assert!(access.authenticate(&token).unwrap().is_none());
         assert!(*access.watch(&device.id).borrow(), "a later connection sees the revocation too");
     }
 
@@ -824,7 +827,7 @@ mod tests {
 
         access.revoke(&admin, &head.id, NOW + 1).unwrap();
         assert!(matches!(access.redeem(&pending, "Кто-то", NOW + 2), Err(AccessError::CancelledInvitation)));
-        assert!(access.authenticate(&teacher).is_some(), "a device the head brought in earlier stays");
+        assert!(access.authenticate(&teacher).unwrap().is_some(), "a device the head brought in earlier stays");
         drop(access);
         let reopened = Access::open(Arc::new(RedbStore::open(dir.path()).unwrap())).unwrap();
         assert!(matches!(reopened.redeem(&pending, "Кто-то", NOW + 2), Err(AccessError::CancelledInvitation)));
@@ -852,7 +855,7 @@ mod tests {
         let (_, kept) = crate::store::restore(dir.path(), &backup).unwrap();
         assert_eq!(kept, 3);
         let restored = Access::open(Arc::new(RedbStore::open(dir.path()).unwrap())).unwrap();
-        assert!(restored.authenticate(&token).is_none(), "the revoked device stays revoked");
+        assert!(restored.authenticate(&token).unwrap().is_none(), "the revoked device stays revoked");
         assert!(matches!(restored.redeem(&later, "Ещё раз", NOW + 2), Err(AccessError::UsedInvitation)));
         assert!(matches!(restored.redeem(&cancel_me, "Ещё раз", NOW + 2), Err(AccessError::CancelledInvitation)));
     }

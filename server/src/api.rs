@@ -44,14 +44,17 @@ impl axum::extract::FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &AppState) -> Result<Self, Response> {
         let token = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-        token
-            .and_then(|t| t.strip_prefix("Bearer "))
-            .and_then(|t| state.access.authenticate(t.trim()))
-            .map(Caller)
-            .ok_or_else(|| {
+        let token = token.and_then(|t| t.strip_prefix("Bearer ")).map(str::trim).unwrap_or_default();
+        match state.access.authenticate(token) {
+            Ok(Some(device)) => Ok(Caller(device)),
+            Ok(None) => {
                 let error = AccessError::Forbidden("устройство не подключено или доступ отозван").to_string();
-                (StatusCode::UNAUTHORIZED, Json(serde_json::json!({ "error": error, "revoked": true }))).into_response()
-            })
+                Err((StatusCode::UNAUTHORIZED, Json(serde_json::json!({ "error": error, "revoked": true })))
+                    .into_response())
+            }
+            // Not a revocation: the device asks again later.
+            Err(e) => Err(AccessError::Storage(e).into_response()),
+        }
     }
 }
 

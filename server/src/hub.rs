@@ -288,8 +288,8 @@ impl Hub {
                 let store = self.store.clone();
                 let from = seen.map_or(0, |s| s + 1);
                 let read = tokio::task::spawn_blocking(move || store.load_from(&id, from)).await;
-                match read {
-                    Ok(Ok(new)) => {
+                match read.map_err(Error::from).and_then(|r| r) {
+                    Ok(new) => {
                         for (place, chunk) in &new {
                             if let Err(e) = doc.load_incremental(chunk) {
                                 // Loading it whole sets a damaged chunk aside.
@@ -300,10 +300,6 @@ impl Hub {
                             *seen = Some(*place);
                             *chunks += 1;
                         }
-                    }
-                    Ok(Err(e)) => {
-                        tracing::warn!(document = %id, error = %e, "reading another server's change failed; reloading");
-                        *state = DocState::Unloaded;
                     }
                     Err(e) => {
                         tracing::warn!(document = %id, error = %e, "reading another server's change failed; reloading");

@@ -254,8 +254,16 @@ async fn sync(
     axum::extract::Query(query): axum::extract::Query<SyncQuery>,
     ws: WebSocketUpgrade,
 ) -> axum::response::Response {
-    let Some(device) = query.token.as_deref().and_then(|t| state.access.authenticate(t)) else {
-        return (axum::http::StatusCode::UNAUTHORIZED, "unknown or revoked device token").into_response();
+    let device = match state.access.authenticate(query.token.as_deref().unwrap_or_default()) {
+        Ok(Some(device)) => device,
+        Ok(None) => {
+            return (axum::http::StatusCode::UNAUTHORIZED, "unknown or revoked device token").into_response();
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "could not check a device token");
+            let text = "the server could not check the device token; retry later";
+            return (axum::http::StatusCode::SERVICE_UNAVAILABLE, text).into_response();
+        }
     };
     let limits = &state.config.limits;
     let counted = match state.meter.open(&device.id, limits) {

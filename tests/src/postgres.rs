@@ -94,23 +94,14 @@ impl Postgres {
 
     /// Runs `sql` on database `name`.
     pub async fn sql(&self, name: &str, sql: &str) {
-        let (client, connection) =
-            tokio_postgres::connect(&self.url(name), tokio_postgres::NoTls).await.expect("connect to PostgreSQL");
-        let driving = tokio::spawn(connection);
-        client.batch_execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
-        drop(client);
-        let _ = driving.await;
+        self.simple_query(name, sql).await;
     }
 
     /// The first column of the first row `sql` returns, as text.
     pub async fn value(&self, name: &str, sql: &str) -> String {
-        let (client, connection) =
-            tokio_postgres::connect(&self.url(name), tokio_postgres::NoTls).await.expect("connect to PostgreSQL");
-        let driving = tokio::spawn(connection);
-        let rows = client.simple_query(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
-        drop(client);
-        let _ = driving.await;
-        rows.iter()
+        self.simple_query(name, sql)
+            .await
+            .iter()
             .find_map(|m| match m {
                 tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0).map(str::to_owned),
                 _ => None,
@@ -118,9 +109,29 @@ impl Postgres {
             .unwrap_or_default()
     }
 
+    /// Stops it (a fast shutdown), as when the database goes away.
+    pub fn stop(&mut self) {
+        // Once reaped, its pid may be another process's.
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = Command::new("kill").arg("-INT").arg(self.child.id().to_string()).status();
+            let _ = self.child.wait();
+        }
+    }
+
     /// The postmaster's process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Runs `sql` on database `name` on a connection of its own.
+    async fn simple_query(&self, name: &str, sql: &str) -> Vec<tokio_postgres::SimpleQueryMessage> {
+        let (client, connection) =
+            tokio_postgres::connect(&self.url(name), tokio_postgres::NoTls).await.expect("connect to PostgreSQL");
+        let driving = tokio::spawn(connection);
+        let rows = client.simple_query(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        drop(client);
+        let _ = driving.await;
+        rows
     }
 
     /// The cluster's directory (its log is `postgres.log` there).
@@ -132,7 +143,6 @@ impl Postgres {
 impl Drop for Postgres {
     /// A fast shutdown (SIGINT), so the temporary directory can go.
     fn drop(&mut self) {
-        let _ = Command::new("kill").arg("-INT").arg(self.child.id().to_string()).status();
-        let _ = self.child.wait();
+        self.stop();
     }
 }

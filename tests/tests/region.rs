@@ -136,6 +136,24 @@ async fn a_revocation_or_a_spent_code_holds_on_every_instance_at_once() {
     assert_eq!(joined, 1, "one device per code: {on_b:?} {on_c:?}");
 }
 
+/// With the database gone, a device this instance knows is still served
+/// from memory, and a token it has not heard of is answered «try again»,
+/// not «revoked»: the app would tell its person the device was cut off.
+#[tokio::test]
+async fn a_token_that_cannot_be_checked_for_want_of_the_database_is_not_called_revoked() {
+    let (mut pg, _dir, [a, _b, _c]) = region().await;
+    let (_, head) = a.heads().await;
+    pg.stop();
+    let (known, _) = a.http("GET", "/api/me", Some(&head.token), None).await;
+    assert_eq!(known, 200, "a device the instance knows");
+    let unknown = "0".repeat(64);
+    let (status, body) = a.http("GET", "/api/me", Some(&unknown), None).await;
+    assert_eq!(status, 500, "{body}");
+    assert!(!body.contains("revoked"), "{body}");
+    let refused = Peer::connect_as(&format!("{}?token={unknown}", a.sync_url()), &format!("{unknown}:t")).await;
+    assert!(refused.is_err_and(|e| e.contains("503")), "the sync connection is refused as unavailable");
+}
+
 /// A document nobody touches leaves the memory of an instance whose peer
 /// stays connected, and a change made through another instance still
 /// reaches that peer.

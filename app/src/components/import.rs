@@ -5,7 +5,7 @@
 //! it.
 
 use leptos::prelude::*;
-use shared::import::{self, Found, What};
+use shared::import::{self, Found};
 use shared::plan::PlanFields;
 use shared::protocol::AgendaFields;
 use shared::record::Edit;
@@ -16,41 +16,32 @@ use crate::components::form::{FieldSpec, RecordForm, Saving, at_once, keep};
 use crate::pages::year_kind;
 use crate::ui::Ui;
 
-/// What a screen imports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Importing {
-    /// Members, from a member list's table.
-    Members,
-    /// Plan rows, from a plan's table.
-    Plan,
-    /// One protocol with its agenda.
-    Protocol,
+/// What a screen imports: the kind of record the DOCX worker looks for.
+pub use shared::import::What as Importing;
+
+/// The document a record of `what` goes into.
+fn kind_of(what: Importing, ui: Ui) -> DocKind {
+    match what {
+        Importing::Members => DocKind::Association,
+        Importing::Plan | Importing::Protocol => year_kind(ui),
+    }
 }
 
-impl Importing {
-    fn kind(self, ui: Ui) -> DocKind {
-        match self {
-            Self::Members => DocKind::Association,
-            Self::Plan | Self::Protocol => year_kind(ui),
-        }
+/// The form a found record of `what` is checked in.
+fn fields_of(what: Importing, ui: Ui) -> Vec<FieldSpec> {
+    match what {
+        Importing::Members => MemberFields::form(),
+        Importing::Plan => PlanFields::form().into_iter().filter(|f| &*f.name != "responsible_name").collect(),
+        Importing::Protocol => crate::pages::protocols::header_fields(ui, None),
     }
+}
 
-    /// The form a found record is checked in.
-    fn fields(self, ui: Ui) -> Vec<FieldSpec> {
-        match self {
-            Self::Members => MemberFields::form(),
-            Self::Plan => PlanFields::form().into_iter().filter(|f| &*f.name != "responsible_name").collect(),
-            Self::Protocol => crate::pages::protocols::header_fields(ui, None),
-        }
-    }
-
-    /// The empty form the found values fill.
-    fn blank(self) -> Values {
-        match self {
-            Self::Members => MemberFields::blank(),
-            Self::Plan => PlanFields::blank(),
-            Self::Protocol => Values::default(),
-        }
+/// The empty form the found values of `what` fill.
+fn blank_of(what: Importing) -> Values {
+    match what {
+        Importing::Members => MemberFields::blank(),
+        Importing::Plan => PlanFields::blank(),
+        Importing::Protocol => Values::default(),
     }
 }
 
@@ -72,15 +63,7 @@ fn people(ui: Ui) -> Vec<(Uuid, String)> {
 
 /// The records of the `.docx` file `bytes`, recognised in the DOCX worker.
 async fn recognise(what: Importing, ui: Ui, bytes: &[u8]) -> Result<Vec<Waiting>, String> {
-    let request = import::Request {
-        what: match what {
-            Importing::Members => What::Members,
-            Importing::Plan => What::Plan,
-            Importing::Protocol => What::Protocol,
-        },
-        year: ui.year.get_untracked(),
-        members: people(ui),
-    };
+    let request = import::Request { what, year: ui.year.get_untracked(), members: people(ui) };
     let found = crate::print::import_docx(bytes, &request).await?;
     if found.is_empty() {
         return Err(match what {
@@ -125,7 +108,7 @@ pub fn ImportFromWord(what: Importing) -> impl IntoView {
     };
     let done = move |key: usize| waiting.update(|w| w.retain(|x| x.key != key));
     view! {
-        <Show when=move || ui.can_edit(what.kind(ui))>
+        <Show when=move || ui.can_edit(kind_of(what, ui))>
             <label class="attach no-print">
                 {move || if reading.get() { "Читается…" } else { "Загрузить из Word (.docx)" }}
                 <input type="file" accept=".docx" data-testid="import-docx" on:change=pick />
@@ -150,14 +133,14 @@ pub fn ImportFromWord(what: Importing) -> impl IntoView {
 
 fn preview(what: Importing, ui: Ui, w: Waiting, done: impl Fn(usize) + Copy + Send + Sync + 'static) -> impl IntoView {
     let key = w.key;
-    let fields = what.fields(ui);
+    let fields = fields_of(what, ui);
     let labels: Vec<String> = w
         .found
         .missing
         .iter()
         .map(|name| fields.iter().find(|f| *f.name == **name).map_or_else(|| name.clone(), |f| f.label.to_string()))
         .collect();
-    let mut initial = what.blank();
+    let mut initial = blank_of(what);
     for (k, v) in w.found.values.pairs() {
         initial.set(k, v);
     }
@@ -167,14 +150,16 @@ fn preview(what: Importing, ui: Ui, w: Waiting, done: impl Fn(usize) + Copy + Se
             Importing::Members => {
                 keep(ui, DocKind::Association, MemberFields::validate(&values), |f| Change::Member(Edit::Add(f)))
             }
-            Importing::Plan => keep(ui, what.kind(ui), PlanFields::validate(&values, ui.year.get_untracked()), |f| {
-                Change::PlanRow(Edit::Add(f))
-            }),
+            Importing::Plan => {
+                keep(ui, kind_of(what, ui), PlanFields::validate(&values, ui.year.get_untracked()), |f| {
+                    Change::PlanRow(Edit::Add(f))
+                })
+            }
             Importing::Protocol => {
                 let items: Vec<AgendaFields> =
                     items.iter().filter_map(|i| AgendaFields::validate(&i.values).ok()).collect();
                 match crate::pages::protocols::validate_header(ui, None, &values) {
-                    Ok(protocol) => keep(ui, what.kind(ui), Ok::<_, FieldErrors>(protocol), move |protocol| {
+                    Ok(protocol) => keep(ui, kind_of(what, ui), Ok::<_, FieldErrors>(protocol), move |protocol| {
                         Change::ImportProtocol { protocol, items }
                     }),
                     Err(e) => at_once(Err(e)),

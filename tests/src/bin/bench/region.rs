@@ -13,7 +13,7 @@ use shared::{AcademicYear, DocumentId, YearDoc};
 
 use crate::client::Result;
 use crate::target::{SCHOOLS, Target};
-use crate::workloads::{Costs, connect_all, measure, percentiles};
+use crate::workloads::{Costs, connect_all, measure, percentiles, wait_for_deliveries};
 
 /// The size of the run.
 #[derive(Debug, Clone, Copy)]
@@ -103,6 +103,7 @@ pub(crate) async fn region(t: &Target, scale: Scale) -> Result<Vec<Measure>> {
     let sent: Arc<Mutex<HashMap<String, Sent>>> = Arc::default();
     let across: Arc<Mutex<Vec<Duration>>> = Arc::default();
     let within: Arc<Mutex<Vec<Duration>>> = Arc::default();
+    let arrived = Arc::new(tokio::sync::Notify::new());
     let costs = Costs::start(t);
     let mut orders = Vec::new();
     let mut tasks = Vec::new();
@@ -112,7 +113,7 @@ pub(crate) async fn region(t: &Target, scale: Scale) -> Result<Vec<Measure>> {
         // Readers get no orders; their channel stays open until the end.
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<usize>();
         orders.push((i % group_size == 0, tx));
-        let (sent, across, within) = (sent.clone(), across.clone(), within.clone());
+        let (sent, across, within, arrived) = (sent.clone(), across.clone(), within.clone(), arrived.clone());
         tasks.push(tokio::spawn(async move {
             let mut seen: HashSet<String> = HashSet::new();
             loop {
@@ -133,6 +134,7 @@ pub(crate) async fn region(t: &Target, scale: Scale) -> Result<Vec<Measure>> {
                                 {
                                     let into = if s.instance == instance { &within } else { &across };
                                     into.lock().expect("not poisoned").push(now - s.at);
+                                    arrived.notify_one();
                                 }
                             }
                         }
@@ -152,10 +154,7 @@ pub(crate) async fn region(t: &Target, scale: Scale) -> Result<Vec<Measure>> {
     }
     let expected = scale.editing * scale.rounds * (group_size - 1);
     let delivered = || across.lock().expect("not poisoned").len() + within.lock().expect("not poisoned").len();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while delivered() < expected && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_for_deliveries(&arrived, || delivered() >= expected, Duration::from_secs(60)).await;
     let (wall, cpu) = costs.finish(t, "editing:");
     let delivered = delivered();
     let editing_rss = t.rss_each();

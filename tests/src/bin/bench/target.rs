@@ -309,38 +309,41 @@ fn status_kb(pid: u32, key: &str) -> u64 {
         .map_or(0, |kb| kb * 1024)
 }
 
+/// The numeric fields of a `/proc/…/stat` file after the command name
+/// (which may hold spaces, in parentheses): index 1 is the parent's pid,
+/// 11–14 utime, stime, cutime and cstime (fields 14–17 of the whole line);
+/// 0 for what cannot be read.
+fn stat_fields(path: &str) -> impl Fn(usize) -> u64 + use<> {
+    let stat = std::fs::read_to_string(path).unwrap_or_default();
+    let fields: Vec<String> =
+        stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().map(str::to_owned).collect()).unwrap_or_default();
+    move |i| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0)
+}
+
+/// Clock ticks (100 a second) as time.
+fn ticks(n: u64) -> Duration {
+    Duration::from_millis(n * 10)
+}
+
 /// CPU time (user + system) of the process whose `stat` file is `path`.
 pub(crate) fn cpu_of(path: &str) -> Duration {
-    let stat = std::fs::read_to_string(path).unwrap_or_default();
-    // Fields after the command name (which may hold spaces) in parentheses.
-    let fields: Vec<&str> =
-        stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
-    // utime and stime are fields 14 and 15 of the whole line; 100 ticks a second.
-    Duration::from_millis((ticks(11) + ticks(12)) * 10)
+    let field = stat_fields(path);
+    ticks(field(11) + field(12))
 }
 
 /// CPU time of the process `pid`, of its children it has waited for, and
 /// of its children alive now (PostgreSQL's postmaster and its backends).
 fn cpu_of_tree(pid: u32) -> Duration {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let fields: Vec<&str> =
-        stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
-    // utime, stime, cutime, cstime: fields 14–17 of the whole line.
-    let own = Duration::from_millis((ticks(11) + ticks(12) + ticks(13) + ticks(14)) * 10);
+    let field = stat_fields(&format!("/proc/{pid}/stat"));
+    let own = ticks(field(11) + field(12) + field(13) + field(14));
     let children: Duration = std::fs::read_dir("/proc")
         .into_iter()
         .flatten()
         .flatten()
         .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|child| {
-            let stat = std::fs::read_to_string(format!("/proc/{child}/stat")).unwrap_or_default();
-            let parent =
-                stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok());
-            parent == Some(pid)
-        })
-        .map(|child| cpu_of(&format!("/proc/{child}/stat")))
+        .map(|child| format!("/proc/{child}/stat"))
+        .filter(|stat| stat_fields(stat)(1) == u64::from(pid))
+        .map(|stat| cpu_of(&stat))
         .sum();
     own + children
 }

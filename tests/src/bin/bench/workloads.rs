@@ -44,6 +44,17 @@ pub(crate) fn percentiles(prefix: &str, samples: &mut [Duration]) -> Vec<Measure
     ]
 }
 
+/// Waits until `done` holds, woken by `arrived` each time a peer records a
+/// delivery, for at most `patience`.
+pub(crate) async fn wait_for_deliveries(arrived: &tokio::sync::Notify, done: impl Fn() -> bool, patience: Duration) {
+    let all = async {
+        while !done() {
+            arrived.notified().await;
+        }
+    };
+    let _ = tokio::time::timeout(patience, all).await;
+}
+
 /// What the server's process cost over a phase.
 pub(crate) struct Costs {
     cpu: Duration,
@@ -194,13 +205,14 @@ pub(crate) async fn relay(t: &Target, n: usize, edits: usize, interval: Duration
 
     let sent: Arc<Mutex<Vec<Option<Instant>>>> = Arc::new(Mutex::new(vec![None; edits]));
     let latencies: Arc<Mutex<Vec<Duration>>> = Arc::default();
+    let arrived = Arc::new(tokio::sync::Notify::new());
     let costs = Costs::start(t);
     let mut orders = Vec::new();
     let mut tasks = Vec::new();
     for mut c in clients {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<usize>();
         orders.push(tx);
-        let (sent, latencies) = (sent.clone(), latencies.clone());
+        let (sent, latencies, arrived) = (sent.clone(), latencies.clone(), arrived.clone());
         tasks.push(tokio::spawn(async move {
             let mut seen: HashSet<String> = HashSet::new();
             loop {
@@ -223,6 +235,7 @@ pub(crate) async fn relay(t: &Target, n: usize, edits: usize, interval: Duration
                                     let k: usize = key[1..].parse().map_err(|_| "a bad key")?;
                                     if let Some(at) = sent.lock().expect("not poisoned")[k] {
                                         latencies.lock().expect("not poisoned").push(now - at);
+                                        arrived.notify_one();
                                     }
                                 }
                             }
@@ -239,10 +252,8 @@ pub(crate) async fn relay(t: &Target, n: usize, edits: usize, interval: Duration
         tokio::time::sleep(interval).await;
     }
     let expected = edits * (n - 1);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while latencies.lock().expect("not poisoned").len() < expected && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let all_delivered = || latencies.lock().expect("not poisoned").len() >= expected;
+    wait_for_deliveries(&arrived, all_delivered, Duration::from_secs(60)).await;
     let (wall, mut out) = costs.finish(t, "");
     drop(orders);
     for task in tasks {
