@@ -6,7 +6,8 @@ use shared::Owner;
 use shared::link::{Open, Place, Start};
 
 use crate::components::banners::{
-    DamagedBanner, FatalError, ReadOnlyNotice, RevokedBanner, StorageErrorBanner, UnsyncedBanner, UpdateBanner,
+    DamagedBanner, FatalError, PreviewNotice, ReadOnlyNotice, RevokedBanner, StorageErrorBanner, UnsyncedBanner,
+    UpdateBanner,
 };
 use crate::components::sync_badge::SyncBadge;
 use crate::nav::{self, Nav, Page, YearPicker};
@@ -68,6 +69,7 @@ pub fn App() -> impl IntoView {
         <UnsyncedBanner />
         <DamagedBanner />
         <ReadOnlyNotice />
+        <PreviewNotice />
         <RevokedBanner />
         <FatalError />
         <main>
@@ -129,8 +131,33 @@ async fn start(ui: Ui) {
     let (Some(token), Some(me), None) = (device::token(), device::stored(), device::code_in_address()) else {
         return; // The join screen shows while `ui.me` is empty.
     };
-    let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
-    client::start(ui, Start { device_id: me.device_id.clone(), token, origin, storage_id: settings::storage_id() });
+    // The engine starts first: it has the most to load.
+    let engine = connect(ui, token, &me);
+    show_as(ui, me);
+    engine.open();
+}
+
+/// How long a device that has just joined waits for the service worker to
+/// have kept the app before it starts its engine anyway.
+const KEEP_WAIT_MS: u32 = 60_000;
+
+/// Opens the app as the device that has just joined, without a reload. The
+/// screens show the server's preview of its records at once; the engine
+/// starts once the service worker has kept the app (a while at most), so
+/// that a slow connection does not carry the engine twice, for the page and
+/// for the service worker, and takes the screens over once it has what the
+/// preview showed.
+pub async fn joined(ui: Ui, me: device::Me) {
+    let Some(token) = device::token() else { return };
+    show_as(ui, me.clone());
+    client::preview(ui).await;
+    pwa::kept_for_offline(KEEP_WAIT_MS).await;
+    connect(ui, token, &me).open();
+}
+
+/// The screens, as the device `me`, on its school (or the one in the
+/// address) and the year chosen last.
+fn show_as(ui: Ui, me: device::Me) {
     if let Some(year) = settings::year() {
         ui.choose_year(year);
     }
@@ -139,18 +166,18 @@ async fn start(ui: Ui) {
         None => show_school(ui, nav::school_in_hash()),
     }
     ui.me.set(Some(me));
+}
+
+/// The engine, started; [`Connected::open`] tells it what the screens need.
+#[must_use]
+struct Connected(Ui);
+
+/// Starts the engine of the device `me` (with its `token`), the files'
+/// uploads, and asks the server what the device is now.
+fn connect(ui: Ui, token: String, me: &device::Me) -> Connected {
+    let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
+    client::start(ui, Start { device_id: me.device_id.clone(), token, origin, storage_id: settings::storage_id() });
     crate::files::watch(ui);
-    // The engine opens the chosen year's documents now and whenever the
-    // choice, the school shown or the district's list of schools changes.
-    Effect::new(move |_| {
-        let year = ui.year.get();
-        settings::set_year(year);
-        let Some(me) = ui.me.get() else { return };
-        let district = Place { id: me.district.id, writable: me.may_write(Owner::District(me.district.id)) };
-        let schools =
-            me.schools.iter().map(|s| Place { id: s.id, writable: me.may_write(me.school_owner(s.id)) }).collect();
-        client::open(Open { year, district, schools, shown: ui.school.get(), summaries: me.is_district() });
-    });
     leptos::task::spawn_local(async move {
         match device::refresh().await {
             Ok(fresh) if Some(&fresh) != ui.me.get_untracked().as_ref() => ui.me.set(Some(fresh)),
@@ -158,4 +185,24 @@ async fn start(ui: Ui) {
             _ => {}
         }
     });
+    Connected(ui)
+}
+
+impl Connected {
+    /// Has the engine open the chosen year's documents now and whenever
+    /// the choice, the school shown or the district's list of schools
+    /// changes.
+    fn open(self) {
+        let ui = self.0;
+        Effect::new(move |_| {
+            let year = ui.year.get();
+            settings::set_year(year);
+            let Some(me) = ui.me.get() else { return };
+            let district = Place { id: me.district.id, writable: me.may_write(Owner::District(me.district.id)) };
+            let schools =
+                me.schools.iter().map(|s| Place { id: s.id, writable: me.may_write(me.school_owner(s.id)) }).collect();
+            let (shown, summaries, awaited) = (ui.school.get(), me.is_district(), ui.awaited());
+            client::open(Open { year, district, schools, shown, summaries, awaited });
+        });
+    }
 }

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use futures_channel::oneshot;
 use js_sys::Uint8Array;
 use leptos::prelude::*;
-use shared::link::{self, FromEngine, Heads, HistoryLine, Open, Start, ToEngine};
+use shared::link::{self, FromEngine, Heads, HistoryLine, Open, Shown, Start, ToEngine};
 use shared::{Change, DocumentId};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -106,6 +106,34 @@ async fn ask<T>(
     let ticket = ticket.ok_or_else(|| "Записи ещё загружаются, повторите через секунду".to_owned())?;
     post(&message(ticket));
     answered.await.unwrap_or_else(|_| Err("Модуль данных не ответил; перезагрузите страницу".into()))
+}
+
+/// Shows the server's preview of the records the screens wait for
+/// (`GET /api/preview`, read-only): a device that has just joined shows
+/// them before its engine has loaded, which on a slow connection takes
+/// longer than the page did. Without a preview the screens wait for the
+/// engine, as on every later start.
+pub async fn preview(ui: Ui) {
+    let year = ui.year.get_untracked().0;
+    let school = ui.school.get_untracked().map(|s| format!("&school={s}")).unwrap_or_default();
+    match preview_bytes(&format!("/api/preview?year={year}{school}")).await {
+        Ok(bytes) => match link::decode::<Vec<Shown>>(&bytes) {
+            Ok(shown) => shown.into_iter().for_each(|s| ui.receive_preview(s)),
+            Err(e) => leptos::logging::warn!("preview: {e}"),
+        },
+        Err(e) => leptos::logging::warn!("preview: {e}"),
+    }
+}
+
+async fn preview_bytes(url: &str) -> Result<Vec<u8>, String> {
+    use crate::files::{js_message, request, send};
+    let response = send(url, &request("GET", None)?).await?;
+    if response.status() != 200 {
+        return Err(format!("the server answered {}", response.status()));
+    }
+    let body =
+        wasm_bindgen_futures::JsFuture::from(response.array_buffer().map_err(js_message)?).await.map_err(js_message)?;
+    Ok(Uint8Array::new(&body).to_vec())
 }
 
 /// The worker `index.html` started, and what it said before the page was

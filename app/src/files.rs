@@ -130,7 +130,7 @@ async fn sha256(bytes: &js_sys::Object) -> Result<String, String> {
     Ok(Uint8Array::new(&digest).to_vec().iter().map(|b| format!("{b:02x}")).collect())
 }
 
-fn js_message(e: JsValue) -> String {
+pub(crate) fn js_message(e: JsValue) -> String {
     e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_else(|| format!("{e:?}"))
 }
 
@@ -181,7 +181,8 @@ async fn alone<T>(hash: &str, f: impl std::future::Future<Output = Result<T, Str
 
 /// A request to the server with this device's token, for the bytes
 /// `range` (first and last) when given.
-fn request(method: &str, range: Option<(u64, u64)>) -> Result<web_sys::RequestInit, String> {
+/// A request as this device (with its token), for `range` of a file if given.
+pub(crate) fn request(method: &str, range: Option<(u64, u64)>) -> Result<web_sys::RequestInit, String> {
     let init = web_sys::RequestInit::new();
     init.set_method(method);
     let headers = web_sys::Headers::new().map_err(js_message)?;
@@ -195,7 +196,8 @@ fn request(method: &str, range: Option<(u64, u64)>) -> Result<web_sys::RequestIn
     Ok(init)
 }
 
-async fn send(url: &str, init: &web_sys::RequestInit) -> Result<web_sys::Response, String> {
+/// Sends a request; the error says there is no connection.
+pub(crate) async fn send(url: &str, init: &web_sys::RequestInit) -> Result<web_sys::Response, String> {
     const OFFLINE: &str = "Нет связи с сервером: файл загрузится, когда связь появится";
     let window = web_sys::window().ok_or(OFFLINE)?;
     let request = web_sys::Request::new_with_str_and_init(url, init).map_err(|_| OFFLINE)?;

@@ -35,6 +35,9 @@ pub struct DocState {
     pub writable: bool,
     /// Written by a newer version of the app: shown, never changed.
     pub newer: bool,
+    /// The server's preview, shown while the engine loads after joining
+    /// (read-only until the engine sends the document itself).
+    pub preview: bool,
 }
 
 /// Reactive state the screens read; plain data only.
@@ -183,10 +186,38 @@ impl Ui {
         self.docs.with(|docs| docs.iter().any(|d| d.newer && self.is_current(d.kind, d.owner)))
     }
 
-    /// Takes a shown document's records from the engine; records of a
-    /// school or year no longer shown (the person moved on meanwhile) are
-    /// dropped.
+    /// Whether some shown records are the server's preview, which cannot
+    /// be changed until the engine has loaded.
+    pub fn previewing(self) -> bool {
+        self.year.track();
+        self.school.track();
+        self.docs.with(|docs| docs.iter().any(|d| d.preview && self.is_current(d.kind, d.owner)))
+    }
+
+    /// The documents shown from the server's preview, by the heads shown:
+    /// the engine sends them once it has those heads.
+    pub fn awaited(self) -> Vec<(DocumentId, Heads)> {
+        let previewed: Vec<DocumentId> =
+            self.docs.with_untracked(|docs| docs.iter().filter(|d| d.preview).map(|d| d.id).collect());
+        self.heads.with_value(|h| previewed.into_iter().filter_map(|id| Some((id, h.get(&id)?.clone()))).collect())
+    }
+
+    /// Takes a document of the server's preview, unless the engine has sent
+    /// it already.
+    pub fn receive_preview(self, shown: Shown) {
+        if self.docs.with_untracked(|docs| docs.iter().all(|d| d.id != shown.id)) {
+            self.take(Shown { writable: false, ..shown }, true);
+        }
+    }
+
+    /// Takes a shown document's records from the engine.
     pub fn receive(self, shown: Shown) {
+        self.take(shown, false);
+    }
+
+    /// Takes a shown document's records; records of a school or year no
+    /// longer shown (the person moved on meanwhile) are dropped.
+    fn take(self, shown: Shown, preview: bool) {
         let Shown { id, owner, kind, writable, heads, removed, records } = shown;
         if !self.is_current(kind, owner) {
             return;
@@ -206,7 +237,7 @@ impl Ui {
             Records::DistrictYear(r, ..) => r.is_newer_layout(),
             Records::Perspective(r) => r.is_newer_layout(),
         };
-        let state = DocState { id, owner, kind, writable, newer };
+        let state = DocState { id, owner, kind, writable, newer, preview };
         if self.docs.with_untracked(|docs| !docs.contains(&state)) {
             self.docs.update(|docs| {
                 docs.retain(|d| d.id != id);

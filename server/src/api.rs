@@ -371,6 +371,65 @@ struct AuthorView {
     at_ms: i64,
 }
 
+/// What `GET /api/preview` is asked for: the year and the school shown.
+#[derive(Deserialize)]
+pub(crate) struct PreviewQuery {
+    year: i32,
+    school: Option<String>,
+}
+
+/// The most documents a preview reads: the district's year and
+/// perspective, and one school's three.
+const PREVIEW_DOCUMENTS: usize = 5;
+
+/// `GET /api/preview?year=2026&school=ID`: what a device that has just
+/// joined shows before its engine has loaded (on a slow connection the
+/// engine is more than half of what the app downloads). The documents the
+/// screens wait for, as the engine would send them (`shared::link::Shown`,
+/// postcard), read-only: a change waits for the engine, which holds the
+/// documents. Documents the device may not read, or that nobody has made
+/// yet, are left out.
+pub(crate) async fn preview(
+    State(state): State<AppState>,
+    Caller(device): Caller,
+    axum::extract::Query(query): axum::extract::Query<PreviewQuery>,
+) -> Response {
+    let school = match query.school.as_deref().map(str::parse::<DocumentId>) {
+        None => None,
+        Some(Ok(id)) => Some(id),
+        Some(Err(_)) => return AccessError::Invalid("Неверный номер школы".into()).into_response(),
+    };
+    let place = |id| shared::link::Place { id, writable: false };
+    let open = shared::link::Open {
+        year: shared::AcademicYear(query.year),
+        district: place(device.grant.district),
+        schools: school.into_iter().map(place).collect(),
+        shown: school,
+        summaries: false,
+        awaited: Vec::new(),
+    };
+    let (wanted, _) = shared::engine::wanted(&open);
+    let mut shown = Vec::new();
+    for wanted in wanted.into_iter().take(PREVIEW_DOCUMENTS) {
+        if state.access.access(&device.grant, &wanted.id) == shared::Access::None {
+            continue;
+        }
+        let read = state.hub.peek(wanted.id, |doc| {
+            let mut doc = automerge::AutoCommit::load(&doc.save())?;
+            shared::engine::shown(wanted, &mut doc)
+        });
+        match read.await {
+            Ok(Some(Ok(document))) => shown.push(document),
+            Ok(None) => {}
+            Ok(Some(Err(e))) => {
+                tracing::warn!(document = %wanted.id, error = %e, "a document does not read for a preview")
+            }
+            Err(e) => return AccessError::Storage(e).into_response(),
+        }
+    }
+    ([(header::CONTENT_TYPE, "application/octet-stream")], shared::link::encode(&shown)).into_response()
+}
+
 /// `GET /api/documents/{id}/authors`: who sent each change of a document the
 /// caller may read, and when; the app's «История» shows it.
 pub(crate) async fn authors(State(state): State<AppState>, Caller(device): Caller, Path(id): Path<String>) -> Response {
@@ -395,4 +454,45 @@ pub(crate) async fn authors(State(state): State<AppState>, Caller(device): Calle
         })
         .collect();
     Json(list).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{Request, StatusCode, header};
+    use shared::link::{Records, Shown};
+    use shared::{DocKind, LibraryDoc, Role};
+
+    use crate::files::tests::{pdf, world};
+
+    #[tokio::test]
+    async fn a_preview_holds_the_shown_documents_the_device_may_read_and_no_others() {
+        let w = world();
+        let (_, file) = pdf(100);
+        w.list(0, &file, false).await;
+        let preview = |token: String, school: usize| {
+            let uri = format!("/api/preview?year=2026&school={}", w.schools[school].id);
+            let request = Request::get(uri).header(header::AUTHORIZATION, format!("Bearer {token}"));
+            let w = &w;
+            async move {
+                let (status, body) = w.send(request, Vec::new()).await;
+                assert_eq!(status, StatusCode::OK);
+                shared::link::decode::<Vec<Shown>>(&body).unwrap()
+            }
+        };
+        let library = LibraryDoc::id_for(&w.schools[0].id);
+
+        let (head, _) = w.device(Role::SchoolHead, Some(0));
+        let shown = preview(head, 0).await;
+        let [only] = &shown[..] else { panic!("only the stored library: {shown:?}") };
+        assert_eq!((only.id, only.kind, only.owner), (library, DocKind::Library, w.schools[0].id));
+        assert!(!only.writable, "a preview is read-only: changes wait for the engine");
+        let Records::Library(doc) = &only.records else { panic!() };
+        assert_eq!(doc.materials.len(), 1);
+        assert!(!only.heads.is_empty());
+
+        let (district_head, _) = w.device(Role::DistrictHead, None);
+        assert_eq!(preview(district_head, 0).await.len(), 1, "the district head reads every school");
+        let (other_head, _) = w.device(Role::SchoolHead, Some(1));
+        assert!(preview(other_head, 0).await.is_empty(), "nothing of another school");
+    }
 }

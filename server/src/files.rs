@@ -270,7 +270,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::access::{Device, School};
     use axum::http::Request;
@@ -280,13 +280,13 @@ mod tests {
     use shared::record::Edit;
     use shared::{Grant, Role};
 
-    struct World {
+    pub(crate) struct World {
         _dir: tempfile::TempDir,
-        state: AppState,
-        schools: [School; 2],
+        pub(crate) state: AppState,
+        pub(crate) schools: [School; 2],
     }
 
-    fn world() -> World {
+    pub(crate) fn world() -> World {
         let dir = tempfile::tempdir().unwrap();
         let config = crate::Config {
             data_dir: dir.path().join("data"),
@@ -303,7 +303,7 @@ mod tests {
     }
 
     impl World {
-        fn device(&self, role: Role, school: Option<usize>) -> (String, Device) {
+        pub(crate) fn device(&self, role: Role, school: Option<usize>) -> (String, Device) {
             let grant = Grant { role, district: self.schools[0].district, school: school.map(|s| self.schools[s].id) };
             let (code, _) = self.state.access.invite(None, grant, 7, "", None, crate::api::now_ms()).unwrap();
             self.state.access.redeem(&code, "устройство", crate::api::now_ms()).unwrap()
@@ -314,7 +314,7 @@ mod tests {
         }
 
         /// Stores school `school`'s library with one material carrying `file`.
-        async fn list(&self, school: usize, file: &Attachment, for_district: bool) {
+        pub(crate) async fn list(&self, school: usize, file: &Attachment, for_district: bool) {
             let mut doc = LibraryDoc::create(&self.schools[school].id);
             let fields = MaterialFields {
                 title: "Классный час «Дружба»".into(),
@@ -332,7 +332,7 @@ mod tests {
             self.state.hub.store().append(&self.library(school), doc.save(), Vec::new()).await.unwrap();
         }
 
-        async fn send(&self, request: axum::http::request::Builder, body: Vec<u8>) -> (StatusCode, Vec<u8>) {
+        pub(crate) async fn send(&self, request: axum::http::request::Builder, body: Vec<u8>) -> (StatusCode, Vec<u8>) {
             let response =
                 crate::app(self.state.clone()).oneshot(request.body(Body::from(body)).unwrap()).await.unwrap();
             let status = response.status();
@@ -355,7 +355,7 @@ mod tests {
         }
     }
 
-    fn pdf(len: usize) -> (Vec<u8>, Attachment) {
+    pub(crate) fn pdf(len: usize) -> (Vec<u8>, Attachment) {
         let mut bytes = b"%PDF-1.7\n".to_vec();
         bytes.extend((0..len).map(|i| (i * 7 % 251) as u8));
         let hash = hex(&Sha256::digest(&bytes));

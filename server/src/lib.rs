@@ -221,6 +221,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/devices/{id}/revoke", post(api::revoke))
         .route("/api/devices/{id}/member", post(api::link_member))
         .route("/api/documents/{id}/authors", get(api::authors))
+        .route("/api/preview", get(api::preview))
         .route("/api/files/{hash}", get(files::download).put(files::upload))
         .route("/api/district/kopilka", get(files::district_kopilka))
         .route("/healthz", get(|| async { "ok" }))

@@ -269,16 +269,10 @@ impl Held {
         self.saved == self.doc.get_heads()
     }
 
-    /// The document as first created, shown while a read-only one has not
-    /// arrived from the server yet.
-    fn blank(&self) -> AutoCommit {
-        blank(self.kind, self.owner)
-    }
-
     /// The document's records: what arrived, or the empty first version
     /// while nothing has.
     fn records<D: Document>(&mut self) -> Result<D, crate::Error> {
-        if self.heads().is_empty() { D::load_any(&self.blank()) } else { D::load_any(&self.doc) }
+        if self.heads().is_empty() { D::load_any(&blank(self.kind, self.owner)) } else { D::load_any(&self.doc) }
     }
 }
 
@@ -294,12 +288,71 @@ fn blank(kind: DocKind, owner: DocumentId) -> AutoCommit {
 }
 
 /// A document to open.
-#[derive(Debug, Clone, Copy)]
-struct Wanted {
-    id: DocumentId,
-    kind: DocKind,
-    owner: DocumentId,
-    writable: bool,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wanted {
+    /// The document's id.
+    pub id: DocumentId,
+    /// Which document it is.
+    pub kind: DocKind,
+    /// The school (or the district) it belongs to.
+    pub owner: DocumentId,
+    /// Whether this device may change it.
+    pub writable: bool,
+}
+
+/// The documents `open` asks for: first those the screens wait for (the
+/// district's year and perspective, the shown school's three), then every
+/// other school's, for the overview.
+pub fn wanted(open: &Open) -> (Vec<Wanted>, Vec<Wanted>) {
+    let Open { year, district, schools, shown, .. } = open;
+    let (first, rest): (Vec<&Place>, Vec<&Place>) = schools.iter().partition(|s| Some(s.id) == *shown);
+    let district_year = Wanted {
+        id: DistrictYearDoc::id_for(&district.id, *year),
+        kind: DocKind::DistrictYear(*year),
+        owner: district.id,
+        writable: district.writable,
+    };
+    let perspective = Wanted {
+        id: PerspectiveDoc::id_for(&district.id),
+        kind: DocKind::Perspective,
+        owner: district.id,
+        writable: district.writable,
+    };
+    let first = [district_year, perspective].into_iter().chain(first.into_iter().flat_map(|s| school(*s, *year)));
+    (first.collect(), rest.into_iter().flat_map(|s| school(*s, *year)).collect())
+}
+
+fn school(school: Place, year: AcademicYear) -> [Wanted; 3] {
+    let [association, year_doc, library] = school_document_ids(school.id, year);
+    let wanted = |id, kind| Wanted { id, kind, owner: school.id, writable: school.writable };
+    [
+        wanted(association, DocKind::Association),
+        wanted(library, DocKind::Library),
+        wanted(year_doc, DocKind::Year(year)),
+    ]
+}
+
+/// What the page is sent of the document `doc` (the one `wanted` names):
+/// its records (those of the document as created while nothing has
+/// arrived), its heads and its removed records. The engine sends this for
+/// every shown document; the server sends it as a preview to a device that
+/// has just joined, before its engine has loaded.
+pub fn shown(wanted: Wanted, doc: &mut AutoCommit) -> Result<Shown, crate::Error> {
+    let Wanted { id, kind, owner, writable } = wanted;
+    let heads = doc.get_heads();
+    let created = heads.is_empty().then(|| blank(kind, owner));
+    let read = created.as_ref().unwrap_or(doc);
+    let records = match kind {
+        DocKind::Association => Records::Association(Document::load_any(read)?),
+        DocKind::Year(_) => Records::Year(Document::load_any(read)?, Beside::of(doc)),
+        DocKind::Library => Records::Library(Document::load_any(read)?),
+        DocKind::DistrictYear(_) => {
+            Records::DistrictYear(Document::load_any(read)?, analysis_notes(doc), RmoProfile::of(doc))
+        }
+        DocKind::Perspective => Records::Perspective(Document::load_any(read)?),
+    };
+    let heads = heads.into_iter().map(|h| h.0).collect();
+    Ok(Shown { id, owner, kind, writable, heads, removed: history::removed(doc), records })
 }
 
 /// What the page shows, as its last [`Open`] said.
@@ -309,6 +362,9 @@ struct View {
     shown: Option<DocumentId>,
     summaries: bool,
     schools: Vec<DocumentId>,
+    /// The documents the page shows from the server's preview, by the
+    /// heads it shows (sent on once they have arrived).
+    awaited: Vec<(DocumentId, Heads)>,
 }
 
 /// What the page has not been sent yet.
@@ -463,8 +519,14 @@ impl Engine {
     /// other school's, for the overview. Documents this device may only
     /// read are not created here: they come from the server.
     fn open(&mut self, open: Open, now: Now) {
-        let Open { year, district, schools, shown, summaries } = open;
-        self.view = View { year: Some(year), shown, summaries, schools: schools.iter().map(|s| s.id).collect() };
+        let Open { year, ref schools, shown, summaries, ref awaited, .. } = open;
+        self.view = View {
+            year: Some(year),
+            shown,
+            summaries,
+            schools: schools.iter().map(|s| s.id).collect(),
+            awaited: awaited.clone(),
+        };
         if summaries {
             self.recall_overview(year);
             self.unsent.summaries = true;
@@ -475,38 +537,13 @@ impl Engine {
             self.refresh(n);
         }
         self.flush(now);
-        let (first, rest): (Vec<Place>, Vec<Place>) = schools.into_iter().partition(|s| Some(s.id) == shown);
-        let district = Wanted {
-            id: DistrictYearDoc::id_for(&district.id, year),
-            kind: DocKind::DistrictYear(year),
-            owner: district.id,
-            writable: district.writable,
-        };
-        let perspective = Wanted {
-            id: PerspectiveDoc::id_for(&district.owner),
-            kind: DocKind::Perspective,
-            owner: district.owner,
-            writable: district.writable,
-        };
-        let first: Vec<Wanted> =
-            [district, perspective].into_iter().chain(first.into_iter().flat_map(|s| Self::school(s, year))).collect();
-        let rest: Vec<Wanted> = rest.into_iter().flat_map(|s| Self::school(s, year)).collect();
+        let (first, rest) = wanted(&open);
         self.later = rest;
         self.load(first);
         if self.loading.is_empty() {
             let later = std::mem::take(&mut self.later);
             self.load(later);
         }
-    }
-
-    fn school(school: Place, year: AcademicYear) -> [Wanted; 3] {
-        let [association, year_doc, library] = school_document_ids(school.id, year);
-        let wanted = |id, kind| Wanted { id, kind, owner: school.id, writable: school.writable };
-        [
-            wanted(association, DocKind::Association),
-            wanted(library, DocKind::Library),
-            wanted(year_doc, DocKind::Year(year)),
-        ]
     }
 
     /// Asks for the stored chunks of those of `wanted` not open or loading.
@@ -629,28 +666,19 @@ impl Engine {
         }
     }
 
-    /// Sends the page the document `n`'s records.
+    /// Sends the page the document `n`'s records, unless the page shows
+    /// heads of it (the server's preview) that have not arrived here yet.
     fn send(&mut self, n: usize) {
         let held = &mut self.docs[n];
-        let records = match held.kind {
-            DocKind::Association => held.records().map(Records::Association),
-            DocKind::Year(_) => held.records().map(|y| Records::Year(y, Beside::of(&held.doc))),
-            DocKind::Library => held.records().map(Records::Library),
-            DocKind::DistrictYear(_) => {
-                held.records().map(|d| Records::DistrictYear(d, analysis_notes(&held.doc), RmoProfile::of(&held.doc)))
+        if let Some(at) = self.view.awaited.iter().position(|(id, _)| *id == held.id) {
+            if !self.view.awaited[at].1.iter().all(|h| held.doc.get_change_by_hash(&ChangeHash(*h)).is_some()) {
+                return;
             }
-            DocKind::Perspective => held.records().map(Records::Perspective),
-        };
-        let message = match records {
-            Ok(records) => FromEngine::Shown(Box::new(Shown {
-                id: held.id,
-                owner: held.owner,
-                kind: held.kind,
-                writable: held.writable,
-                heads: held.heads().into_iter().map(|h| h.0).collect(),
-                removed: history::removed(&mut held.doc),
-                records,
-            })),
+            self.view.awaited.swap_remove(at);
+        }
+        let wanted = Wanted { id: held.id, kind: held.kind, owner: held.owner, writable: held.writable };
+        let message = match shown(wanted, &mut held.doc) {
+            Ok(shown) => FromEngine::Shown(Box::new(shown)),
             Err(e) => FromEngine::Fatal(format!("Записи не читаются: {e}")),
         };
         self.tell(message);
@@ -949,7 +977,14 @@ mod tests {
     fn opening(school: DocumentId) -> (Engine, Vec<DocumentId>) {
         let mut engine = Engine::new();
         let place = Place { id: school, writable: true };
-        let open = Open { year: YEAR, district: place, schools: vec![place], shown: Some(school), summaries: false };
+        let open = Open {
+            year: YEAR,
+            district: place,
+            schools: vec![place],
+            shown: Some(school),
+            summaries: false,
+            awaited: Vec::new(),
+        };
         let effects = engine.handle(now(), Input::Open(open));
         let Some(Effect::Load(ids)) = effects.into_iter().find(|e| matches!(e, Effect::Load(_))) else { panic!() };
         (engine, ids)
@@ -1039,6 +1074,50 @@ mod tests {
         let [second] = writes(&effects)[..] else { panic!("{effects:?}") };
         engine.handle(now(), Input::Committed { write: second, key: "c".into() });
         assert_eq!(names(&engine, school), ["Первая", "Вторая"]);
+    }
+
+    /// The documents the engine sent the page among `effects`.
+    fn sent(effects: &[Effect]) -> Vec<DocumentId> {
+        effects
+            .iter()
+            .filter_map(|e| if let Effect::Tell(FromEngine::Shown(s)) = e { Some(s.id) } else { None })
+            .collect()
+    }
+
+    #[test]
+    fn a_document_the_page_shows_from_the_preview_is_sent_only_once_it_has_the_previewed_heads() {
+        let school = DocumentId::random();
+        // The server's association, with a member the preview showed.
+        let mut server = AssociationDoc::create(&school);
+        let fields = MemberFields {
+            full_name: "Орлова Екатерина Сергеевна".into(), ..MemberFields::default()
+        };
+        AssociationDoc::edit_member(&mut server, Edit::Add(fields), 1).unwrap();
+        let previewed: Heads = server.get_heads().into_iter().map(|h| h.0).collect();
+        let open = |awaited: Vec<(DocumentId, Heads)>| {
+            let place = Place { id: school, writable: true };
+            Open { year: YEAR, district: place, schools: vec![place], shown: Some(school), summaries: false, awaited }
+        };
+
+        // Storage is empty (a device that has just joined): the engine
+        // creates the association, but the page keeps the preview.
+        let mut engine = Engine::new();
+        let effects = engine.handle(now(), Input::Open(open(vec![(school, previewed.clone())])));
+        let Some(Effect::Load(ids)) = effects.into_iter().find(|e| matches!(e, Effect::Load(_))) else { panic!() };
+        let effects = engine.handle(now(), empty(ids.clone()));
+        let shown = sent(&effects);
+        assert!(!shown.contains(&school), "the created association would replace the preview: {shown:?}");
+        assert_eq!(shown.len(), ids.len() - 1, "the documents not previewed are sent");
+
+        // Storage holds the server's changes: sent at once.
+        let mut engine = Engine::new();
+        let effects = engine.handle(now(), Input::Open(open(vec![(school, previewed)])));
+        let Some(Effect::Load(ids)) = effects.into_iter().find(|e| matches!(e, Effect::Load(_))) else { panic!() };
+        let chunk = Chunk { key: "server".into(), bytes: server.save() };
+        let loaded = ids.iter().map(|id| (*id, if *id == school { vec![chunk.clone()] } else { Vec::new() })).collect();
+        let effects = engine.handle(now(), Input::Loaded(loaded));
+        assert!(sent(&effects).contains(&school));
+        assert_eq!(names(&engine, school), ["Орлова Екатерина Сергеевна"]);
     }
 
     #[test]

@@ -95,6 +95,11 @@ pub struct Open {
     pub shown: Option<DocumentId>,
     /// Whether the district's overview is wanted (district roles).
     pub summaries: bool,
+    /// Documents the page shows from the server's preview (a device that
+    /// has just joined, [`crate::engine::shown`]), by the heads it shows:
+    /// the engine sends such a document only once it has those heads, so
+    /// the screens never step back from the preview to an empty document.
+    pub awaited: Vec<(DocumentId, Heads)>,
 }
 
 /// From the engine to the page.

@@ -378,6 +378,39 @@ fn copy_app(from: &std::path::Path, to: &std::path::Path) {
     }
 }
 
+/// A device that has just joined shows its school's records from the
+/// server's preview before its engine has loaded (here it never does: its
+/// files are missing), read-only, and says why they cannot be changed yet.
+#[tokio::test]
+async fn a_device_that_has_just_joined_reads_its_records_before_its_engine_has_loaded() {
+    let _one_at_a_time = exclusive().await;
+    let dir = TempDir::new().unwrap();
+    let app = dir.path().join("app");
+    copy_app(&e2e::server::app_dir(), &app);
+    for file in ["engine_bg.wasm", "engine_bg.wasm.br", "engine_bg.wasm.gz"] {
+        std::fs::remove_file(app.join(file)).unwrap();
+    }
+    let server = Server::start_with_app(&dir.path().join("server"), &app).await;
+    let (_, head) = server.heads().await;
+    let school = head.school();
+    let year = shared::AcademicYear::of(e2e::browser::clock_day());
+    let mut association = shared::AssociationDoc::create(&school);
+    for name in ["Орлова Екатерина Сергеевна", "Петров Сергей Иванович"] {
+        let fields = shared::MemberFields::validate(&e2e::teacher(name)).unwrap();
+        shared::AssociationDoc::edit_member(&mut association, shared::record::Edit::Add(fields), 1).unwrap();
+    }
+    e2e::push_school(&server, &head, association, year, shared::YearDoc::create(&school, year)).await;
+
+    let browser = Browser::launch_on_clock(&dir.path().join("profile")).await;
+    let code = head.invite(&server, "school_head", Some(school)).await;
+    browser.join(&server, &code, "Иванова Мария Петровна").await;
+    browser.wait_text("[data-testid=preview]", "Записи получены с сервера").await;
+    browser.go("members").await;
+    browser.wait_members(&["Орлова Екатерина Сергеевна", "Петров Сергей Иванович"]).await;
+    assert!(browser.texts("[data-testid=members] [data-testid=add]").await.is_empty(), "read-only until the engine");
+    browser.quit().await;
+}
+
 /// A new version deployed over the running one: the app says «Доступна
 /// новая версия», applies it only when the person agrees and no form is
 /// open, and an edit made offline before it survives and reaches the

@@ -85,6 +85,21 @@ pub fn ReadOnlyNotice() -> impl IntoView {
     }
 }
 
+/// Records shown from the server's preview while the engine loads after
+/// joining: they are read-only until it has.
+#[component]
+pub fn PreviewNotice() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    view! {
+        <Show when=move || ui.previewing()>
+            <div class="banner info" data-testid="preview">
+                "Записи получены с сервера. Приложение ещё сохраняется на устройство для работы без \
+                 интернета; изменять записи можно будет, когда оно сохранится."
+            </div>
+        </Show>
+    }
+}
+
 /// Something that keeps the app from working at all.
 #[component]
 pub fn FatalError() -> impl IntoView {

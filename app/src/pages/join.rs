@@ -7,6 +7,7 @@ use shared::{FieldErrors, Values};
 
 use crate::components::form::{RecordForm, at_once, text};
 use crate::device;
+use crate::ui::Ui;
 
 /// «Подключение устройства».
 #[component]
@@ -15,8 +16,8 @@ pub fn JoinPage() -> impl IntoView {
     let joined_as = device::stored().filter(|_| device::token().is_some());
     let initial = Values::default().with("code", code).with("name", "");
     let error = RwSignal::new(None::<String>);
-    let waiting = RwSignal::new(false);
-    let on_save = Callback::new(move |v: Values| at_once(join(v, error, waiting)));
+    let ui = expect_context::<Ui>();
+    let on_save = Callback::new(move |v: Values| at_once(join(v, error, ui)));
     view! {
         <section class="join" data-testid="join">
             <h2>"Подключение устройства"</h2>
@@ -38,11 +39,6 @@ pub fn JoinPage() -> impl IntoView {
                 on_cancel=Callback::new(|()| {})
                 testid="join-form"
             />
-            <Show when=move || waiting.get()>
-                <p class="note" data-testid="join-saving-app">
-                    "Устройство подключено. Приложение сохраняется на устройстве для работы без интернета…"
-                </p>
-            </Show>
             <Show when=move || error.with(Option::is_some)>
                 <p class="field-error" role="alert" data-testid="join-error">{move || error.get()}</p>
             </Show>
@@ -50,21 +46,15 @@ pub fn JoinPage() -> impl IntoView {
     }
 }
 
-/// How long a joined device waits for the app to be kept for offline use
-/// before it reloads anyway.
-const KEEP_WAIT_MS: u32 = 60_000;
-
 /// The code from a pasted link (`…/#/join/CODE`) or the code itself.
 fn code_of(input: &str) -> String {
     input.trim().rsplit("/join/").next().unwrap_or_default().trim().to_owned()
 }
 
 /// Checks the join form and, when it passes, joins in the background:
-/// the app reloads as the device, or `error` says why not. Before the
-/// reload it waits (a while at most) for the service worker to have kept
-/// the app: on a slow connection the reloaded page would otherwise fetch
-/// the engine again beside the service worker's copy.
-fn join(v: Values, error: RwSignal<Option<String>>, waiting: RwSignal<bool>) -> Result<(), FieldErrors> {
+/// the app opens as the device ([`crate::app::joined`]), or `error` says
+/// why not.
+fn join(v: Values, error: RwSignal<Option<String>>, ui: Ui) -> Result<(), FieldErrors> {
     error.set(None);
     let (code, name) = (code_of(v.get("code")), v.get("name").trim().to_owned());
     let mut e = FieldErrors::default();
@@ -80,13 +70,11 @@ fn join(v: Values, error: RwSignal<Option<String>>, waiting: RwSignal<bool>) -> 
     leptos::task::spawn_local(async move {
         match device::join(&code, &name).await {
             Ok(me) => {
-                waiting.set(true);
-                crate::pwa::kept_for_offline(KEEP_WAIT_MS).await;
                 let start = if me.is_district() { "#/district" } else { "#/dashboard" };
                 if let Some(w) = web_sys::window() {
                     let _ = w.location().set_hash(start);
-                    let _ = w.location().reload();
                 }
+                crate::app::joined(ui, me).await;
             }
             Err(err) => error.set(Some(err.message())),
         }
