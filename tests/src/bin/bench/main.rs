@@ -253,10 +253,11 @@ fn targets(sections: &[Section], client: &coldopen::ClientReport) -> String {
     let _ = std::fmt::Write::write_fmt(
         &mut out,
         format_args!(
-            "| first useful screen ≤ 650 KB brotli | {} KB: the page and the engine ({} and {} KB gzip) | {} |\n\
+            "| first useful screen ≤ 650 KB brotli | {} KB: the page ({} KB gzip), the records the server's preview; changing them waits for the engine too ({} KB brotli with the page; the engine alone {} KB gzip) | {} |\n\
              | everything kept offline ≤ 900 KB brotli | {} KB ({} KB gzip) | {} |\n",
             client.first_useful_brotli / 1000,
             client.first_load_gzip / 1000,
+            client.editable_brotli / 1000,
             client.engine_gzip / 1000,
             verdict(Some(client.first_useful_brotli <= coldopen::FIRST_USEFUL_BUDGET)),
             client.offline_brotli / 1000,
@@ -270,7 +271,11 @@ fn targets(sections: &[Section], client: &coldopen::ClientReport) -> String {
             &mut out,
             format_args!(
                 "| phone: first visit ≤ 30 s | {} | {} |\n| phone: later open offline ≤ 1 s | {} | {} |\n",
-                phone.first_visit.map_or("—".into(), |t| format!("{:.1} s", t / 1000.0)),
+                phone.first_visit.zip(phone.editable).map_or("—".into(), |(t, e)| format!(
+                    "{:.1} s to the records (the server's preview), {:.1} s until they may be changed",
+                    t / 1000.0,
+                    e / 1000.0
+                )),
                 verdict(phone.first_visit.map(|t| t <= phone::FIRST_VISIT_TARGET_MS)),
                 later.map_or("—".into(), |t| format!("slowest of {} runs {t:.0} ms", phone.later_opens.len())),
                 verdict(later.map(|t| t <= phone::LATER_OPEN_TARGET_MS)),
