@@ -172,7 +172,11 @@ fn receive(ui: Ui, data: JsValue) {
     match message {
         FromEngine::Shown(shown) => {
             ui.receive(*shown);
-            crate::pwa::cache_later();
+            // What the service worker left for later shares the connection
+            // with the sync that brings what the preview showed.
+            if !ui.previewing_untracked() {
+                crate::pwa::cache_later();
+            }
         }
         FromEngine::Summaries { year, schools } => {
             if year == ui.year.get_untracked() {

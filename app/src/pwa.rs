@@ -74,9 +74,10 @@ thread_local! {
     static LATER_ASKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Once the first records are on the screen, has the service worker cache
-/// what it left for later (the DOCX writer): on a first visit it does not
-/// share the connection with what the first screen waits for.
+/// Once the engine's first records are on the screen (none of them still
+/// the server's preview), has the service worker cache what it left for
+/// later (the DOCX writer): on a first visit it does not share the
+/// connection with what the first screen and the first sync wait for.
 pub fn cache_later() {
     if !LATER_ASKED.with(|asked| asked.replace(true)) {
         cache_later_js();

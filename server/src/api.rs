@@ -415,7 +415,8 @@ pub(crate) async fn preview(
             continue;
         }
         let read = state.hub.peek(wanted.id, |doc| {
-            let mut doc = automerge::AutoCommit::load(&doc.save())?;
+            // Uncompressed: the bytes are read back at once.
+            let mut doc = automerge::AutoCommit::load(&doc.save_nocompress())?;
             shared::engine::shown(wanted, &mut doc)
         });
         match read.await {

@@ -441,7 +441,10 @@ impl Engine {
                 self.effects.push(Effect::Send(join.encode()));
             }
             Input::Received(bytes) => self.received(&bytes),
-            Input::Disconnected => self.link = None,
+            Input::Disconnected => {
+                self.link = None;
+                self.release_awaited();
+            }
             Input::SyncStates(states) => self.restore(states),
             Input::OverviewRead { year, bytes } => self.overview_read(year, bytes, now),
             Input::ChunksListed { year, stored } => self.chunks_listed(year, stored, now),
@@ -663,6 +666,17 @@ impl Engine {
         }
         if std::mem::take(&mut self.unsent.summaries) {
             self.send_summaries(now);
+        }
+    }
+
+    /// Without a connection the heads the preview showed may not arrive for
+    /// days: the page is sent what this device has of those documents,
+    /// which its person may change.
+    fn release_awaited(&mut self) {
+        for (id, _) in std::mem::take(&mut self.view.awaited) {
+            if let Some(n) = self.held(id) {
+                self.refresh(n);
+            }
         }
     }
 
@@ -1085,7 +1099,7 @@ mod tests {
     }
 
     #[test]
-    fn a_document_the_page_shows_from_the_preview_is_sent_only_once_it_has_the_previewed_heads() {
+    fn a_document_the_page_shows_from_the_preview_is_sent_once_it_has_the_previewed_heads_or_the_connection_fails() {
         let school = DocumentId::random();
         // The server's association, with a member the preview showed.
         let mut server = AssociationDoc::create(&school);
@@ -1108,6 +1122,11 @@ mod tests {
         let shown = sent(&effects);
         assert!(!shown.contains(&school), "the created association would replace the preview: {shown:?}");
         assert_eq!(shown.len(), ids.len() - 1, "the documents not previewed are sent");
+        // Without a connection the server's heads may not come for days:
+        // the page gets the association this device has, to change.
+        let effects = engine.handle(now(), Input::Disconnected);
+        assert!(effects.iter().any(|e| matches!(e, Effect::After { timer: Timer::Flush, .. })));
+        assert_eq!(sent(&engine.handle(now(), Input::Timer(Timer::Flush))), [school]);
 
         // Storage holds the server's changes: sent at once.
         let mut engine = Engine::new();
