@@ -174,7 +174,7 @@ fn receive(ui: Ui, data: JsValue) {
             ui.receive(*shown);
             // What the service worker left for later shares the connection
             // with the sync that brings what the preview showed.
-            if !ui.previewing_untracked() {
+            if !untrack(|| ui.previewing()) {
                 crate::pwa::cache_later();
             }
         }

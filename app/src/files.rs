@@ -181,7 +181,6 @@ async fn alone<T>(hash: &str, f: impl std::future::Future<Output = Result<T, Str
 
 /// A request to the server with this device's token, for the bytes
 /// `range` (first and last) when given.
-/// A request as this device (with its token), for `range` of a file if given.
 pub(crate) fn request(method: &str, range: Option<(u64, u64)>) -> Result<web_sys::RequestInit, String> {
     let init = web_sys::RequestInit::new();
     init.set_method(method);

@@ -194,12 +194,6 @@ impl Ui {
         self.docs.with(|docs| docs.iter().any(|d| d.preview && self.is_current(d.kind, d.owner)))
     }
 
-    /// Whether some document is still the server's preview, without
-    /// tracking it.
-    pub fn previewing_untracked(self) -> bool {
-        self.docs.with_untracked(|docs| docs.iter().any(|d| d.preview))
-    }
-
     /// The documents shown from the server's preview, by the heads shown:
     /// the engine sends them once it has those heads.
     pub fn awaited(self) -> Vec<(DocumentId, Heads)> {
