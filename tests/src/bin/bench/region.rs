@@ -146,10 +146,11 @@ pub(crate) async fn region(t: &Target, scale: Scale) -> Result<Vec<Measure>> {
         }));
     }
     let step = Duration::from_secs(1) / u32::try_from(scale.editing).unwrap_or(u32::MAX);
+    let mut tick = crate::workloads::pace(step);
     for round in 0..scale.rounds {
         for (_, order) in orders.iter().filter(|(editing, _)| *editing) {
+            tick.tick().await;
             order.send(round).map_err(|_| "an editing peer stopped early")?;
-            tokio::time::sleep(step).await;
         }
     }
     let expected = scale.editing * scale.rounds * (group_size - 1);

@@ -44,6 +44,16 @@ pub(crate) fn percentiles(prefix: &str, samples: &mut [Duration]) -> Vec<Measure
     ]
 }
 
+/// A clock that ticks every `step`, for handing out edits at the workload's
+/// rate: the load being measured, not a wait for anything. Its ticks keep
+/// the rate over the whole run where sleeping `step` after each send would
+/// fall behind by the time each send takes.
+pub(crate) fn pace(step: Duration) -> tokio::time::Interval {
+    let mut tick = tokio::time::interval(step);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick
+}
+
 /// Waits until `done` holds, woken by `arrived` each time a peer records a
 /// delivery, for at most `patience`.
 pub(crate) async fn wait_for_deliveries(arrived: &tokio::sync::Notify, done: impl Fn() -> bool, patience: Duration) {
@@ -247,9 +257,10 @@ pub(crate) async fn relay(t: &Target, n: usize, edits: usize, interval: Duration
             Ok::<_, String>(())
         }));
     }
+    let mut tick = pace(interval);
     for k in 0..edits {
+        tick.tick().await;
         orders[k % n].send(k).map_err(|_| "a relay client stopped early")?;
-        tokio::time::sleep(interval).await;
     }
     let expected = edits * (n - 1);
     let all_delivered = || latencies.lock().expect("not poisoned").len() >= expected;
