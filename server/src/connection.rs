@@ -12,7 +12,9 @@
 //! to; one it may only read gets a read-only sync state, so its changes are
 //! neither applied, stored nor relayed. A member's device writes the
 //! marks that stand for a person's own word (an acknowledgement, a survey
-//! answer) only for the member it is linked to ([`own_marks_gate`]).
+//! answer) only for the member it is linked to ([`own_marks_gate`]); a
+//! change the gate cannot read yet, because one it depends on did not
+//! come, is asked for again rather than refused.
 //! Revoking the device closes the connection at once.
 
 use std::collections::HashMap;
@@ -245,15 +247,33 @@ fn gate(access: Access, document_id: DocumentId, message: &mut automerge::sync::
     Some(format!("changes to document {document_id} refused: this device may only read it"))
 }
 
+/// What the own-marks gate decided about a message that carries changes.
+#[derive(Debug, PartialEq)]
+enum Verdict {
+    /// The changes write someone else's mark (or cannot be read): the
+    /// message loses them, the reason goes back to the peer, and the
+    /// connection may only read the document from then on (whatever the
+    /// device changes later depends on what was refused).
+    Refused(String),
+    /// Some changes wait for others the message does not bring, so what
+    /// they write cannot be read yet: the message loses them, and the peer
+    /// is asked for everything again with these missing changes by name
+    /// ([`Session::ask_again`]). This is no fault of the peer: automerge
+    /// leaves out a change when the server's Bloom filter falsely says the
+    /// server has it, and one in a hundred or so does.
+    Incomplete(Vec<automerge::ChangeHash>),
+}
+
 /// The own-marks gate: a member's device may write an acknowledgement or
 /// a survey answer only as the member it is linked to, and never the
 /// school's or a paper one (see [`shared::personal`]). The message's
 /// changes are tried on a copy of the document, where every operation can
-/// be placed; when one writes someone else's mark (or cannot be placed, or
-/// waits for changes the message does not bring, so it could not be read),
-/// the message loses its changes and the reason comes back. Costs one copy
-/// of the document per message that carries changes from a member.
-fn own_marks_gate(doc: &Automerge, message: &mut automerge::sync::Message, member: Option<Uuid>) -> Option<String> {
+/// be placed, and judged there; none enters the document unread, so a
+/// change that waits for others is not let into automerge's queue (where
+/// a later message, maybe another device's, would apply it unjudged) but
+/// asked for again with what it waits for. Costs one copy of the document
+/// per message that carries changes from a member.
+fn own_marks_gate(doc: &Automerge, message: &mut automerge::sync::Message, member: Option<Uuid>) -> Option<Verdict> {
     if message.changes.is_empty() {
         return None;
     }
@@ -262,14 +282,15 @@ fn own_marks_gate(doc: &Automerge, message: &mut automerge::sync::Message, membe
     // A message automerge refuses is refused again by the real receive,
     // which closes the connection with its error.
     trial.receive_sync_message(&mut automerge::sync::State::new(), message.clone()).ok()?;
-    let verdict = if trial.get_missing_deps(&[]) != queued {
-        Some("changes refused: they must come with the changes they depend on".to_owned())
-    } else {
+    let missing: Vec<_> = trial.get_missing_deps(&[]).into_iter().filter(|hash| !queued.contains(hash)).collect();
+    let verdict = if missing.is_empty() {
         let hashes: Vec<_> = trial.get_changes(&before).iter().map(|c| c.hash()).collect();
         match shared::personal::marks(&trial, &hashes) {
-            Ok(marks) => shared::personal::refusal(&marks, member),
-            Err(e) => Some(format!("changes refused: {e}")),
+            Ok(marks) => shared::personal::refusal(&marks, member).map(Verdict::Refused),
+            Err(e) => Some(Verdict::Refused(format!("changes refused: {e}"))),
         }
+    } else {
+        Some(Verdict::Incomplete(missing))
     };
     if verdict.is_some() {
         message.changes = automerge::sync::ChunkList::empty();
@@ -360,17 +381,34 @@ impl Connection {
                     .apply(&slot, self.id, &self.device.id, !request && access == Access::Write, |doc| {
                         let own = member.and_then(|member| own_marks_gate(doc, &mut message, member));
                         session.receive_sync(document_id, doc, message)?;
+                        match &own {
+                            Some(Verdict::Incomplete(missing)) => session.ask_again(document_id, missing.clone()),
+                            // Else the device, whose refused changes stay
+                            // unsent in its eyes, and the server would
+                            // exchange heads that differ for as long as the
+                            // connection lasts; read-only, the server stops
+                            // answering and tells the device to stop sending.
+                            Some(Verdict::Refused(_)) => session.set_read_only(document_id),
+                            None => {}
+                        }
                         Ok::<_, shared::Error>((own, session.generate(document_id, doc)))
                     })
                     .await;
                 match applied {
                     Ok(None) => Ok(refusal.into_iter().chain(self.session.unavailable(document_id)).collect()),
                     Ok(Some(Ok((own, reply)))) => {
-                        if let Some(reason) = own {
-                            count(&self.state.metrics.changes_refused);
-                            tracing::warn!(conn = self.id, document = %document_id, device = %self.device.id,
-                                %reason, "refused a member's changes to someone else's mark");
-                            refusal = Some(self.session.error(reason));
+                        match own {
+                            Some(Verdict::Refused(reason)) => {
+                                count(&self.state.metrics.changes_refused);
+                                tracing::warn!(conn = self.id, document = %document_id, device = %self.device.id,
+                                    %reason, "refused a member's changes to someone else's mark");
+                                refusal = Some(self.session.error(reason));
+                            }
+                            Some(Verdict::Incomplete(missing)) => {
+                                tracing::info!(conn = self.id, document = %document_id, device = %self.device.id,
+                                    missing = missing.len(), "asked a member's device again for changes that came without what they depend on");
+                            }
+                            None => {}
                         }
                         Ok(refusal.into_iter().chain(reply).collect())
                     }
@@ -428,7 +466,7 @@ impl Connection {
 mod tests {
     use automerge::sync::SyncDoc;
     use automerge::transaction::Transactable;
-    use automerge::{Automerge, ROOT};
+    use automerge::{AutoCommit, Automerge, ROOT};
 
     use super::*;
 
@@ -464,5 +502,173 @@ mod tests {
         let mut written = message.clone();
         assert!(gate(Access::Write, id, &mut written).is_none());
         assert_eq!(written, message);
+    }
+
+    /// One device's client side: a session joined to a [`Driver`].
+    struct Client {
+        session: Session,
+        driver: Driver,
+        device: Device,
+    }
+
+    impl Client {
+        async fn join(state: &crate::AppState, device: Device) -> Self {
+            let (mut session, join) = Session::client(format!("{}:tab", device.id), Default::default());
+            let mut driver = Driver::new(state.clone(), device.clone());
+            for reply in driver.receive(&join.encode()).await.unwrap() {
+                session.receive(&reply.encode()).unwrap();
+            }
+            Self { session, driver, device }
+        }
+
+        /// A new connection of the same device that starts from the sync
+        /// state kept of `id`, as the app's engine does.
+        async fn reconnect(&self, state: &crate::AppState, id: DocumentId) -> Self {
+            let kept = self.session.sync_state(&id).unwrap();
+            let mut client = Self::join(state, self.device.clone()).await;
+            client.session.restore(id, &kept).unwrap();
+            client
+        }
+
+        /// Runs the sync protocol for `id` until neither side has more to
+        /// say; the server's `error` texts, and every sync message sent.
+        async fn sync(&mut self, id: DocumentId, doc: &mut AutoCommit) -> (Vec<String>, Vec<automerge::sync::Message>) {
+            let (mut errors, mut sent) = (Vec::new(), Vec::new());
+            let mut next = self.session.generate(id, doc);
+            while let Some(message) = next.take() {
+                assert!(sent.len() < 20, "the exchange settles");
+                if let Message::Sync { data, .. } | Message::Request { data, .. } = &message {
+                    sent.push(automerge::sync::Message::decode(data).unwrap());
+                }
+                for reply in self.driver.receive(&message.encode()).await.unwrap() {
+                    match self.session.receive(&reply.encode()).unwrap() {
+                        Event::Sync { message, .. } => {
+                            self.session.receive_sync(id, doc, message).unwrap();
+                            next = self.session.generate(id, doc).or(next);
+                        }
+                        Event::RemoteError(reason) => errors.push(reason),
+                        _ => {}
+                    }
+                }
+            }
+            (errors, sent)
+        }
+    }
+
+    /// A school with two regulations, its head's device and the device of
+    /// a member linked to `own`, each with the library as the server has it.
+    struct Scene {
+        _world: crate::files::tests::World,
+        state: crate::AppState,
+        library: DocumentId,
+        regulations: [Uuid; 2],
+        head: (Client, AutoCommit),
+        member: (Client, AutoCommit),
+    }
+
+    async fn scene(own: Uuid) -> Scene {
+        use shared::LibraryDoc;
+        let world = crate::files::tests::world();
+        let state = world.state.clone();
+        let school = world.schools[0].clone();
+        let library = LibraryDoc::id_for(&school.id);
+        let mut doc = LibraryDoc::create(&school.id);
+        let regulations = ["Положение о МО", "План работы"].map(|title| {
+            let values = shared::Values::default().with("kind", "statute").with("title", title).with("text", "1.");
+            let fields = shared::regulation::RegulationFields::validate(&values).unwrap();
+            LibraryDoc::edit_regulation(&mut doc, shared::record::Edit::Add(fields), 1).unwrap()
+        });
+        let grant = |role, member| {
+            let grant = shared::access::Grant { role, district: school.district, school: Some(school.id) };
+            let (code, _) = state.access.invite(None, grant, 7, "", member, crate::api::now_ms()).unwrap();
+            state.access.redeem(&code, "устройство", crate::api::now_ms()).unwrap().1
+        };
+        let mut head = (Client::join(&state, grant(Role::SchoolHead, None)).await, doc);
+        assert_eq!(head.0.sync(library, &mut head.1).await.0, Vec::<String>::new());
+        let mut member = (Client::join(&state, grant(Role::Member, Some(own))).await, AutoCommit::new());
+        assert_eq!(member.0.sync(library, &mut member.1).await.0, Vec::<String>::new());
+        assert_eq!(member.1.get_heads(), head.1.get_heads(), "the member's device has the library");
+        Scene { _world: world, state, library, regulations, head, member }
+    }
+
+    /// The member's device acknowledges the first regulation as `first`
+    /// and then the second as `second`, offline, while the head changes
+    /// the library; its first acknowledgement happens to be one that the
+    /// Bloom filter of the server's changes falsely holds (one in a
+    /// hundred or so), so once it reconnects automerge leaves it out of
+    /// what it sends and sends the second alone. Returns both hashes.
+    fn offline_marks_the_filter_hides(s: &mut Scene, first: Uuid, second: Uuid) -> [automerge::ChangeHash; 2] {
+        use shared::LibraryDoc;
+        let day = shared::Date::new(2026, 11, 20).unwrap();
+        let values = shared::Values::default().with("kind", "statute").with("title", "Устав").with("text", "2.");
+        let fields = shared::regulation::RegulationFields::validate(&values).unwrap();
+        LibraryDoc::edit_regulation(&mut s.head.1, shared::record::Edit::Add(fields), 5).unwrap();
+        // What a new connection's first answer holds: everything the server has.
+        let filter = automerge::sync::BloomFilter::from_hashes(s.head.1.get_changes(&[]).iter().map(|c| c.hash()));
+        let hidden = (10..100_000)
+            .find_map(|now_ms| {
+                let mut doc = s.member.1.fork();
+                LibraryDoc::acknowledge(&mut doc, s.regulations[0], first, day, None, now_ms).unwrap();
+                let hash = doc.get_heads()[0];
+                filter.contains_hash(&hash).then_some(doc)
+            })
+            .expect("a change the filter falsely holds");
+        s.member.1 = hidden;
+        let first_hash = s.member.1.get_heads()[0];
+        LibraryDoc::acknowledge(&mut s.member.1, s.regulations[1], second, day, None, 20_000).unwrap();
+        [first_hash, s.member.1.get_heads()[0]]
+    }
+
+    async fn stored(s: &Scene) -> Vec<automerge::ChangeHash> {
+        let load = |doc: &Automerge| doc.get_changes(&[]).iter().map(|c| c.hash()).collect::<Vec<_>>();
+        s.state.hub.peek(s.library, load).await.unwrap().unwrap()
+    }
+
+    /// A member's change that came without the change it depends on (left
+    /// out by automerge after a Bloom filter's false positive) is not
+    /// refused: the server asks the device for everything again, names the
+    /// missing change, and then stores both.
+    #[tokio::test]
+    async fn a_members_change_that_came_without_what_it_depends_on_is_asked_for_again() {
+        let own = Uuid::new_v4();
+        let mut s = scene(own).await;
+        let [first, second] = offline_marks_the_filter_hides(&mut s, own, own);
+        let (library, head) = (s.library, &mut s.head);
+        assert_eq!(head.0.sync(library, &mut head.1).await.0, Vec::<String>::new());
+        s.member.0 = s.member.0.reconnect(&s.state, s.library).await;
+
+        let (errors, sent) = s.member.0.sync(s.library, &mut s.member.1).await;
+        assert_eq!(errors, Vec::<String>::new(), "nothing refused");
+        // What each message would leave waiting on the server as it was.
+        let server_before = s.head.1.document().clone();
+        let waiting = |m: &automerge::sync::Message| {
+            let mut doc = server_before.clone();
+            doc.load_incremental(&m.changes.iter().flatten().copied().collect::<Vec<u8>>()).unwrap();
+            doc.get_missing_deps(&[])
+        };
+        assert!(sent.iter().any(|m| waiting(m) == [first]), "automerge sent the second mark without the first");
+        let kept = stored(&s).await;
+        assert!(kept.contains(&first) && kept.contains(&second), "the server stored both marks");
+        assert!(s.member.0.session.is_synced(&s.library, &mut s.member.1), "the device reads «сохранено на сервере»");
+    }
+
+    /// The change that waited for another is judged once it can be read:
+    /// asked for again, it comes with its dependency, and a mark for
+    /// someone else is refused then, with nothing of the message stored;
+    /// and the exchange ends there rather than going back and forth.
+    #[tokio::test]
+    async fn a_change_that_waited_for_another_is_judged_when_it_comes_with_it() {
+        let own = Uuid::new_v4();
+        let mut s = scene(own).await;
+        let [first, second] = offline_marks_the_filter_hides(&mut s, own, Uuid::new_v4());
+        let (library, head) = (s.library, &mut s.head);
+        assert_eq!(head.0.sync(library, &mut head.1).await.0, Vec::<String>::new());
+        s.member.0 = s.member.0.reconnect(&s.state, s.library).await;
+
+        let (errors, _) = s.member.0.sync(s.library, &mut s.member.1).await;
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("only its own member's"), "{errors:?}");
+        let kept = stored(&s).await;
+        assert!(!kept.contains(&first) && !kept.contains(&second), "nothing of the refused message is stored");
     }
 }

@@ -118,6 +118,9 @@ struct DocState {
     state: sync::State,
     /// Whether the peer has sent anything about this document yet.
     heard_from_peer: bool,
+    /// Changes to ask the peer for in the next message, beside those
+    /// automerge asks for ([`Session::ask_again`]).
+    asked: Vec<ChangeHash>,
 }
 
 /// One end of one connection.
@@ -306,7 +309,12 @@ impl Session {
     pub fn generate(&mut self, document_id: DocumentId, doc: &mut impl SyncTarget) -> Option<Message> {
         let remote = self.remote.as_ref().filter(|_| self.accepted)?.peer_id.clone();
         let entry = self.docs.entry(document_id).or_default();
-        let message = doc.generate_sync_message(&mut entry.state)?;
+        let mut message = doc.generate_sync_message(&mut entry.state)?;
+        if !entry.asked.is_empty() {
+            message.need.append(&mut entry.asked);
+            message.need.sort();
+            message.need.dedup();
+        }
         let data = message.encode();
         let sender_id = self.local_id.clone();
         Some(if !entry.heard_from_peer && doc.heads().is_empty() {
@@ -314,6 +322,20 @@ impl Session {
         } else {
             Message::Sync { sender_id, target_id: remote, document_id, data }
         })
+    }
+
+    /// Asks the peer to send `document_id`'s changes again, with `missing`
+    /// (changes they depend on), after the ones it sent were set aside
+    /// unread. The peer counts what it sent as delivered and never sends it
+    /// twice, and automerge asks only for what its queue waits for, so
+    /// the next message carries a reset (the peer forgets what it sent)
+    /// and asks for `missing` by hash: a change the peer left out because
+    /// this side's Bloom filter falsely said it was here comes only when
+    /// asked for by name.
+    pub fn ask_again(&mut self, document_id: DocumentId, missing: Vec<ChangeHash>) {
+        let entry = self.docs.entry(document_id).or_default();
+        entry.state.needs_reset = true;
+        entry.asked = missing;
     }
 
     /// Whether the peer has told us it has exactly our heads of
@@ -343,7 +365,7 @@ impl Session {
     /// an answer to a message already answered.
     pub fn restore(&mut self, document_id: DocumentId, encoded: &[u8]) -> Result<(), Error> {
         let state = sync::State::decode(encoded)?;
-        self.docs.entry(document_id).or_insert(DocState { state, heard_from_peer: false });
+        self.docs.entry(document_id).or_insert(DocState { state, heard_from_peer: false, asked: Vec::new() });
         Ok(())
     }
 

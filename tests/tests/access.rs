@@ -157,10 +157,14 @@ async fn a_members_device_signs_only_as_its_own_member() {
         LibraryDoc::acknowledge(&mut doc, regulation, member, day, paper.map(str::to_owned), 2).unwrap();
         doc.document().clone()
     };
+    // Each on a connection of its own: once a connection's changes to a
+    // document are refused, it may only read that document.
     let refused = peer.force_changes(library_id, &signed(other, None)).await;
     assert!(refused.as_deref().is_some_and(|r| r.contains("only its own member's")), "{refused:?}");
+    let mut peer = Peer::connect(&server, &member).await;
     let refused = peer.force_changes(library_id, &signed(own, Some("Иванова М. П."))).await;
     assert!(refused.as_deref().is_some_and(|r| r.contains("on paper")), "{refused:?}");
+    let mut peer = Peer::connect(&server, &member).await;
     assert_eq!(peer.force_changes(library_id, &signed(own, None)).await, None, "her own mark goes through");
     let kept = AutoCommit::load(&Peer::connect(&server, &head).await.fetch(library_id).await.unwrap().save()).unwrap();
     let sheet = <LibraryDoc as shared::Document>::load(&kept).unwrap();
@@ -179,6 +183,7 @@ async fn a_members_device_signs_only_as_its_own_member() {
     };
     let refused = peer.force_changes(year_id, &answered(None)).await;
     assert!(refused.as_deref().is_some_and(|r| r.contains("head answers for the school")), "{refused:?}");
+    let mut peer = Peer::connect(&server, &member).await;
     assert_eq!(peer.force_changes(year_id, &answered(Some(own))).await, None);
     let (_, metrics) = server.get("/metrics").await;
     assert!(metrics.contains("\nmo_changes_refused_total 3\n"), "{metrics}");
