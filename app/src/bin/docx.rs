@@ -1,7 +1,6 @@
 //! The DOCX writer and reader, as a web worker of its own (`/docx-worker.js` loads it):
-//! docx-rs and its zip and deflate code are a tenth of the app's wasm that
-//! nobody needs until they save a document, so the first screen does not
-//! wait for them. The service worker precaches it with the rest of the app,
+//! its zip, deflate and XML code is wasm that nobody needs until they save
+//! or import a document, so the first screen does not wait for it. The service worker precaches it with the rest of the app,
 //! so saving still works offline.
 
 #![allow(unreachable_pub)]
