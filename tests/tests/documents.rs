@@ -39,7 +39,9 @@ fn open_in_office(paper: &Paper, dir: &Path) -> (String, std::path::PathBuf) {
 /// Copies `file` to `$MO_KEEP_DOCUMENTS` when set, to look at the documents:
 /// `MO_KEEP_DOCUMENTS=/some/dir cargo test -p e2e --test documents`.
 fn keep(file: &Path) {
-    if let Ok(dir) = std::env::var("MO_KEEP_DOCUMENTS") {
+    if let Ok(dir) = std::env::var("MO_KEEP_DOCUMENTS")
+        && !dir.is_empty()
+    {
         std::fs::copy(file, Path::new(&dir).join(file.file_name().unwrap())).unwrap();
     }
 }

@@ -44,6 +44,7 @@ pub fn to_docx(paper: &Paper) -> Result<Vec<u8>, crate::Error> {
         ("docProps/core.xml", core_properties(paper)),
         ("word/_rels/document.xml.rels", document_relationships()),
         ("word/styles.xml", styles()),
+        ("word/settings.xml", settings()),
         ("word/document.xml", document(paper)),
     ];
     let fail = |e: &dyn std::fmt::Display| crate::Error::Document(e.to_string());
@@ -61,7 +62,7 @@ pub fn to_docx(paper: &Paper) -> Result<Vec<u8>, crate::Error> {
 fn content_types() -> String {
     let main = "application/vnd.openxmlformats-officedocument.wordprocessingml";
     format!(
-        r#"{XML}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Default Extension="png" ContentType="image/png"/><Override PartName="/word/document.xml" ContentType="{main}.document.main+xml"/><Override PartName="/word/styles.xml" ContentType="{main}.styles+xml"/><Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/></Types>"#
+        r#"{XML}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Default Extension="png" ContentType="image/png"/><Override PartName="/word/document.xml" ContentType="{main}.document.main+xml"/><Override PartName="/word/styles.xml" ContentType="{main}.styles+xml"/><Override PartName="/word/settings.xml" ContentType="{main}.settings+xml"/><Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/></Types>"#
     )
 }
 
@@ -73,7 +74,7 @@ fn package_relationships() -> String {
 
 fn document_relationships() -> String {
     format!(
-        r#"{XML}<Relationships xmlns="{PACKAGE_REL}"><Relationship Id="rIdStyles" Type="{REL}/styles" Target="styles.xml"/><Relationship Id="rIdBar" Type="{REL}/image" Target="media/bar.png"/></Relationships>"#
+        r#"{XML}<Relationships xmlns="{PACKAGE_REL}"><Relationship Id="rIdStyles" Type="{REL}/styles" Target="styles.xml"/><Relationship Id="rIdSettings" Type="{REL}/settings" Target="settings.xml"/><Relationship Id="rIdBar" Type="{REL}/image" Target="media/bar.png"/></Relationships>"#
     )
 }
 
@@ -82,6 +83,14 @@ fn core_properties(paper: &Paper) -> String {
     format!(
         r#"{XML}<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>{}</dc:title><dc:language>ru-RU</dc:language></cp:coreProperties>"#,
         escape(&paper.title)
+    )
+}
+
+/// Word's current layout rules (compatibility mode 15): without them Word
+/// opens the file in compatibility mode with Word 2007's.
+fn settings() -> String {
+    format!(
+        r#"{XML}<w:settings xmlns:w="{W}"><w:defaultTabStop w:val="{FIRST_LINE}"/><w:compat><w:compatSetting w:name="compatibilityMode" w:uri="http://schemas.microsoft.com/office/word" w:val="15"/></w:compat></w:settings>"#
     )
 }
 
@@ -343,6 +352,7 @@ mod tests {
                 "word/_rels/document.xml.rels",
                 "word/document.xml",
                 "word/media/bar.png",
+                "word/settings.xml",
                 "word/styles.xml"
             ]
         );
