@@ -269,11 +269,16 @@ impl Held {
         self.saved == self.doc.get_heads()
     }
 
-    /// The document's records: what arrived, or the empty first version
-    /// while nothing has.
+    /// The document's records ([`records_of`]).
     fn records<D: Document>(&mut self) -> Result<D, crate::Error> {
-        if self.heads().is_empty() { D::load_any(&blank(self.kind, self.owner)) } else { D::load_any(&self.doc) }
+        records_of(self.kind, self.owner, &mut self.doc)
     }
+}
+
+/// The records of `doc`, the document of `kind` belonging to `owner`:
+/// what arrived, or those of the document as created while nothing has.
+fn records_of<D: Document>(kind: DocKind, owner: DocumentId, doc: &mut AutoCommit) -> Result<D, crate::Error> {
+    if doc.get_heads().is_empty() { D::load_any(&blank(kind, owner)) } else { D::load_any(doc) }
 }
 
 /// A document of `kind` belonging to `owner`, as created.
@@ -339,19 +344,16 @@ fn school(school: Place, year: AcademicYear) -> [Wanted; 3] {
 /// has just joined, before its engine has loaded.
 pub fn shown(wanted: Wanted, doc: &mut AutoCommit) -> Result<Shown, crate::Error> {
     let Wanted { id, kind, owner, writable } = wanted;
-    let heads = doc.get_heads();
-    let created = heads.is_empty().then(|| blank(kind, owner));
-    let read = created.as_ref().unwrap_or(doc);
     let records = match kind {
-        DocKind::Association => Records::Association(Document::load_any(read)?),
-        DocKind::Year(_) => Records::Year(Document::load_any(read)?, Beside::of(doc)),
-        DocKind::Library => Records::Library(Document::load_any(read)?),
+        DocKind::Association => Records::Association(records_of(kind, owner, doc)?),
+        DocKind::Year(_) => Records::Year(records_of(kind, owner, doc)?, Beside::of(doc)),
+        DocKind::Library => Records::Library(records_of(kind, owner, doc)?),
         DocKind::DistrictYear(_) => {
-            Records::DistrictYear(Document::load_any(read)?, analysis_notes(doc), RmoProfile::of(doc))
+            Records::DistrictYear(records_of(kind, owner, doc)?, analysis_notes(doc), RmoProfile::of(doc))
         }
-        DocKind::Perspective => Records::Perspective(Document::load_any(read)?),
+        DocKind::Perspective => Records::Perspective(records_of(kind, owner, doc)?),
     };
-    let heads = heads.into_iter().map(|h| h.0).collect();
+    let heads = doc.get_heads().into_iter().map(|h| h.0).collect();
     Ok(Shown { id, owner, kind, writable, heads, removed: history::removed(doc), records })
 }
 
