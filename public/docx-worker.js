@@ -1,10 +1,13 @@
-// The DOCX writer's and reader's web worker (app/src/bin/docx.rs). The app
-// posts a document as JSON and gets back {bytes} (the .docx file), or posts
-// {file, request} (a .docx file's bytes, what to find as JSON) and gets back
-// {json} (the records found); or {error}.
+// The DOCX writer's and reader's web worker: a second instance of the
+// engine's module (app/src/bin/engine.rs), which carries the DOCX code too,
+// so nothing more is fetched or kept for it; only its `docx` and
+// `import_docx` are called here, never the engine's `run`. The app posts a
+// document as JSON and gets back {bytes} (the .docx file), or posts
+// {file, request} (a .docx file's bytes, what to find as JSON) and gets
+// back {json} (the records found); or {error}.
 // onmessage is set before the wasm has loaded, so no message is missed.
-importScripts("/docx.js");
-const ready = wasm_bindgen({ module_or_path: "/docx_bg.wasm" });
+importScripts("/engine.js");
+const ready = wasm_bindgen({ module_or_path: "/engine_bg.wasm" });
 
 self.onmessage = async (event) => {
   try {

@@ -9,11 +9,8 @@ set -eu
 cd "${TRUNK_STAGING_DIR:?run by trunk}"
 files=$(find . -type f ! -name sw.js ! -name '*.gz' ! -name '*.br' | sed 's|^\./||' | LC_ALL=C sort)
 version=$(cat $files | sha256sum | cut -c1-16)
-# The DOCX writer's files are cached later (see sw.js), the rest at once.
-quoted() { for f in "$@"; do printf '"/%s",' "$f"; done | sed 's/,$//'; }
-list=$(quoted $(printf '%s\n' $files | grep -v '^docx'))
-later=$(quoted $(printf '%s\n' $files | grep '^docx' || true))
-sed -i "s|^const VERSION = .*;|const VERSION = \"$version\";|; s|^const PRECACHE = .*;|const PRECACHE = [$list];|; s|^const LATER = .*;|const LATER = [$later];|" sw.js
+list=$(for f in $files; do printf '"/%s",' "$f"; done | sed 's/,$//')
+sed -i "s|^const VERSION = .*;|const VERSION = \"$version\";|; s|^const PRECACHE = .*;|const PRECACHE = [$list];|" sw.js
 grep -q "const VERSION = \"$version\";" sw.js
 for f in $(find . -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.html' -o -name '*.webmanifest' \)); do
   gzip -9 -n -k -f "$f"

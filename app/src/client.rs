@@ -170,14 +170,7 @@ fn receive(ui: Ui, data: JsValue) {
         Err(e) => return leptos::logging::warn!("{e}"),
     };
     match message {
-        FromEngine::Shown(shown) => {
-            ui.receive(*shown);
-            // What the service worker left for later shares the connection
-            // with the sync that brings what the preview showed.
-            if !untrack(|| ui.previewing()) {
-                crate::pwa::cache_later();
-            }
-        }
+        FromEngine::Shown(shown) => ui.receive(*shown),
         FromEngine::Summaries { year, schools } => {
             if year == ui.year.get_untracked() {
                 ui.summaries.set(schools);

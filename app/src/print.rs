@@ -31,7 +31,7 @@ fn save_in_background(paper: Paper, error: RwSignal<Option<String>>) {
 }
 
 /// The DOCX file of `paper`, written by the DOCX worker
-/// (`public/docx-worker.js`, `src/bin/docx.rs`).
+/// (`public/docx-worker.js`, the engine's module: `src/bin/engine.rs`).
 async fn write_docx(paper: &Paper) -> Result<Vec<u8>, String> {
     let json = serde_json::to_string(paper).map_err(|e| e.to_string())?;
     let data = ask_docx_worker(&JsValue::from_str(&json)).await.map_err(|e| format!("DOCX не записан: {e}"))?;

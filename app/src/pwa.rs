@@ -29,11 +29,6 @@ export function keptForOffline(ms) {
   const ready = "serviceWorker" in navigator ? navigator.serviceWorker.ready : Promise.resolve();
   return Promise.race([ready, new Promise((resolve) => setTimeout(resolve, ms))]).then(() => undefined);
 }
-export function cacheLater() {
-  if ("serviceWorker" in navigator) {
-    navigator.serviceWorker.ready.then((reg) => reg.active && reg.active.postMessage("cache-later"));
-  }
-}
 export async function keepStorage() {
   const s = navigator.storage;
   const state = { persisted: null, usage: null, quota: null };
@@ -50,8 +45,6 @@ extern "C" {
     fn apply_update_js();
     #[wasm_bindgen(js_name = keptForOffline)]
     async fn kept_for_offline_js(ms: u32) -> JsValue;
-    #[wasm_bindgen(js_name = cacheLater)]
-    fn cache_later_js();
     #[wasm_bindgen(js_name = keepStorage)]
     async fn keep_storage_js() -> JsValue;
 }
@@ -68,20 +61,6 @@ pub fn register(on_update: impl FnMut() + 'static) {
 /// offline use), or after `ms` whatever happened.
 pub async fn kept_for_offline(ms: u32) {
     kept_for_offline_js(ms).await;
-}
-
-thread_local! {
-    static LATER_ASKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Once the engine's first records are on the screen (none of them still
-/// the server's preview), has the service worker cache what it left for
-/// later (the DOCX writer): on a first visit it does not share the
-/// connection with what the first screen and the first sync wait for.
-pub fn cache_later() {
-    if !LATER_ASKED.with(|asked| asked.replace(true)) {
-        cache_later_js();
-    }
 }
 
 /// Activates the waiting version and reloads.

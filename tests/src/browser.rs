@@ -427,19 +427,13 @@ impl Browser {
         .await;
     }
 
-    /// Waits until a service worker controls the page (it has precached the
-    /// app) and has cached the DOCX writer too.
+    /// Waits until a service worker controls the page: it has precached
+    /// the app, the DOCX worker with the rest.
     pub async fn wait_offline_ready(&self) {
         eventually("the service worker to control the page", || async {
             (self.script("return !!(navigator.serviceWorker && navigator.serviceWorker.controller)").await
                 == json!(true))
             .then_some(())
-        })
-        .await;
-        // The DOCX writer is cached once the first records are shown.
-        eventually("the DOCX writer in the service worker's cache", || async {
-            let cached = self.script_async("caches.match('/docx_bg.wasm').then(r => arguments[0](!!r))").await;
-            (cached == json!(true)).then_some(())
         })
         .await;
     }

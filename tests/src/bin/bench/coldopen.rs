@@ -68,10 +68,9 @@ fn first_load(dir: &Path) -> Vec<(String, u64, u64, Option<u64>)> {
 
 /// The files the engine's worker is made of (`public/engine-worker.js` and
 /// the `engine` binary of the app crate): started beside the first screen.
-const ENGINE_WORKER: [&str; 3] = ["engine-worker.js", "engine.js", "engine_bg.wasm"];
-/// The files the DOCX worker is made of (`public/docx-worker.js` and the
-/// `docx` binary of the app crate): started to save a document.
-const DOCX_WORKER: [&str; 3] = ["docx-worker.js", "docx.js", "docx_bg.wasm"];
+/// The DOCX worker (`public/docx-worker.js`) is another instance of the
+/// same module, started to save or import a document.
+const ENGINE_WORKER: [&str; 4] = ["engine-worker.js", "engine.js", "engine_bg.wasm", "docx-worker.js"];
 
 /// A table of `files` with their total (against `budget`, if any).
 fn files_table(files: &[(String, u64, u64, Option<u64>)], budget: Option<u64>) -> String {
@@ -104,14 +103,13 @@ pub(crate) async fn client_section(quick: bool, with_cold_open: bool, with_phone
     let brotli = |files: &[(String, u64, u64, Option<u64>)]| files.iter().map(|f| f.3.unwrap_or(f.2)).sum::<u64>();
     let everything = gzip(&all);
     let offline_brotli = brotli(&all);
-    let (docx, rest): (Vec<_>, Vec<_>) = all.into_iter().partition(|f| DOCX_WORKER.contains(&f.0.as_str()));
-    let (engine, page): (Vec<_>, Vec<_>) = rest.into_iter().partition(|f| ENGINE_WORKER.contains(&f.0.as_str()));
+    let (engine, page): (Vec<_>, Vec<_>) = all.into_iter().partition(|f| ENGINE_WORKER.contains(&f.0.as_str()));
     let (first, engine_gzip) = (gzip(&page), gzip(&engine));
     let first_useful_brotli = brotli(&page);
     let editable_brotli = first_useful_brotli + brotli(&engine);
     let mut text = format!(
         "\n## The app\n\nThe app's files (`{}`, as built by `cargo xtask build-app`; the icons come \
-         later) are three wasm modules: the page, the engine and the DOCX writer. The server sends the \
+         later) are two wasm modules: the page and the engine, which also writes and reads DOCX files. The server sends the \
          precompressed brotli or gzip copy the build makes, whichever the browser accepts. On a first \
          visit the service worker fetches all of them for offline use: **{} KB** brotli in all \
          (budget {} KB; {} KB gzip).\n\n\
@@ -135,13 +133,10 @@ pub(crate) async fn client_section(quick: bool, with_cold_open: bool, with_phone
         text.push_str(
             "\nThe engine, a web worker of its own: the automerge documents, IndexedDB and the sync \
              connection. The page starts it once the device has joined (on a first visit, once the \
-             service worker has kept it); the screens fill in as it sends the records.\n\n",
+             service worker has kept it); the screens fill in as it sends the records. The DOCX \
+             worker is a second instance of its module, started to save or import a document.\n\n",
         );
         text.push_str(&files_table(&engine, None));
-    }
-    if !docx.is_empty() {
-        text.push_str("\nThe DOCX writer, a web worker of its own, started only to save a document.\n\n");
-        text.push_str(&files_table(&docx, None));
     }
     eprintln!("\n==> the app: first load {} KB gzip, the engine {} KB", first / 1000, engine_gzip / 1000);
     if with_cold_open {
