@@ -69,6 +69,8 @@ async fn a_protocol_written_offline_reaches_the_district_overview_and_no_other_s
     })
     .await;
     assert_eq!(meetings, "1 из 0");
+    let plan = district.texts("[data-testid=overview-row][data-school='Школа №1'] [data-testid=plan]").await;
+    assert_eq!(plan, ["плана ещё нет"], "a school without a plan is not «0% из 0»");
     district.click_css("[data-testid=overview-row][data-school='Школа №1'] [data-testid=open-school]").await;
     district.wait_text("[data-testid=viewing-school]", "только просмотр").await;
     district.click_css("[data-testid=nav-protocols]").await;

@@ -1,6 +1,7 @@
 //! The app on a cheap phone: every screen of every role at 360×740 with
 //! touch, in headless Chromium against the real server. On each screen the
-//! page is no wider than the phone and every tap target is at least 44 px
+//! page is no wider than the phone, nothing reaches past its edge (a wide
+//! table clipped by its card counts) and every tap target is at least 44 px
 //! each way; a screenshot of each is kept under `target/phone-screens/`.
 
 #![allow(clippy::unwrap_used)]
@@ -13,10 +14,24 @@ use shared::{AcademicYear, AssociationDoc, MemberFields, YearDoc};
 use tempfile::TempDir;
 
 /// What is wrong with the screen as it is: the page wider than the phone,
+/// anything reaching past its right edge (cut off or off screen, unless it
+/// sits in a box that scrolls sideways by design, as the print view does),
 /// and the tap targets smaller than 44 px (with what they say and their size).
 const MEASURE: &str = "
     const width = document.documentElement.scrollWidth;
     const wide = width > window.innerWidth ? [`the page is ${width} px wide`] : [];
+    const edge = document.documentElement.clientWidth;
+    const scrolls = (e) => {
+        for (let a = e.parentElement; a; a = a.parentElement) {
+            if (['auto', 'scroll'].includes(getComputedStyle(a).overflowX)) return true;
+        }
+        return false;
+    };
+    const past = [...document.querySelectorAll('body *')]
+        .map(e => [e, e.getBoundingClientRect()])
+        .filter(([e, r]) => r.width > 0 && r.right > edge + 1 && !scrolls(e))
+        .filter(([e]) => !e.parentElement || e.parentElement.getBoundingClientRect().right <= edge + 1)
+        .map(([e, r]) => `${e.dataset.testid || e.tagName.toLowerCase()} «${e.textContent.trim().slice(0, 30)}» reaches ${Math.round(r.right)} px of ${edge}`);
     const targets = [...document.querySelectorAll(
         'button, a[href], select, input:not([type=checkbox]):not([type=hidden]), textarea, summary, label.check, label.check-option'
     )];
@@ -24,7 +39,7 @@ const MEASURE: &str = "
         .map(e => [e, e.getBoundingClientRect()])
         .filter(([e, r]) => r.width > 0 && r.height > 0 && (r.width < 44 || r.height < 44))
         .map(([e, r]) => `${e.dataset.testid || e.tagName.toLowerCase()} «${(e.textContent || e.value || '').trim().slice(0, 30)}» ${Math.round(r.width)}×${Math.round(r.height)}`);
-    return wide.concat(small);
+    return wide.concat(past, small);
 ";
 
 /// Makes the browser a 360×740 phone with touch.

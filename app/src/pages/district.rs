@@ -27,7 +27,7 @@ pub fn DistrictOverview() -> impl IntoView {
                     let cells = match line.filter(|l| l.arrived).map(|l| l.summary) {
                         Some(s) => view! {
                             <td data-label="Заседания: проведено из запланированных" data-testid="meetings">{format!("{} из {}", s.meetings_held, s.meetings_planned)}</td>
-                            <td data-label="План выполнен" data-testid="plan">{format!("{}% из {}", s.plan_percent, s.plan_total)}</td>
+                            <td data-label="План выполнен" data-testid="plan">{plan_cell(s.plan_percent, s.plan_total)}</td>
                             <td data-label="Просроченные решения" data-testid="overdue" class:alert={s.overdue_decisions > 0}>{s.overdue_decisions}</td>
                             <td data-label="Членов МО" data-testid="members">{s.members}</td>
                             <td data-label="Аттестация в ближайшие полгода или истекла" data-testid="categories" class:alert={s.categories_due > 0}>{s.categories_due}</td>
@@ -56,7 +56,8 @@ pub fn DistrictOverview() -> impl IntoView {
                 {me.schools.is_empty().then(|| view! {
                     <p class="note">"В районе пока нет школ. Добавьте их на вкладке «Доступ»."</p>
                 })}
-                <table data-testid="overview">
+                // A card per school on a phone (style.css).
+                <table class="cards" data-testid="overview">
                     <thead>
                         <tr>
                             <th>"Школа"</th>
@@ -87,4 +88,10 @@ pub fn DistrictOverview() -> impl IntoView {
         }
         .into_any()
     }
+}
+
+/// A school's plan in the overview: how much of it is done, or that it has
+/// none yet (rather than «0% из 0»).
+fn plan_cell(percent: u32, rows: usize) -> String {
+    if rows == 0 { "плана ещё нет".to_owned() } else { format!("{percent}% из {rows}") }
 }

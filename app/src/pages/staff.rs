@@ -49,24 +49,34 @@ pub fn StaffPage() -> impl IntoView {
                         let mentor = p.mentor.clone().unwrap_or_else(|| "не назначен".into());
                         view! {
                             <tr data-testid="staff-row">
-                                <td>{school.to_owned()}</td>
                                 <td class="name">{p.name.clone()}</td>
-                                <td>{p.category.label()}</td>
-                                <td>{until}</td>
-                                <td>{course}</td>
-                                <td>{if p.young_specialist { mentor } else { String::new() }}</td>
+                                <td data-label="Школа">{school.to_owned()}</td>
+                                <td data-label="Категория">{p.category.label()}</td>
+                                <td data-label="Действует до">{until}</td>
+                                <td data-label="Последние курсы">{course}</td>
+                                <td data-label="Наставник">{if p.young_specialist { mentor } else { String::new() }}</td>
                             </tr>
                         }
                     })
-                    .collect_view();
+                    .collect::<Vec<_>>();
+                if rows.is_empty() {
+                    return view! {
+                        <div class="tile" data-testid=testid>
+                            <h2>{title.clone()}</h2>
+                            <p class="muted">"Никого."</p>
+                        </div>
+                    }
+                    .into_any();
+                }
                 view! {
                     <div class="tile" data-testid=testid>
                         <h2>{title.clone()}</h2>
-                        <table>
+                        // A card per person on a phone (style.css).
+                        <table class="cards">
                             <thead>
                                 <tr>
-                                    <th>"Школа"</th>
                                     <th>"ФИО"</th>
+                                    <th>"Школа"</th>
                                     <th>"Категория"</th>
                                     <th>"Действует до"</th>
                                     <th>"Последние курсы"</th>
@@ -77,6 +87,7 @@ pub fn StaffPage() -> impl IntoView {
                         </table>
                     </div>
                 }
+                .into_any()
             })
         }
     };
