@@ -8,9 +8,10 @@
 
 use e2e::browser::clock_day;
 
-use e2e::{Browser, Server, exclusive, push_school, teacher};
-use shared::record::Edit;
-use shared::{AcademicYear, AssociationDoc, MemberFields, YearDoc};
+use e2e::peer::Peer;
+use e2e::{Browser, Server, exclusive};
+use shared::district::DistrictYearDoc;
+use shared::{AcademicYear, LibraryDoc, YearDoc};
 use tempfile::TempDir;
 
 /// What is wrong with the screen as it is: the page wider than the phone,
@@ -85,14 +86,17 @@ async fn every_screen_of_every_role_fits_a_360_px_phone() {
     let dir = TempDir::new().unwrap();
     let server = Server::start(dir.path()).await;
     let (district_head, school_head) = server.heads().await;
-    let school = school_head.school();
+    let (school, district_id) = (school_head.school(), district_head.district());
     let year = AcademicYear::of(clock_day());
-    let mut association = AssociationDoc::create(&school);
-    for name in ["Иванова Мария Петровна", "Орлова Екатерина Сергеевна"] {
-        AssociationDoc::edit_member(&mut association, Edit::Add(MemberFields::validate(&teacher(name)).unwrap()), 1)
-            .unwrap();
-    }
-    push_school(&server, &school_head, association, year, YearDoc::create(&school, year)).await;
+    // Screens full of records, as in a school's November: eighteen members,
+    // a plan, protocols, regulations, a копилка, mentoring; a РМО's year.
+    let mut full = shared::fixture::build_for(&school, &district_id, year);
+    let mut peer = Peer::connect(&server, &school_head).await;
+    peer.push(school, &mut full.association.document().clone()).await;
+    peer.push(YearDoc::id_for(&school, year), &mut full.year.document().clone()).await;
+    peer.push(LibraryDoc::id_for(&school), &mut full.library.document().clone()).await;
+    let mut peer = Peer::connect(&server, &district_head).await;
+    peer.push(DistrictYearDoc::id_for(&district_id, year), &mut full.district.document().clone()).await;
 
     let mut wrong = Vec::new();
     let head = Browser::launch_on_clock(&dir.path().join("head")).await;

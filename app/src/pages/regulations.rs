@@ -95,7 +95,8 @@ fn RegulationView(id: Uuid) -> impl IntoView {
             {line("Не ознакомлены", if missing == 0 { String::new() } else { missing.to_string() })}
             <details class="sheet" open=head>
                 <summary>"Лист ознакомления"</summary>
-                <table data-testid="ack-sheet">
+                // A card per member on a phone (style.css).
+                <table class="cards" data-testid="ack-sheet">
                     <thead><tr><th>"№"</th><th>"ФИО"</th><th>"Дата"</th></tr></thead>
                     <tbody>
                         {sheet
@@ -105,9 +106,9 @@ fn RegulationView(id: Uuid) -> impl IntoView {
                                 let signed = day.is_some();
                                 view! {
                                     <tr class:missing=!signed data-testid="ack-row">
-                                        <td>{i + 1}</td>
-                                        <td data-testid="ack-name">{name}</td>
-                                        <td data-testid="ack-day">
+                                        <td class="num">{i + 1}</td>
+                                        <td class="name" data-testid="ack-name">{name}</td>
+                                        <td data-label="Дата" data-testid="ack-day">
                                             {day.unwrap_or_else(|| "не ознакомлен(а)".into())}
                                             {(head && !signed).then(|| paper_entry(ui, member, acknowledge))}
                                         </td>
