@@ -76,6 +76,16 @@ async fn walk(browser: &Browser, role: &str, slugs: &[&str]) -> Vec<String> {
         let found: Vec<String> = serde_json::from_value(browser.script(MEASURE).await).unwrap();
         wrong.extend(found.into_iter().map(|w| format!("{role} {slug}: {w}")));
         std::fs::write(shots.join(format!("{role}-{slug}.png")), browser.client().screenshot().await.unwrap()).unwrap();
+        // The screen's form for a new record, where this role may add one.
+        let add = "const add = document.querySelector('main [data-testid=add]'); if (add) add.click(); return !!add";
+        if browser.script(add).await == serde_json::json!(true) {
+            browser.wait_text("main form.record-form", "").await;
+            let found: Vec<String> = serde_json::from_value(browser.script(MEASURE).await).unwrap();
+            wrong.extend(found.into_iter().map(|w| format!("{role} {slug}, its form: {w}")));
+            let shot = browser.client().screenshot().await.unwrap();
+            std::fs::write(shots.join(format!("{role}-{slug}-form.png")), shot).unwrap();
+            browser.script("window.scrollTo(0, 0)").await;
+        }
     }
     wrong
 }
