@@ -509,14 +509,13 @@ impl Browser {
         .await
     }
 
-    /// The details line of the member called `name`.
+    /// The details line of the member called `name`, once the screen lists
+    /// her (a screen just navigated to may not have drawn its list yet).
     pub async fn details_of(&self, name: &str) -> String {
-        self.members()
-            .await
-            .into_iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, d)| d)
-            .unwrap_or_else(|| panic!("no member «{name}» on the screen"))
+        eventually(&format!("the member «{name}» on the screen"), || async {
+            self.members().await.into_iter().find(|(n, _)| n == name).map(|(_, d)| d)
+        })
+        .await
     }
 
     /// Runs a DevTools command through chromedriver.
