@@ -1,7 +1,7 @@
 //! The app on a cheap phone: every screen of every role at 360×740 with
 //! touch, in headless Chromium against the real server, with a school's and
 //! a district's records of a whole year. On each screen, its form for a new
-//! record and a record's «История», the page is no wider than the phone,
+//! record, a record's form and its «История», the page is no wider than the phone,
 //! nothing reaches past its edge and every tap target is at least 44 px
 //! each way; a screenshot of each is kept under `target/phone-screens/`.
 
@@ -85,6 +85,14 @@ async fn walk(browser: &Browser, role: &str, slugs: &[&str]) -> Vec<String> {
             wrong.extend(found.into_iter().map(|w| format!("{role} {slug}, its form: {w}")));
             let shot = browser.client().screenshot().await.unwrap();
             std::fs::write(shots.join(format!("{role}-{slug}-form.png")), shot).unwrap();
+            browser.script("window.scrollTo(0, 0)").await;
+        }
+        // A record's form, where this role may change one.
+        let edit = "const e = document.querySelector('main [data-testid=edit]'); if (e) e.click(); return !!e";
+        if browser.script(edit).await == serde_json::json!(true) {
+            browser.wait_text("main li form.record-form", "").await;
+            let found: Vec<String> = serde_json::from_value(browser.script(MEASURE).await).unwrap();
+            wrong.extend(found.into_iter().map(|w| format!("{role} {slug}, a record's form: {w}")));
             browser.script("window.scrollTo(0, 0)").await;
         }
         // A record's «История», where the screen lists records.
