@@ -78,7 +78,7 @@ async fn walk(browser: &Browser, role: &str, slugs: &[&str]) -> Vec<String> {
         wrong.extend(found.into_iter().map(|w| format!("{role} {slug}: {w}")));
         std::fs::write(shots.join(format!("{role}-{slug}.png")), browser.client().screenshot().await.unwrap()).unwrap();
         // The screen's form for a new record, where this role may add one.
-        let add = "const add = document.querySelector('main [data-testid=add]'); if (add) add.click(); return !!add";
+        let add = "const add = document.querySelector('main :is([data-testid=add], [data-testid=add-member])'); if (add) add.click(); return !!add";
         if browser.script(add).await == serde_json::json!(true) {
             browser.wait_text("main form.record-form", "").await;
             let found: Vec<String> = serde_json::from_value(browser.script(MEASURE).await).unwrap();
@@ -88,7 +88,7 @@ async fn walk(browser: &Browser, role: &str, slugs: &[&str]) -> Vec<String> {
             browser.script("window.scrollTo(0, 0)").await;
         }
         // A record's form, where this role may change one.
-        let edit = "const e = document.querySelector('main [data-testid=edit]'); if (e) e.click(); return !!e";
+        let edit = "const e = document.querySelector('main :is([data-testid=edit], [data-testid=edit-member])'); if (e) e.click(); return !!e";
         if browser.script(edit).await == serde_json::json!(true) {
             browser.wait_text("main li form.record-form", "").await;
             let found: Vec<String> = serde_json::from_value(browser.script(MEASURE).await).unwrap();
