@@ -77,30 +77,23 @@ async fn walk(browser: &Browser, role: &str, slugs: &[&str]) -> Vec<String> {
         let found: Vec<String> = serde_json::from_value(browser.script(MEASURE).await).unwrap();
         wrong.extend(found.into_iter().map(|w| format!("{role} {slug}: {w}")));
         std::fs::write(shots.join(format!("{role}-{slug}.png")), browser.client().screenshot().await.unwrap()).unwrap();
-        // The screen's form for a new record, where this role may add one.
-        let add = "const add = document.querySelector('main :is([data-testid=add], [data-testid=add-member])'); if (add) add.click(); return !!add";
-        if browser.script(add).await == serde_json::json!(true) {
-            browser.wait_text("main form.record-form", "").await;
-            let found: Vec<String> = serde_json::from_value(browser.script(MEASURE).await).unwrap();
-            wrong.extend(found.into_iter().map(|w| format!("{role} {slug}, its form: {w}")));
-            let shot = browser.client().screenshot().await.unwrap();
-            std::fs::write(shots.join(format!("{role}-{slug}-form.png")), shot).unwrap();
-            browser.script("window.scrollTo(0, 0)").await;
-        }
-        // A record's form, where this role may change one.
-        let edit = "const e = document.querySelector('main :is([data-testid=edit], [data-testid=edit-member])'); if (e) e.click(); return !!e";
-        if browser.script(edit).await == serde_json::json!(true) {
-            browser.wait_text("main li form.record-form", "").await;
-            let found: Vec<String> = serde_json::from_value(browser.script(MEASURE).await).unwrap();
-            wrong.extend(found.into_iter().map(|w| format!("{role} {slug}, a record's form: {w}")));
-            browser.script("window.scrollTo(0, 0)").await;
-        }
-        // A record's «История», where the screen lists records.
-        let history = "const h = document.querySelector('main [data-testid=history]'); if (h) h.click(); return !!h";
-        if browser.script(history).await == serde_json::json!(true) {
-            browser.wait_text("main [data-testid=history-list]", "").await;
-            let found: Vec<String> = serde_json::from_value(browser.script(MEASURE).await).unwrap();
-            wrong.extend(found.into_iter().map(|w| format!("{role} {slug}, a record's history: {w}")));
+        // What opens on the screen, where this role may open it: the form
+        // for a new record, a record's form, a record's «История».
+        let parts = [
+            ("new", "its form", "[data-testid=add], [data-testid=add-member]", "form.record-form"),
+            ("edit", "a record's form", "[data-testid=edit], [data-testid=edit-member]", "li form.record-form"),
+            ("history", "a record's history", "[data-testid=history]", "[data-testid=history-list]"),
+        ];
+        for (name, what, button, opened) in parts {
+            let open = format!("const b = document.querySelector('main :is({button})'); if (b) b.click(); return !!b");
+            if browser.script(&open).await == serde_json::json!(true) {
+                browser.wait_text(&format!("main {opened}"), "").await;
+                let found: Vec<String> = serde_json::from_value(browser.script(MEASURE).await).unwrap();
+                wrong.extend(found.into_iter().map(|w| format!("{role} {slug}, {what}: {w}")));
+                let shot = browser.client().screenshot().await.unwrap();
+                std::fs::write(shots.join(format!("{role}-{slug}-{name}.png")), shot).unwrap();
+                browser.script("window.scrollTo(0, 0)").await;
+            }
         }
     }
     wrong
