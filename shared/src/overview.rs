@@ -121,10 +121,29 @@ impl SchoolSummary {
             monitoring: QuarterTotals::every_quarter(&beside.sheets),
         }
     }
+
+    /// How much of the school's plan is done, «25% из 4», or that it has
+    /// no plan yet (rather than «0% из 0»): on the overview and in the
+    /// РМО's analysis alike.
+    pub fn plan_done(&self) -> String {
+        if self.plan_total == 0 {
+            "плана ещё нет".to_owned()
+        } else {
+            format!("{}% из {}", self.plan_percent, self.plan_total)
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_school_without_a_plan_is_said_to_have_none_not_zero_percent() {
+        let none = super::SchoolSummary::default();
+        assert_eq!(none.plan_done(), "плана ещё нет");
+        let some = super::SchoolSummary { plan_total: 4, plan_percent: 25, ..Default::default() };
+        assert_eq!(some.plan_done(), "25% из 4");
+    }
+
     #[test]
     fn a_school_silent_for_more_than_fourteen_days_is_marked() {
         use super::Freshness;

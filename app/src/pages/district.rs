@@ -27,7 +27,7 @@ pub fn DistrictOverview() -> impl IntoView {
                     let cells = match line.filter(|l| l.arrived).map(|l| l.summary) {
                         Some(s) => view! {
                             <td data-label="Заседания: проведено из запланированных" data-testid="meetings">{format!("{} из {}", s.meetings_held, s.meetings_planned)}</td>
-                            <td data-label="План выполнен" data-testid="plan">{plan_cell(s.plan_percent, s.plan_total)}</td>
+                            <td data-label="План выполнен" data-testid="plan">{s.plan_done()}</td>
                             <td data-label="Просроченные решения" data-testid="overdue" class:alert={s.overdue_decisions > 0}>{s.overdue_decisions}</td>
                             <td data-label="Членов МО" data-testid="members">{s.members}</td>
                             <td data-label="Аттестация в ближайшие полгода или истекла" data-testid="categories" class:alert={s.categories_due > 0}>{s.categories_due}</td>
@@ -88,10 +88,4 @@ pub fn DistrictOverview() -> impl IntoView {
         }
         .into_any()
     }
-}
-
-/// A school's plan in the overview: how much of it is done, or that it has
-/// none yet (rather than «0% из 0»).
-fn plan_cell(percent: u32, rows: usize) -> String {
-    if rows == 0 { "плана ещё нет".to_owned() } else { format!("{percent}% из {rows}") }
 }

@@ -152,7 +152,7 @@ pub fn district_sections(r: &DistrictReport) -> Vec<Section> {
                 Cell::new(name),
                 Cell::new(s.members.to_string()),
                 Cell::new(format!("{} из {}", s.meetings_held, s.meetings_planned)),
-                Cell::new(format!("{}%", s.plan_percent)),
+                Cell::new(s.plan_done()),
                 Cell::new(s.overdue_decisions.to_string()),
                 Cell::new(format!("{} (+{})", s.materials, s.materials_this_year)),
             ]
