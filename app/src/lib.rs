@@ -12,7 +12,8 @@
 //!
 //! [`storage`] (IndexedDB and localStorage) and [`clock`] serve both; the
 //! messages between the halves are `shared::link`. DOCX files are written
-//! by a third module, `src/bin/docx.rs`, on demand.
+//! and read, on demand, by a second instance of the engine's module in a
+//! worker of its own (`public/docx-worker.js`).
 
 // The binaries are the only users of this library, and each takes what it
 // needs: `pub` marks what the other modules use, not an API.
