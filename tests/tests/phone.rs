@@ -90,6 +90,13 @@ async fn walk(browser: &Browser, role: &str, slugs: &[&str]) -> Vec<String> {
                 browser.wait_text(&format!("main {opened}"), "").await;
                 let found: Vec<String> = serde_json::from_value(browser.script(MEASURE).await).unwrap();
                 wrong.extend(found.into_iter().map(|w| format!("{role} {slug}, {what}: {w}")));
+                // The screenshot shows what opened, just under the bars
+                // (a record's form may be far down its list).
+                let show = format!(
+                    "const el = document.querySelector('main {opened}');
+                     window.scrollBy(0, el.getBoundingClientRect().top - document.querySelector('.bars').getBoundingClientRect().bottom)"
+                );
+                browser.script(&show).await;
                 let shot = browser.client().screenshot().await.unwrap();
                 std::fs::write(shots.join(format!("{role}-{slug}-{name}.png")), shot).unwrap();
                 browser.script("window.scrollTo(0, 0)").await;
