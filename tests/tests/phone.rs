@@ -2,8 +2,9 @@
 //! touch, in headless Chromium against the real server, with a school's and
 //! a district's records of a whole year. On each screen, its form for a new
 //! record, a record's form and its «История», the page is no wider than the phone,
-//! nothing reaches past its edge and every tap target is at least 44 px
-//! each way; a screenshot of each is kept under `target/phone-screens/`.
+//! nothing reaches past its edge, every tap target is at least 44 px
+//! each way and no file input shows the browser's own (English, in a test
+//! browser) button; a screenshot of each is kept under `target/phone-screens/`.
 
 #![allow(clippy::unwrap_used)]
 
@@ -18,7 +19,8 @@ use tempfile::TempDir;
 /// What is wrong with the screen as it is: the page wider than the phone,
 /// anything reaching past its right edge (cut off or off screen, unless it
 /// sits in a box that scrolls sideways by design, as the print view does),
-/// and the tap targets smaller than 44 px (with what they say and their size).
+/// the tap targets smaller than 44 px (with what they say and their size),
+/// and file inputs that show the browser's own button.
 const MEASURE: &str = "
     const width = document.documentElement.scrollWidth;
     const wide = width > window.innerWidth ? [`the page is ${width} px wide`] : [];
@@ -35,13 +37,20 @@ const MEASURE: &str = "
         .filter(([e]) => !e.parentElement || e.parentElement.getBoundingClientRect().right <= edge + 1)
         .map(([e, r]) => `${e.dataset.testid || e.tagName.toLowerCase()} «${e.textContent.trim().slice(0, 30)}» reaches ${Math.round(r.right)} px of ${edge}`);
     const targets = [...document.querySelectorAll(
-        'button, a[href], select, input:not([type=checkbox]):not([type=hidden]), textarea, summary, label.check, label.check-option'
+        'button, a[href], select, input:not([type=checkbox]):not([type=hidden]):not([type=file]), textarea, summary, ' +
+        'label.check, label.check-option, label.attach'
     )];
     const small = targets
         .map(e => [e, e.getBoundingClientRect()])
         .filter(([e, r]) => r.width > 0 && r.height > 0 && (r.width < 44 || r.height < 44))
         .map(([e, r]) => `${e.dataset.testid || e.tagName.toLowerCase()} «${(e.textContent || e.value || '').trim().slice(0, 30)}» ${Math.round(r.width)}×${Math.round(r.height)}`);
-    return wide.concat(past, small);
+    // A file is chosen through the app's own button (its label): the
+    // browser's «Choose File… No file chosen» speaks the browser's language.
+    const native = [...document.querySelectorAll('input[type=file]')]
+        .map(e => [e, e.getBoundingClientRect()])
+        .filter(([e, r]) => r.width > 1 || r.height > 1)
+        .map(([e]) => `${e.dataset.testid || 'input'}: the browser's own file button shows`);
+    return wide.concat(past, small, native);
 ";
 
 /// Makes the browser a 360×740 phone with touch.
