@@ -20,7 +20,8 @@ use tempfile::TempDir;
 /// anything reaching past its right edge (cut off or off screen, unless it
 /// sits in a box that scrolls sideways by design, as the print view does),
 /// the tap targets smaller than 44 px (with what they say and their size),
-/// and file inputs that show the browser's own button.
+/// file inputs that show the browser's own button, and justified text
+/// outside the A4 sheet.
 const MEASURE: &str = "
     const width = document.documentElement.scrollWidth;
     const wide = width > window.innerWidth ? [`the page is ${width} px wide`] : [];
@@ -50,7 +51,12 @@ const MEASURE: &str = "
         .map(e => [e, e.getBoundingClientRect()])
         .filter(([e, r]) => r.width > 1 || r.height > 1)
         .map(([e]) => `${e.dataset.testid || 'input'}: the browser's own file button shows`);
-    return wide.concat(past, small, native);
+    // Justified text is for the A4 sheet: in a phone's column its words
+    // stand far apart.
+    const justified = [...document.querySelectorAll('main p')]
+        .filter(e => getComputedStyle(e).textAlign === 'justify' && !e.closest('.a4') && e.getBoundingClientRect().width > 0)
+        .map(e => `justified text «${e.textContent.trim().slice(0, 30)}» in a ${Math.round(e.getBoundingClientRect().width)} px column`);
+    return wide.concat(past, small, native, justified);
 ";
 
 /// Makes the browser a 360×740 phone with touch.
