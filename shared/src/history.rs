@@ -88,10 +88,12 @@ impl Entry {
             .map(|(field, shown)| {
                 let value = match shown {
                     Shown::Words(words) => words.clone(),
+                    Shown::Stored(stored) if field == "when" => when_words(stored),
                     Shown::Stored(stored) => {
                         choice_label(&form, field, stored).map_or_else(|| stored_words(stored), str::to_owned)
                     }
                 };
+                let value = if value.is_empty() { "—".to_owned() } else { value };
                 (label(&form, field).to_owned(), value)
             })
             .collect()
@@ -159,7 +161,8 @@ pub fn of_record(doc: &mut AutoCommit, id: Uuid, name: &dyn Fn(Uuid) -> Option<S
         };
         let fields = touched
             .iter()
-            .filter(|f| !matches!(f.as_str(), "id" | "life"))
+            // `school_id` is written with the school's name, which is shown.
+            .filter(|f| !matches!(f.as_str(), "id" | "life" | "school_id"))
             .filter_map(|f| {
                 let value = value_at(doc, &record, f, &after, name);
                 (!(created && value.is_empty())).then(|| (f.clone(), value))
@@ -317,6 +320,19 @@ fn title(doc: &AutoCommit, record: &ObjId, heads: &[ChangeHash]) -> String {
         .unwrap_or_else(|| "(без названия)".to_owned())
 }
 
+/// A record another one refers to, as the screens name it: a protocol
+/// «Протокол № 3 от 12.11.2025», anything else by its title.
+fn referred(doc: &AutoCommit, record: &ObjId, list: &str, heads: &[ChangeHash]) -> String {
+    let words = |field| match value_at(doc, record, field, heads, &|_| None) {
+        Shown::Words(words) => words,
+        Shown::Stored(stored) => stored_words(&stored),
+    };
+    match list {
+        "protocols" => format!("Протокол № {} от {}", words("number"), words("date")),
+        _ => title(doc, record, heads),
+    }
+}
+
 /// The record's revision and its latest removal at `heads`.
 fn life_at(doc: &AutoCommit, record: &ObjId, heads: &[ChangeHash]) -> Option<(i64, Option<i64>)> {
     let (Value::Object(ObjType::Map), life) = doc.get_at(record, "life", heads).ok()?? else { return None };
@@ -363,6 +379,17 @@ fn value_at(
         Ok(Some((Value::Object(_), _))) => Shown::Words("изменено".to_owned()),
         Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
             ScalarValue::Str(stored) => Shown::Stored(stored.to_string()),
+            // Another record of the document (the protocol a plan row was
+            // carried out by) as the screens name it, when no member has
+            // that id.
+            ScalarValue::Bytes(b)
+                if let Some((other, list)) = Uuid::from_slice(b)
+                    .ok()
+                    .filter(|id| name(*id).is_none())
+                    .and_then(|id| find(doc, &ROOT, "", id)) =>
+            {
+                Shown::Words(referred(doc, &other, &list, heads))
+            }
             other => Shown::Words(scalar(other, name)),
         },
         _ => Shown::Words(String::new()),
@@ -376,6 +403,17 @@ fn stored_words(s: &str) -> String {
         return crate::Date::parse(s).map_or_else(|| s.to_owned(), |day| day.to_string());
     }
     s.to_owned()
+}
+
+/// A plan row's «Срок» (a [`crate::date::When`]): a day, or a month
+/// (stored `2026-10`) as «октябрь 2026».
+fn when_words(s: &str) -> String {
+    match s.split_once('-').map(|(y, m)| (y.parse::<u16>(), m.parse::<u8>())) {
+        Some((Ok(year), Ok(month))) if s.len() == 7 && (1..=12).contains(&month) => {
+            format!("{} {year}", crate::date::month_name(month))
+        }
+        _ => stored_words(s),
+    }
 }
 
 /// A choice's label (категория «первая», not `First`): as the record's
@@ -397,7 +435,8 @@ fn scalar(value: &ScalarValue, name: &dyn Fn(Uuid) -> Option<String>) -> String 
         ScalarValue::Counter(c) => i64::from(c).to_string(),
         ScalarValue::Boolean(true) => "да".to_owned(),
         ScalarValue::Boolean(false) => "нет".to_owned(),
-        ScalarValue::Null => "—".to_owned(),
+        // Unset: left out of a creation, «—» once it was set and cleared.
+        ScalarValue::Null => String::new(),
         ScalarValue::Bytes(b) => Uuid::from_slice(b).ok().and_then(name).unwrap_or_else(|| "—".to_owned()),
         _ => String::new(),
     }
@@ -423,6 +462,9 @@ fn label<'a>(form: &'a [Field], field: &'a str) -> &'a str {
         "notes" => "Отметки о помощи",
         "joined" => "Добавлен(а) в список",
         "left" => "Исключен(а) из списка",
+        "fulfilled_by" => "Выполнено (протокол)",
+        "added" => "Добавлен в копилку",
+        "files" => "Файлы",
         other => other,
     }
 }
@@ -479,5 +521,59 @@ mod tests {
         assert_eq!(history[1].labelled(), [("Класс (например, 7Б)".into(), "6Б".into()), category, experience]);
         assert_eq!(history[1].made_ms, 3_000);
         assert_eq!(of_record(&mut doc, other, &|_| None).len(), 1, "another record's history is its own");
+    }
+
+    /// Every (list, field) a record keeps under `obj`, `list` being the
+    /// key of the list `obj` is in.
+    fn kept_fields(doc: &AutoCommit, obj: &ObjId, list: &str, out: &mut Vec<(String, String)>) {
+        if record_id(doc, obj).is_some() {
+            let shown = doc.keys(obj).filter(|k| !matches!(k.as_str(), "id" | "life" | "school_id"));
+            out.extend(shown.map(|k| (list.to_owned(), k)));
+        }
+        for (key, child) in children(doc, obj) {
+            kept_fields(doc, &child, if key.is_empty() { list } else { &key }, out);
+        }
+    }
+
+    #[test]
+    fn every_field_a_record_keeps_has_a_russian_name_in_its_history() {
+        let fixture = crate::fixture::build();
+        let mut kept = Vec::new();
+        for doc in [&fixture.association, &fixture.year, &fixture.library, &fixture.district] {
+            kept_fields(doc, &ROOT, "", &mut kept);
+        }
+        kept.sort();
+        kept.dedup();
+        // The school's and the РМО's records of a year (not yet surveys,
+        // the perspective plan or a mentor's notes).
+        assert!(kept.len() > 100, "{kept:?}");
+        let unnamed: Vec<String> = kept
+            .iter()
+            .filter(|(list, field)| label(&form_of(list), field) == field.as_str())
+            .map(|(list, field)| format!("{list}.{field}"))
+            .collect();
+        assert!(unnamed.is_empty(), "«История» would show these by their stored names: {unnamed:?}");
+    }
+
+    #[test]
+    fn a_plan_rows_history_names_the_protocol_it_was_carried_out_by() {
+        let mut fixture = crate::fixture::build();
+        let year = crate::YearDoc::load(&fixture.year).unwrap();
+        let row = year.plan.iter().find(|r| r.fulfilled_by.is_some()).expect("a row carried out by a protocol");
+        let protocol = year.protocols.iter().find(|p| Some(p.id) == row.fulfilled_by).unwrap();
+        let expected = format!("Протокол № {} от {}", protocol.number, protocol.date);
+        let history = of_record(&mut fixture.year, row.id, &|_| None);
+        let named = history.iter().flat_map(Entry::labelled).find(|(label, _)| label == "Выполнено (протокол)");
+        assert_eq!(named, Some(("Выполнено (протокол)".to_owned(), expected)));
+    }
+
+    #[test]
+    fn a_stored_day_or_a_plans_month_reads_as_the_forms_write_it() {
+        assert_eq!(stored_words("2025-10-15"), "15.10.2025");
+        assert_eq!(stored_words("гражданское"), "гражданское");
+        assert_eq!(when_words("2025-09"), "сентябрь 2025");
+        assert_eq!(when_words("2026-05"), "май 2026");
+        assert_eq!(when_words("2026-05-12"), "12.05.2026");
+        assert_eq!(stored_words("2024-12"), "2024-12", "a number typed in a form is not a month");
     }
 }
