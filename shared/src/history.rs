@@ -320,15 +320,20 @@ fn title(doc: &AutoCommit, record: &ObjId, heads: &[ChangeHash]) -> String {
         .unwrap_or_else(|| "(без названия)".to_owned())
 }
 
-/// A record another one refers to, as the screens name it: a protocol
-/// «Протокол № 3 от 12.11.2025», anything else by its title.
+/// A record another one refers to, as the screens name it: the protocol
+/// or the РМО's event that carried a plan row out («Протокол № 3 от
+/// 12.11.2025», «семинар «Классный час» 14.11.2025»), anything else by its
+/// title.
 fn referred(doc: &AutoCommit, record: &ObjId, list: &str, heads: &[ChangeHash]) -> String {
     let words = |field| match value_at(doc, record, field, heads, &|_| None) {
         Shown::Words(words) => words,
-        Shown::Stored(stored) => stored_words(&stored),
+        Shown::Stored(stored) => {
+            crate::district::EventKind::stored_label(&stored).map_or_else(|| stored_words(&stored), str::to_owned)
+        }
     };
     match list {
         "protocols" => format!("Протокол № {} от {}", words("number"), words("date")),
+        "events" => format!("{} «{}» {}", words("kind"), words("topic"), words("date")),
         _ => title(doc, record, heads),
     }
 }
@@ -462,7 +467,7 @@ fn label<'a>(form: &'a [Field], field: &'a str) -> &'a str {
         "notes" => "Отметки о помощи",
         "joined" => "Добавлен(а) в список",
         "left" => "Исключен(а) из списка",
-        "fulfilled_by" => "Выполнено (протокол)",
+        "fulfilled_by" => "Чем выполнено",
         "added" => "Добавлен в копилку",
         "files" => "Файлы",
         other => other,
@@ -563,8 +568,19 @@ mod tests {
         let protocol = year.protocols.iter().find(|p| Some(p.id) == row.fulfilled_by).unwrap();
         let expected = format!("Протокол № {} от {}", protocol.number, protocol.date);
         let history = of_record(&mut fixture.year, row.id, &|_| None);
-        let named = history.iter().flat_map(Entry::labelled).find(|(label, _)| label == "Выполнено (протокол)");
-        assert_eq!(named, Some(("Выполнено (протокол)".to_owned(), expected)));
+        let named = history.iter().flat_map(Entry::labelled).find(|(label, _)| label == "Чем выполнено");
+        assert_eq!(named, Some(("Чем выполнено".to_owned(), expected)));
+    }
+
+    #[test]
+    fn an_rmo_plan_rows_history_names_the_event_it_was_carried_out_by() {
+        let mut fixture = crate::fixture::build();
+        let year = crate::district::DistrictYearDoc::load(&fixture.district).unwrap();
+        let row = year.plan.iter().find(|r| r.fulfilled_by.is_some()).expect("a row carried out by an event");
+        let event = year.events.iter().find(|e| Some(e.id) == row.fulfilled_by).unwrap();
+        let history = of_record(&mut fixture.district, row.id, &|_| None);
+        let named = history.iter().flat_map(Entry::labelled).find(|(label, _)| label == "Чем выполнено");
+        assert_eq!(named, Some(("Чем выполнено".to_owned(), event.title())));
     }
 
     #[test]
