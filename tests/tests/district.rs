@@ -494,6 +494,11 @@ async fn every_district_screen_opens_and_so_does_every_screen_of_a_school() {
     ]);
     let pair = shared::mentoring::MentorshipFields::validate(&pair).unwrap();
     YearDoc::edit_mentorship(&mut school_year, Edit::Add(pair), now_ms()).unwrap();
+    // The head's own words in the yearly analysis.
+    let note = shared::change::Change::AnalysisNote {
+        section: "general".into(), text: "Состав МО стабилен.".into()
+    };
+    note.apply(shared::DocKind::Year(year), &mut school_year, now_ms()).unwrap();
     push_school(&server, &school_head, association, year, school_year).await;
 
     let code = district_head.invite(&server, "district_head", None).await;
@@ -567,8 +572,11 @@ async fn every_district_screen_opens_and_so_does_every_screen_of_a_school() {
     }
     let report = district.wait_text("[data-testid=report]", "Кадровый состав").await;
     assert!(report.contains("Методическая тема, цель и задачи"), "{report}");
-    let disabled = district.script("return document.querySelector('[data-testid=note-general]').disabled").await;
-    assert_eq!(disabled, serde_json::json!(true), "the school's words are the school's to write");
+    // The school's words are the school's to write: shown, with no box to
+    // type in.
+    assert_eq!(district.wait_text("[data-testid=note-general]", "Состав МО стабилен.").await, "Состав МО стабилен.");
+    let boxes = district.script("return document.querySelectorAll('[data-testid=report] textarea').length").await;
+    assert_eq!(boxes, serde_json::json!(0));
     district.quit().await;
 }
 

@@ -858,3 +858,41 @@ async fn the_head_monitors_the_class_teachers_duties_and_the_district_sees_the_n
         .await;
     district.quit().await;
 }
+
+/// The head's own words in the yearly analysis: typed under a section's
+/// figures, kept on the device and the server, there again after a reload,
+/// and printed in that section.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_heads_words_in_the_yearly_analysis_are_kept_and_printed() {
+    let _one_browser_at_a_time = exclusive().await;
+    let dir = TempDir::new().unwrap();
+    let server = Server::start(dir.path()).await;
+    let (_, head) = server.heads().await;
+    let browser = Browser::launch_on_clock(&dir.path().join("head")).await;
+    browser.join_member(&server, &head).await;
+    browser.go("report").await;
+    let words = "Состав МО стабилен, курсы прошли все.";
+    browser.type_into("[data-testid=note-general]", words).await;
+    browser.script("document.querySelector('[data-testid=note-general]').blur()").await;
+
+    // On the server: the school's year holds them.
+    let id = shared::YearDoc::id_for(&head.school(), AcademicYear::of(clock_day()));
+    eventually("the words on the server", || async {
+        let year = e2e::peer::Peer::connect(&server, &head).await.fetch(id).await?;
+        let year = automerge::AutoCommit::load(&year.save()).ok()?;
+        (shared::report::analysis_notes(&year).get("general").map(String::as_str) == Some(words)).then_some(())
+    })
+    .await;
+
+    browser.reload_page().await;
+    eventually("the words after a reload", || async {
+        let shown = browser.script("return document.querySelector('[data-testid=note-general]')?.value").await;
+        (shown == serde_json::json!(words)).then_some(())
+    })
+    .await;
+    browser.click_css("[data-testid=report-print]").await;
+    let sheet = browser.wait_text("[data-testid=print-view]", words).await;
+    let (theme, said, staff) =
+        (sheet.find("Методическая тема").unwrap(), sheet.find(words).unwrap(), sheet.find("Кадровый состав").unwrap());
+    assert!(theme < said && said < staff, "the words close their section:\n{sheet}");
+}

@@ -128,13 +128,24 @@ fn section_view(
         <div class="report-section" data-testid=format!("section-{key}")>
             <h2>{format!("{number}. {}", section.title)}</h2>
             <div class="sheet-part" data-testid="section-numbers">{blocks_view(&section.blocks)}</div>
-            <textarea
-                data-testid=format!("note-{key}")
-                placeholder="Ваш текст к этому разделу"
-                prop:value=move || notes.with(|n| n.get(key).cloned().unwrap_or_default())
-                prop:disabled=move || !writable.get()
-                on:change=move |ev| save(event_target_value(&ev))
-            ></textarea>
+            // Someone who may only read sees the text, not a box inviting
+            // them to type.
+            {move || {
+                let note = move || notes.with(|n| n.get(key).cloned().unwrap_or_default());
+                if writable.get() {
+                    view! {
+                        <textarea
+                            data-testid=format!("note-{key}")
+                            placeholder="Ваш текст к этому разделу"
+                            prop:value=note
+                            on:change=move |ev| save(event_target_value(&ev))
+                        ></textarea>
+                    }
+                    .into_any()
+                } else {
+                    view! { <p class="prose" data-testid=format!("note-{key}")>{note}</p> }.into_any()
+                }
+            }}
             {error_line(error)}
         </div>
     }
