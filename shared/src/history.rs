@@ -381,6 +381,17 @@ fn value_at(
 ) -> Shown {
     match doc.get_at(record, field, heads) {
         Ok(Some((Value::Object(ObjType::Text), text))) => Shown::Words(doc.text_at(&text, heads).unwrap_or_default()),
+        // A list of plain values (a material's classes) by its values.
+        Ok(Some((Value::Object(ObjType::List), list))) => {
+            let items: Option<Vec<String>> = doc
+                .list_range_at(&list, .., heads)
+                .map(|item| match item.value.into_value() {
+                    Value::Scalar(s) => Some(scalar(&s, name)),
+                    Value::Object(_) => None,
+                })
+                .collect();
+            Shown::Words(items.map_or_else(|| "изменено".to_owned(), |items| items.join(", ")))
+        }
         Ok(Some((Value::Object(_), _))) => Shown::Words("изменено".to_owned()),
         Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
             ScalarValue::Str(stored) => Shown::Stored(stored.to_string()),
@@ -581,6 +592,16 @@ mod tests {
         let history = of_record(&mut fixture.district, row.id, &|_| None);
         let named = history.iter().flat_map(Entry::labelled).find(|(label, _)| label == "Чем выполнено");
         assert_eq!(named, Some(("Чем выполнено".to_owned(), event.title())));
+    }
+
+    #[test]
+    fn a_materials_history_lists_its_classes() {
+        let mut fixture = crate::fixture::build();
+        let library = crate::LibraryDoc::load(&fixture.library).unwrap();
+        let material = library.materials.iter().find(|m| m.classes.len() > 1).expect("a material for several classes");
+        let classes = material.classes.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
+        let history = of_record(&mut fixture.library, material.id, &|_| None);
+        assert!(history[0].labelled().contains(&("Классы".to_owned(), classes)), "{:?}", history[0].labelled());
     }
 
     #[test]
