@@ -47,13 +47,13 @@ pub fn MemberCard(id: Uuid) -> impl IntoView {
                             <ul class="flags" data-testid="member-flags">
                                 {move || flags.get().into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}
                             </ul>
-                            <Show when=move || ui.can_edit(DocKind::Association)>
-                                <div class="actions">
+                            <div class="actions">
+                                <Show when=move || ui.can_edit(DocKind::Association)>
                                     <button data-testid="edit-member" on:click=move |_| editing.set(true)>"Изменить"</button>
                                     <RemoveButton on_remove=remove question="Удалить из списка?" testid="remove-member" />
-                                </div>
-                            </Show>
-                            <HistoryButton kind=Signal::stored(DocKind::Association) id />
+                                </Show>
+                                <HistoryButton kind=Signal::stored(DocKind::Association) id />
+                            </div>
                             {error_line(error)}
                         </div>
                     }

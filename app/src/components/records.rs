@@ -130,13 +130,13 @@ fn card(spec: Spec, id: Uuid, writable: Signal<bool>, testid: &'static str) -> i
                 fallback=move || {
                     view! {
                         {move || spec.with_value(|s| (s.render)(id))}
-                        <Show when=move || writable.get()>
-                            <div class="actions">
+                        <div class="actions">
+                            <Show when=move || writable.get()>
                                 <button data-testid="edit" on:click=move |_| editing.set(true)>"Изменить"</button>
                                 <RemoveButton on_remove=remove />
-                            </div>
-                        </Show>
-                        <HistoryButton kind=spec.with_value(|s| s.kind) id />
+                            </Show>
+                            <HistoryButton kind=spec.with_value(|s| s.kind) id />
+                        </div>
                         {error_line(error)}
                     }
                 }
