@@ -38,6 +38,17 @@ async fn a_head_walks_through_the_year_and_the_dashboard_keeps_count() {
 
     // A new year: what to do first, and no «0% of 0».
     browser.go("dashboard").await;
+    // On a laptop every section's tab is in sight: none scrolled out of
+    // the window.
+    let hidden = browser
+        .script(
+            "const edge = document.documentElement.clientWidth;
+             return [...document.querySelectorAll('nav.tabs a')]
+                 .filter(a => a.getBoundingClientRect().right > edge || a.getBoundingClientRect().width === 0)
+                 .map(a => a.textContent)",
+        )
+        .await;
+    assert_eq!(hidden, serde_json::json!([]), "tabs out of sight at 1024 px");
     let steps = browser.wait_text("[data-testid=first-steps]", "С чего начать").await;
     for part in ["Тема и задачи МО на год", "Члены МО", "План работы на год"] {
         assert!(steps.contains(part), "«{part}» in: {steps}");
