@@ -522,6 +522,11 @@ async fn every_district_screen_opens_and_so_does_every_screen_of_a_school() {
         district.go(slug).await;
         assert!(!heading().await.is_empty(), "{slug} has a heading");
         assert!(district.texts("[data-testid=fatal-error]").await.iter().all(String::is_empty), "{slug}");
+        // On a 1024 px laptop the page never scrolls sideways (a wide
+        // table scrolls in its own box).
+        let wide =
+            district.script("return document.documentElement.scrollWidth - document.documentElement.clientWidth").await;
+        assert_eq!(wide, serde_json::json!(0), "{slug} is wider than the window");
     }
     district.wait_text("[data-testid=report]", "Методическая тема, цель и задачи").await;
 
@@ -569,6 +574,9 @@ async fn every_district_screen_opens_and_so_does_every_screen_of_a_school() {
         .await;
         assert!(!heading().await.is_empty(), "the school's {slug} has a heading");
         assert!(district.texts("[data-testid=fatal-error]").await.iter().all(String::is_empty), "{slug}");
+        let wide =
+            district.script("return document.documentElement.scrollWidth - document.documentElement.clientWidth").await;
+        assert_eq!(wide, serde_json::json!(0), "the school's {slug} is wider than the window");
     }
     let report = district.wait_text("[data-testid=report]", "Кадровый состав").await;
     assert!(report.contains("Методическая тема, цель и задачи"), "{report}");

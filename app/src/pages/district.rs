@@ -56,7 +56,9 @@ pub fn DistrictOverview() -> impl IntoView {
                 {me.schools.is_empty().then(|| view! {
                     <p class="note">"В районе пока нет школ. Добавьте их на вкладке «Доступ»."</p>
                 })}
-                // A card per school on a phone (style.css).
+                // A card per school on a phone (style.css); on a laptop too
+                // narrow for its columns the table scrolls, not the page.
+                <div class="table-scroll">
                 <table class="cards" data-testid="overview">
                     <thead>
                         <tr>
@@ -74,6 +76,7 @@ pub fn DistrictOverview() -> impl IntoView {
                     </thead>
                     <tbody>{rows}</tbody>
                 </table>
+                </div>
                 {(me.server_now_ms > 0).then(|| view! {
                     <p class="note" data-testid="fresh-as-of">
                         {format!(
