@@ -59,10 +59,16 @@ pub fn App() -> impl IntoView {
                 <span class="short">"МО КР"</span>
                 <span class="long">"Методическое объединение классных руководителей"</span>
             </div>
-            <YearPicker />
-            <SyncBadge />
+            // Before the device has joined there are no years, no sync
+            // and no sections: only the invitation.
+            <Show when=move || ui.me.with(Option::is_some)>
+                <YearPicker />
+                <SyncBadge />
+            </Show>
         </header>
-        <Nav />
+        <Show when=move || ui.me.with(Option::is_some)>
+            <Nav />
+        </Show>
         </div>
         <UpdateBanner />
         <StorageErrorBanner />

@@ -143,6 +143,23 @@ async fn every_screen_of_every_role_fits_a_360_px_phone() {
     let head = Browser::launch_on_clock(&dir.path().join("head")).await;
     phone(&head).await;
     let code = school_head.invite(&server, "school_head", Some(school)).await;
+    // The first screen a new device shows: the invitation.
+    head.client().goto(&format!("{}/#/join/{code}", server.url())).await.unwrap();
+    head.wait_text("[data-testid=join-form]", "").await;
+    let found: Vec<String> = serde_json::from_value(head.script(MEASURE).await).unwrap();
+    wrong.extend(found.into_iter().map(|w| format!("the invitation: {w}")));
+    let shots = e2e::root().join("target").join("phone-screens");
+    std::fs::create_dir_all(&shots).unwrap();
+    std::fs::write(shots.join("join.png"), head.client().screenshot().await.unwrap()).unwrap();
+    // Only the invitation: no sync status («нет связи» before it has
+    // joined), no sections, a button that says what it does.
+    let first = head
+        .script(
+            "return [!!document.querySelector('[data-testid=sync-status]'), !!document.querySelector('[data-testid=nav-menu]'),
+                     document.querySelector('[data-testid=join-form] [data-testid=save]').textContent]",
+        )
+        .await;
+    assert_eq!(first, serde_json::json!([false, false, "Подключить устройство"]), "the invitation screen");
     head.join(&server, &code, "Иванова Мария Петровна").await;
     let school_screens = [
         "dashboard",

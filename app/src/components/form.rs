@@ -109,9 +109,15 @@ pub fn RecordForm(
     fields: Vec<FieldSpec>,
     initial: Values,
     on_save: Callback<Values, Saving>,
-    on_cancel: Callback<()>,
+    /// «Отмена»: none for a form that stands on its own (joining, a new school).
+    #[prop(optional)]
+    on_cancel: Option<Callback<()>>,
     #[prop(default = "record-form")] testid: &'static str,
     #[prop(default = "save")] save_testid: &'static str,
+    /// What pressing it does, where «Сохранить» would not say (joining:
+    /// «Подключить устройство»).
+    #[prop(default = "Сохранить")]
+    save_label: &'static str,
 ) -> impl IntoView {
     let ui = expect_context::<Ui>();
     let seen = seen_now(ui);
@@ -146,8 +152,8 @@ pub fn RecordForm(
                 </p>
             </Show>
             <div class="actions">
-                <button type="submit" class="primary" data-testid=save_testid prop:disabled=move || saving.get()>"Сохранить"</button>
-                <button type="button" on:click=move |_| on_cancel.run(())>"Отмена"</button>
+                <button type="submit" class="primary" data-testid=save_testid prop:disabled=move || saving.get()>{save_label}</button>
+                {on_cancel.map(|cancel| view! { <button type="button" on:click=move |_| cancel.run(())>"Отмена"</button> })}
             </div>
         </form>
     }

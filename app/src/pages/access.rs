@@ -149,6 +149,7 @@ pub fn AccessPage() -> impl IntoView {
                     on_save=Callback::new(move |v| at_once(invite(v)))
                     on_cancel=Callback::new(move |()| link.set(None))
                     testid="invite-form"
+                    save_label="Создать ссылку"
                 />
                 {move || link.get().map(|l| view! {
                     <p class="invitation">"Ссылка-приглашение: "<code data-testid="invitation-link">{l}</code></p>
@@ -196,8 +197,8 @@ pub fn AccessPage() -> impl IntoView {
                         fields=vec![text("name", "Новая школа")]
                         initial=Values::default().with("name", "")
                         on_save=Callback::new(move |v| at_once(put_school(None, v)))
-                        on_cancel=Callback::new(|()| {})
                         testid="school-form"
+                        save_label="Добавить школу"
                     />
                 })}
                 <h2>"Устройства"</h2>

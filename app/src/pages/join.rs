@@ -36,8 +36,8 @@ pub fn JoinPage() -> impl IntoView {
                 ]
                 initial=initial
                 on_save=on_save
-                on_cancel=Callback::new(|()| {})
                 testid="join-form"
+                save_label="Подключить устройство"
             />
             <Show when=move || error.with(Option::is_some)>
                 <p class="field-error" role="alert" data-testid="join-error">{move || error.get()}</p>
