@@ -120,7 +120,13 @@ pub fn of_record(doc: &mut AutoCommit, id: Uuid, name: &dyn Fn(Uuid) -> Option<S
     let Some((record, list)) = find(doc, &ROOT, "", id) else { return Vec::new() };
     // Every object inside the record, by the field it belongs to.
     let mut inside: Vec<(String, String)> = Vec::new();
+    // The fields that are a map themselves (a regulation's sheet: member →
+    // day), by their object.
+    let mut maps: Vec<(String, String)> = Vec::new();
     for (field, obj) in children(doc, &record) {
+        if matches!(doc.object_type(&obj), Ok(ObjType::Map)) {
+            maps.push((obj.to_string(), field.clone()));
+        }
         collect(doc, &obj, &field, &mut inside);
     }
     let record_key = record.to_string();
@@ -129,8 +135,15 @@ pub fn of_record(doc: &mut AutoCommit, id: Uuid, name: &dyn Fn(Uuid) -> Option<S
         let decoded = change.decode();
         let mut created = false;
         let mut touched: Vec<String> = Vec::new();
+        // The keys it set in a field's map, by the field.
+        let mut keys: Vec<(String, String)> = Vec::new();
         for op in &decoded.operations {
             let obj = op.obj.to_string();
+            if let (Some((_, field)), automerge::legacy::Key::Map(k)) = (maps.iter().find(|(o, _)| *o == obj), &op.key)
+                && !keys.iter().any(|(f, key)| f == field && key == k.as_str())
+            {
+                keys.push((field.clone(), k.to_string()));
+            }
             let field = if obj == record_key {
                 match &op.key {
                     automerge::legacy::Key::Map(k) => k.to_string(),
@@ -164,7 +177,9 @@ pub fn of_record(doc: &mut AutoCommit, id: Uuid, name: &dyn Fn(Uuid) -> Option<S
             // `school_id` is written with the school's name, which is shown.
             .filter(|f| !matches!(f.as_str(), "id" | "life" | "school_id"))
             .filter_map(|f| {
-                let value = value_at(doc, &record, f, &after, name);
+                let set: Vec<&str> = keys.iter().filter(|(field, _)| field == f).map(|(_, k)| k.as_str()).collect();
+                let value = entries_at(doc, &record, f, &set, &after, name)
+                    .unwrap_or_else(|| value_at(doc, &record, f, &after, name));
                 (!(created && value.is_empty())).then(|| (f.clone(), value))
             })
             .collect();
@@ -392,6 +407,10 @@ fn value_at(
                 .collect();
             Shown::Words(items.map_or_else(|| "изменено".to_owned(), |items| items.join(", ")))
         }
+        // An empty map (a sheet nobody has signed yet) says nothing.
+        Ok(Some((Value::Object(ObjType::Map), map))) if doc.keys_at(&map, heads).next().is_none() => {
+            Shown::Words(String::new())
+        }
         Ok(Some((Value::Object(_), _))) => Shown::Words("изменено".to_owned()),
         Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
             ScalarValue::Str(stored) => Shown::Stored(stored.to_string()),
@@ -410,6 +429,31 @@ fn value_at(
         },
         _ => Shown::Words(String::new()),
     }
+}
+
+/// The entries `keys` of the map `field` at `heads`, when each is a plain
+/// value or gone: «Орлова Екатерина Сергеевна — 05.09.2025» (a member id
+/// by the member's name), «убрано» for one taken out.
+fn entries_at(
+    doc: &AutoCommit,
+    record: &ObjId,
+    field: &str,
+    keys: &[&str],
+    heads: &[ChangeHash],
+    name: &dyn Fn(Uuid) -> Option<String>,
+) -> Option<Shown> {
+    let Ok(Some((Value::Object(ObjType::Map), map))) = doc.get_at(record, field, heads) else { return None };
+    let entry = |key: &str| {
+        let value = match doc.get_at(&map, key, heads).ok()? {
+            Some((Value::Scalar(s), _)) => scalar(&s, name),
+            Some((Value::Object(_), _)) => return None,
+            None => "убрано".to_owned(),
+        };
+        let who = Uuid::parse_str(key).ok().and_then(name).unwrap_or_else(|| key.to_owned());
+        Some(format!("{who} — {value}"))
+    };
+    let entries: Option<Vec<String>> = keys.iter().map(|k| entry(k)).collect();
+    entries.filter(|e| !e.is_empty()).map(|e| Shown::Words(e.join(", ")))
 }
 
 /// A stored string no choice of the form names: a day (stored ISO
@@ -602,6 +646,26 @@ mod tests {
         let classes = material.classes.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
         let history = of_record(&mut fixture.library, material.id, &|_| None);
         assert!(history[0].labelled().contains(&("Классы".to_owned(), classes)), "{:?}", history[0].labelled());
+    }
+
+    #[test]
+    fn a_regulations_history_names_who_acknowledged_it_and_when() {
+        let mut fixture = crate::fixture::build();
+        let members = fixture.members.clone();
+        let name = |id: Uuid| members.iter().find(|(_, m)| **m == id).map(|(n, _)| n.clone());
+        let library = crate::LibraryDoc::load(&fixture.library).unwrap();
+        let sheet = &library.regulations.iter().find(|r| r.id == fixture.regulation).unwrap().acknowledgements;
+        let (member, day) = sheet.iter().next().expect("someone acknowledged it");
+        let expected = format!("{} — {day}", name(Uuid::parse_str(member).unwrap()).unwrap());
+        let history = of_record(&mut fixture.library, fixture.regulation, &name);
+        let said: Vec<String> = history
+            .iter()
+            .flat_map(Entry::labelled)
+            .filter(|(label, _)| label == "Ознакомлены")
+            .map(|(_, value)| value)
+            .collect();
+        assert!(said.iter().any(|v| v.contains(&expected)), "«{expected}» in {said:?}");
+        assert!(said.iter().all(|v| v != "изменено"), "{said:?}");
     }
 
     #[test]
