@@ -255,6 +255,15 @@ impl When {
         }
     }
 
+    /// Reads it as documents store it (see the [`Reconcile`] below).
+    pub fn from_stored(s: &str) -> Option<Self> {
+        if let Some(d) = Date::parse(s) {
+            return Some(Self::Day(d));
+        }
+        let (y, m) = s.split_once('-')?;
+        Date::end_of_month(y.parse().ok()?, m.parse().ok()?).map(Self::Month)
+    }
+
     /// «15.10.2026» or «октябрь».
     pub fn label(self) -> String {
         match self {
@@ -278,13 +287,7 @@ impl Reconcile for When {
 
 impl Hydrate for When {
     fn hydrate_string(s: &'_ str) -> Result<Self, HydrateError> {
-        if let Some(d) = Date::parse(s) {
-            return Ok(Self::Day(d));
-        }
-        let bad = || HydrateError::unexpected("a date YYYY-MM-DD or month YYYY-MM", s.to_owned());
-        let (y, m) = s.split_once('-').ok_or_else(bad)?;
-        let (y, m) = (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
-        Date::end_of_month(y, m).map(Self::Month).ok_or_else(bad)
+        Self::from_stored(s).ok_or_else(|| HydrateError::unexpected("a date YYYY-MM-DD or month YYYY-MM", s.to_owned()))
     }
 }
 

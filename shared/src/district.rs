@@ -268,7 +268,13 @@ crate::form! {
 impl DistrictEvent {
     /// «семинар «Классный час» 14.11.2026».
     pub fn title(&self) -> String {
-        format!("{} «{}» {}", self.kind.label(), self.topic, self.date)
+        Self::title_of(self.kind.label(), &self.topic, self.date)
+    }
+
+    /// An event's title from its kind's label, topic and date, however
+    /// they were read («История» reads them from the document as it was).
+    pub fn title_of(kind: &str, topic: &str, date: impl std::fmt::Display) -> String {
+        format!("{kind} «{topic}» {date}")
     }
 }
 

@@ -342,13 +342,15 @@ fn title(doc: &AutoCommit, record: &ObjId, heads: &[ChangeHash]) -> String {
 fn referred(doc: &AutoCommit, record: &ObjId, list: &str, heads: &[ChangeHash]) -> String {
     let words = |field| match value_at(doc, record, field, heads, &|_| None) {
         Shown::Words(words) => words,
-        Shown::Stored(stored) => {
-            crate::district::EventKind::stored_label(&stored).map_or_else(|| stored_words(&stored), str::to_owned)
-        }
+        Shown::Stored(stored) => stored_words(&stored),
     };
     match list {
-        "protocols" => format!("Протокол № {} от {}", words("number"), words("date")),
-        "events" => format!("{} «{}» {}", words("kind"), words("topic"), words("date")),
+        "protocols" => crate::protocol::Protocol::title_of(words("number"), words("date")),
+        "events" => {
+            let kind = words("kind");
+            let kind = crate::district::EventKind::stored_label(&kind).unwrap_or(&kind);
+            crate::district::DistrictEvent::title_of(kind, &words("topic"), words("date"))
+        }
         _ => title(doc, record, heads),
     }
 }
@@ -465,15 +467,10 @@ fn stored_words(s: &str) -> String {
     s.to_owned()
 }
 
-/// A plan row's «Срок» (a [`crate::date::When`]): a day, or a month
-/// (stored `2026-10`) as «октябрь 2026».
+/// A plan row's «Срок» as the plan shows it: a day, or a month (stored
+/// `2026-10`) as «октябрь».
 fn when_words(s: &str) -> String {
-    match s.split_once('-').map(|(y, m)| (y.parse::<u16>(), m.parse::<u8>())) {
-        Some((Ok(year), Ok(month))) if s.len() == 7 && (1..=12).contains(&month) => {
-            format!("{} {year}", crate::date::month_name(month))
-        }
-        _ => stored_words(s),
-    }
+    crate::date::When::from_stored(s).map_or_else(|| s.to_owned(), crate::date::When::label)
 }
 
 /// A choice's label (категория «первая», not `First`): as the record's
@@ -621,7 +618,7 @@ mod tests {
         let year = crate::YearDoc::load(&fixture.year).unwrap();
         let row = year.plan.iter().find(|r| r.fulfilled_by.is_some()).expect("a row carried out by a protocol");
         let protocol = year.protocols.iter().find(|p| Some(p.id) == row.fulfilled_by).unwrap();
-        let expected = format!("Протокол № {} от {}", protocol.number, protocol.date);
+        let expected = protocol.title();
         let history = of_record(&mut fixture.year, row.id, &|_| None);
         let named = history.iter().flat_map(Entry::labelled).find(|(label, _)| label == "Чем выполнено");
         assert_eq!(named, Some(("Чем выполнено".to_owned(), expected)));
@@ -672,8 +669,8 @@ mod tests {
     fn a_stored_day_or_a_plans_month_reads_as_the_forms_write_it() {
         assert_eq!(stored_words("2025-10-15"), "15.10.2025");
         assert_eq!(stored_words("гражданское"), "гражданское");
-        assert_eq!(when_words("2025-09"), "сентябрь 2025");
-        assert_eq!(when_words("2026-05"), "май 2026");
+        assert_eq!(when_words("2025-09"), "сентябрь");
+        assert_eq!(when_words("2026-05"), "май");
         assert_eq!(when_words("2026-05-12"), "12.05.2026");
         assert_eq!(stored_words("2024-12"), "2024-12", "a number typed in a form is not a month");
     }

@@ -131,7 +131,13 @@ impl Protocol {
 
     /// «Протокол № 2 от 15.10.2026».
     pub fn title(&self) -> String {
-        format!("Протокол № {} от {}", self.number, self.date)
+        Self::title_of(self.number, self.date)
+    }
+
+    /// A protocol's title from its number and date, however they were read
+    /// («История» reads them from the document as it was).
+    pub fn title_of(number: impl std::fmt::Display, date: impl std::fmt::Display) -> String {
+        format!("Протокол № {number} от {date}")
     }
 }
 
