@@ -238,7 +238,7 @@ fn para_view(p: &Para) -> impl IntoView + use<> {
         })
         .collect_view();
     view! {
-        <p class:indent=p.indent class:keep=p.keep_with_next style=format!("text-align: {}", p.align.css())>{spans}</p>
+        <p class=format!("align-{}", p.align.css()) class:indent=p.indent class:keep=p.keep_with_next>{spans}</p>
     }
 }
 
