@@ -68,11 +68,19 @@ async fn phone(browser: &Browser) {
         .await;
 }
 
-/// Opens each screen in `slugs` by its tab, measures it and keeps its
-/// screenshot as `{role}-{slug}.png`; returns what is wrong, screen by screen.
-async fn walk(browser: &Browser, role: &str, slugs: &[&str]) -> Vec<String> {
+/// Measures the screen as it is and keeps its screenshot as
+/// `target/phone-screens/{file}.png`; what is wrong, each said of `what`.
+async fn look(browser: &Browser, what: &str, file: &str) -> Vec<String> {
     let shots = e2e::root().join("target").join("phone-screens");
     std::fs::create_dir_all(&shots).unwrap();
+    std::fs::write(shots.join(format!("{file}.png")), browser.client().screenshot().await.unwrap()).unwrap();
+    let found: Vec<String> = serde_json::from_value(browser.script(MEASURE).await).unwrap();
+    found.into_iter().map(|w| format!("{what}: {w}")).collect()
+}
+
+/// Opens each screen in `slugs` by its tab and [`look`]s at it as
+/// `{role}-{slug}`; returns what is wrong, screen by screen.
+async fn walk(browser: &Browser, role: &str, slugs: &[&str]) -> Vec<String> {
     let mut wrong = Vec::new();
     for slug in slugs {
         // One tap opens «Разделы», a second goes to the screen (its
@@ -89,9 +97,7 @@ async fn walk(browser: &Browser, role: &str, slugs: &[&str]) -> Vec<String> {
         })
         .await;
         browser.wait_text("main :is(h1, h2)", "").await;
-        let found: Vec<String> = serde_json::from_value(browser.script(MEASURE).await).unwrap();
-        wrong.extend(found.into_iter().map(|w| format!("{role} {slug}: {w}")));
-        std::fs::write(shots.join(format!("{role}-{slug}.png")), browser.client().screenshot().await.unwrap()).unwrap();
+        wrong.extend(look(browser, &format!("{role} {slug}"), &format!("{role}-{slug}")).await);
         // What opens on the screen, where this role may open it: the form
         // for a new record, a record's form, a record's «История».
         let parts = [
@@ -103,8 +109,6 @@ async fn walk(browser: &Browser, role: &str, slugs: &[&str]) -> Vec<String> {
             let open = format!("const b = document.querySelector('main :is({button})'); if (b) b.click(); return !!b");
             if browser.script(&open).await == serde_json::json!(true) {
                 browser.wait_text(&format!("main {opened}"), "").await;
-                let found: Vec<String> = serde_json::from_value(browser.script(MEASURE).await).unwrap();
-                wrong.extend(found.into_iter().map(|w| format!("{role} {slug}, {what}: {w}")));
                 // The screenshot shows what opened, just under the bars
                 // (a record's form may be far down its list).
                 let show = format!(
@@ -112,8 +116,7 @@ async fn walk(browser: &Browser, role: &str, slugs: &[&str]) -> Vec<String> {
                      window.scrollBy(0, el.getBoundingClientRect().top - document.querySelector('.bars').getBoundingClientRect().bottom)"
                 );
                 browser.script(&show).await;
-                let shot = browser.client().screenshot().await.unwrap();
-                std::fs::write(shots.join(format!("{role}-{slug}-{name}.png")), shot).unwrap();
+                wrong.extend(look(browser, &format!("{role} {slug}, {what}"), &format!("{role}-{slug}-{name}")).await);
                 browser.script("window.scrollTo(0, 0)").await;
             }
         }
@@ -146,11 +149,7 @@ async fn every_screen_of_every_role_fits_a_360_px_phone() {
     // The first screen a new device shows: the invitation.
     head.client().goto(&format!("{}/#/join/{code}", server.url())).await.unwrap();
     head.wait_text("[data-testid=join-form]", "").await;
-    let found: Vec<String> = serde_json::from_value(head.script(MEASURE).await).unwrap();
-    wrong.extend(found.into_iter().map(|w| format!("the invitation: {w}")));
-    let shots = e2e::root().join("target").join("phone-screens");
-    std::fs::create_dir_all(&shots).unwrap();
-    std::fs::write(shots.join("join.png"), head.client().screenshot().await.unwrap()).unwrap();
+    wrong.extend(look(&head, "the invitation", "join").await);
     // Only the invitation: no sync status («нет связи» before it has
     // joined), no sections, a button that says what it does.
     let first = head
