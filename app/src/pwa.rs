@@ -29,11 +29,16 @@ export function keptForOffline(ms) {
   const ready = "serviceWorker" in navigator ? navigator.serviceWorker.ready : Promise.resolve();
   return Promise.race([ready, new Promise((resolve) => setTimeout(resolve, ms))]).then(() => undefined);
 }
-export async function keepStorage() {
+let asking = null;
+export async function storageState(ask) {
   const s = navigator.storage;
   const state = { persisted: null, usage: null, quota: null };
   if (!s) return state;
-  try { state.persisted = (await s.persisted()) || (await s.persist()); } catch (e) {}
+  if (ask) asking = s.persisted().then((kept) => kept || s.persist()).catch(() => null);
+  // A reading waits for the question, so it never reports the answer as
+  // not yet given.
+  await asking;
+  try { state.persisted = await s.persisted(); } catch (e) {}
   try { const e = await s.estimate(); state.usage = e.usage ?? null; state.quota = e.quota ?? null; } catch (e) {}
   return state;
 }
@@ -45,8 +50,8 @@ extern "C" {
     fn apply_update_js();
     #[wasm_bindgen(js_name = keptForOffline)]
     async fn kept_for_offline_js(ms: u32) -> JsValue;
-    #[wasm_bindgen(js_name = keepStorage)]
-    async fn keep_storage_js() -> JsValue;
+    #[wasm_bindgen(js_name = storageState)]
+    async fn storage_state_js(ask: bool) -> JsValue;
 }
 
 /// Registers the service worker; `on_update` runs when a new version waits.
@@ -101,7 +106,17 @@ fn size(bytes: f64) -> String {
 /// Asks the browser not to evict this site's data under storage pressure,
 /// and reads what it holds.
 pub async fn keep_storage() -> StorageState {
-    let state = keep_storage_js().await;
+    storage_state(true).await
+}
+
+/// Reads what the browser holds for the site now, without asking again
+/// (a browser that refused may ask the person each time it is asked).
+pub async fn read_storage() -> StorageState {
+    storage_state(false).await
+}
+
+async fn storage_state(ask: bool) -> StorageState {
+    let state = storage_state_js(ask).await;
     let get = |key: &str| js_sys::Reflect::get(&state, &key.into()).ok();
     StorageState {
         persisted: get("persisted").and_then(|v| v.as_bool()),

@@ -87,6 +87,20 @@ impl Rng {
     }
 }
 
+/// Bytes that are a PDF (by their first bytes), `len` of them after the
+/// header, that do not compress and differ from any other `seed`'s.
+pub fn pdf_like(len: usize, seed: u8) -> Vec<u8> {
+    let mut bytes = b"%PDF-1.4\n".to_vec();
+    let mut x = u64::from(seed) + 1;
+    bytes.extend((0..len).map(|_| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x as u8
+    }));
+    bytes
+}
+
 /// A class teacher's member form as typed (5А, higher pedagogical
 /// education, no category, four years): extend it with `.with(…)`.
 pub fn teacher(name: &str) -> shared::Values {

@@ -274,8 +274,9 @@ async fn two_members(server: &Server, dir: &std::path::Path) -> (Browser, Browse
 }
 
 /// The app asks the browser to keep its records for good and says how much
-/// they take; where the browser refuses, the person is told that a device
-/// short of space may delete them, and where it agrees, that it will not.
+/// they take, as they grow; where the browser refuses, the person is told
+/// that a device short of space may delete them, and where it agrees, that
+/// it will not.
 #[tokio::test]
 async fn the_app_asks_to_keep_its_records_and_says_when_the_browser_refuses() {
     let _one_at_a_time = exclusive().await;
@@ -295,8 +296,36 @@ async fn the_app_asks_to_keep_its_records_and_says_when_the_browser_refuses() {
     browser.go("dashboard").await;
     browser.wait_text("[data-testid=storage-not-kept]", "может их удалить").await;
     let usage = browser.wait_text("[data-testid=storage-usage]", "из доступных").await;
-    assert!(usage.starts_with("Записи занимают "), "{usage}");
+    assert!(usage.starts_with("Приложение, записи и файлы занимают "), "{usage}");
     assert!(browser.texts("[data-testid=storage-kept]").await.is_empty());
+    // A 2 MB file joins the копилка: the dashboard counts it when next
+    // shown, without a reload (the browser's count was read at the app's
+    // start).
+    let bytes = || async {
+        let held =
+            browser.script("return Number(document.querySelector('[data-testid=storage-usage]').dataset.bytes)").await;
+        held.as_f64().unwrap()
+    };
+    let before = bytes().await;
+    browser.go("kopilka").await;
+    browser.click_css("[data-testid=kopilka] [data-testid=add]").await;
+    browser
+        .save(
+            "[data-testid=add-form]",
+            &[("title", "Диагностика класса"), ("author", "Учитель школы"), ("kind", "diagnostics")],
+        )
+        .await;
+    let file = dir.path().join("diagnostics.pdf");
+    std::fs::write(&file, e2e::pdf_like(2_000_000, 3)).unwrap();
+    browser.type_into("[data-testid=attach-file]", file.to_str().unwrap()).await;
+    browser.wait_text("[data-testid=file]", "на устройстве").await;
+    e2e::eventually("the dashboard to count the file", || async {
+        browser.go("kopilka").await;
+        browser.go("dashboard").await;
+        browser.wait_text("[data-testid=storage-usage]", "из доступных").await;
+        (bytes().await >= before + 2_000_000.0).then_some(())
+    })
+    .await;
 
     browser.devtools("Browser.setPermission", permission("granted")).await;
     browser.reload_page().await;

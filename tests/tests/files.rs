@@ -7,23 +7,9 @@
 #![allow(clippy::unwrap_used)]
 
 use e2e::proxy::Proxy;
-use e2e::{Browser, Server, eventually, exclusive};
+use e2e::{Browser, Server, eventually, exclusive, pdf_like};
 use sha2::{Digest, Sha256};
 use tempfile::TempDir;
-
-/// Bytes that are a PDF (by their first bytes) and differ from any other
-/// `seed`'s.
-fn pdf_like(len: usize, seed: u8) -> Vec<u8> {
-    let mut bytes = b"%PDF-1.4\n".to_vec();
-    let mut x = u64::from(seed) + 1;
-    bytes.extend((0..len).map(|_| {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x as u8
-    }));
-    bytes
-}
 
 fn hex_sha256(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()

@@ -158,13 +158,22 @@ fn first_line(text: &str) -> &str {
 /// left, and whether the browser promised to keep them; if it did not, a
 /// phone short of space may delete them, and the person is told so.
 pub fn device_tile(ui: Ui) -> impl IntoView {
+    // What the device holds grows after the app's start (the records come
+    // down, the app is kept for offline use): read again whenever the tile
+    // is shown and whenever the server has everything.
+    Effect::new(move |_| {
+        ui.last_synced.track();
+        leptos::task::spawn_local(async move { ui.storage.set(Some(crate::pwa::read_storage().await)) });
+    });
     move || {
         let state = ui.storage.get()?;
         let refused = state.persisted == Some(false);
         Some(view! {
             <div class="tile" data-testid="device-storage">
                 <h2>"Это устройство"</h2>
-                {state.usage_line().map(|line| view! { <p data-testid="storage-usage">{format!("Записи занимают {line}")}</p> })}
+                {state.usage_line().map(|line| view! {
+                    <p data-testid="storage-usage" data-bytes=state.usage>{format!("Приложение, записи и файлы занимают {line}")}</p>
+                })}
                 <p data-testid="last-sync">
                     {move || match ui.last_synced.get() {
                         None => "Последняя синхронизация: ещё не было".to_owned(),
