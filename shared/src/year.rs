@@ -150,6 +150,18 @@ pub struct Dashboard {
     pub quiet_pairs: Vec<Uuid>,
 }
 
+/// What one person of the school has on their hands, as of a day: the
+/// decisions in their charge not yet carried out, and the plan's rows in
+/// their charge not yet held that are past their date or due within 30
+/// days. Each in order of its date, the overdue ones first.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Assigned {
+    /// (protocol, decision, past its deadline) triples.
+    pub decisions: Vec<(Uuid, Uuid, bool)>,
+    /// (plan row, past its date) pairs.
+    pub rows: Vec<(Uuid, bool)>,
+}
+
 impl YearDoc {
     /// The id of `association`'s document for `year`.
     pub fn id_for(association: &DocumentId, year: AcademicYear) -> DocumentId {
@@ -247,6 +259,31 @@ impl YearDoc {
             unfinished_protocols,
             duplicate_numbers: self.duplicate_numbers(),
             quiet_pairs: self.mentorship_list().iter().filter(|m| m.is_quiet(today)).map(|m| m.id).collect(),
+        }
+    }
+
+    /// What `member` has on their hands as of `today` (see [`Assigned`]).
+    pub fn assigned_to(&self, member: Uuid, today: Date) -> Assigned {
+        let mut decisions: Vec<_> = self
+            .protocol_list()
+            .into_iter()
+            .flat_map(|p| p.decision_list().into_iter().map(move |d| (p.id, d)))
+            .filter(|(_, d)| d.responsible == Some(member) && d.status == DecisionStatus::Open)
+            .map(|(p, d)| (d.deadline, (p, d.id, d.deadline.is_some_and(|dl| dl < today))))
+            .collect();
+        // No deadline comes last.
+        decisions.sort_by_key(|(deadline, _)| (deadline.is_none(), *deadline));
+        let mut rows: Vec<_> = self
+            .plan_rows()
+            .into_iter()
+            .filter(|r| r.responsible == Some(member) && r.completion == Completion::Planned)
+            .filter(|r| r.when.due().days() - today.days() <= 30)
+            .map(|r| (r.when.due(), (r.id, r.when.due() < today)))
+            .collect();
+        rows.sort_by_key(|(due, _)| *due);
+        Assigned {
+            decisions: decisions.into_iter().map(|(_, d)| d).collect(),
+            rows: rows.into_iter().map(|(_, r)| r).collect(),
         }
     }
 
@@ -591,6 +628,42 @@ mod tests {
         let dash = y.dashboard(d("22.11.2026"));
         assert_eq!(dash.overdue_decisions, [(p, late)]);
         assert_eq!(dash.unfinished_protocols, [p], "not completed 3 days after the meeting");
+    }
+
+    #[test]
+    fn a_person_sees_the_open_decisions_and_the_near_plan_rows_in_their_charge() {
+        let (mut a, _) = two_devices();
+        let (orlova, petrov) = (Uuid::new_v4(), Uuid::new_v4());
+        let p = YearDoc::edit_protocol(&mut a, Edit::Add(protocol(1, "15.09.2026", "Организация работы")), 1).unwrap();
+        let decision = |text: &str, deadline: &str, who: Uuid| {
+            let v = DecisionFields::blank()
+                .with("text", text)
+                .with("deadline", deadline)
+                .with("responsible", who.to_string());
+            Edit::Add(DecisionFields::validate(&v, d("15.09.2026"), &[]).unwrap())
+        };
+        let later =
+            YearDoc::edit_decision(&mut a, p, decision("Провести классные часы", "20.12.2026", orlova), 2).unwrap();
+        let late = YearDoc::edit_decision(&mut a, p, decision("Сдать планы", "01.10.2026", orlova), 3).unwrap();
+        let done = YearDoc::edit_decision(&mut a, p, decision("Обновить паспорта", "01.10.2026", orlova), 4).unwrap();
+        YearDoc::set_decision_status(&mut a, p, done, DecisionStatus::Done, 5).unwrap();
+        YearDoc::edit_decision(&mut a, p, decision("Подготовить стенд", "01.10.2026", petrov), 6).unwrap();
+        let in_charge = |topic: &str, when: &str, who: Uuid| {
+            let mut r = row(topic, when);
+            r.responsible = Some(who);
+            Edit::Add(r)
+        };
+        let near = YearDoc::edit_plan_row(&mut a, in_charge("Открытый классный час", "10.12.2026", orlova), 7).unwrap();
+        let past = YearDoc::edit_plan_row(&mut a, in_charge("Семинар", "20.10.2026", orlova), 8).unwrap();
+        YearDoc::edit_plan_row(&mut a, in_charge("Конкурс", "10.03.2027", orlova), 9).unwrap();
+        YearDoc::edit_plan_row(&mut a, in_charge("Заседание", "25.11.2026", petrov), 10).unwrap();
+        let held = YearDoc::edit_plan_row(&mut a, in_charge("Анкетирование", "01.11.2026", orlova), 11).unwrap();
+        YearDoc::mark_plan_row(&mut a, held, PlanMark::full(Completion::Done, None, String::new()), 12).unwrap();
+
+        let mine = load(&a).assigned_to(orlova, d("22.11.2026"));
+        assert_eq!(mine.decisions, [(p, late, true), (p, later, false)]);
+        assert_eq!(mine.rows, [(past, true), (near, false)], "March is not yet; a held row is done");
+        assert_eq!(load(&a).assigned_to(Uuid::new_v4(), d("22.11.2026")), Assigned::default());
     }
 
     #[test]

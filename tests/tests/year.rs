@@ -263,6 +263,13 @@ async fn a_head_walks_through_the_year_and_the_dashboard_keeps_count() {
     let unread = browser.wait_text("[data-testid=unread-regulations] li", "Положение").await;
     assert!(unread.contains("Иванова М. П.") && unread.contains("Петров С. И."), "{unread}");
     assert!(!unread.contains("Орлова"), "Орлова has read it: {unread}");
+    // The device is Орлова's: her own open decision is at the top, not
+    // Петров's, and not the regulation she has read.
+    browser.wait_text("[data-testid=my-tasks] li", "Провести открытые").await;
+    assert_eq!(
+        browser.texts("[data-testid=my-tasks] li").await,
+        [format!("Решение: Провести открытые классные часы (протокол № 1), срок {}", today.plus_days(30))]
+    );
 
     // All of it is on the server: a reload after sync shows the same.
     browser.wait_sync("сохранено на сервере").await;

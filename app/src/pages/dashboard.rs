@@ -1,7 +1,8 @@
-//! Обзор: what the head should look at today — plan completion, overdue
-//! rows and decisions, protocols not written up, duplicate numbers, members'
-//! warnings, unread regulations and the РМО's recommendations not yet
-//! carried out.
+//! Обзор: what the person has on their hands (their decisions, plan rows
+//! and regulations to read) and what the head should look at today — plan
+//! completion, overdue rows and decisions, protocols not written up,
+//! duplicate numbers, members' warnings, unread regulations and the РМО's
+//! recommendations not yet carried out.
 
 use leptos::prelude::*;
 use shared::association::initials;
@@ -108,6 +109,39 @@ pub fn DashboardPage() -> impl IntoView {
             })
             .collect()
     };
+    // What this device's person has on their hands, once a head linked it
+    // to their record: a class teacher opens the app for this.
+    let mine = move || {
+        let Some(me) = ui.me.with(|m| m.as_ref().and_then(|m| m.member)) else { return Vec::new() };
+        let late = |late: bool| if late { " — срок прошёл" } else { "" };
+        let mut lines: Vec<String> = ui.year_doc.with(|y| {
+            let Some(y) = y else { return Vec::new() };
+            let assigned = y.assigned_to(me, today());
+            let decisions = assigned.decisions.iter().filter_map(|(p, dec, overdue)| {
+                let p = y.protocol(*p)?;
+                let dec = p.decisions.by_id(*dec)?;
+                let by = dec.deadline.map(|d| format!(", срок {d}")).unwrap_or_default();
+                Some(format!("Решение: {} (протокол № {}){by}{}", dec.text.as_str(), p.number, late(*overdue)))
+            });
+            let rows = assigned.rows.iter().filter_map(|(id, overdue)| {
+                let r = y.plan.by_id(*id)?;
+                Some(format!("План: {} — {}{}", r.when.label(), r.topic, late(*overdue)))
+            });
+            decisions.chain(rows).collect()
+        });
+        lines.extend(ui.library.with(|l| {
+            l.as_ref()
+                .map(|l| {
+                    l.regulation_list()
+                        .iter()
+                        .filter(|reg| reg.acknowledged_by(me).is_none())
+                        .map(|reg| format!("Ознакомиться: {}", reg.title))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        }));
+        lines
+    };
     let quiet = lines(|y, d, ui| {
         d.quiet_pairs
             .iter()
@@ -121,6 +155,7 @@ pub fn DashboardPage() -> impl IntoView {
                 <h1>{move || format!("Обзор на {} · {} учебный год", today(), ui.year.get())}</h1>
             </div>
             {first_steps(ui)}
+            {block("Ваши дела", "my-tasks", Signal::derive(mine))}
             <div class="tile">
                 // A year with no plan yet says so rather than «0% … 0 из 0».
                 <Show when=move || dash.with(|d| d.as_ref().is_some_and(|d| d.plan_total > 0))>
