@@ -136,6 +136,16 @@ async fn a_head_walks_through_the_year_and_the_dashboard_keeps_count() {
     assert_eq!(title, format!("Протокол № 1 от {meeting}"));
     let attendance = browser.wait_text("[data-testid=protocol-attendance]", "Присутствовали").await;
     assert_eq!(attendance, "Присутствовали: 2 из 3");
+    // The protocol's own buttons stand before its agenda and decisions,
+    // not after their cards' buttons.
+    let first_its_buttons = browser
+        .script(
+            "const li = document.querySelector('[data-testid=protocols-row]');
+             const top = (css) => li.querySelector(css).getBoundingClientRect().top;
+             return top(':scope > .actions [data-testid=edit]') < top(':scope > .protocol-body')",
+        )
+        .await;
+    assert_eq!(first_its_buttons, serde_json::json!(true));
 
     // An agenda item, then a decision with a deadline before the meeting
     // (refused), and two decisions: one already overdue, one not.
