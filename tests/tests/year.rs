@@ -18,6 +18,15 @@ fn today() -> Date {
     Date::from_unix_ms(i64::try_from(ms).unwrap())
 }
 
+/// A script that says whether the list `list`'s heading stands above its
+/// `tool` (a search, «Загрузить из Word»): the heading comes first.
+fn below_the_heading(list: &str, tool: &str) -> String {
+    format!(
+        "const top = (css) => document.querySelector(css).getBoundingClientRect().top;
+         return top('[data-testid={list}] h1') < top('[data-testid={list}] {tool}')"
+    )
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_head_walks_through_the_year_and_the_dashboard_keeps_count() {
     let _one_browser_at_a_time = exclusive().await;
@@ -136,6 +145,12 @@ async fn a_head_walks_through_the_year_and_the_dashboard_keeps_count() {
     assert_eq!(title, format!("Протокол № 1 от {meeting}"));
     let attendance = browser.wait_text("[data-testid=protocol-attendance]", "Присутствовали").await;
     assert_eq!(attendance, "Присутствовали: 2 из 3");
+    // A screen's heading comes first, then its tools.
+    assert_eq!(
+        browser.script(&below_the_heading("protocols", "label.attach")).await,
+        serde_json::json!(true),
+        "«Загрузить из Word»"
+    );
     // The protocol's own buttons stand before its agenda and decisions,
     // not after their cards' buttons.
     let first_its_buttons = browser
@@ -236,6 +251,10 @@ async fn a_head_walks_through_the_year_and_the_dashboard_keeps_count() {
 
     // A material in the копилка, found by a word and by its class only.
     browser.go("kopilka").await;
+    assert_eq!(
+        browser.script(&below_the_heading("kopilka", "[data-testid=kopilka-search]")).await,
+        serde_json::json!(true)
+    );
     browser.click_css("[data-testid=kopilka] [data-testid=add]").await;
     browser
         .save(

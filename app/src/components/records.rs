@@ -81,6 +81,12 @@ type Spec = StoredValue<RecordsSpec, LocalStorage>;
 
 /// The heading, the add form and the cards.
 pub fn records(spec: RecordsSpec) -> impl IntoView {
+    records_with(spec, ().into_any())
+}
+
+/// [`records`] with the screen's `tools` (a search, «Загрузить из Word»)
+/// under the heading, before the list they work on.
+pub fn records_with(spec: RecordsSpec, tools: AnyView) -> impl IntoView {
     let adding = RwSignal::new(false);
     let (writable, ids, title, add_label, testid, empty) =
         (spec.writable, spec.ids, spec.title, spec.add_label, spec.testid, spec.empty);
@@ -106,6 +112,7 @@ pub fn records(spec: RecordsSpec) -> impl IntoView {
                     <button class="primary" data-testid="add" on:click=move |_| adding.set(true)>{add_label}</button>
                 </Show>
             </div>
+            {tools}
             <Show when=move || adding.get()>{add_form}</Show>
             <Show when=move || !ids.with(Vec::is_empty) fallback=move || view! { <p class="muted">{empty}</p> }>
                 <ul class="record-list">

@@ -9,7 +9,7 @@ use shared::record::{Record, RecordList};
 use shared::{Change, DocKind, LibraryDoc};
 
 use crate::components::files::{FileRow, MaterialFiles};
-use crate::components::records::{RecordsSpec, list_edits, records};
+use crate::components::records::{RecordsSpec, list_edits, records_with};
 use crate::pages::line;
 use crate::ui::Ui;
 
@@ -67,7 +67,7 @@ pub fn KopilkaPage() -> impl IntoView {
         }),
     };
     let set = move |f: fn(&mut MaterialQuery, String)| move |ev| query.update(|q| f(q, event_target_value(&ev)));
-    view! {
+    let search = view! {
         <div class="search" data-testid="kopilka-search">
             <input type="search" placeholder="Поиск по словам" data-testid="search-words" on:input=set(|q, v| q.words = v) />
             <select data-testid="search-kind" on:change=set(|q, v| q.kind = MaterialKind::from_code(&v))>
@@ -80,7 +80,9 @@ pub fn KopilkaPage() -> impl IntoView {
             </select>
             <input type="search" placeholder="Автор" data-testid="search-author" on:input=set(|q, v| q.author = v) />
         </div>
-        {records(spec)}
+    };
+    view! {
+        {records_with(spec, search.into_any())}
         <DistrictKopilka />
     }
 }

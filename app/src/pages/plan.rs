@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::components::form::error_line;
 use crate::components::import::{ImportFromWord, Importing};
-use crate::components::records::{RecordsSpec, list_edits, records};
+use crate::components::records::{RecordsSpec, list_edits, records_with};
 use crate::pages::perspective::perspective_for_year;
 use crate::pages::protocols::protocol_from_plan;
 use crate::pages::{district_kind, district_letterhead, ids_in, line, name_of, school_paper, values_in, year_kind};
@@ -38,8 +38,8 @@ pub struct PlanOf<D: 'static> {
     no_fulfiller: &'static str,
     /// The plan as a document to print.
     paper: fn(Ui) -> MakePaper,
-    /// What the screen shows above the plan (the РМО's: the perspective
-    /// plan's lines for the year).
+    /// What the screen shows under the plan's heading, above its rows (the
+    /// РМО's: the perspective plan's lines for the year).
     above: fn(Ui) -> AnyView,
     /// What a meeting's row not yet held offers (the school's: «Оформить
     /// протокол»).
@@ -135,13 +135,13 @@ pub fn plan_page<D: PlanDoc + Clone + Send + Sync + 'static>(of: PlanOf<D>) -> i
         remove,
         render: Rc::new(move |id| plan_row(of, id).into_any()),
     };
-    view! {
+    let tools = view! {
         <div class="actions no-print">
             <PaperActions make=(of.paper)(ui) what="плана" testid="plan" />
         </div>
         {(of.above)(ui)}
-        {records(spec)}
-    }
+    };
+    records_with(spec, tools.into_any())
 }
 
 fn plan_row<D: PlanDoc + Clone + Send + Sync + 'static>(of: PlanOf<D>, id: Uuid) -> impl IntoView {

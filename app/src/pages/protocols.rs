@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::clock::today;
 use crate::components::form::{FieldSpec, RecordForm, check, keep};
 use crate::components::import::{ImportFromWord, Importing};
-use crate::components::records::{RecordsSpec, list_edits, records};
+use crate::components::records::{RecordsSpec, list_edits, records, records_with};
 use crate::pages::{ids_in, line, name_of, school_paper, values_in, year_kind};
 use crate::print::PaperActions;
 use crate::ui::{Ui, edit_showing};
@@ -44,10 +44,7 @@ pub fn ProtocolsPage() -> impl IntoView {
         remove,
         render: Rc::new(move |id| view! { <ProtocolView id /> }.into_any()),
     };
-    view! {
-        <ImportFromWord what=Importing::Protocol />
-        {records(spec)}
-    }
+    records_with(spec, view! { <ImportFromWord what=Importing::Protocol /> }.into_any())
 }
 
 /// «Оформить протокол» on a meeting's plan row: the protocol's form with
