@@ -78,19 +78,31 @@ async fn look(browser: &Browser, what: &str, file: &str) -> Vec<String> {
     found.into_iter().map(|w| format!("{what}: {w}")).collect()
 }
 
+/// One tap opens «Разделы», a second goes to the screen `slug` (its
+/// address ends with it, looking into a school too). Tapped where they are:
+/// the bars stay at the top while the page scrolls under them. A tap that
+/// did not land is tried again, as a person would tap again: twice in
+/// about twenty runs, right after joining, WebDriver answered «element not
+/// interactable» (which of the two, and why, was not kept); the list is
+/// opened again only where it is closed.
+async fn tap_tab(browser: &Browser, slug: &str) {
+    use fantoccini::Locator::Css;
+    e2e::eventually(&format!("the tab of {slug} tapped"), || async {
+        let menu = browser.client().find(Css("[data-testid=nav-menu]")).await.ok()?;
+        if menu.attr("aria-expanded").await.ok()?.as_deref() != Some("true") {
+            menu.click().await.ok()?;
+        }
+        browser.client().find(Css(&format!("[data-testid=nav-{slug}]"))).await.ok()?.click().await.ok()
+    })
+    .await;
+}
+
 /// Opens each screen in `slugs` by its tab and [`look`]s at it as
 /// `{role}-{slug}`; returns what is wrong, screen by screen.
 async fn walk(browser: &Browser, role: &str, slugs: &[&str]) -> Vec<String> {
     let mut wrong = Vec::new();
     for slug in slugs {
-        // One tap opens «Разделы», a second goes to the screen (its
-        // address ends with it, looking into a school too).
-        // Tapped where they are: the bars stay at the top while the page
-        // scrolls under them.
-        for css in ["[data-testid=nav-menu]".to_owned(), format!("[data-testid=nav-{slug}]")] {
-            let element = browser.client().find(fantoccini::Locator::Css(&css)).await.unwrap();
-            element.click().await.unwrap();
-        }
+        tap_tab(browser, slug).await;
         e2e::eventually(&format!("the {slug} screen"), || async {
             let here = browser.script(&format!("return location.hash.endsWith('/{slug}')")).await;
             here.as_bool().unwrap_or(false).then_some(())
