@@ -150,6 +150,13 @@ pub struct Dashboard {
     pub quiet_pairs: Vec<Uuid>,
 }
 
+/// Whether a plan row not yet held needs attention as of `today`: past its
+/// date (`Some(true)`) or due within 30 days (`Some(false)`).
+fn pressing(row: &PlanRow, today: Date) -> Option<bool> {
+    let due = row.when.due();
+    (row.completion == Completion::Planned && due.days() - today.days() <= 30).then_some(due < today)
+}
+
 /// What one person of the school has on their hands, as of a day: the
 /// decisions in their charge not yet carried out, and the plan's rows in
 /// their charge not yet held that are past their date or due within 30
@@ -227,14 +234,8 @@ impl YearDoc {
     pub fn dashboard(&self, today: Date) -> Dashboard {
         let rows = self.plan_rows();
         let tally = PlanTally::of(&rows);
-        let overdue_rows =
-            rows.iter().filter(|r| r.completion == Completion::Planned && r.when.due() < today).map(|r| r.id).collect();
-        let upcoming_rows = rows
-            .iter()
-            .filter(|r| r.completion == Completion::Planned && r.when.due() >= today)
-            .filter(|r| r.when.due().days() - today.days() <= 30)
-            .map(|r| r.id)
-            .collect();
+        let overdue_rows = rows.iter().filter(|r| pressing(r, today) == Some(true)).map(|r| r.id).collect();
+        let upcoming_rows = rows.iter().filter(|r| pressing(r, today) == Some(false)).map(|r| r.id).collect();
         let protocols = self.protocol_list();
         let mut overdue_decisions = Vec::new();
         for p in &protocols {
@@ -276,9 +277,8 @@ impl YearDoc {
         let mut rows: Vec<_> = self
             .plan_rows()
             .into_iter()
-            .filter(|r| r.responsible == Some(member) && r.completion == Completion::Planned)
-            .filter(|r| r.when.due().days() - today.days() <= 30)
-            .map(|r| (r.when.due(), (r.id, r.when.due() < today)))
+            .filter(|r| r.responsible == Some(member))
+            .filter_map(|r| Some((r.when.due(), (r.id, pressing(r, today)?))))
             .collect();
         rows.sort_by_key(|(due, _)| *due);
         Assigned {
