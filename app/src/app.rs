@@ -119,7 +119,8 @@ pub fn App() -> impl IntoView {
 /// screens need as that changes; a device that has not joined (or opens an
 /// invitation) gets the join screen.
 async fn start(ui: Ui) {
-    leptos::task::spawn_local(async move { ui.storage.set(Some(pwa::keep_storage().await)) });
+    // The tile «Это устройство» reads the answer and what the device holds.
+    pwa::ask_to_keep();
     pwa::register(move || ui.update_ready.set(true));
 
     // localStorage normally holds the device; where it lost it (a browser

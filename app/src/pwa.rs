@@ -30,11 +30,14 @@ export function keptForOffline(ms) {
   return Promise.race([ready, new Promise((resolve) => setTimeout(resolve, ms))]).then(() => undefined);
 }
 let asking = null;
-export async function storageState(ask) {
+export function askToKeep() {
+  const s = navigator.storage;
+  if (s) asking = s.persisted().then((kept) => kept || s.persist()).catch(() => null);
+}
+export async function storageState() {
   const s = navigator.storage;
   const state = { persisted: null, usage: null, quota: null };
   if (!s) return state;
-  if (ask) asking = s.persisted().then((kept) => kept || s.persist()).catch(() => null);
   // A reading waits for the question, so it never reports the answer as
   // not yet given.
   await asking;
@@ -50,8 +53,10 @@ extern "C" {
     fn apply_update_js();
     #[wasm_bindgen(js_name = keptForOffline)]
     async fn kept_for_offline_js(ms: u32) -> JsValue;
+    #[wasm_bindgen(js_name = askToKeep)]
+    fn ask_to_keep_js();
     #[wasm_bindgen(js_name = storageState)]
-    async fn storage_state_js(ask: bool) -> JsValue;
+    async fn storage_state_js() -> JsValue;
 }
 
 /// Registers the service worker; `on_update` runs when a new version waits.
@@ -103,20 +108,17 @@ fn size(bytes: f64) -> String {
     format!("{value:.1} {unit}").replace('.', ",")
 }
 
-/// Asks the browser not to evict this site's data under storage pressure,
-/// and reads what it holds.
-pub async fn keep_storage() -> StorageState {
-    storage_state(true).await
+/// Asks the browser, once at the app's start, not to evict this site's
+/// data under storage pressure (a browser that refused may ask the person
+/// each time it is asked).
+pub fn ask_to_keep() {
+    ask_to_keep_js();
 }
 
-/// Reads what the browser holds for the site now, without asking again
-/// (a browser that refused may ask the person each time it is asked).
+/// What the browser holds for the site now and whether it promised to keep
+/// it, once it has answered [`ask_to_keep`].
 pub async fn read_storage() -> StorageState {
-    storage_state(false).await
-}
-
-async fn storage_state(ask: bool) -> StorageState {
-    let state = storage_state_js(ask).await;
+    let state = storage_state_js().await;
     let get = |key: &str| js_sys::Reflect::get(&state, &key.into()).ok();
     StorageState {
         persisted: get("persisted").and_then(|v| v.as_bool()),
