@@ -51,6 +51,18 @@ pub fn App() -> impl IntoView {
     });
     nav::follow_hash(ui, page);
     leptos::task::spawn_local(start(ui));
+    // What <main> shows, as a memo: the device's description comes back
+    // fresh from the server at every start (its clock differs each time),
+    // and that must not rebuild the screen under a form being typed into.
+    let screen = Memo::new(move |_| {
+        if ui.me.with(Option::is_none) {
+            Screen::Join
+        } else if printing.0.with(Option::is_some) {
+            Screen::Print
+        } else {
+            Screen::Page(nav::shown_page(ui, page.get()))
+        }
+    });
 
     view! {
         <div class="bars">
@@ -79,11 +91,10 @@ pub fn App() -> impl IntoView {
         <RevokedBanner />
         <FatalError />
         <main>
-            {move || if ui.me.with(Option::is_none) {
-                view! { <JoinPage /> }.into_any()
-            } else if printing.0.with(Option::is_some) {
-                view! { <PrintView /> }.into_any()
-            } else { match nav::shown_page(ui, page.get()) {
+            {move || match screen.get() {
+                Screen::Join => view! { <JoinPage /> }.into_any(),
+                Screen::Print => view! { <PrintView /> }.into_any(),
+                Screen::Page(page) => match page {
                 Page::Dashboard => view! { <DashboardPage /> }.into_any(),
                 Page::Profile => view! { <ProfilePage /> }.into_any(),
                 Page::Members => view! { <MembersPage /> }.into_any(),
@@ -113,6 +124,17 @@ pub fn App() -> impl IntoView {
             }}}
         </main>
     }
+}
+
+/// What the app's <main> shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Screen {
+    /// The invitation: the device has not joined.
+    Join,
+    /// A document's print view.
+    Print,
+    /// A screen of the app.
+    Page(Page),
 }
 
 /// Starts the engine on this device's documents and tells it what the
