@@ -30,11 +30,31 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ sits in the repository").to_path_buf()
 }
 
-/// A free TCP port on localhost (the OS picks it; it stays free for the
-/// moment it takes to hand it to a child process).
+/// A free TCP port on localhost for a child process to listen on.
+///
+/// Not one the OS picks (`bind(…:0)`): those come from the kernel's
+/// ephemeral range, where every outgoing connection (a browser's, Node's, a
+/// peer's) also takes its local port, so between our probe and the child's
+/// bind another test's connection could take it (CI saw «Address already in
+/// use»), and again between a server's stop and its restart on the same
+/// port. Ports below that range are taken only by an explicit bind: these
+/// come from there, never twice in one process, and are probed free.
 pub fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
-    listener.local_addr().expect("a bound socket has an address").port()
+    use std::sync::atomic::{AtomicU32, Ordering};
+    // Below Linux's default ephemeral range (32768–60999), above the
+    // well-known services; the process id spreads test binaries apart.
+    const FIRST: u32 = 20_000;
+    const COUNT: u32 = 12_000;
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let start = std::process::id().wrapping_mul(7919);
+    for _ in 0..COUNT {
+        let port = FIRST + start.wrapping_add(NEXT.fetch_add(1, Ordering::Relaxed)) % COUNT;
+        let port = u16::try_from(port).expect("ports below 32768 fit");
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port in {FIRST}..{}", FIRST + COUNT)
 }
 
 static EXCLUSIVE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
