@@ -519,3 +519,60 @@ async fn a_new_version_waits_for_the_person_and_keeps_unsynced_edits() {
     assert!(plan.plan.iter().any(|r| r.topic == "Заседание МО № 3"), "the offline edit is on the server");
     browser.quit().await;
 }
+
+/// Held in the page from its next load: its `/api/me` (the device's
+/// description, asked for at every start) is answered only once the test
+/// calls `releaseMe()`, as on a slow link; `meRead` says when the app has
+/// read the answer (a task after the microtasks that act on it).
+const HOLD_ME: &str = r"
+    const fetchNow = window.fetch.bind(window);
+    let release;
+    const released = new Promise((r) => { release = r; });
+    window.releaseMe = () => release();
+    window.fetch = async (input, init) => {
+      const url = new URL(typeof input === 'string' ? input : input.url, location.href);
+      if (url.pathname !== '/api/me') return fetchNow(input, init);
+      window.meHeld = true;
+      await released;
+      const response = await fetchNow(input, init);
+      const body = await response.text();
+      const held = new Response(body, { status: response.status, headers: response.headers });
+      held.text = () => Promise.resolve(body).finally(() => setTimeout(() => { window.meRead = true; }, 0));
+      return held;
+    };
+";
+
+/// A person starts typing into a form before the server has said what
+/// this device is (the answer comes late on a slow link, and it always
+/// differs from the kept one: it carries the server's clock). When it
+/// comes, the form stays open with what was typed: the screen is not
+/// rebuilt for it.
+#[tokio::test]
+async fn a_form_open_when_the_server_describes_the_device_keeps_what_was_typed() {
+    let _one_at_a_time = exclusive().await;
+    let dir = TempDir::new().unwrap();
+    let server = Server::start(dir.path()).await;
+    let (_, head) = server.heads().await;
+    let browser = Browser::launch(&dir.path().join("profile")).await;
+    browser.join_member(&server, &head).await;
+    browser.devtools("Page.addScriptToEvaluateOnNewDocument", serde_json::json!({ "source": HOLD_ME })).await;
+    browser.reload().await;
+    e2e::eventually("the app to ask what it is", || async {
+        (browser.script("return window.meHeld === true").await == true).then_some(())
+    })
+    .await;
+
+    browser.click_css("[data-testid=add-member]").await;
+    let form = "section.members > form[data-testid=member-form]";
+    browser.fill(form, &[("full_name", "Белова Наталья")]).await;
+    browser.script("window.releaseMe()").await;
+    e2e::eventually("the app to read the server's answer", || async {
+        (browser.script("return window.meRead === true").await == true).then_some(())
+    })
+    .await;
+    let typed = browser
+        .script(&format!("return document.querySelector('{form} [data-testid=field-full_name]')?.value ?? null"))
+        .await;
+    assert_eq!(typed, "Белова Наталья", "the form is still open with what was typed");
+    browser.quit().await;
+}
