@@ -245,7 +245,10 @@ pub fn Nav() -> impl IntoView {
     let ui = expect_context::<Ui>();
     let page = expect_context::<RwSignal<Page>>();
     let open = RwSignal::new(false);
-    let tabs = move || {
+    // A memo: the device's description changes more often than its tabs
+    // (it comes back from the server with the server's clock), and each
+    // redraw would replace the links under a person's finger.
+    let tabs = Memo::new(move |_| {
         let Some(me) = ui.me.get() else { return Vec::new() };
         let manages = matches!(me.grant.role, Role::SchoolHead | Role::DistrictHead);
         let (prefix, pages): (String, Vec<Page>) = match (me.is_district(), ui.school.get()) {
@@ -258,8 +261,8 @@ pub fn Nav() -> impl IntoView {
             }
             (true, Some(school)) => (format!("school/{school}/"), SCHOOL_PAGES.to_vec()),
         };
-        pages.into_iter().map(|p| (format!("#/{prefix}{}", p.slug()), p)).collect()
-    };
+        pages.into_iter().map(|p| (format!("#/{prefix}{}", p.slug()), p)).collect::<Vec<_>>()
+    });
     view! {
         <button
             class="nav-toggle"
@@ -280,7 +283,7 @@ pub fn Nav() -> impl IntoView {
                 })
             }}
             {move || {
-                tabs()
+                tabs.get()
                     .into_iter()
                     .map(|(href, p)| {
                         view! {
