@@ -78,6 +78,15 @@ impl Me {
         matches!(self.grant.role, Role::DistrictHead | Role::Reader)
     }
 
+    /// The description without the server's clock readings (its time,
+    /// and when each school's records last arrived), which differ at every
+    /// answer: what a screen that shows neither should follow, so that an
+    /// answer that only moves them does not redraw it (and its open forms).
+    pub fn settled(&self) -> Self {
+        let schools = self.schools.iter().map(|s| SchoolRef { last_arrival_ms: None, ..s.clone() }).collect();
+        Self { schools, server_now_ms: 0, ..self.clone() }
+    }
+
     /// A school's name.
     pub fn school_name(&self, id: DocumentId) -> String {
         self.schools.iter().find(|s| s.id == id).map(|s| s.name.clone()).unwrap_or_else(|| "школа".into())

@@ -546,7 +546,8 @@ const HOLD_ME: &str = r"
 /// this device is (the answer comes late on a slow link, and it always
 /// differs from the kept one: it carries the server's clock). When it
 /// comes, the form stays open with what was typed: the screen is not
-/// rebuilt for it.
+/// rebuilt for it. A school head's device, on the member list and on
+/// «Доступ», whose invitation form follows the device's role and schools.
 #[tokio::test]
 async fn a_form_open_when_the_server_describes_the_device_keeps_what_was_typed() {
     let _one_at_a_time = exclusive().await;
@@ -554,25 +555,33 @@ async fn a_form_open_when_the_server_describes_the_device_keeps_what_was_typed()
     let server = Server::start(dir.path()).await;
     let (_, head) = server.heads().await;
     let browser = Browser::launch(&dir.path().join("profile")).await;
-    browser.join_member(&server, &head).await;
+    let code = head.invite(&server, "school_head", Some(head.school())).await;
+    browser.join(&server, &code, "Руководитель МО").await;
     browser.devtools("Page.addScriptToEvaluateOnNewDocument", serde_json::json!({ "source": HOLD_ME })).await;
-    browser.reload().await;
-    e2e::eventually("the app to ask what it is", || async {
-        (browser.script("return window.meHeld === true").await == true).then_some(())
-    })
-    .await;
-
-    browser.click_css("[data-testid=add-member]").await;
-    let form = "section.members > form[data-testid=member-form]";
-    browser.fill(form, &[("full_name", "Белова Наталья")]).await;
-    browser.script("window.releaseMe()").await;
-    e2e::eventually("the app to read the server's answer", || async {
-        (browser.script("return window.meRead === true").await == true).then_some(())
-    })
-    .await;
-    let typed = browser
-        .script(&format!("return document.querySelector('{form} [data-testid=field-full_name]')?.value ?? null"))
+    let screens = [
+        ("members", Some("[data-testid=add-member]"), "section.members > form[data-testid=member-form]", "full_name"),
+        ("access", None, "[data-testid=invite-form]", "note"),
+    ];
+    for (slug, open, form, field) in screens {
+        browser.client().goto(&format!("{}/#/{slug}", server.url())).await.unwrap();
+        browser.reload_page().await;
+        e2e::eventually(&format!("the app to ask what it is, on {slug}"), || async {
+            (browser.script("return window.meHeld === true").await == true).then_some(())
+        })
         .await;
-    assert_eq!(typed, "Белова Наталья", "the form is still open with what was typed");
+        if let Some(button) = open {
+            browser.click_css(button).await;
+        }
+        browser.fill(form, &[(field, "Белова Наталья")]).await;
+        browser.script("window.releaseMe()").await;
+        e2e::eventually(&format!("the app to read the server's answer, on {slug}"), || async {
+            (browser.script("return window.meRead === true").await == true).then_some(())
+        })
+        .await;
+        let typed = browser
+            .script(&format!("return document.querySelector('{form} [data-testid=field-{field}]')?.value ?? null"))
+            .await;
+        assert_eq!(typed, "Белова Наталья", "the form on {slug} is still open with what was typed");
+    }
     browser.quit().await;
 }
