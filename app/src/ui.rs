@@ -45,6 +45,10 @@ pub struct DocState {
 pub struct Ui {
     /// What this device is; `None` until it has joined.
     pub me: RwSignal<Option<Me>>,
+    /// [`Self::me`] without the server's clock readings ([`Me::settled`]):
+    /// what a screen with forms follows, so that the description coming
+    /// back from the server at every start does not redraw them.
+    pub settled: Memo<Option<Me>>,
     /// The school whose records the school screens show.
     pub school: RwSignal<Option<DocumentId>>,
     /// The chosen academic year.
@@ -111,8 +115,10 @@ impl Default for Ui {
 impl Ui {
     /// Fresh state: nothing loaded, offline.
     pub fn new() -> Self {
+        let me = RwSignal::new(None::<Me>);
         Self {
-            me: RwSignal::new(None),
+            me,
+            settled: Memo::new(move |_| me.with(|m| m.as_ref().map(Me::settled))),
             school: RwSignal::new(None),
             year: RwSignal::new(AcademicYear::of(today())),
             records: RwSignal::new(None),

@@ -116,9 +116,8 @@ pub fn AccessPage() -> impl IntoView {
 
     // Forms are open on this screen: it is redrawn when the device's
     // role, schools or person change, not when the server's clock does.
-    let settled = Memo::new(move |_| ui.me.with(|m| m.as_ref().map(Me::settled)));
     move || {
-        let Some(me) = settled.get() else { return ().into_any() };
+        let Some(me) = ui.settled.get() else { return ().into_any() };
         let (roles, schools) = invitable(&me);
         let role_options: Vec<(String, String)> =
             roles.iter().map(|r| (r.code().to_owned(), r.label().to_owned())).collect();

@@ -197,7 +197,7 @@ pub fn open_surveys(ui: Ui) -> Vec<String> {
 /// Who answers `survey` on this device: the class teacher it is linked to,
 /// or the school through its МО's head; or why nobody here does.
 fn respondent(ui: Ui, survey: &Survey) -> Result<(Option<Uuid>, String), &'static str> {
-    let me = ui.me.get().ok_or("Устройство ещё не подключено")?;
+    let me = ui.settled.get().ok_or("Устройство ещё не подключено")?;
     match survey.audience {
         Audience::Teachers => {
             let member = me.member.ok_or(
