@@ -565,23 +565,25 @@ async fn a_form_open_when_the_server_describes_the_device_keeps_what_was_typed()
     for (slug, open, form, field) in screens {
         browser.client().goto(&format!("{}/#/{slug}", server.url())).await.unwrap();
         browser.reload_page().await;
-        e2e::eventually(&format!("the app to ask what it is, on {slug}"), || async {
-            (browser.script("return window.meHeld === true").await == true).then_some(())
-        })
-        .await;
+        flagged(&browser, "meHeld").await;
         if let Some(button) = open {
             browser.click_css(button).await;
         }
         browser.fill(form, &[(field, "Белова Наталья")]).await;
         browser.script("window.releaseMe()").await;
-        e2e::eventually(&format!("the app to read the server's answer, on {slug}"), || async {
-            (browser.script("return window.meRead === true").await == true).then_some(())
-        })
-        .await;
+        flagged(&browser, "meRead").await;
         let typed = browser
             .script(&format!("return document.querySelector('{form} [data-testid=field-{field}]')?.value ?? null"))
             .await;
         assert_eq!(typed, "Белова Наталья", "the form on {slug} is still open with what was typed");
     }
     browser.quit().await;
+}
+
+/// Waits until the page has set `window.{flag}`.
+async fn flagged(browser: &Browser, flag: &str) {
+    e2e::eventually(&format!("window.{flag} in the page"), || async {
+        (browser.script(&format!("return window.{flag} === true")).await == true).then_some(())
+    })
+    .await;
 }
