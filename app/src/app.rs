@@ -51,11 +51,11 @@ pub fn App() -> impl IntoView {
     });
     nav::follow_hash(ui, page);
     leptos::task::spawn_local(start(ui));
-    // What <main> shows, as a memo: the device's description comes back
-    // fresh from the server at every start (its clock differs each time),
-    // and that must not rebuild the screen under a form being typed into.
+    // What <main> shows, as a memo: the screen is rebuilt (and its open
+    // forms lost) only when another screen is to be shown, not whenever
+    // the device, the school or the page is set again to the same.
     let screen = Memo::new(move |_| {
-        if ui.me.with(Option::is_none) {
+        if ui.settled.with(Option::is_none) {
             Screen::Join
         } else if printing.0.with(Option::is_some) {
             Screen::Print
@@ -73,12 +73,12 @@ pub fn App() -> impl IntoView {
             </div>
             // Before the device has joined there are no years, no sync
             // and no sections: only the invitation.
-            <Show when=move || ui.me.with(Option::is_some)>
+            <Show when=move || ui.settled.with(Option::is_some)>
                 <YearPicker />
                 <SyncBadge />
             </Show>
         </header>
-        <Show when=move || ui.me.with(Option::is_some)>
+        <Show when=move || ui.settled.with(Option::is_some)>
             <Nav />
         </Show>
         </div>
@@ -226,7 +226,7 @@ impl Connected {
         Effect::new(move |_| {
             let year = ui.year.get();
             settings::set_year(year);
-            let Some(me) = ui.me.get() else { return };
+            let Some(me) = ui.settled.get() else { return };
             let district = Place { id: me.district.id, writable: me.may_write(Owner::District(me.district.id)) };
             let schools =
                 me.schools.iter().map(|s| Place { id: s.id, writable: me.may_write(me.school_owner(s.id)) }).collect();

@@ -211,7 +211,7 @@ pub fn school_in_hash() -> Option<DocumentId> {
 /// screens unless it is looking into a school; a school's people see their
 /// school's screens and the РМО's plan.
 pub fn shown_page(ui: Ui, page: Page) -> Page {
-    let district = ui.me.with(|m| m.as_ref().is_some_and(|m| m.is_district()));
+    let district = ui.settled.with(|m| m.as_ref().is_some_and(|m| m.is_district()));
     match (district, ui.school.get().is_some()) {
         (true, false) if SCHOOL_PAGES.contains(&page) => Page::District,
         (false, _) if DISTRICT_PAGES.contains(&page) && page != Page::RmoPlan => Page::Dashboard,
@@ -245,11 +245,11 @@ pub fn Nav() -> impl IntoView {
     let ui = expect_context::<Ui>();
     let page = expect_context::<RwSignal<Page>>();
     let open = RwSignal::new(false);
-    // A memo: the device's description changes more often than its tabs
-    // (it comes back from the server with the server's clock), and each
-    // redraw would replace the links under a person's finger.
+    // A memo: the links are redrawn only when the tabs differ, not when
+    // the device or the school is set again to the same (a redraw replaces
+    // the links under a person's finger).
     let tabs = Memo::new(move |_| {
-        let Some(me) = ui.me.get() else { return Vec::new() };
+        let Some(me) = ui.settled.get() else { return Vec::new() };
         let manages = matches!(me.grant.role, Role::SchoolHead | Role::DistrictHead);
         let (prefix, pages): (String, Vec<Page>) = match (me.is_district(), ui.school.get()) {
             (false, _) => (
@@ -274,8 +274,8 @@ pub fn Nav() -> impl IntoView {
         </button>
         <nav class="tabs" class:open=move || open.get() on:click=move |_| open.set(false)>
             {move || {
-                ui.school.get().filter(|_| ui.me.with(|m| m.as_ref().is_some_and(|m| m.is_district()))).map(|school| {
-                    let name = ui.me.with(|m| m.as_ref().map(|m| m.school_name(school)).unwrap_or_default());
+                ui.school.get().filter(|_| ui.settled.with(|m| m.as_ref().is_some_and(|m| m.is_district()))).map(|school| {
+                    let name = ui.settled.with(|m| m.as_ref().map(|m| m.school_name(school)).unwrap_or_default());
                     view! {
                         <a href="#/district" class="back" data-testid="nav-back">"← Район"</a>
                         <span class="viewing" data-testid="viewing-school">{name}" · только просмотр"</span>

@@ -41,7 +41,7 @@ pub fn year_kind(ui: Ui) -> DocKind {
 /// Whether this device is its school's МО head's: the monitoring sheets,
 /// and starting the next year, are hers.
 pub fn is_school_head(ui: Ui) -> bool {
-    ui.me.with(|m| m.as_ref().is_some_and(|m| m.grant.role == shared::Role::SchoolHead))
+    ui.settled.with(|m| m.as_ref().is_some_and(|m| m.grant.role == shared::Role::SchoolHead))
 }
 
 /// A member's ФИО, «—» for nobody.
@@ -101,7 +101,7 @@ pub fn district_letterhead(ui: Ui) -> Letterhead {
 /// Every school of the district by name, with its line of the overview
 /// (an empty one until its records arrive), once this device knows them.
 pub fn school_summaries(ui: Ui) -> Option<Vec<(String, SchoolSummary)>> {
-    let me = ui.me.get()?;
+    let me = ui.settled.get()?;
     Some(ui.summaries.with(|lines| {
         me.schools
             .iter()

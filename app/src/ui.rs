@@ -43,11 +43,15 @@ pub struct DocState {
 /// Reactive state the screens read; plain data only.
 #[derive(Clone, Copy)]
 pub struct Ui {
-    /// What this device is; `None` until it has joined.
+    /// What this device is, as the server last said, with the server's
+    /// clock readings; `None` until it has joined. Only what shows those
+    /// readings (the district's freshness) follows it.
     pub me: RwSignal<Option<Me>>,
-    /// [`Self::me`] without the server's clock readings ([`Me::settled`]):
-    /// what a screen with forms follows, so that the description coming
-    /// back from the server at every start does not redraw them.
+    /// [`Self::me`] without the clock readings ([`Me::settled`]): what the
+    /// screens, the tabs and the engine's view follow. The description
+    /// comes back from the server at every start, its clock always moved;
+    /// following that redrew open forms (emptying them) and had the engine
+    /// send every shown document again.
     pub settled: Memo<Option<Me>>,
     /// The school whose records the school screens show.
     pub school: RwSignal<Option<DocumentId>>,

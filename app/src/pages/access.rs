@@ -114,8 +114,6 @@ pub fn AccessPage() -> impl IntoView {
         Ok(())
     };
 
-    // Forms are open on this screen: it is redrawn when the device's
-    // role, schools or person change, not when the server's clock does.
     move || {
         let Some(me) = ui.settled.get() else { return ().into_any() };
         let (roles, schools) = invitable(&me);

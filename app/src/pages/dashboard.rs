@@ -112,7 +112,7 @@ pub fn DashboardPage() -> impl IntoView {
     // What this device's person has on their hands, once a head linked it
     // to their record: a class teacher opens the app for this.
     let mine = move || {
-        let Some(me) = ui.me.with(|m| m.as_ref().and_then(|m| m.member)) else { return Vec::new() };
+        let Some(me) = ui.settled.with(|m| m.as_ref().and_then(|m| m.member)) else { return Vec::new() };
         let late = |late: bool| if late { " — срок прошёл" } else { "" };
         let mut lines: Vec<String> = ui.year_doc.with(|y| {
             let Some(y) = y else { return Vec::new() };

@@ -15,6 +15,7 @@ use crate::ui::Ui;
 pub fn DistrictOverview() -> impl IntoView {
     let ui = expect_context::<Ui>();
     move || {
+        // The schools' freshness is measured against the server's clock.
         let Some(me) = ui.me.get() else { return ().into_any() };
         let year = ui.year.get();
         let rows =

@@ -47,7 +47,7 @@ pub fn RegulationsPage() -> impl IntoView {
         render: Rc::new(move |id| view! { <RegulationView id /> }.into_any()),
     };
     view! {
-        <Show when=move || ui.me.with(|m| m.as_ref().is_some_and(|m| m.member.is_none() && m.grant.role == Role::Member))>
+        <Show when=move || ui.settled.with(|m| m.as_ref().is_some_and(|m| m.member.is_none() && m.grant.role == Role::Member))>
             <p class="banner" data-testid="not-linked">
                 "Чтобы отмечать «ознакомлен(а)», руководитель МО должен связать это устройство с вашей записью \
                  в списке членов МО (раздел «Доступ»)."
@@ -64,7 +64,7 @@ pub fn RegulationsPage() -> impl IntoView {
 fn RegulationView(id: Uuid) -> impl IntoView {
     let ui = expect_context::<Ui>();
     let regulation = Memo::new(move |_| ui.library.with(|l| l.as_ref().and_then(|l| l.regulations.by_id(id).cloned())));
-    let me = Memo::new(move |_| ui.me.with(|m| m.as_ref().and_then(|m| m.member)));
+    let me = Memo::new(move |_| ui.settled.with(|m| m.as_ref().and_then(|m| m.member)));
     let is_head = Memo::new(move |_| is_school_head(ui));
     let error = RwSignal::new(None::<String>);
     let acknowledge = move |member: Uuid, day: shared::Date, entered_by: Option<String>| {

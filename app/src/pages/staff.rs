@@ -16,7 +16,7 @@ use crate::ui::Ui;
 
 /// The district's class teachers by school, from the schools' lines.
 fn staff(ui: Ui) -> Staff {
-    let Some(me) = ui.me.get() else { return Staff::default() };
+    let Some(me) = ui.settled.get() else { return Staff::default() };
     let schools = ui.summaries.with(|lines| {
         me.schools
             .iter()
