@@ -84,7 +84,10 @@ async fn look(browser: &Browser, what: &str, file: &str) -> Vec<String> {
 /// did not land is tried again, as a person would tap again: twice in
 /// about twenty runs, right after joining, WebDriver answered «element not
 /// interactable» (which of the two, and why, was not kept); the list is
-/// opened again only where it is closed.
+/// opened again only where it is closed. The tabs then redrew their links
+/// whenever the server described the device at the start, which no longer
+/// happens (e5c3bc2); whether that was the cause is not shown, so the
+/// second tap stays.
 async fn tap_tab(browser: &Browser, slug: &str) {
     use fantoccini::Locator::Css;
     e2e::eventually(&format!("the tab of {slug} tapped"), || async {
