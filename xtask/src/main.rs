@@ -263,13 +263,31 @@ fn bench(bench_args: &[String]) -> Result {
 /// profile into target/app-test-dist.
 fn build_app(for_tests: bool) -> Result {
     step(if for_tests { "building the app for the tests" } else { "building the app (release)" });
-    // trunk runs offline (it must not download tools); crates come first.
+    // trunk runs offline (it must not download tools); crates come first,
+    // the standard library's among them.
     status(cargo().arg("fetch"))?;
+    let sysroot = output(Command::new("rustc").args(["--print", "sysroot"]))?;
+    let library = Path::new(sysroot.trim()).join("lib/rustlib/src/rust/library/Cargo.toml");
+    // Its manifest uses cargo features only nightly takes (see the build's flags below).
+    status(cargo().env("RUSTC_BOOTSTRAP", "1").arg("fetch").arg("--manifest-path").arg(library))?;
     let bin = binaryen_dir().join("node_modules").join(".bin");
     let path = env::join_paths(std::iter::once(bin).chain(env::split_paths(&env::var_os("PATH").unwrap_or_default())))
         .map_err(|e| format!("PATH: {e}"))?;
     let mut cmd = Command::new("trunk");
     cmd.current_dir(root().join("app")).args(["build", "--offline", "--release"]).env("PATH", path);
+    if env::var_os("MO_PANIC_MESSAGES").is_none() {
+        // A panic stops the module the same way with or without its message
+        // (a wasm trap the page reports), but the messages, their file paths
+        // and the formatting behind them are 94 KB of brotli in the page and
+        // the engine, which a phone fetches and keeps (BENCHMARKS.md). Both
+        // are compiled with a standard library built without them, which
+        // needs unstable flags on this pinned stable toolchain, as the fuzz
+        // run does. `MO_PANIC_MESSAGES=1` builds with them, to read a panic.
+        cmd.env("RUSTC_BOOTSTRAP", "1")
+            .env("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort")
+            .env("CARGO_UNSTABLE_BUILD_STD_FEATURES", "optimize_for_size")
+            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", "-Zunstable-options -Cpanic=immediate-abort");
+    }
     if for_tests {
         // Without LTO, which costs minutes, but through wasm-opt like the
         // real build, so the tests run what users get.
@@ -318,6 +336,11 @@ fn setup_build_tools() -> Result {
     let installed = output(Command::new("rustup").args(["target", "list", "--installed"]))?;
     if !installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
         status(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+    }
+    // The app's build compiles the standard library itself (`build_app`).
+    let components = output(Command::new("rustup").args(["component", "list", "--installed"]))?;
+    if !components.lines().any(|l| l.trim() == "rust-src") {
+        status(Command::new("rustup").args(["component", "add", "rust-src"]))?;
     }
     cargo_install("trunk", "trunk", TRUNK_VERSION, true)?;
     let bindgen = locked_version("wasm-bindgen")?;
