@@ -281,7 +281,7 @@ fn build_app(for_tests: bool) -> Result {
         // and the formatting behind them are 94 KB of brotli in the page and
         // the engine, which a phone fetches and keeps (BENCHMARKS.md). Both
         // are compiled with a standard library built without them, which
-        // needs unstable flags on this pinned stable toolchain, as the fuzz
+        // needs unstable flags on the stable toolchain, as the fuzz
         // run does. `MO_PANIC_MESSAGES=1` builds with them, to read a panic.
         cmd.env("RUSTC_BOOTSTRAP", "1")
             .env("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort")
