@@ -587,3 +587,70 @@ async fn flagged(browser: &Browser, flag: &str) {
     })
     .await;
 }
+
+/// A device whose records database is an older version than the app's
+/// (here an empty one at version 1, where nothing kept its records) opens
+/// it upgraded and fills it from the server. The engine's worker opens
+/// that database early, before the engine's own open with its version,
+/// and must not hold the upgrade up.
+#[tokio::test]
+async fn an_older_records_database_is_upgraded_when_the_engine_starts() {
+    let _one_at_a_time = exclusive().await;
+    let dir = TempDir::new().unwrap();
+    let server = Server::start(&dir.path().join("server")).await;
+    let (_, head) = server.heads().await;
+    let school = head.school();
+    let year = shared::AcademicYear::of(e2e::browser::clock_day());
+    let mut association = shared::AssociationDoc::create(&school);
+    let names = ["Орлова Екатерина Сергеевна", "Петров Сергей Иванович"];
+    for name in names {
+        let fields = shared::MemberFields::validate(&e2e::teacher(name)).unwrap();
+        shared::AssociationDoc::edit_member(&mut association, shared::record::Edit::Add(fields), 1).unwrap();
+    }
+    e2e::push_school(&server, &head, association, year, shared::YearDoc::create(&school, year)).await;
+    let profile = dir.path().join("profile");
+    let browser = Browser::launch_on_clock(&profile).await;
+    let code = head.invite(&server, "school_head", Some(school)).await;
+    browser.join(&server, &code, "Иванова Мария Петровна").await;
+    browser.go("members").await;
+    browser.wait_members(&names).await;
+    browser.quit().await;
+
+    // The same device (localStorage keeps it) with its database replaced by
+    // an empty one of version 1, from a page of the site that is not the app.
+    let browser = Browser::launch_on_clock(&profile).await;
+    browser.client().goto(&format!("{}/healthz", server.url())).await.unwrap();
+    let replaced = browser
+        .script_async(
+            "const done = arguments[arguments.length - 1];
+             const deleting = indexedDB.deleteDatabase('mo-kr');
+             deleting.onerror = () => done('not deleted');
+             deleting.onsuccess = () => {
+               const opening = indexedDB.open('mo-kr', 1);
+               opening.onupgradeneeded = () => opening.result.createObjectStore('chunks');
+               opening.onerror = () => done('not created');
+               opening.onsuccess = () => { opening.result.close(); done('version 1'); };
+             };",
+        )
+        .await;
+    assert_eq!(replaced, "version 1");
+    browser.open(&format!("{}/#/members", server.url())).await;
+    browser.wait_members(&names).await;
+    let kept = browser
+        .script_async(
+            "const done = arguments[arguments.length - 1];
+             const opening = indexedDB.open('mo-kr');
+             opening.onerror = () => done('not opened');
+             opening.onsuccess = () => {
+               const db = opening.result;
+               done(db.version + ': ' + [...db.objectStoreNames].sort().join(', '));
+               db.close();
+             };",
+        )
+        .await;
+    assert_eq!(kept, "2: chunks, device, sync_states");
+    // The engine has the records (not a preview): they may be changed.
+    browser.add_member(&NewMember::teacher("Сидорова Анна Викторовна", "5А")).await;
+    browser.wait_members(&["Орлова Екатерина Сергеевна", "Петров Сергей Иванович", "Сидорова Анна Викторовна"]).await;
+    browser.quit().await;
+}
