@@ -133,6 +133,17 @@ pub fn teacher(name: &str) -> shared::Values {
         .with("experience_years", "4")
 }
 
+/// A school's association document with a member for each of `names`,
+/// each a class teacher as [`teacher`] types one.
+pub fn association_with(school: &shared::DocumentId, names: &[&str]) -> automerge::AutoCommit {
+    let mut association = shared::AssociationDoc::create(school);
+    for name in names {
+        let fields = shared::MemberFields::validate(&teacher(name)).expect("a valid member");
+        shared::AssociationDoc::edit_member(&mut association, shared::record::Edit::Add(fields), 1).expect("added");
+    }
+    association
+}
+
 /// Writes a school's records to the server as its head's device would: the
 /// association, the year document `year` of `academic_year`, and an empty
 /// library.

@@ -423,11 +423,7 @@ async fn a_device_that_has_just_joined_reads_its_records_before_its_engine_has_l
     let (_, head) = server.heads().await;
     let school = head.school();
     let year = shared::AcademicYear::of(e2e::browser::clock_day());
-    let mut association = shared::AssociationDoc::create(&school);
-    for name in ["Орлова Екатерина Сергеевна", "Петров Сергей Иванович"] {
-        let fields = shared::MemberFields::validate(&e2e::teacher(name)).unwrap();
-        shared::AssociationDoc::edit_member(&mut association, shared::record::Edit::Add(fields), 1).unwrap();
-    }
+    let association = e2e::association_with(&school, &["Орлова Екатерина Сергеевна", "Петров Сергей Иванович"]);
     e2e::push_school(&server, &head, association, year, shared::YearDoc::create(&school, year)).await;
 
     let browser = Browser::launch_on_clock(&dir.path().join("profile")).await;
@@ -601,12 +597,8 @@ async fn an_older_records_database_is_upgraded_when_the_engine_starts() {
     let (_, head) = server.heads().await;
     let school = head.school();
     let year = shared::AcademicYear::of(e2e::browser::clock_day());
-    let mut association = shared::AssociationDoc::create(&school);
     let names = ["Орлова Екатерина Сергеевна", "Петров Сергей Иванович"];
-    for name in names {
-        let fields = shared::MemberFields::validate(&e2e::teacher(name)).unwrap();
-        shared::AssociationDoc::edit_member(&mut association, shared::record::Edit::Add(fields), 1).unwrap();
-    }
+    let association = e2e::association_with(&school, &names);
     e2e::push_school(&server, &head, association, year, shared::YearDoc::create(&school, year)).await;
     let profile = dir.path().join("profile");
     let browser = Browser::launch_on_clock(&profile).await;

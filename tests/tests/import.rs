@@ -531,8 +531,7 @@ fn documents_made_in_libreoffice_are_recognised_to_at_least_ninety_percent_of_th
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_head_brings_in_a_protocol_and_a_member_list_from_word_checking_each_record() {
     use e2e::{Browser, Server, exclusive};
-    use shared::record::Edit;
-    use shared::{AssociationDoc, MemberFields, YearDoc};
+    use shared::YearDoc;
 
     let _one_browser_at_a_time = exclusive().await;
     let dir = TempDir::new().unwrap();
@@ -540,11 +539,7 @@ async fn a_head_brings_in_a_protocol_and_a_member_list_from_word_checking_each_r
     let (_, school_head) = server.heads().await;
     let school = school_head.school();
     let year = AcademicYear(2026);
-    let mut association = AssociationDoc::create(&school);
-    for name in &STAFF[..3] {
-        let fields = MemberFields::validate(&e2e::teacher(name)).unwrap();
-        AssociationDoc::edit_member(&mut association, Edit::Add(fields), 1).unwrap();
-    }
+    let association = e2e::association_with(&school, &STAFF[..3]);
     e2e::push_school(&server, &school_head, association, year, YearDoc::create(&school, year)).await;
 
     let word = |name: &str, html: &str| {

@@ -146,13 +146,10 @@ async fn phone(runs: usize) -> Result<(f64, f64, Vec<f64>), String> {
     let (_, school_head) = server.heads().await;
     let school = school_head.school();
     let year = shared::AcademicYear::of(today());
-    let mut association = shared::AssociationDoc::create(&school);
-    for name in ["Иванова Мария Петровна", "Орлова Екатерина Сергеевна", "Петров Сергей Иванович"]
-    {
-        let fields = shared::MemberFields::validate(&e2e::teacher(name)).map_err(|e| format!("{e:?}"))?;
-        shared::AssociationDoc::edit_member(&mut association, shared::record::Edit::Add(fields), 1)
-            .map_err(|e| e.to_string())?;
-    }
+    let association = e2e::association_with(
+        &school,
+        &["Иванова Мария Петровна", "Орлова Екатерина Сергеевна", "Петров Сергей Иванович"],
+    );
     let mut year_doc = shared::YearDoc::create(&school, year);
     let row = shared::plan::PlanFields::blank().with("topic", "Заседание МО № 1").with("when", "май");
     let row = shared::plan::PlanFields::validate(&row, year).map_err(|e| format!("{e:?}"))?;
