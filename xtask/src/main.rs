@@ -263,13 +263,8 @@ fn bench(bench_args: &[String]) -> Result {
 /// profile into target/app-test-dist.
 fn build_app(for_tests: bool) -> Result {
     step(if for_tests { "building the app for the tests" } else { "building the app (release)" });
-    // trunk runs offline (it must not download tools); crates come first,
-    // the standard library's among them.
+    // trunk runs offline (it must not download tools); crates come first.
     status(cargo().arg("fetch"))?;
-    let sysroot = output(Command::new("rustc").args(["--print", "sysroot"]))?;
-    let library = Path::new(sysroot.trim()).join("lib/rustlib/src/rust/library/Cargo.toml");
-    // Its manifest uses cargo features only nightly takes (see the build's flags below).
-    status(cargo().env("RUSTC_BOOTSTRAP", "1").arg("fetch").arg("--manifest-path").arg(library))?;
     let bin = binaryen_dir().join("node_modules").join(".bin");
     let path = env::join_paths(std::iter::once(bin).chain(env::split_paths(&env::var_os("PATH").unwrap_or_default())))
         .map_err(|e| format!("PATH: {e}"))?;
@@ -283,6 +278,11 @@ fn build_app(for_tests: bool) -> Result {
         // are compiled with a standard library built without them, which
         // needs unstable flags on the stable toolchain, as the fuzz
         // run does. `MO_PANIC_MESSAGES=1` builds with them, to read a panic.
+        // The standard library's own crates are fetched first (its manifest
+        // too needs the unstable flag).
+        let sysroot = output(Command::new("rustc").args(["--print", "sysroot"]))?;
+        let library = Path::new(sysroot.trim()).join("lib/rustlib/src/rust/library/Cargo.toml");
+        status(cargo().env("RUSTC_BOOTSTRAP", "1").arg("fetch").arg("--manifest-path").arg(library))?;
         cmd.env("RUSTC_BOOTSTRAP", "1")
             .env("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort")
             .env("CARGO_UNSTABLE_BUILD_STD_FEATURES", "optimize_for_size")
