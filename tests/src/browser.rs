@@ -10,8 +10,8 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 use tokio::process::{Child, Command};
 
-use crate::eventually;
 use crate::server::{Device, Server};
+use crate::{PATIENCE, eventually, within};
 
 /// A member as the add form takes it.
 #[derive(Debug, Clone)]
@@ -244,6 +244,15 @@ impl Browser {
     pub async fn crash(mut self) -> PathBuf {
         let _ = Command::new("pkill").args(["-9", "-f", &self.pattern()]).status().await;
         self.stop_driver().await;
+        // SIGKILL is delivered, not awaited: a process in the middle of an
+        // fsync dies only once it returns, holding the profile's locks
+        // (IndexedDB's among them) until then. The next browser on this
+        // profile must not start beside it.
+        eventually("the killed browser's processes to exit", || async {
+            let alive = Command::new("pgrep").args(["-f", &self.pattern()]).output().await.ok()?;
+            alive.stdout.is_empty().then_some(())
+        })
+        .await;
         self.profile.clone()
     }
 
@@ -418,13 +427,22 @@ impl Browser {
     }
 
     async fn wait_loaded(&self) {
-        eventually("the member list to load", || async {
+        let loaded = within(|| async {
             let fatal = self.text_of("[data-testid=fatal-error]").await;
             assert!(fatal.is_none(), "the app failed to start: {fatal:?}");
             let shown = self.script("return !!document.querySelector('[data-testid=member-count]') && !document.querySelector('.members .muted:not([data-testid=empty-list])')").await;
             (shown == json!(true)).then_some(())
         })
         .await;
+        if loaded.is_none() {
+            let page = self
+                .script("return location.href + '\\n' + (document.body ? document.body.innerText : '(no body)')")
+                .await;
+            panic!(
+                "gave up after {PATIENCE:?} waiting for the member list to load; the page showed:\n{}",
+                page.as_str().unwrap_or_default()
+            );
+        }
     }
 
     /// Waits until a service worker controls the page: it has precached

@@ -68,7 +68,20 @@ pub async fn exclusive() -> tokio::sync::MutexGuard<'static, ()> {
 
 /// Polls `check` until it yields a value, failing the test with `what` after
 /// [`PATIENCE`].
-pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+pub async fn eventually<T, F, Fut>(what: &str, check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    match within(check).await {
+        Some(value) => value,
+        None => panic!("gave up after {PATIENCE:?} waiting for: {what}"),
+    }
+}
+
+/// Polls `check` until it yields a value, or gives `None` after
+/// [`PATIENCE`], for a caller that says more about what it found.
+pub async fn within<T, F, Fut>(mut check: F) -> Option<T>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Option<T>>,
@@ -76,9 +89,11 @@ where
     let deadline = Instant::now() + PATIENCE;
     loop {
         if let Some(value) = check().await {
-            return value;
+            return Some(value);
         }
-        assert!(Instant::now() < deadline, "gave up after {PATIENCE:?} waiting for: {what}");
+        if Instant::now() >= deadline {
+            return None;
+        }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
