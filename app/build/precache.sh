@@ -12,6 +12,9 @@ version=$(cat $files | sha256sum | cut -c1-16)
 list=$(for f in $files; do printf '"/%s",' "$f"; done | sed 's/,$//')
 sed -i "s|^const VERSION = .*;|const VERSION = \"$version\";|; s|^const PRECACHE = .*;|const PRECACHE = [$list];|" sw.js
 grep -q "const VERSION = \"$version\";" sw.js
+# The page's copy of the records it showed (src/kept.rs) is read only by the build that wrote it.
+sed -i "s|<meta name=\"mo-build\" content=\"[^\"]*\"|<meta name=\"mo-build\" content=\"$version\"|" index.html
+grep -q "<meta name=\"mo-build\" content=\"$version\"" index.html
 for f in $(find . -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.html' -o -name '*.webmanifest' \)); do
   gzip -9 -n -k -f "$f"
   if command -v brotli >/dev/null 2>&1; then brotli -q 11 -k -f "$f"; fi

@@ -32,7 +32,7 @@ use crate::pages::staff::StaffPage;
 use crate::pages::surveys::{SchoolSurveysPage, SurveysPage};
 use crate::print::{PrintView, Printing};
 use crate::storage::{Store, settings};
-use crate::ui::{Ui, show_school};
+use crate::ui::{Preview, Ui, show_school};
 use crate::{client, device, pwa};
 
 /// The whole app.
@@ -90,7 +90,8 @@ pub fn App() -> impl IntoView {
         <PreviewNotice />
         <RevokedBanner />
         <FatalError />
-        <main>
+        // Busy while the records shown are the page's copy of last time.
+        <main aria-busy=move || ui.previewing(Preview::Kept).to_string()>
             {move || match screen.get() {
                 Screen::Join => view! { <JoinPage /> }.into_any(),
                 Screen::Print => view! { <PrintView /> }.into_any(),
@@ -160,9 +161,12 @@ async fn start(ui: Ui) {
     let (Some(token), Some(me), None) = (device::token(), device::stored(), device::code_in_address()) else {
         return; // The join screen shows while `ui.me` is empty.
     };
-    // The engine starts first: it has the most to load.
+    // The engine starts first: it has the most to load. Meanwhile the
+    // screens show the records as they were last time.
     let engine = connect(ui, token, &me);
+    let device_id = me.device_id.clone();
     show_as(ui, me);
+    crate::kept::start(ui, &device_id);
     engine.open();
 }
 
@@ -178,7 +182,9 @@ const KEEP_WAIT_MS: u32 = 60_000;
 /// preview showed.
 pub async fn joined(ui: Ui, me: device::Me) {
     let Some(token) = device::token() else { return };
+    let device_id = me.device_id.clone();
     show_as(ui, me.clone());
+    crate::kept::start(ui, &device_id);
     client::preview(ui).await;
     pwa::kept_for_offline(KEEP_WAIT_MS).await;
     connect(ui, token, &me).open();

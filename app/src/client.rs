@@ -15,7 +15,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{MessageEvent, Worker};
 
-use crate::ui::Ui;
+use crate::ui::{Preview, Ui};
 
 /// Where the engine's answer to one question goes.
 type Answer<T> = oneshot::Sender<Result<T, String>>;
@@ -118,7 +118,7 @@ pub async fn preview(ui: Ui) {
     let school = ui.school.get_untracked().map(|s| format!("&school={s}")).unwrap_or_default();
     match preview_bytes(&format!("/api/preview?year={year}{school}")).await {
         Ok(bytes) => match link::decode::<Vec<Shown>>(&bytes) {
-            Ok(shown) => shown.into_iter().for_each(|s| ui.receive_preview(s)),
+            Ok(shown) => shown.into_iter().for_each(|s| ui.receive_preview(s, Preview::Server)),
             Err(e) => leptos::logging::warn!("preview: {e}"),
         },
         Err(e) => leptos::logging::warn!("preview: {e}"),
@@ -165,12 +165,17 @@ fn receive(ui: Ui, data: JsValue) {
         let detail = js_sys::Reflect::get(&data, &"failed".into()).ok().and_then(|f| f.as_string()).unwrap_or_default();
         return ui.fatal.set(Some(format!("Модуль данных не загрузился: {detail}")));
     };
-    let message = match link::decode::<FromEngine>(&bytes.to_vec()) {
+    let bytes = bytes.to_vec();
+    let message = match link::decode::<FromEngine>(&bytes) {
         Ok(message) => message,
         Err(e) => return leptos::logging::warn!("{e}"),
     };
     match message {
-        FromEngine::Shown(shown) => ui.receive(*shown),
+        FromEngine::Shown(shown) => {
+            let (id, kind, owner) = (shown.id, shown.kind, shown.owner);
+            ui.receive(*shown);
+            crate::kept::keep(ui, id, kind, owner, bytes);
+        }
         FromEngine::Summaries { year, schools } => {
             if year == ui.year.get_untracked() {
                 ui.summaries.set(schools);

@@ -165,6 +165,7 @@ pub async fn api(method: &str, path: &str, body: Option<Value>) -> Result<Value,
 /// Joins with an invitation code: keeps the token and what the device is.
 pub async fn join(code: &str, name: &str) -> Result<Me, ApiError> {
     LocalStorage::delete(TOKEN);
+    crate::kept::forget();
     let joined = api("POST", "/api/join", Some(serde_json::json!({ "code": code, "name": name }))).await?;
     let token = joined["token"].as_str().ok_or_else(|| ApiError::Refused("Сервер не выдал ключ".into()))?;
     let me: Me = serde_json::from_value(joined["me"].clone()).map_err(|e| ApiError::Refused(e.to_string()))?;

@@ -5,7 +5,8 @@
 //!   [`app`] lays out the screen, [`pages`] one file per screen,
 //!   [`components`] what several share, [`nav`] the tabs, [`print`] the
 //!   documents out, [`ui`] the state the screens read and [`client`] the
-//!   link to the engine, [`device`] this device's place in the district,
+//!   link to the engine, [`kept`] its copy of what it showed last,
+//!   [`device`] this device's place in the district,
 //!   [`pwa`] the service worker;
 //! - the engine (`src/bin/engine.rs`, a web worker): [`engine`] keeps the
 //!   automerge documents in IndexedDB and syncs them with the server.
@@ -26,6 +27,7 @@ pub mod components;
 pub mod device;
 pub mod engine;
 pub mod files;
+pub mod kept;
 pub mod nav;
 pub mod pages;
 pub mod print;

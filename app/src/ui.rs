@@ -35,9 +35,18 @@ pub struct DocState {
     pub writable: bool,
     /// Written by a newer version of the app: shown, never changed.
     pub newer: bool,
-    /// The server's preview, shown while the engine loads after joining
-    /// (read-only until the engine sends the document itself).
-    pub preview: bool,
+    /// Shown from elsewhere while the engine loads (read-only until the
+    /// engine sends the document itself).
+    pub preview: Option<Preview>,
+}
+
+/// Where records shown before the engine sent them came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preview {
+    /// The server's preview, after joining.
+    Server,
+    /// The page's copy of what it showed last time ([`crate::kept`]).
+    Kept,
 }
 
 /// Reactive state the screens read; plain data only.
@@ -155,7 +164,7 @@ impl Ui {
 
     /// Whether `doc` is one the screens show now (of the school shown, of
     /// the chosen year).
-    fn is_current(self, kind: DocKind, owner: DocumentId) -> bool {
+    pub fn is_current(self, kind: DocKind, owner: DocumentId) -> bool {
         kind.year().is_none_or(|y| y == self.year.get_untracked())
             && (!kind.is_school() || Some(owner) == self.school.get_untracked())
     }
@@ -196,38 +205,41 @@ impl Ui {
         self.docs.with(|docs| docs.iter().any(|d| d.newer && self.is_current(d.kind, d.owner)))
     }
 
-    /// Whether some shown records are the server's preview, which cannot
-    /// be changed until the engine has loaded.
-    pub fn previewing(self) -> bool {
+    /// Whether some shown records came from `from`, and cannot be changed
+    /// until the engine has loaded.
+    pub fn previewing(self, from: Preview) -> bool {
         self.year.track();
         self.school.track();
-        self.docs.with(|docs| docs.iter().any(|d| d.preview && self.is_current(d.kind, d.owner)))
+        self.docs.with(|docs| docs.iter().any(|d| d.preview == Some(from) && self.is_current(d.kind, d.owner)))
     }
 
     /// The documents shown from the server's preview, by the heads shown:
-    /// the engine sends them once it has those heads.
+    /// the engine sends them once it has those heads. (Not the page's kept
+    /// copy: the device may no longer have what it showed, its storage
+    /// evicted or damaged, and then shows what it has.)
     pub fn awaited(self) -> Vec<(DocumentId, Heads)> {
-        let previewed: Vec<DocumentId> =
-            self.docs.with_untracked(|docs| docs.iter().filter(|d| d.preview).map(|d| d.id).collect());
+        let previewed: Vec<DocumentId> = self
+            .docs
+            .with_untracked(|docs| docs.iter().filter(|d| d.preview == Some(Preview::Server)).map(|d| d.id).collect());
         self.heads.with_value(|h| previewed.into_iter().filter_map(|id| Some((id, h.get(&id)?.clone()))).collect())
     }
 
-    /// Takes a document of the server's preview, unless the engine has sent
-    /// it already.
-    pub fn receive_preview(self, shown: Shown) {
+    /// Takes a document shown `from` elsewhere than the engine, unless the
+    /// engine has sent it already.
+    pub fn receive_preview(self, shown: Shown, from: Preview) {
         if self.docs.with_untracked(|docs| docs.iter().all(|d| d.id != shown.id)) {
-            self.take(Shown { writable: false, ..shown }, true);
+            self.take(Shown { writable: false, ..shown }, Some(from));
         }
     }
 
     /// Takes a shown document's records from the engine.
     pub fn receive(self, shown: Shown) {
-        self.take(shown, false);
+        self.take(shown, None);
     }
 
     /// Takes a shown document's records; records of a school or year no
     /// longer shown (the person moved on meanwhile) are dropped.
-    fn take(self, shown: Shown, preview: bool) {
+    fn take(self, shown: Shown, preview: Option<Preview>) {
         let Shown { id, owner, kind, writable, heads, removed, records } = shown;
         if !self.is_current(kind, owner) {
             return;

@@ -430,7 +430,8 @@ impl Browser {
         let loaded = within(|| async {
             let fatal = self.text_of("[data-testid=fatal-error]").await;
             assert!(fatal.is_none(), "the app failed to start: {fatal:?}");
-            let shown = self.script("return !!document.querySelector('[data-testid=member-count]') && !document.querySelector('.members .muted:not([data-testid=empty-list])')").await;
+            // Not the page's copy of last time (`main` busy): the engine's records.
+            let shown = self.script("return !!document.querySelector('[data-testid=member-count]') && !document.querySelector('.members .muted:not([data-testid=empty-list])') && !document.querySelector('main[aria-busy=true]')").await;
             (shown == json!(true)).then_some(())
         })
         .await;

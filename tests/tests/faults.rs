@@ -127,6 +127,64 @@ async fn with_the_quota_full_an_edit_is_not_kept_and_the_person_is_told() {
     browser.quit().await;
 }
 
+/// A later start shows the records the page showed last time at once,
+/// read-only, while the engine loads. They are what the engine had sent, so
+/// they show even when the engine cannot load at all (its module damaged in
+/// the service worker's cache here), and only to the build and the device
+/// that kept them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_records_shown_last_time_show_while_the_engine_cannot_load() {
+    let _one_browser_at_a_time = exclusive().await;
+    let dir = TempDir::new().unwrap();
+    let mut server = Server::start(dir.path()).await;
+    let (_, head_code) = server.first_invitations().await;
+    let browser = Browser::launch(&dir.path().join("head")).await;
+    browser.join(&server, &head_code, "Иванова Мария Петровна").await;
+    browser.open(&server.url()).await;
+    browser.add_member(&NewMember::teacher("Орлова Екатерина Сергеевна", "5А")).await;
+    browser.wait_offline_ready().await;
+    let kept = browser.member_names().await;
+    assert!(kept.iter().any(|n| n == "Орлова Екатерина Сергеевна"), "{kept:?}");
+    server.stop().await;
+
+    let damaged = browser
+        .script_async(
+            "const done = arguments[arguments.length - 1];
+             (async () => {
+               let n = 0;
+               for (const key of await caches.keys()) {
+                 const cache = await caches.open(key);
+                 if (await cache.match('/engine_bg.wasm')) {
+                   await cache.put('/engine_bg.wasm', new Response(new Uint8Array([0, 97, 115, 109, 9]),
+                     { headers: { 'Content-Type': 'application/wasm' } }));
+                   n++;
+                 }
+               }
+               done(n);
+             })();",
+        )
+        .await;
+    assert_eq!(damaged, serde_json::json!(1), "the engine's module in the cache");
+    browser.reload_page().await;
+    browser.wait_text("[data-testid=fatal-error]", "Модуль данных не загрузился").await;
+    assert_eq!(browser.member_names().await, kept, "the records of last time");
+    let busy = browser.script("return document.querySelector('main').getAttribute('aria-busy')").await;
+    assert_eq!(busy, serde_json::json!("true"), "marked as not the engine's yet");
+    assert!(browser.text_of("[data-testid=add-member]").await.is_none(), "read-only");
+
+    // The same copy under another build's version is not read.
+    browser
+        .script(
+            "const kept = localStorage.getItem('mo.shown');
+             localStorage.setItem('mo.shown', kept.replace(/^(\\S+) [^\\n]*\\n/, '$1 другая-сборка\\n'));",
+        )
+        .await;
+    browser.reload_page().await;
+    browser.wait_text("[data-testid=fatal-error]", "Модуль данных не загрузился").await;
+    assert!(browser.member_names().await.is_empty(), "another build's copy is not shown");
+    browser.quit().await;
+}
+
 /// How many times the browser is killed (`MO_BROWSER_KILLS=n` for another count).
 const BROWSER_KILLS: u32 = 20;
 

@@ -7,7 +7,7 @@ use shared::link::SyncStatus;
 
 use crate::clock::day_of;
 use crate::pwa;
-use crate::ui::{UNSYNCED_WARNING_DAYS, Ui, days_since};
+use crate::ui::{Preview, UNSYNCED_WARNING_DAYS, Ui, days_since};
 
 /// «Доступна новая версия» with a button that reloads into it. Applying
 /// reloads the page, and a form being filled in would lose what was typed,
@@ -91,7 +91,7 @@ pub fn ReadOnlyNotice() -> impl IntoView {
 pub fn PreviewNotice() -> impl IntoView {
     let ui = expect_context::<Ui>();
     view! {
-        <Show when=move || ui.previewing()>
+        <Show when=move || ui.previewing(Preview::Server)>
             <div class="banner info" data-testid="preview">
                 "Записи получены с сервера. Приложение ещё сохраняется на устройство для работы без \
                  интернета; изменять записи можно будет, когда оно сохранится."
