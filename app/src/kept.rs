@@ -43,16 +43,23 @@ thread_local! {
 /// school and year, before the engine has sent anything.
 pub fn start(ui: Ui, device_id: &str) {
     let tag = tag(device_id);
-    let shown: Result<Vec<FromEngine>, _> = read(&tag).iter().map(|m| link::decode::<FromEngine>(m)).collect();
-    match shown {
-        Ok(shown) => shown.into_iter().for_each(|message| {
-            if let FromEngine::Shown(shown) = message {
-                ui.receive_preview(*shown, Preview::Kept);
+    let kept = read(&tag);
+    let decoded: Result<Vec<FromEngine>, _> = kept.iter().map(|m| link::decode::<FromEngine>(m)).collect();
+    let mut docs = Vec::new();
+    match decoded {
+        // What is kept stays kept until the engine sends it anew, so that
+        // the copy a start writes is not of fewer documents.
+        Ok(decoded) => {
+            for (message, bytes) in decoded.into_iter().zip(kept) {
+                if let FromEngine::Shown(shown) = message {
+                    docs.push((shown.id, shown.kind, shown.owner, bytes));
+                    ui.receive_preview(*shown, Preview::Kept);
+                }
             }
-        }),
+        }
         Err(e) => leptos::logging::warn!("the kept copy does not read: {e}"),
     }
-    COPY.with(|c| *c.borrow_mut() = Some(Copy { tag, docs: Vec::new() }));
+    COPY.with(|c| *c.borrow_mut() = Some(Copy { tag, docs }));
 }
 
 /// Keeps the engine's `message` showing document `id` (of `kind`, owned by
