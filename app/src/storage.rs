@@ -15,7 +15,6 @@ use shared::DocumentId;
 use shared::engine::Chunk;
 use wasm_bindgen::{JsCast, JsValue};
 
-/// Also named in `public/engine-worker.js`, which starts opening it early.
 const DB_NAME: &str = "mo-kr";
 const DB_VERSION: u32 = 2;
 const CHUNKS: &str = "chunks";

@@ -586,9 +586,7 @@ async fn flagged(browser: &Browser, flag: &str) {
 
 /// A device whose records database is an older version than the app's
 /// (here an empty one at version 1, where nothing kept its records) opens
-/// it upgraded and fills it from the server. The engine's worker opens
-/// that database early, before the engine's own open with its version,
-/// and must not hold the upgrade up.
+/// it upgraded and fills it from the server.
 #[tokio::test]
 async fn an_older_records_database_is_upgraded_when_the_engine_starts() {
     let _one_at_a_time = exclusive().await;
