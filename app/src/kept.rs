@@ -27,7 +27,7 @@ const KEY: &str = "mo.shown";
 const MAX_BYTES: usize = 1 << 20;
 
 /// The documents kept, and whose copy it is.
-struct Copy {
+struct Kept {
     /// This device and build ([`tag`]): a copy with another is not shown.
     tag: String,
     /// Each shown document's last message, with what places it.
@@ -35,7 +35,7 @@ struct Copy {
 }
 
 thread_local! {
-    static COPY: RefCell<Option<Copy>> = const { RefCell::new(None) };
+    static COPY: RefCell<Option<Kept>> = const { RefCell::new(None) };
 }
 
 /// Shows the copy kept for device `device_id` (if any) in `ui`, and keeps
@@ -59,7 +59,7 @@ pub fn start(ui: Ui, device_id: &str) {
         }
         Err(e) => leptos::logging::warn!("the kept copy does not read: {e}"),
     }
-    COPY.with(|c| *c.borrow_mut() = Some(Copy { tag, docs }));
+    COPY.with(|c| *c.borrow_mut() = Some(Kept { tag, docs }));
 }
 
 /// Keeps the engine's `message` showing document `id` (of `kind`, owned by
@@ -98,7 +98,7 @@ fn tag(device_id: &str) -> String {
 /// The copy as stored: the tag, a newline, then each message as its length
 /// (four bytes, little-endian) and its bytes, every byte one character
 /// (U+0000–U+00FF), which localStorage keeps at a byte each.
-fn write(copy: &Copy) {
+fn write(copy: &Kept) {
     let size: usize = copy.docs.iter().map(|(.., m)| 4 + m.len()).sum();
     if size > MAX_BYTES {
         return LocalStorage::delete(KEY);

@@ -266,8 +266,7 @@ fn targets(sections: &[Section], client: &coldopen::ClientReport) -> String {
         ),
     );
     if let Some(phone) = &client.phone {
-        let slowest =
-            |times: &[f64]| times.iter().copied().fold(None, |m: Option<f64>, t| Some(m.map_or(t, |m| m.max(t))));
+        let slowest = |times: &[f64]| times.iter().copied().reduce(f64::max);
         let (later, later_editable) = (slowest(&phone.later_opens), slowest(&phone.later_editable));
         let _ = std::fmt::Write::write_fmt(
             &mut out,
