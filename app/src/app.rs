@@ -44,10 +44,11 @@ pub fn App() -> impl IntoView {
     provide_context(page);
     let printing = Printing(RwSignal::new(None));
     provide_context(printing);
-    // Another screen closes the print view.
+    // Another screen closes the print view, and is kept as drawn.
     Effect::new(move |_| {
         page.track();
         printing.0.set(None);
+        crate::kept::copy_screen_later(ui);
     });
     nav::follow_hash(ui, page);
     leptos::task::spawn_local(start(ui));

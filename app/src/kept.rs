@@ -10,12 +10,22 @@
 //! shows (its storage evicted or damaged), the screens show what it has.
 //! A copy that does not read back, or was written by another build or for
 //! another device, is not shown.
+//!
+//! Before even the page has loaded (its wasm takes most of a second to
+//! compile and start on a phone), `index.html` shows the screen as the page
+//! last drew it: the HTML of the last few screens drawn from the engine's
+//! records, kept by [`copy_screen_later`]. That copy is inert (nothing on it
+//! can be tapped) and goes as soon as the page has drawn its own screen.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use gloo_storage::{LocalStorage, Storage as _};
+use leptos::prelude::{GetUntracked as _, WithUntracked as _, request_animation_frame, untrack};
+use serde::{Deserialize, Serialize};
 use shared::link::{self, FromEngine};
 use shared::{DocKind, DocumentId};
+use wasm_bindgen::JsCast as _;
+use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
 
 use crate::ui::{Preview, Ui};
 
@@ -74,11 +84,13 @@ pub fn keep(ui: Ui, id: DocumentId, kind: DocKind, owner: DocumentId, message: V
         }
         write(copy);
     });
+    copy_screen_later(ui);
 }
 
 /// Forgets the copy (a device joining anew).
 pub fn forget() {
     LocalStorage::delete(KEY);
+    LocalStorage::delete(SCREENS);
     COPY.with(|c| *c.borrow_mut() = None);
 }
 
@@ -135,4 +147,150 @@ fn read(tag: &str) -> Vec<Vec<u8>> {
         rest = tail;
     }
     if rest.is_empty() { messages } else { Vec::new() }
+}
+
+/// Where the screens drawn last are kept, as HTML, for `index.html`.
+const SCREENS: &str = "mo.screens";
+
+/// How many screens are kept: the last ones drawn, one per address.
+const MAX_SCREENS: usize = 3;
+
+/// Their HTML together at most, in characters: `index.html` parses it on
+/// the page's thread before anything else shows.
+const MAX_SCREEN_CHARS: usize = 256 * 1024;
+
+/// The screens kept, as `index.html` reads them.
+#[derive(Serialize, Deserialize)]
+struct Screens {
+    /// This device and build ([`tag`]): `index.html` shows no other's.
+    tag: String,
+    /// The latest first.
+    screens: Vec<Screen>,
+}
+
+/// One screen as drawn.
+#[derive(Serialize, Deserialize)]
+struct Screen {
+    /// Its address ([`address`]).
+    at: String,
+    /// The header with the tabs, then `<main>`.
+    html: String,
+}
+
+thread_local! {
+    static COPY_PENDING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Copies the screen as the next frame draws it (the records that arrived
+/// or the screen opened are drawn by then), when it shows the engine's
+/// records: once a frame at most, however many messages came meanwhile.
+/// Soon, because a phone may close the app at any moment after.
+pub fn copy_screen_later(ui: Ui) {
+    if !COPY_PENDING.replace(true) {
+        request_animation_frame(move || {
+            COPY_PENDING.set(false);
+            copy_screen(ui);
+        });
+    }
+}
+
+/// The address a screen is kept under; the dashboard's has several
+/// spellings. (`index.html` spells it the same way.)
+fn address() -> String {
+    let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
+    if matches!(hash.as_str(), "" | "#" | "#/" | "#/dashboard") { String::new() } else { hash }
+}
+
+/// Keeps the screen as drawn now, unless what it shows is not the engine's
+/// records as they stand: none yet, a copy or preview still showing, a form
+/// open (what is typed in it is not saved), a document's print view.
+fn copy_screen(ui: Ui) {
+    let Some(tag) = COPY.with(|c| c.borrow().as_ref().map(|k| k.tag.clone())) else { return };
+    let previewing = untrack(|| ui.previewing(Preview::Kept) || ui.previewing(Preview::Server));
+    if previewing || ui.docs.with_untracked(Vec::is_empty) || ui.open_forms.get_untracked() > 0 {
+        return;
+    }
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+    let find = |css: &str| document.query_selector(css).ok().flatten();
+    if find("[data-testid=print-view]").is_some() {
+        return;
+    }
+    let (Some(bars), Some(main)) = (find(".bars"), find("main")) else { return };
+    let mut html = String::new();
+    for part in [bars, main] {
+        let Some(copy) = part.clone_node_with_deep(true).ok().and_then(|c| c.dyn_into::<Element>().ok()) else {
+            return;
+        };
+        still(&part, &copy);
+        html.push_str(&copy.outer_html());
+    }
+    let at = address();
+    let mut kept = LocalStorage::get::<Screens>(SCREENS)
+        .ok()
+        .filter(|k| k.tag == tag)
+        .unwrap_or(Screens { tag, screens: Vec::new() });
+    kept.screens.retain(|s| s.at != at);
+    kept.screens.insert(0, Screen { at, html });
+    kept.screens.truncate(MAX_SCREENS);
+    while kept.screens.iter().map(|s| s.html.len()).sum::<usize>() > MAX_SCREEN_CHARS {
+        if kept.screens.pop().is_none() {
+            break;
+        }
+    }
+    if kept.screens.is_empty() || LocalStorage::set(SCREENS, &kept).is_err() {
+        // Too large, or a full localStorage: the next start shows the page's own.
+        LocalStorage::delete(SCREENS);
+    }
+}
+
+/// Makes `copy` (of `drawn`) a still picture of it: with what its boxes
+/// hold written down (HTML carries only what they were drawn with), each
+/// list to pick from drawn as its choice alone (a `<select>` is slow to
+/// draw on a phone's page thread, and the page's own start waits for what
+/// the picture costs it: BENCHMARKS.md), `<main>` busy, and without what would be wrong
+/// there: the connection's status (it is live), element ids (the page's own
+/// screen uses them) and test ids (renamed `data-kept-testid`, so that the
+/// browser tests, and the bench, tell the two apart).
+fn still(drawn: &Element, copy: &Element) {
+    let all = |e: &Element, css: &str| -> Vec<Element> {
+        let Ok(found) = e.query_selector_all(css) else { return Vec::new() };
+        (0..found.length()).filter_map(|i| found.item(i)?.dyn_into::<Element>().ok()).collect()
+    };
+    for (d, c) in all(drawn, "input").iter().zip(all(copy, "input")) {
+        let Some(input) = d.dyn_ref::<HtmlInputElement>() else { continue };
+        let _ = match input.type_().as_str() {
+            "checkbox" | "radio" if input.checked() => c.set_attribute("checked", ""),
+            "checkbox" | "radio" => c.remove_attribute("checked"),
+            _ => c.set_attribute("value", &input.value()),
+        };
+    }
+    let document = copy.owner_document();
+    for (d, c) in all(drawn, "select").iter().zip(all(copy, "select")) {
+        let (Some(select), Some(document)) = (d.dyn_ref::<HtmlSelectElement>(), &document) else { continue };
+        let Ok(picked) = document.create_element("span") else { continue };
+        picked.set_class_name("picked");
+        picked.set_text_content(select.selected_options().item(0).and_then(|o| o.text_content()).as_deref());
+        let _ = c.replace_with_with_node_1(&picked);
+    }
+    if let Ok(Some(status)) = copy.query_selector("[data-testid=sync-status]") {
+        status.remove();
+    }
+    if copy.tag_name() == "MAIN" {
+        let _ = copy.set_attribute("aria-busy", "true");
+    }
+    for element in std::iter::once(copy.clone()).chain(all(copy, "[id], [data-testid]")) {
+        if let Some(testid) = element.get_attribute("data-testid") {
+            let _ = element.set_attribute("data-kept-testid", &testid);
+            let _ = element.remove_attribute("data-testid");
+        }
+        let _ = element.remove_attribute("id");
+    }
+}
+
+/// Takes the screen `index.html` showed away: the page has drawn its own.
+pub fn drawn() {
+    let shown = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("mo-last"));
+    if let Some(shown) = shown {
+        shown.remove();
+    }
 }

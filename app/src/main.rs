@@ -4,4 +4,7 @@
 fn main() {
     console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(app::app::App);
+    // The screen `index.html` showed from last time goes before anything
+    // is drawn: the page's own (or its copy of the records) replaces it.
+    app::kept::drawn();
 }

@@ -109,7 +109,10 @@ async fn a_protocol_written_offline_reaches_the_district_overview_and_no_other_s
     // That line is kept with the keys of the stored chunks it was read
     // from, and is drawn before the documents load only while exactly those
     // are stored: with the year's chunks gone, the reopened overview counts
-    // nothing, and never shows the old number on the way.
+    // nothing, and never shows the old number on the way. (The page's own
+    // overview, that is: the picture of the screen as drawn last time,
+    // which `index.html` shows while the page loads, is last time's, inert
+    // and marked busy, and its test ids are renamed.)
     let kept_overview = format!(
         "const done = arguments[arguments.length - 1];
          indexedDB.open('mo-kr').onsuccess = e => {{

@@ -147,24 +147,7 @@ async fn the_records_shown_last_time_show_while_the_engine_cannot_load() {
     assert!(kept.iter().any(|n| n == "Орлова Екатерина Сергеевна"), "{kept:?}");
     server.stop().await;
 
-    let damaged = browser
-        .script_async(
-            "const done = arguments[arguments.length - 1];
-             (async () => {
-               let n = 0;
-               for (const key of await caches.keys()) {
-                 const cache = await caches.open(key);
-                 if (await cache.match('/engine_bg.wasm')) {
-                   await cache.put('/engine_bg.wasm', new Response(new Uint8Array([0, 97, 115, 109, 9]),
-                     { headers: { 'Content-Type': 'application/wasm' } }));
-                   n++;
-                 }
-               }
-               done(n);
-             })();",
-        )
-        .await;
-    assert_eq!(damaged, serde_json::json!(1), "the engine's module in the cache");
+    assert_eq!(damage_in_cache(&browser, "^/engine_bg\\.wasm$").await, 1, "the engine's module in the cache");
     browser.reload_page().await;
     browser.wait_text("[data-testid=fatal-error]", "Модуль данных не загрузился").await;
     assert_eq!(browser.member_names().await, kept, "the records of last time");
@@ -183,6 +166,91 @@ async fn the_records_shown_last_time_show_while_the_engine_cannot_load() {
     browser.wait_text("[data-testid=fatal-error]", "Модуль данных не загрузился").await;
     assert!(browser.member_names().await.is_empty(), "another build's copy is not shown");
     browser.quit().await;
+}
+
+/// Before even the page has loaded, the screen shows as the page drew it
+/// last time (`index.html`, from localStorage): a picture of it, which
+/// answers no tap and goes once the page draws its own. If the page cannot
+/// load at all (its module damaged in the service worker's cache here), the
+/// picture stays and says so. Only the build and the device that drew it
+/// show it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_screen_drawn_last_time_shows_while_the_page_loads() {
+    let _one_browser_at_a_time = exclusive().await;
+    let dir = TempDir::new().unwrap();
+    let mut server = Server::start(dir.path()).await;
+    let (_, head_code) = server.first_invitations().await;
+    let browser = Browser::launch(&dir.path().join("head")).await;
+    browser.join(&server, &head_code, "Иванова Мария Петровна").await;
+    browser.open(&server.url()).await;
+    browser.add_member(&NewMember::teacher("Орлова Екатерина Сергеевна", "5А")).await;
+    browser.wait_offline_ready().await;
+    let drawn = browser.member_names().await;
+    assert!(drawn.iter().any(|n| n == "Орлова Екатерина Сергеевна"), "{drawn:?}");
+    server.stop().await;
+    let kept_names =
+        "return [...document.querySelectorAll('#mo-last [data-kept-testid=member-name]')].map(e => e.textContent)";
+
+    // A page that loads takes the picture away: only its own screen shows.
+    browser.reload().await;
+    assert_eq!(browser.script("return document.getElementById('mo-last')").await, serde_json::Value::Null);
+    assert_eq!(browser.member_names().await, drawn);
+
+    assert_eq!(damage_in_cache(&browser, "^/app-[^/]*_bg\\.wasm$").await, 1, "the page's module in the cache");
+    browser.reload_page().await;
+    browser.wait_text("#mo-last-failed", "Приложение не загрузилось").await;
+    assert_eq!(browser.script(kept_names).await, serde_json::json!(drawn), "the screen of last time");
+    assert!(browser.member_names().await.is_empty(), "nothing but the picture");
+    let tapped = browser
+        .script(
+            "const button = document.querySelector('#mo-last [data-kept-testid=add-member]');
+             button.scrollIntoView({ block: 'center' });
+             const box = button.getBoundingClientRect();
+             const hit = document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2);
+             return [button.closest('[inert]') !== null, hit === button || button.contains(hit),
+                     document.querySelector('#mo-last main').getAttribute('aria-busy')];",
+        )
+        .await;
+    assert_eq!(tapped, serde_json::json!([true, false, "true"]), "inert, not tappable, busy");
+
+    // The same screens under another build's version are not shown.
+    browser
+        .script(
+            "const kept = JSON.parse(localStorage.getItem('mo.screens'));
+             kept.tag = kept.tag.replace(/ .*$/, ' другая-сборка');
+             localStorage.setItem('mo.screens', JSON.stringify(kept));",
+        )
+        .await;
+    browser.reload_page().await;
+    assert_eq!(browser.script("return document.readyState").await, serde_json::json!("complete"));
+    assert_eq!(browser.script("return document.getElementById('mo-last')").await, serde_json::Value::Null);
+    browser.quit().await;
+}
+
+/// Replaces each file in the service worker's cache whose path matches
+/// `pattern` (a JavaScript regular expression) with a module that does not
+/// compile; how many it replaced.
+async fn damage_in_cache(browser: &Browser, pattern: &str) -> u64 {
+    let damaged = browser
+        .script_async(&format!(
+            "const done = arguments[arguments.length - 1];
+             (async () => {{
+               let n = 0;
+               for (const key of await caches.keys()) {{
+                 const cache = await caches.open(key);
+                 for (const request of await cache.keys()) {{
+                   if (new RegExp({pattern:?}).test(new URL(request.url).pathname)) {{
+                     await cache.put(request, new Response(new Uint8Array([0, 97, 115, 109, 9]),
+                       {{ headers: {{ 'Content-Type': 'application/wasm' }} }}));
+                     n++;
+                   }}
+                 }}
+               }}
+               done(n);
+             }})();"
+        ))
+        .await;
+    damaged.as_u64().expect("a count")
 }
 
 /// How many times the browser is killed (`MO_BROWSER_KILLS=n` for another count).
