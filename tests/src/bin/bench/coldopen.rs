@@ -118,9 +118,10 @@ pub(crate) async fn client_section(quick: bool, with_cold_open: bool, with_phone
          screen, its school's records, waits for the page and the server's preview of the records (a \
          few KB; read-only): **{} KB** brotli (budget {} KB). Changing them waits for the engine too, \
          which loads beside them and takes the screens over: **{} KB** brotli with the page. Every \
-         later start shows the page's copy of the records it showed last (read-only) as soon as the \
-         page has loaded from the service worker, and the engine's records, from the device's \
-         IndexedDB, once it has loaded beside it.\n\n",
+         later start shows the screen as the page last drew it (`index.html`, from localStorage; a \
+         picture nothing on it answers a tap) before the page has loaded, then the page's copy of the \
+         records it showed last (read-only) once the page has loaded from the service worker, and the \
+         engine's records, from the device's IndexedDB, once it has loaded beside it.\n\n",
         dist.display(),
         offline_brotli / 1000,
         OFFLINE_BUDGET / 1000,
