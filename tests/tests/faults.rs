@@ -136,16 +136,7 @@ async fn with_the_quota_full_an_edit_is_not_kept_and_the_person_is_told() {
 async fn the_records_shown_last_time_show_while_the_engine_cannot_load() {
     let _one_browser_at_a_time = exclusive().await;
     let dir = TempDir::new().unwrap();
-    let mut server = Server::start(dir.path()).await;
-    let (_, head_code) = server.first_invitations().await;
-    let browser = Browser::launch(&dir.path().join("head")).await;
-    browser.join(&server, &head_code, "Иванова Мария Петровна").await;
-    browser.open(&server.url()).await;
-    browser.add_member(&NewMember::teacher("Орлова Екатерина Сергеевна", "5А")).await;
-    browser.wait_offline_ready().await;
-    let kept = browser.member_names().await;
-    assert!(kept.iter().any(|n| n == "Орлова Екатерина Сергеевна"), "{kept:?}");
-    server.stop().await;
+    let (_server, browser, kept) = offline_with_a_member(&dir).await;
 
     assert_eq!(damage_in_cache(&browser, "^/engine_bg\\.wasm$").await, 1, "the engine's module in the cache");
     browser.reload_page().await;
@@ -178,16 +169,7 @@ async fn the_records_shown_last_time_show_while_the_engine_cannot_load() {
 async fn the_screen_drawn_last_time_shows_while_the_page_loads() {
     let _one_browser_at_a_time = exclusive().await;
     let dir = TempDir::new().unwrap();
-    let mut server = Server::start(dir.path()).await;
-    let (_, head_code) = server.first_invitations().await;
-    let browser = Browser::launch(&dir.path().join("head")).await;
-    browser.join(&server, &head_code, "Иванова Мария Петровна").await;
-    browser.open(&server.url()).await;
-    browser.add_member(&NewMember::teacher("Орлова Екатерина Сергеевна", "5А")).await;
-    browser.wait_offline_ready().await;
-    let drawn = browser.member_names().await;
-    assert!(drawn.iter().any(|n| n == "Орлова Екатерина Сергеевна"), "{drawn:?}");
-    server.stop().await;
+    let (_server, browser, drawn) = offline_with_a_member(&dir).await;
     let kept_names =
         "return [...document.querySelectorAll('#mo-last [data-kept-testid=member-name]')].map(e => e.textContent)";
 
@@ -225,6 +207,23 @@ async fn the_screen_drawn_last_time_shows_while_the_page_loads() {
     assert_eq!(browser.script("return document.readyState").await, serde_json::json!("complete"));
     assert_eq!(browser.script("return document.getElementById('mo-last')").await, serde_json::Value::Null);
     browser.quit().await;
+}
+
+/// A school head's app, kept for offline use, showing the member list
+/// with the member it added, and its server stopped: the server, the
+/// browser and the names shown.
+async fn offline_with_a_member(dir: &TempDir) -> (Server, Browser, Vec<String>) {
+    let mut server = Server::start(dir.path()).await;
+    let (_, head_code) = server.first_invitations().await;
+    let browser = Browser::launch(&dir.path().join("head")).await;
+    browser.join(&server, &head_code, "Иванова Мария Петровна").await;
+    browser.open(&server.url()).await;
+    browser.add_member(&NewMember::teacher("Орлова Екатерина Сергеевна", "5А")).await;
+    browser.wait_offline_ready().await;
+    let shown = browser.member_names().await;
+    assert!(shown.iter().any(|n| n == "Орлова Екатерина Сергеевна"), "{shown:?}");
+    server.stop().await;
+    (server, browser, shown)
 }
 
 /// Replaces each file in the service worker's cache whose path matches
