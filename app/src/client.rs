@@ -179,6 +179,8 @@ fn receive(ui: Ui, data: JsValue) {
         FromEngine::Summaries { year, schools } => {
             if year == ui.year.get_untracked() {
                 ui.summaries.set(schools);
+                // The district overview draws them: its picture is kept with them.
+                crate::kept::copy_screen_later(ui);
             }
         }
         FromEngine::Sync(status) => crate::ui::sync_status(ui, status),

@@ -105,6 +105,23 @@ async fn a_protocol_written_offline_reaches_the_district_overview_and_no_other_s
     // Only the fragment changed, so that was no reload yet.
     district.reload_page().await;
     district.wait_text("[data-testid=overview-row][data-school='Школа №1'] [data-testid=meetings]", "1 из 0").await;
+    // The screen is kept as drawn, the overview's numbers with it, for the
+    // next start to show before the page has loaded.
+    eventually("the overview kept as drawn", || async {
+        let kept = district
+            .script(
+                "const kept = JSON.parse(localStorage.getItem('mo.screens'));
+                 const screen = kept && kept.screens.find((s) => s.at === '#/district');
+                 if (!screen) return null;
+                 const picture = document.createElement('div');
+                 picture.innerHTML = screen.html;
+                 const cell = picture.querySelector(\"[data-kept-testid=overview-row][data-school='Школа №1'] [data-kept-testid=meetings]\");
+                 return cell && cell.textContent;",
+            )
+            .await;
+        (kept == serde_json::json!("1 из 0")).then_some(())
+    })
+    .await;
 
     // That line is kept with the keys of the stored chunks it was read
     // from, and is drawn before the documents load only while exactly those
