@@ -42,6 +42,9 @@ struct Kept {
     tag: String,
     /// Each shown document's last message, with what places it.
     docs: Vec<(DocumentId, DocKind, DocumentId, Vec<u8>)>,
+    /// The screens drawn last, as kept for `index.html` (read once, at the
+    /// start: a copy rewrites them without reading them back).
+    screens: Vec<Screen>,
 }
 
 thread_local! {
@@ -69,7 +72,8 @@ pub fn start(ui: Ui, device_id: &str) {
         }
         Err(e) => leptos::logging::warn!("the kept copy does not read: {e}"),
     }
-    COPY.with(|c| *c.borrow_mut() = Some(Kept { tag, docs }));
+    let screens = LocalStorage::get::<Screens>(SCREENS).ok().filter(|k| k.tag == tag).map(|k| k.screens);
+    COPY.with(|c| *c.borrow_mut() = Some(Kept { tag, docs, screens: screens.unwrap_or_default() }));
 }
 
 /// Keeps the engine's `message` showing document `id` (of `kind`, owned by
@@ -159,8 +163,8 @@ const MAX_SCREENS: usize = 3;
 /// the page's thread before anything else shows.
 const MAX_SCREEN_CHARS: usize = 256 * 1024;
 
-/// The screens kept, as `index.html` reads them.
-#[derive(Serialize, Deserialize)]
+/// The screens kept, as `index.html` reads them (and a start, once).
+#[derive(Deserialize)]
 struct Screens {
     /// This device and build ([`tag`]): `index.html` shows no other's.
     tag: String,
@@ -205,7 +209,9 @@ fn address() -> String {
 /// records as they stand: none yet, a copy or preview still showing, a form
 /// open (what is typed in it is not saved), a document's print view.
 fn copy_screen(ui: Ui) {
-    let Some(tag) = COPY.with(|c| c.borrow().as_ref().map(|k| k.tag.clone())) else { return };
+    if COPY.with(|c| c.borrow().is_none()) {
+        return;
+    }
     let previewing = untrack(|| ui.previewing(Preview::Kept) || ui.previewing(Preview::Server));
     if previewing || ui.docs.with_untracked(Vec::is_empty) || ui.open_forms.get_untracked() > 0 {
         return;
@@ -225,22 +231,21 @@ fn copy_screen(ui: Ui) {
         html.push_str(&copy.outer_html());
     }
     let at = address();
-    let mut kept = LocalStorage::get::<Screens>(SCREENS)
-        .ok()
-        .filter(|k| k.tag == tag)
-        .unwrap_or(Screens { tag, screens: Vec::new() });
-    kept.screens.retain(|s| s.at != at);
-    kept.screens.insert(0, Screen { at, html });
-    kept.screens.truncate(MAX_SCREENS);
-    while kept.screens.iter().map(|s| s.html.len()).sum::<usize>() > MAX_SCREEN_CHARS {
-        if kept.screens.pop().is_none() {
-            break;
+    COPY.with(|c| {
+        let mut c = c.borrow_mut();
+        let Some(kept) = c.as_mut() else { return };
+        kept.screens.retain(|s| s.at != at);
+        kept.screens.insert(0, Screen { at, html });
+        kept.screens.truncate(MAX_SCREENS);
+        while kept.screens.iter().map(|s| s.html.len()).sum::<usize>() > MAX_SCREEN_CHARS {
+            kept.screens.pop();
         }
-    }
-    if kept.screens.is_empty() || LocalStorage::set(SCREENS, &kept).is_err() {
-        // Too large, or a full localStorage: the next start shows the page's own.
-        LocalStorage::delete(SCREENS);
-    }
+        let stored = serde_json::json!({ "tag": kept.tag, "screens": kept.screens });
+        if kept.screens.is_empty() || LocalStorage::set(SCREENS, stored).is_err() {
+            // Too large, or a full localStorage: the next start shows the page's own.
+            LocalStorage::delete(SCREENS);
+        }
+    });
 }
 
 /// Makes `copy` (of `drawn`) a still picture of it: with what its boxes
