@@ -296,10 +296,12 @@ fn build_app(for_tests: bool) -> Result {
     let dist = if for_tests { test_dist() } else { root().join("app").join("dist") };
     status(&mut cmd)?;
     // trunk builds the page and the two workers of one crate at once, and
-    // their wasm-bindgen runs share one snippets directory: now and then
-    // index.html carries the integrity of another write of a snippet than
-    // the one that stayed, and the browser refuses to start the app. Such
-    // a build is made again.
+    // their wasm-bindgen runs share one snippets directory: index.html used
+    // to carry, now and then, the integrity of another write of a snippet
+    // than the one that stayed, and the browser refused to start the app.
+    // The page's scripts now carry none (Trunk.toml's `pattern_preload`);
+    // the check stays for every integrity index.html still gives. Such a
+    // build is made again.
     if let Some(wrong) = integrity_mismatch(&dist)? {
         eprintln!("xtask: {wrong}; building the app again");
         status(&mut cmd)?;
