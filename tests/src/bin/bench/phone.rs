@@ -139,8 +139,8 @@ pub(crate) async fn phone_section(runs: usize) -> PhoneReport {
                  records, the server's preview (read-only): **{:.1} s** (target {:.0} s); to the records \
                  from the engine, which may be changed: **{:.1} s**\n\
                  - later open with the server stopped, the browser quit and started again, {runs} runs \
-                 (each after {look} s with the records on screen: the first after the first visit, whose wasm \
-                 came from the network, so only the later ones find the modules' compiled code kept), \
+                 (each after {look} s with the records on screen; the first, after the first visit, whose wasm \
+                 came from the network, finds none of the modules' compiled code kept), \
                  from the navigation's start (polled once a frame), to the records shown (the screen as the \
                  page drew it last time, which `index.html` shows while the page loads; nothing on it answers \
                  a tap): {}; to the page's own screen with the records (it answers taps; its copy of last \
