@@ -39,7 +39,9 @@ pub fn start(ui: Ui, start: Start) {
         Some(started) => started,
         None => match Worker::new("/engine-worker.js") {
             Ok(worker) => (worker, js_sys::Array::new()),
-            Err(e) => return ui.fatal.set(Some(format!("Модуль данных не запустился: {e:?}"))),
+            Err(e) => {
+                return ui.fatal.set(Some(format!("Модуль данных не запустился: {}", crate::files::js_message(e))));
+            }
         },
     };
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| receive(ui, e.data()));
@@ -154,7 +156,7 @@ fn post(message: &ToEngine) {
         if let Some(engine) = &*e.borrow()
             && let Err(e) = engine.worker.post_message_with_transfer(&bytes, &transfer)
         {
-            leptos::logging::warn!("posting to the engine failed: {e:?}");
+            leptos::logging::warn!("posting to the engine failed: {}", crate::files::js_message(e));
         }
     });
 }

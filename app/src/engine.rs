@@ -43,7 +43,7 @@ pub fn run(early: js_sys::Array) {
             let _ = tx.unbounded_send(message);
         }
         Ok(Err(e)) => warn(&format!("engine: {e}")),
-        Err(other) => warn(&format!("engine: not a message: {other:?}")),
+        Err(other) => warn(&format!("engine: not a message: {}", crate::files::js_message(other))),
     };
     for message in early.iter() {
         queue(message);
@@ -101,7 +101,7 @@ pub fn post(message: &FromEngine) {
     let bytes = Uint8Array::from(link::encode(message).as_slice());
     let transfer = js_sys::Array::of1(&bytes.buffer());
     if let Err(e) = scope().post_message_with_transfer(&bytes, &transfer) {
-        warn(&format!("engine: posting to the page failed: {e:?}"));
+        warn(&format!("engine: posting to the page failed: {}", crate::files::js_message(e)));
     }
 }
 

@@ -130,8 +130,14 @@ async fn sha256(bytes: &js_sys::Object) -> Result<String, String> {
     Ok(Uint8Array::new(&digest).to_vec().iter().map(|b| format!("{b:02x}")).collect())
 }
 
+/// What the browser said, in its own words: an error's message, or the
+/// value as JavaScript writes it (`String(e)`). Not through `{:?}`, which
+/// the app's build compiles to nothing (`-Zfmt-debug=none`, xtask).
 pub(crate) fn js_message(e: JsValue) -> String {
-    e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_else(|| format!("{e:?}"))
+    match e.dyn_ref::<js_sys::Error>() {
+        Some(error) => String::from(error.message()),
+        None => String::from(js_sys::JsString::from(e)),
+    }
 }
 
 /// Reads a file the person picked, checks it, and keeps it whole on this

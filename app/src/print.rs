@@ -11,6 +11,8 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::MessageEvent;
 
+use crate::files::js_message;
+
 /// The document in the print view, if one is open.
 #[derive(Clone, Copy)]
 pub struct Printing(pub RwSignal<Option<Paper>>);
@@ -21,7 +23,7 @@ pub type MakePaper = Rc<dyn Fn() -> Result<Paper, String>>;
 /// Saves `paper` as a DOCX file through the browser's download.
 async fn download(paper: Paper) -> Result<(), String> {
     let bytes = write_docx(&paper).await?;
-    save_file(&paper.file_name, &bytes).map_err(|e| format!("Браузер не сохранил файл: {e:?}"))
+    save_file(&paper.file_name, &bytes).map_err(|e| format!("Браузер не сохранил файл: {}", js_message(e)))
 }
 
 /// Starts saving `paper` as DOCX; `error` says why it failed, if it does.
@@ -54,7 +56,7 @@ pub async fn import_docx(
     let set = |key: &str, value: &JsValue| js_sys::Reflect::set(&message, &key.into(), value).map(drop);
     set("file", &js_sys::Uint8Array::from(bytes).into())
         .and_then(|()| set("request", &JsValue::from_str(&request)))
-        .map_err(|e| js_message(&e))?;
+        .map_err(js_message)?;
     let data = ask_docx_worker(&message.into()).await?;
     let json = js_sys::Reflect::get(&data, &"json".into()).ok().and_then(|j| j.as_string());
     let json = json.ok_or_else(|| "модуль DOCX ответил непонятно".to_owned())?;
@@ -65,7 +67,7 @@ pub async fn import_docx(
 /// `{error}` as the error): one worker per request, ended when it has
 /// answered.
 async fn ask_docx_worker(message: &JsValue) -> Result<JsValue, String> {
-    let not_started = |e: JsValue| format!("Модуль DOCX не запустился: {}", js_message(&e));
+    let not_started = |e: JsValue| format!("Модуль DOCX не запустился: {}", js_message(e));
     let worker = web_sys::Worker::new("/docx-worker.js").map_err(not_started)?;
     let (answer, answered) = futures_channel::oneshot::channel::<Result<JsValue, String>>();
     let answer = Rc::new(RefCell::new(Some(answer)));
@@ -101,10 +103,6 @@ async fn ask_docx_worker(message: &JsValue) -> Result<JsValue, String> {
     };
     worker.terminate();
     result
-}
-
-fn js_message(e: &JsValue) -> String {
-    e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_else(|| format!("{e:?}"))
 }
 
 fn save_file(name: &str, bytes: &[u8]) -> Result<(), JsValue> {

@@ -33,9 +33,17 @@ pub struct StorageError {
     pub quota: bool,
 }
 
+impl std::fmt::Display for StorageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.detail)
+    }
+}
+
 impl StorageError {
     fn from_idb(e: idb::Error) -> Self {
-        let detail = format!("{e:?}");
+        // idb writes the browser's DOMException as JavaScript does: its name
+        // (`QuotaExceededError`) and message.
+        let detail = e.to_string();
         let quota = detail.contains("Quota");
         Self { detail, quota }
     }

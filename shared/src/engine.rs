@@ -801,7 +801,7 @@ impl Engine {
                     // Its dependencies are in the document (they are what the
                     // person saw), so this does not happen; the chunk loads at
                     // the next start.
-                    self.effects.push(Effect::Warn(format!("merging a kept change failed: {e:?}")));
+                    self.effects.push(Effect::Warn(format!("merging a kept change failed: {e}")));
                 }
                 // The page has the records with the change before the
                 // answer closes the form.

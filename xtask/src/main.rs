@@ -278,6 +278,9 @@ fn build_app(for_tests: bool) -> Result {
         // are compiled with a standard library built without them, which
         // needs unstable flags on the stable toolchain, as the fuzz
         // run does. `MO_PANIC_MESSAGES=1` builds with them, to read a panic.
+        // For the same reason `{:?}` formats nothing (`-Zfmt-debug=none`):
+        // what the app tells a person or the console is never written
+        // through `Debug` (see `files::js_message`).
         // The standard library's own crates are fetched first (its manifest
         // too needs the unstable flag).
         let sysroot = output(Command::new("rustc").args(["--print", "sysroot"]))?;
@@ -286,7 +289,10 @@ fn build_app(for_tests: bool) -> Result {
         cmd.env("RUSTC_BOOTSTRAP", "1")
             .env("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort")
             .env("CARGO_UNSTABLE_BUILD_STD_FEATURES", "optimize_for_size")
-            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", "-Zunstable-options -Cpanic=immediate-abort");
+            .env(
+                "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
+                "-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none",
+            );
     }
     if for_tests {
         // Without LTO, which costs minutes, but through wasm-opt like the

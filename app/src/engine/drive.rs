@@ -79,7 +79,7 @@ async fn with_store(store: Store, effect: Effect) {
             // leave it unable to write): one more try on a fresh one.
             let mut written = store.put_chunk(&doc, &chunk, &replaces).await;
             if let Err(e) = &written {
-                warn(&format!("a write failed: {e:?}"));
+                warn(&format!("a write failed: {e}"));
                 written = match store.reopen().await {
                     Ok(()) => store.put_chunk(&doc, &chunk, &replaces).await,
                     Err(e) => Err(e),
@@ -99,7 +99,7 @@ async fn with_store(store: Store, effect: Effect) {
         }
         Effect::KeepSyncState { server, doc, state } => {
             if let Err(e) = store.save_sync_state(&server, &doc, &state).await {
-                warn(&format!("keeping a sync state failed: {e:?}"));
+                warn(&format!("keeping a sync state failed: {e}"));
             }
         }
         Effect::ReadOverview { key, year } => {
@@ -112,7 +112,7 @@ async fn with_store(store: Store, effect: Effect) {
         }
         Effect::KeepOverview { key, bytes } => {
             if let Err(e) = store.save_overview(&key, &bytes).await {
-                warn(&format!("keeping the overview failed: {e:?}"));
+                warn(&format!("keeping the overview failed: {e}"));
             }
         }
         Effect::Tell(_)

@@ -48,7 +48,7 @@ async fn authors(store: &crate::storage::Store, doc: DocumentId) -> HashMap<Stri
     let text = match fresh {
         Some(text) => {
             if let Err(e) = store.save_sync_state(KEPT, &doc, text.as_bytes()).await {
-                warn(&format!("keeping the authors failed: {e:?}"));
+                warn(&format!("keeping the authors failed: {e}"));
             }
             Some(text)
         }

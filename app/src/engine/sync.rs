@@ -34,7 +34,7 @@ pub fn send(bytes: &[u8]) {
         if let Some(ws) = &*s.borrow()
             && let Err(e) = ws.send_with_u8_array(bytes)
         {
-            warn(&format!("send failed: {e:?}"));
+            warn(&format!("send failed: {}", crate::files::js_message(e)));
         }
     });
 }
