@@ -130,13 +130,19 @@ async fn sha256(bytes: &js_sys::Object) -> Result<String, String> {
     Ok(Uint8Array::new(&digest).to_vec().iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// What the browser said, in its own words: an error's message, or the
-/// value as JavaScript writes it (`String(e)`). Not through `{:?}`, which
-/// the app's build compiles to nothing (`-Zfmt-debug=none`, xtask).
+/// What the browser said, in its own words: an error's message, a string
+/// as it is, another object as its `toString()` writes it, anything else
+/// as JSON. Not through `{:?}`, which the app's build compiles to nothing
+/// (`-Zfmt-debug=none`, xtask).
 pub(crate) fn js_message(e: JsValue) -> String {
-    match e.dyn_ref::<js_sys::Error>() {
-        Some(error) => String::from(error.message()),
-        None => String::from(js_sys::JsString::from(e)),
+    if let Some(error) = e.dyn_ref::<js_sys::Error>() {
+        String::from(error.message())
+    } else if let Some(text) = e.as_string() {
+        text
+    } else if e.is_object() {
+        String::from(e.unchecked_ref::<js_sys::Object>().to_string())
+    } else {
+        js_sys::JSON::stringify(&e).ok().and_then(|s| s.as_string()).unwrap_or_else(|| "undefined".to_owned())
     }
 }
 
