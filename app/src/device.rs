@@ -131,6 +131,24 @@ impl ApiError {
 
 /// Calls the server's JSON API with this device's token.
 pub async fn api(method: &str, path: &str, body: Option<Value>) -> Result<Value, ApiError> {
+    Ok(serde_json::from_str(&api_text(method, path, body).await?).unwrap_or(Value::Null))
+}
+
+/// Calls the server's JSON API as [`api`] does, reading the answer as a `T`.
+/// Straight from the text, not through a [`Value`]: each type read both ways
+/// would carry its reading code twice in the page's wasm.
+pub async fn api_as<T: serde::de::DeserializeOwned>(
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> Result<T, ApiError> {
+    serde_json::from_str(&api_text(method, path, body).await?)
+        .map_err(|e| ApiError::Refused(format!("Сервер ответил непонятно: {e}")))
+}
+
+/// The text of the server's answer to a call of its JSON API, or why it
+/// failed.
+async fn api_text(method: &str, path: &str, body: Option<Value>) -> Result<String, ApiError> {
     let window = web_sys::window().ok_or(ApiError::Offline)?;
     let init = web_sys::RequestInit::new();
     init.set_method(method);
@@ -150,15 +168,17 @@ pub async fn api(method: &str, path: &str, body: Option<Value>) -> Result<Value,
         Ok(p) => JsFuture::from(p).await.ok().and_then(|t| t.as_string()).unwrap_or_default(),
         Err(_) => String::new(),
     };
-    let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
     match response.status() {
-        200 => Ok(value),
+        200 => Ok(text),
         401 => Err(ApiError::Revoked),
         // The service worker answers for an unreachable server.
         0 | 502..=504 => Err(ApiError::Offline),
-        status => Err(ApiError::Refused(
-            value["error"].as_str().map_or_else(|| format!("Сервер ответил {status}"), str::to_owned),
-        )),
+        status => {
+            let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+            Err(ApiError::Refused(
+                value["error"].as_str().map_or_else(|| format!("Сервер ответил {status}"), str::to_owned),
+            ))
+        }
     }
 }
 
@@ -166,14 +186,19 @@ pub async fn api(method: &str, path: &str, body: Option<Value>) -> Result<Value,
 pub async fn join(code: &str, name: &str) -> Result<Me, ApiError> {
     LocalStorage::delete(TOKEN);
     crate::kept::forget();
-    let joined = api("POST", "/api/join", Some(serde_json::json!({ "code": code, "name": name }))).await?;
-    let token = joined["token"].as_str().ok_or_else(|| ApiError::Refused("Сервер не выдал ключ".into()))?;
-    let me: Me = serde_json::from_value(joined["me"].clone()).map_err(|e| ApiError::Refused(e.to_string()))?;
-    let _ = LocalStorage::set(TOKEN, token);
+    /// The server's answer to a join.
+    #[derive(Deserialize)]
+    struct Joined {
+        token: String,
+        me: Me,
+    }
+    let Joined { token, me } =
+        api_as("POST", "/api/join", Some(serde_json::json!({ "code": code, "name": name }))).await?;
+    let _ = LocalStorage::set(TOKEN, &token);
     keep(&me);
     let store = crate::storage::Store::open().await.map_err(|e| ApiError::Refused(e.message()))?;
     let described = serde_json::to_string(&me).map_err(|e| ApiError::Refused(e.to_string()))?;
-    store.save_device(token, &described).await.map_err(|e| ApiError::Refused(e.message()))?;
+    store.save_device(&token, &described).await.map_err(|e| ApiError::Refused(e.message()))?;
     Ok(me)
 }
 
@@ -190,8 +215,7 @@ pub async fn recover(store: &crate::storage::Store) {
 
 /// Asks the server what this device is now, and keeps the answer.
 pub async fn refresh() -> Result<Me, ApiError> {
-    let value = api("GET", "/api/me", None).await?;
-    let me: Me = serde_json::from_value(value).map_err(|e| ApiError::Refused(e.to_string()))?;
+    let me: Me = api_as("GET", "/api/me", None).await?;
     keep(&me);
     Ok(me)
 }

@@ -34,14 +34,12 @@ fn save_in_background(paper: Paper, error: RwSignal<Option<String>>) {
 
 /// The DOCX file of `paper`, written by the DOCX worker
 /// (`public/docx-worker.js`, the engine's module: `src/bin/engine.rs`).
+/// What goes to the worker and back is encoded as the engine's messages
+/// are ([`shared::link`]), so that module carries no JSON code.
 async fn write_docx(paper: &Paper) -> Result<Vec<u8>, String> {
-    let json = serde_json::to_string(paper).map_err(|e| e.to_string())?;
-    let data = ask_docx_worker(&JsValue::from_str(&json)).await.map_err(|e| format!("DOCX не записан: {e}"))?;
-    js_sys::Reflect::get(&data, &"bytes".into())
-        .ok()
-        .and_then(|b| b.dyn_into::<js_sys::Uint8Array>().ok())
-        .map(|b| b.to_vec())
-        .ok_or_else(|| "DOCX не записан: модуль DOCX ответил непонятно".to_owned())
+    let message = js_sys::Uint8Array::from(&shared::link::encode(paper)[..]);
+    let data = ask_docx_worker(&message.into()).await.map_err(|e| format!("DOCX не записан: {e}"))?;
+    answer_bytes(&data, "bytes").ok_or_else(|| "DOCX не записан: модуль DOCX ответил непонятно".to_owned())
 }
 
 /// The records of the Word document `bytes` that `request` asks for,
@@ -52,15 +50,17 @@ pub async fn import_docx(
     request: &shared::import::Request,
 ) -> Result<Vec<(shared::import::Found, Vec<shared::import::Found>)>, String> {
     let message = js_sys::Object::new();
-    let request = serde_json::to_string(request).map_err(|e| e.to_string())?;
+    let request = js_sys::Uint8Array::from(&shared::link::encode(request)[..]);
     let set = |key: &str, value: &JsValue| js_sys::Reflect::set(&message, &key.into(), value).map(drop);
-    set("file", &js_sys::Uint8Array::from(bytes).into())
-        .and_then(|()| set("request", &JsValue::from_str(&request)))
-        .map_err(js_message)?;
+    set("file", &js_sys::Uint8Array::from(bytes).into()).and_then(|()| set("request", &request)).map_err(js_message)?;
     let data = ask_docx_worker(&message.into()).await?;
-    let json = js_sys::Reflect::get(&data, &"json".into()).ok().and_then(|j| j.as_string());
-    let json = json.ok_or_else(|| "модуль DOCX ответил непонятно".to_owned())?;
-    serde_json::from_str(&json).map_err(|e| e.to_string())
+    let found = answer_bytes(&data, "found").ok_or_else(|| "модуль DOCX ответил непонятно".to_owned())?;
+    shared::link::decode(&found).map_err(|e| e.to_string())
+}
+
+/// The bytes under `key` in the DOCX worker's answer `data`.
+fn answer_bytes(data: &JsValue, key: &str) -> Option<Vec<u8>> {
+    js_sys::Reflect::get(data, &key.into()).ok()?.dyn_into::<js_sys::Uint8Array>().ok().map(|b| b.to_vec())
 }
 
 /// Posts `message` to a new DOCX worker and waits for its answer (its

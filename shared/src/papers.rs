@@ -382,8 +382,8 @@ mod tests {
         for p in papers {
             let bytes = crate::paper::docx::to_docx(&p).unwrap();
             assert_eq!(&bytes[..2], b"PK", "{}", p.file_name);
-            // The app hands a document to its DOCX worker as JSON.
-            let sent: crate::paper::Paper = serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
+            // The app hands a document to its DOCX worker as it posts messages.
+            let sent: crate::paper::Paper = crate::link::decode(&crate::link::encode(&p)).unwrap();
             assert_eq!(sent, p);
         }
     }

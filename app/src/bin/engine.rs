@@ -22,25 +22,26 @@ pub fn run(early: js_sys::Array) {
     app::engine::run(early);
 }
 
-/// A document sent as JSON (a [`Paper`]) as the bytes of its `.docx` file,
-/// or why it could not be written.
+/// A document (a [`Paper`], as [`shared::link::encode`] writes it) as the
+/// bytes of its `.docx` file, or why it could not be written.
 #[wasm_bindgen]
-pub fn docx(paper: &str) -> Result<Vec<u8>, String> {
-    let paper: Paper = serde_json::from_str(paper).map_err(|e| format!("документ не прочитан: {e}"))?;
+pub fn docx(paper: &[u8]) -> Result<Vec<u8>, String> {
+    let paper: Paper = shared::link::decode(paper).map_err(|e| format!("документ не прочитан: {e}"))?;
     shared::paper::docx::to_docx(&paper).map_err(|e| e.to_string())
 }
 
-/// The records a Word document (its `.docx` bytes) holds, as `request`
-/// (JSON, a [`shared::import::Request`]) asks, as JSON (a list of
-/// [`shared::import::Found`]s, each with its agenda items), or why the
-/// file cannot be read. Reading, with its limits, and recognising run in
-/// the DOCX worker, away from the screens, whose wasm then carries neither.
+/// The records a Word document (its `.docx` bytes) holds, as `request` (a
+/// [`shared::import::Request`]) asks, each with its agenda items (a list of
+/// [`shared::import::Found`]s), or why the file cannot be read; the request
+/// and the answer as [`shared::link`] encodes messages. Reading, with its
+/// limits, and recognising run in the DOCX worker, away from the screens,
+/// whose wasm then carries neither.
 #[wasm_bindgen]
-pub fn import_docx(bytes: &[u8], request: &str) -> Result<String, String> {
+pub fn import_docx(bytes: &[u8], request: &[u8]) -> Result<Vec<u8>, String> {
     let request: shared::import::Request =
-        serde_json::from_str(request).map_err(|e| format!("запрос не прочитан: {e}"))?;
+        shared::link::decode(request).map_err(|e| format!("запрос не прочитан: {e}"))?;
     let blocks = shared::import::read(bytes)?;
-    serde_json::to_string(&shared::import::recognise(&request, &blocks)).map_err(|e| e.to_string())
+    Ok(shared::link::encode(&shared::import::recognise(&request, &blocks)))
 }
 
 fn main() {

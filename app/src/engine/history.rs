@@ -5,17 +5,16 @@
 
 use std::collections::HashMap;
 
-use serde::Deserialize;
 use shared::DocumentId;
 use shared::link::HistoryLine;
 use uuid::Uuid;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::engine::drive::{store, with_engine};
 use crate::engine::sync::get_api;
 use crate::engine::warn;
 
 /// One change as `/api/documents/{id}/authors` lists it.
-#[derive(Deserialize)]
 struct Author {
     hash: String,
     name: String,
@@ -54,6 +53,23 @@ async fn authors(store: &crate::storage::Store, doc: DocumentId) -> HashMap<Stri
         }
         None => store.load_sync_state(KEPT, &doc).await.ok().flatten().and_then(|b| String::from_utf8(b).ok()),
     };
-    let list: Vec<Author> = text.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
-    list.into_iter().map(|a| (a.hash.clone(), a)).collect()
+    text.map(|t| parse_authors(&t)).unwrap_or_default().into_iter().map(|a| (a.hash.clone(), a)).collect()
+}
+
+/// The server's list of authors (JSON: `[{hash, name, at_ms}]`), read with
+/// the browser's own parser so that the engine's module carries no JSON
+/// code; an entry without its three fields is left out.
+fn parse_authors(text: &str) -> Vec<Author> {
+    let Ok(list) = js_sys::JSON::parse(text) else { return Vec::new() };
+    let Ok(list) = list.dyn_into::<js_sys::Array>() else { return Vec::new() };
+    let field = |entry: &JsValue, key: &str| js_sys::Reflect::get(entry, &key.into()).ok();
+    list.iter()
+        .filter_map(|entry| {
+            Some(Author {
+                hash: field(&entry, "hash")?.as_string()?,
+                name: field(&entry, "name")?.as_string()?,
+                at_ms: field(&entry, "at_ms")?.as_f64()? as i64,
+            })
+        })
+        .collect()
 }

@@ -108,14 +108,11 @@ pub fn DistrictKopilka(
     let load = move |_| {
         error.set(None);
         leptos::task::spawn_local(async move {
-            match crate::device::api("GET", "/api/district/kopilka", None).await {
-                Ok(value) => match serde_json::from_value::<Vec<SharedMaterial>>(value) {
-                    Ok(shared) => {
-                        let _ = LocalStorage::set(KEPT_LIST, &shared);
-                        list.set(Some(shared));
-                    }
-                    Err(e) => error.set(Some(e.to_string())),
-                },
+            match crate::device::api_as::<Vec<SharedMaterial>>("GET", "/api/district/kopilka", None).await {
+                Ok(shared) => {
+                    let _ = LocalStorage::set(KEPT_LIST, &shared);
+                    list.set(Some(shared));
+                }
                 Err(e) => error.set(Some(e.message())),
             }
         });
