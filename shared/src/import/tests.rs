@@ -135,6 +135,27 @@ fn a_protocol_is_read_with_its_agenda_and_each_questions_parts() {
 }
 
 #[test]
+fn a_request_and_what_it_finds_cross_to_the_docx_worker_and_back_whole() {
+    // The page and the DOCX worker exchange them as `shared::link` encodes
+    // messages (app/src/print.rs, app/src/bin/engine.rs).
+    let request = Request { what: What::Protocol, year: YEAR, members: staff() };
+    let blocks = [
+        para("ПРОТОКОЛ № 3"),
+        para("от 12.11.25 г."),
+        para("Повестка дня:"),
+        item("О планировании классных часов (докладчик Петров С. И.)"),
+        para("1. СЛУШАЛИ: Петрова С. И."),
+        para("ПОСТАНОВИЛИ: принять план."),
+    ];
+    let sent: Request = crate::link::decode(&crate::link::encode(&request)).unwrap();
+    let found = recognise(&sent, &blocks);
+    assert_eq!(found, recognise(&request, &blocks));
+    assert_eq!(found[0].1.len(), 1, "{found:?}");
+    let back: Vec<(Found, Vec<Found>)> = crate::link::decode(&crate::link::encode(&found)).unwrap();
+    assert_eq!(back, found);
+}
+
+#[test]
 fn dates_are_read_in_the_forms_people_write_them() {
     let day = Date::new(2025, 11, 12).unwrap();
     for text in ["12.11.2025", "от 12.11.25 г.", "«12» ноября 2025 г.", "12 ноября 2025 года", "Дата: 12/11/2025"]
