@@ -3,7 +3,7 @@
 //! offline, from opening the app to the district overview with every
 //! school on it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use e2e::{Browser, eventually};
@@ -41,28 +41,38 @@ pub(crate) struct ClientReport {
 /// and brotli (as the server sends them).
 fn first_load(dir: &Path) -> Vec<(String, u64, u64, Option<u64>)> {
     let mut files = Vec::new();
+    for path in files_under(dir, |d| d.file_name().is_some_and(|n| n == "icons")) {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if [".wasm", ".js", ".css", ".html", ".webmanifest"].iter().any(|e| name.ends_with(e)) {
+            let raw = std::fs::metadata(&path).map_or(0, |m| m.len());
+            let relative = path.strip_prefix(dir).unwrap_or(&path).display().to_string();
+            files.push((
+                relative,
+                raw,
+                compressed("gzip", &["-9", "-c"], &path).unwrap_or(raw),
+                compressed("brotli", &["-c", "-q", "11"], &path),
+            ));
+        }
+    }
+    files.sort_by_key(|f| std::cmp::Reverse(f.2));
+    files
+}
+
+/// The files in `dir` and the folders under it, but for the folders
+/// `skipped` names; none for a `dir` that cannot be read.
+pub(crate) fn files_under(dir: &Path, skipped: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
+    let mut files = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
             let path = entry.path();
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            if path.is_dir() {
-                if name != "icons" {
-                    stack.push(path);
-                }
-            } else if [".wasm", ".js", ".css", ".html", ".webmanifest"].iter().any(|e| name.ends_with(e)) {
-                let raw = std::fs::metadata(&path).map_or(0, |m| m.len());
-                let relative = path.strip_prefix(dir).unwrap_or(&path).display().to_string();
-                files.push((
-                    relative,
-                    raw,
-                    compressed("gzip", &["-9", "-c"], &path).unwrap_or(raw),
-                    compressed("brotli", &["-c", "-q", "11"], &path),
-                ));
+            if !path.is_dir() {
+                files.push(path);
+            } else if !skipped(&path) {
+                stack.push(path);
             }
         }
     }
-    files.sort_by_key(|f| std::cmp::Reverse(f.2));
     files
 }
 

@@ -252,15 +252,11 @@ async fn phone(runs: usize) -> Result<(f64, f64, Vec<LaterOpen>), String> {
 async fn page_code_kept(profile: &Path) {
     let cache = profile.join("Default").join("Service Worker").join("CacheStorage");
     eventually("the page's compiled code kept in the service worker's cache", || async {
-        let mut entries = Vec::new();
-        let mut dirs = vec![cache.clone()];
-        while let Some(dir) = dirs.pop() {
-            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-                let path = entry.path();
-                if path.is_dir() { dirs.push(path) } else { entries.push(path) }
-            }
-        }
-        entries.iter().filter_map(|path| side_data_of_page_wasm(path)).any(|side| side.is_file()).then_some(())
+        crate::coldopen::files_under(&cache, |_| false)
+            .iter()
+            .filter_map(|path| side_data_of_page_wasm(path))
+            .any(|side| side.is_file())
+            .then_some(())
     })
     .await;
 }
