@@ -27,15 +27,16 @@
 //!   two.
 //! - [`access`]: roles, document owners, and who may read or write what.
 //! - [`overview`]: a school's line in the district head's overview.
-//! - [`paper`]: a printable document and its DOCX form; [`papers`]: the
-//!   documents people print and sign, built from the records; [`report`]:
-//!   the yearly analysis's numbers.
+//! - [`paper`]: a printable document and its DOCX form ([`archive`]: the
+//!   zip it comes in); [`papers`]: the documents people print and sign,
+//!   built from the records; [`report`]: the yearly analysis's numbers.
 //! - [`error`]: the crate's error type.
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod access;
 pub mod analysis;
+pub mod archive;
 pub mod association;
 pub mod change;
 pub mod chunks;

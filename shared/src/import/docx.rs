@@ -1,11 +1,10 @@
 //! A Word document's body as text: paragraphs (marked when Word numbers
 //! them) and tables (rows of cell texts, a merged cell's text in every
-//! column and row it covers). Read with `zip` and `quick-xml`, bounded:
+//! column and row it covers). Read with `archive` and `quick-xml`, bounded:
 //! the file, the XML inside it and the number of its elements each have a
 //! limit, so a damaged or hostile file costs a message, not the device.
 
-use std::io::{Cursor, Read};
-
+use crate::archive::Unread;
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
@@ -53,19 +52,12 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Block>, String> {
     if !bytes.starts_with(b"PK") {
         return Err("Это не документ Word (.docx): файл не открывается как документ".into());
     }
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(damaged)?;
-    let mut part = archive
-        .by_name("word/document.xml")
-        .map_err(|_| "Это не документ Word (.docx): в файле нет текста документа".to_owned())?;
-    if part.size() > MAX_XML_BYTES {
-        return Err("Документ слишком большой, чтобы его прочитать".into());
-    }
-    let mut xml = Vec::new();
-    // The declared size may lie (a zip bomb): read no more than the limit.
-    part.by_ref().take(MAX_XML_BYTES + 1).read_to_end(&mut xml).map_err(damaged)?;
-    if xml.len() as u64 > MAX_XML_BYTES {
-        return Err("Документ слишком большой, чтобы его прочитать".into());
-    }
+    let xml = crate::archive::read(bytes, "word/document.xml", MAX_XML_BYTES).map_err(|e| match e {
+        Unread::Damaged => "Файл повреждён: его не удаётся открыть как документ Word".to_owned(),
+        Unread::Missing => "Это не документ Word (.docx): в файле нет текста документа".to_owned(),
+        // The declared size may lie (a zip bomb): no more than the limit is unpacked.
+        Unread::TooBig => "Документ слишком большой, чтобы его прочитать".to_owned(),
+    })?;
     parse(&xml)
 }
 
@@ -207,10 +199,6 @@ fn value(e: &BytesStart<'_>) -> Option<String> {
     Some(String::from_utf8_lossy(&attribute.value).into_owned())
 }
 
-fn damaged<E>(_: E) -> String {
-    "Файл повреждён: его не удаётся открыть как документ Word".to_owned()
-}
-
 fn push_line(into: &mut String, line: &str) {
     if !into.is_empty() {
         into.push('\n');
@@ -231,6 +219,8 @@ fn end_paragraph(blocks: &mut Vec<Block>, tables: &mut [TableUnderWay], text: &s
 
 #[cfg(test)]
 mod tests {
+    use std::io::Cursor;
+
     use super::*;
 
     fn docx(body: &str) -> Vec<u8> {

@@ -9,7 +9,6 @@
 //! downloads and keeps (see BENCHMARKS.md).
 
 use std::fmt::Write as _;
-use std::io::{Cursor, Write as _};
 
 use super::chart::BAR_PIXEL;
 use super::{Align, Block, Chart, Paper, Para, Table};
@@ -47,16 +46,8 @@ pub fn to_docx(paper: &Paper) -> Result<Vec<u8>, crate::Error> {
         ("word/settings.xml", settings()),
         ("word/document.xml", document(paper)),
     ];
-    let fail = |e: &dyn std::fmt::Display| crate::Error::Document(e.to_string());
-    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    for (name, xml) in parts {
-        zip.start_file(name, options).map_err(|e| fail(&e))?;
-        zip.write_all(xml.as_bytes()).map_err(|e| fail(&e))?;
-    }
-    zip.start_file("word/media/bar.png", options).map_err(|e| fail(&e))?;
-    zip.write_all(&BAR_PIXEL).map_err(|e| fail(&e))?;
-    Ok(zip.finish().map_err(|e| fail(&e))?.into_inner())
+    let parts: Vec<(&str, &[u8])> = parts.iter().map(|(name, xml)| (*name, xml.as_bytes())).collect();
+    crate::archive::write(&[parts.as_slice(), &[("word/media/bar.png", &BAR_PIXEL)]].concat())
 }
 
 fn content_types() -> String {
@@ -308,7 +299,7 @@ fn escape(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Read as _;
+    use std::io::{Cursor, Read as _};
 
     use super::*;
     use crate::paper::Cell;
