@@ -155,8 +155,7 @@ fn find(archive: &[u8], name: &str) -> Result<Entry, Unread> {
         .rev()
         .map(|i| at(archive, i))
         .find(|end| {
-            end.u32(0) == Ok(END)
-                && end.u16(20).is_ok_and(|comment| end.bytes.len() == END_LEN + usize::from(comment))
+            end.u32(0) == Ok(END) && end.u16(20).is_ok_and(|comment| end.bytes.len() == END_LEN + usize::from(comment))
         })
         .ok_or(Unread::Damaged)?;
     let (count, central_len, central_at) = (end.u16(10)?, end.u32(12)?, end.u32(16)?);

@@ -51,7 +51,7 @@ impl AssociationDoc {
     /// Members on the list, in alphabetical order of ФИО.
     pub fn active_members(&self) -> Vec<&Member> {
         let mut list = self.members.active();
-        list.sort_by_cached_key(|m| m.full_name.to_lowercase().replace('ё', "е"));
+        list.sort_by_cached_key(|m| crate::text::fold(&m.full_name));
         list
     }
 
@@ -59,7 +59,7 @@ impl AssociationDoc {
     /// who left since are on it, those who joined since are not.
     pub fn members_on(&self, day: Date) -> Vec<&Member> {
         let mut list: Vec<&Member> = self.members.iter().filter(|m| m.on_list(day)).collect();
-        list.sort_by_cached_key(|m| m.full_name.to_lowercase().replace('ё', "е"));
+        list.sort_by_cached_key(|m| crate::text::fold(&m.full_name));
         list
     }
 

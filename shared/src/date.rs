@@ -37,7 +37,7 @@ const MONTHS: [&str; 12] = [
 /// The month a word names, in any case («ноябрь», «ноября», «ноябре»,
 /// «Ноя»), from 1.
 pub fn month_number(word: &str) -> Option<u8> {
-    let lower: String = word.to_lowercase().chars().take(3).collect();
+    let lower: String = crate::text::lower(word).chars().take(3).collect();
     if lower.chars().count() < 3 {
         return None;
     }
@@ -234,7 +234,7 @@ impl When {
         if s.is_empty() {
             return Err("Укажите срок: дату (ДД.ММ.ГГГГ) или месяц".into());
         }
-        let lower = s.to_lowercase();
+        let lower = crate::text::lower(s);
         let word = lower.split_whitespace().next().unwrap_or_default();
         if let Some(i) = MONTHS.iter().position(|m| word.starts_with(&m[..m.len().min(6)])) {
             let month = (i + 1) as u8;

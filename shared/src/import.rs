@@ -10,9 +10,9 @@ use uuid::Uuid;
 
 use crate::date::{AcademicYear, Date, month_number};
 use crate::form::Values;
-use crate::kopilka::fold;
 use crate::member::{Category, Education};
 use crate::plan::WorkKind;
+use crate::text::fold;
 
 pub use docx::{Block, read};
 

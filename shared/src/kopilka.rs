@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use crate::files::Attachment;
 use crate::form::{FieldErrors, Values};
 use crate::record::Life;
+use crate::text::fold;
 
 crate::choices! {
     /// Kind of material in the копилка.
@@ -240,11 +241,6 @@ pub struct MaterialQuery {
     pub class: Option<u32>,
     /// Only materials whose author contains this.
     pub author: String,
-}
-
-/// Lower case with ё as е, for matching what people type.
-pub fn fold(s: &str) -> String {
-    s.to_lowercase().replace('ё', "е")
 }
 
 impl MaterialQuery {

@@ -30,6 +30,7 @@
 //! - [`paper`]: a printable document and its DOCX form ([`archive`]: the
 //!   zip it comes in); [`papers`]: the documents people print and sign,
 //!   built from the records; [`report`]: the yearly analysis's numbers.
+//! - [`text`]: case and folding of people's words, for matching and sorting.
 //! - [`error`]: the crate's error type.
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
@@ -80,6 +81,7 @@ pub mod report;
 pub mod staff;
 pub mod survey;
 pub mod sync;
+pub mod text;
 pub mod wire;
 pub mod year;
 

@@ -9,9 +9,10 @@ use uuid::Uuid;
 
 use crate::date::{AcademicYear, Date};
 use crate::files::Attachment;
-use crate::kopilka::{Material, MaterialFields, MaterialQuery, fold};
+use crate::kopilka::{Material, MaterialFields, MaterialQuery};
 use crate::record::{Document, Edit, RecordList};
 use crate::regulation::{Regulation, RegulationFields};
+use crate::text::fold;
 use crate::{DocumentId, Error};
 
 /// The newest layout of a library document this build reads and writes.

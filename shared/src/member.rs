@@ -269,7 +269,8 @@ fn experience(raw: &str) -> Result<u32, String> {
 /// empty, `None` when it is not a class of a Russian school (1–11 and an
 /// optional Cyrillic letter).
 fn normalize_class(s: &str) -> Option<String> {
-    let compact: String = s.chars().filter(|c| !c.is_whitespace() && *c != '-').collect::<String>().to_uppercase();
+    let compact: String = s.chars().filter(|c| !c.is_whitespace() && *c != '-').collect::<String>();
+    let compact = crate::text::upper(&compact);
     if compact.is_empty() {
         return Some(String::new());
     }

@@ -68,7 +68,7 @@ pub fn attendance_roster(protocol: Option<&Protocol>, members: &AssociationDoc) 
         Some(p) => p.roster().into_iter().map(|id| (members.full_name(Some(id)), id)).collect(),
         None => members.active_members().iter().map(|m| (m.full_name.clone(), m.id)).collect(),
     };
-    roster.sort_by_cached_key(|(name, _)| name.to_lowercase().replace('ё', "е"));
+    roster.sort_by_cached_key(|(name, _)| crate::text::fold(name));
     roster.into_iter().map(|(_, id)| id).collect()
 }
 

@@ -116,7 +116,7 @@ impl Regulation {
 
 fn capitalize(s: &str) -> String {
     let mut chars = s.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+    chars.next().map(|c| crate::text::upper(c.encode_utf8(&mut [0; 4])) + chars.as_str()).unwrap_or_default()
 }
 
 impl RegulationFields {

@@ -317,7 +317,7 @@ fn missed(rows: &[&PlanRow]) -> Vec<(String, String, &'static str)> {
 /// Whether a contest result is a win or a prize («победитель», «призёр»,
 /// «лауреат», «1 место»…), and not its absence («не занял место»).
 fn is_placed(result: &str) -> bool {
-    let r = result.to_lowercase();
+    let r = crate::text::lower(result);
     let denied = r.split(|c: char| !c.is_alphanumeric()).any(|w| w == "не" || w == "нет" || w == "без");
     !denied && ["побед", "призёр", "призер", "лауреат", "место"].iter().any(|w| r.contains(w))
 }

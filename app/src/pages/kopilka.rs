@@ -4,8 +4,9 @@ use std::rc::Rc;
 
 use gloo_storage::{LocalStorage, Storage as _};
 use leptos::prelude::*;
-use shared::kopilka::{MaterialFields, MaterialKind, MaterialQuery, SharedMaterial, fold};
+use shared::kopilka::{MaterialFields, MaterialKind, MaterialQuery, SharedMaterial};
 use shared::record::{Record, RecordList};
+use shared::text::fold;
 use shared::{Change, DocKind, LibraryDoc};
 
 use crate::components::files::{FileRow, MaterialFiles};

@@ -55,7 +55,7 @@ pub fn duties_note(
         .iter()
         .map(|k| (members.member(k.member).map(|m| (m.full_name.clone(), m.class_led.clone())), *k))
         .collect();
-    lines.sort_by_cached_key(|(m, _)| m.as_ref().map(|(name, _)| name.to_lowercase()));
+    lines.sort_by_cached_key(|(m, _)| m.as_ref().map(|(name, _)| crate::text::lower(name)));
     let rows = lines
         .iter()
         .enumerate()

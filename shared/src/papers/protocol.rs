@@ -24,7 +24,7 @@ fn heading(paper: &mut Paper, head: &Letterhead, title: &str, p: &Protocol) {
 /// at the meeting: one who has left the list since is named plainly.
 fn names(members: &AssociationDoc, ids: &[uuid::Uuid]) -> Vec<String> {
     let mut list: Vec<String> = ids.iter().map(|id| members.full_name(Some(*id))).collect();
-    list.sort_by_key(|n| n.to_lowercase().replace('ё', "е"));
+    list.sort_by_key(|n| crate::text::fold(n));
     list
 }
 
@@ -134,7 +134,7 @@ fn present_rows(members: &AssociationDoc, present: &[uuid::Uuid]) -> Vec<Vec<Cel
         .iter()
         .map(|id| (members.full_name(Some(*id)), members.member(*id).map(|m| m.position.clone()).unwrap_or_default()))
         .collect();
-    people.sort_by_key(|(n, _)| n.to_lowercase().replace('ё', "е"));
+    people.sort_by_key(|(n, _)| crate::text::fold(n));
     people
         .into_iter()
         .enumerate()

@@ -15,7 +15,7 @@ pub fn survey_results(head: &Letterhead, results: &Results, signer: &str) -> Pap
     } else {
         ("ИТОГИ АНКЕТИРОВАНИЯ", format!("Итоги анкетирования — {}", survey.title))
     };
-    let mut paper = Paper::new(format!("{} «{}»", title.to_lowercase(), survey.title), &file);
+    let mut paper = Paper::new(format!("{} «{}»", crate::text::lower(title), survey.title), &file);
     let columns = if table { survey.question_list().len() + 2 } else { results.schools.len() + 2 };
     paper.landscape = columns > 5;
     head.put(&mut paper);
