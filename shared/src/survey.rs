@@ -621,8 +621,11 @@ fn question_result(q: &Question, parts: &[SchoolPart<'_>], answers: &[Vec<&Respo
                 })
                 .collect();
             if q.kind == QuestionKind::Scale {
-                let marks =
-                    |g: &[&str]| -> Vec<f64> { g.iter().filter_map(|a| a.trim().parse::<f64>().ok()).collect() };
+                // A scale's marks are its choices, whole numbers: read as
+                // such, the page carries no decimal parser (its 10 KB table).
+                let marks = |g: &[&str]| -> Vec<f64> {
+                    g.iter().filter_map(|a| a.trim().parse::<u32>().ok()).map(f64::from).collect()
+                };
                 let mean = |m: &[f64]| (!m.is_empty()).then(|| m.iter().sum::<f64>() / m.len() as f64);
                 let all: Vec<f64> = given.iter().flat_map(|g| marks(g)).collect();
                 result.average = Some((given.iter().map(|g| mean(&marks(g))).collect(), mean(&all)));
