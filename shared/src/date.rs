@@ -37,10 +37,13 @@ const MONTHS: [&str; 12] = [
 /// The month a word names, in any case («ноябрь», «ноября», «ноябре»,
 /// «Ноя»), from 1.
 pub fn month_number(word: &str) -> Option<u8> {
-    let lower: String = crate::text::lower(word).chars().take(3).collect();
-    if lower.chars().count() < 3 {
+    // Only the three letters compared are lowered: the import asks this of
+    // words of a whole document.
+    let head: String = word.chars().take(3).collect();
+    if head.chars().count() < 3 {
         return None;
     }
+    let lower = crate::text::lower(&head);
     let found = MONTHS.iter().position(|m| m.chars().take(3).collect::<String>() == lower);
     // «мая» is May's genitive.
     found.or_else(|| (lower == "мая").then_some(4)).map(|i| i as u8 + 1)

@@ -40,7 +40,8 @@ const PPTX: &str = "application/vnd.openxmlformats-officedocument.presentationml
 /// image (PNG, JPEG, GIF, WebP), or the message saying what may be
 /// attached. The bytes decide: a renamed program is not a PDF.
 pub fn kind_of(name: &str, head: &[u8]) -> Result<&'static str, String> {
-    let lower = crate::text::lower(name);
+    // Extensions are ASCII: no Unicode case needed.
+    let lower = name.to_ascii_lowercase();
     let zip = head.starts_with(b"PK\x03\x04");
     let kind = if head.starts_with(b"%PDF-") {
         Some("application/pdf")

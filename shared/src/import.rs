@@ -382,11 +382,12 @@ pub fn find_date(text: &str) -> Option<Date> {
         }
     }
     for i in 0..words.len().saturating_sub(2) {
-        if let (Ok(d), Some(m), Ok(y)) = (
-            words[i].parse::<u8>(),
-            month_number(words[i + 1]),
-            words[i + 2].trim_end_matches(|c: char| !c.is_ascii_digit()).parse::<i32>(),
-        ) && let Some(date) = Date::new(y, m, d)
+        // The day first: most words are not one, and the month word is not
+        // read for them.
+        let Ok(d) = words[i].parse::<u8>() else { continue };
+        if let (Some(m), Ok(y)) =
+            (month_number(words[i + 1]), words[i + 2].trim_end_matches(|c: char| !c.is_ascii_digit()).parse::<i32>())
+            && let Some(date) = Date::new(y, m, d)
         {
             return Some(date);
         }
