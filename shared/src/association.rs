@@ -27,6 +27,7 @@ pub struct AssociationDoc {
     #[autosurgeon(hydrate = "crate::lenient::whole")]
     pub schema_version: u64,
     /// Every member ever added, removed ones included (see [`Member::is_active`]).
+    #[autosurgeon(reconcile = "crate::record::write::list")]
     pub members: Vec<Member>,
 }
 

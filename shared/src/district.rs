@@ -36,20 +36,26 @@ pub struct DistrictYearDoc {
     #[autosurgeon(hydrate = "crate::lenient::whole")]
     pub year: u32,
     /// План работы РМО.
+    #[autosurgeon(reconcile = "crate::record::write::list")]
     pub plan: Vec<PlanRow>,
     /// Seminars, workshops and open events.
+    #[autosurgeon(reconcile = "crate::record::write::list")]
     pub events: Vec<DistrictEvent>,
     /// Contests of professional mastery.
+    #[autosurgeon(reconcile = "crate::record::write::list")]
     pub contests: Vec<Contest>,
     /// Visits to school МО and extracurricular events.
+    #[autosurgeon(reconcile = "crate::record::write::list")]
     pub visits: Vec<Visit>,
     /// Consultations given.
+    #[autosurgeon(reconcile = "crate::record::write::list")]
     pub consultations: Vec<Consultation>,
     /// Mentoring pairs.
+    #[autosurgeon(reconcile = "crate::record::write::list")]
     pub mentoring: Vec<MentoringPair>,
     /// Surveys of class teachers and requests for figures from schools.
     /// Years written before surveys existed have none.
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", reconcile = "crate::record::write::list")]
     pub surveys: Vec<Survey>,
 }
 
@@ -59,11 +65,17 @@ pub struct DistrictYearDoc {
 struct FirstLayout {
     schema_version: u64,
     year: u32,
+    #[autosurgeon(reconcile = "crate::record::write::list")]
     plan: Vec<PlanRow>,
+    #[autosurgeon(reconcile = "crate::record::write::list")]
     events: Vec<DistrictEvent>,
+    #[autosurgeon(reconcile = "crate::record::write::list")]
     contests: Vec<Contest>,
+    #[autosurgeon(reconcile = "crate::record::write::list")]
     visits: Vec<Visit>,
+    #[autosurgeon(reconcile = "crate::record::write::list")]
     consultations: Vec<Consultation>,
+    #[autosurgeon(reconcile = "crate::record::write::list")]
     mentoring: Vec<MentoringPair>,
 }
 
@@ -156,10 +168,10 @@ pub struct DistrictEvent {
     #[autosurgeon(missing = "Default::default")]
     pub attendance: Text,
     /// The protocol's agenda: «слушали / выступили / решили».
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", reconcile = "crate::record::write::list")]
     pub agenda: Vec<AgendaItem>,
     /// The protocol's decisions, each for a school or a person by a day.
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", reconcile = "crate::record::write::list")]
     pub decisions: Vec<DistrictDecision>,
 }
 
@@ -319,6 +331,7 @@ pub struct Contest {
     /// сроки: начало
     pub date: Date,
     /// участники и результаты
+    #[autosurgeon(reconcile = "crate::record::write::list")]
     pub participants: Vec<Participant>,
 }
 

@@ -58,6 +58,7 @@ pub struct Material {
     /// вид
     pub kind: MaterialKind,
     /// классы, e.g. [5, 6, 7]
+    #[autosurgeon(reconcile = "crate::record::write::list")]
     pub classes: Vec<u32>,
     /// направление воспитания
     pub area: Area,

@@ -25,8 +25,10 @@ pub struct LibraryDoc {
     #[autosurgeon(hydrate = "crate::lenient::whole")]
     pub schema_version: u64,
     /// инструктивно-методические документы
+    #[autosurgeon(reconcile = "crate::record::write::list")]
     pub regulations: Vec<Regulation>,
     /// методическая копилка
+    #[autosurgeon(reconcile = "crate::record::write::list")]
     pub materials: Vec<Material>,
 }
 

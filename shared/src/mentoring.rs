@@ -38,8 +38,10 @@ pub struct Mentorship {
     #[serde(with = "crate::record::serde_text")]
     pub reflection: Text,
     /// план работы наставника
+    #[autosurgeon(reconcile = "crate::record::write::list")]
     pub plan: Vec<MentorPlanEntry>,
     /// отметки об оказанной помощи
+    #[autosurgeon(reconcile = "crate::record::write::list")]
     pub notes: Vec<HelpNote>,
 }
 

@@ -217,7 +217,7 @@ impl DutySheet {
         if held && sheet == before {
             return Ok(());
         }
-        if let Err(e) = autosurgeon::reconcile_prop(doc, ROOT, key.as_str(), &sheet) {
+        if let Err(e) = crate::record::write::reconcile_prop(doc, key.as_str(), &sheet) {
             doc.rollback();
             return Err(e.into());
         }

@@ -43,6 +43,7 @@ pub struct PerspectiveDoc {
     #[autosurgeon(hydrate = "crate::lenient::whole")]
     pub schema_version: u64,
     /// The plan's lines.
+    #[autosurgeon(reconcile = "crate::record::write::list")]
     pub rows: Vec<PerspectiveRow>,
 }
 

@@ -168,7 +168,7 @@ impl RmoProfile {
         if p == before {
             return Ok(());
         }
-        if let Err(e) = autosurgeon::reconcile_prop(doc, ROOT, RMO_PROFILE, &p) {
+        if let Err(e) = crate::record::write::reconcile_prop(doc, RMO_PROFILE, &p) {
             doc.rollback();
             return Err(e.into());
         }

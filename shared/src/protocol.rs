@@ -52,8 +52,10 @@ pub struct Protocol {
     #[serde(with = "crate::record::serde_text")]
     pub theme: Text,
     /// повестка дня
+    #[autosurgeon(reconcile = "crate::record::write::list")]
     pub agenda: Vec<AgendaItem>,
     /// решения
+    #[autosurgeon(reconcile = "crate::record::write::list")]
     pub decisions: Vec<Decision>,
     /// The secretary has finished writing it.
     pub completed: bool,

@@ -13,10 +13,12 @@ use std::fmt;
 use automerge::transaction::CommitOptions;
 use automerge::{ActorId, AutoCommit, TextEncoding};
 use autosurgeon::reconcile::NoKey;
-use autosurgeon::{Counter, Hydrate, HydrateError, Reconcile, Reconciler, hydrate, reconcile};
+use autosurgeon::{Counter, Hydrate, HydrateError, Reconcile, Reconciler, hydrate};
 use uuid::Uuid;
 
 use crate::{DocumentId, Error};
+
+pub mod write;
 
 /// An empty automerge document ready for our records.
 ///
@@ -58,7 +60,9 @@ pub fn check_chunk(applied: usize, chunk: &[u8]) -> Result<(), automerge::Autome
 /// same bytes on every device (see [`Document::create_with`]).
 pub fn first_change<T: Reconcile>(id: &DocumentId, empty: &T) -> AutoCommit {
     let mut doc = new_doc().with_actor(creator(id));
-    reconcile(&mut doc, empty).expect("an empty document accepts any records");
+    let root = write::first_value(empty).expect("a scratch document accepts any records");
+    automerge::transaction::Transactable::init_root_from_hydrate(&mut doc, &root)
+        .expect("an empty document accepts any records");
     doc.commit_with(CommitOptions::default().with_time(0));
     doc.set_actor(ActorId::random());
     doc
@@ -165,7 +169,7 @@ pub trait Document: Reconcile + Hydrate + Sized {
         if records.schema_version() < Self::SCHEMA_VERSION {
             records.set_schema_version(Self::SCHEMA_VERSION);
         }
-        if let Err(e) = reconcile(doc, &records) {
+        if let Err(e) = write::reconcile(doc, &records) {
             doc.rollback();
             return Err(e.into());
         }
@@ -252,7 +256,7 @@ pub struct Life {
     #[autosurgeon(missing = "Default::default")]
     pub revision: Revision,
     /// The revisions at which people removed the record.
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", reconcile = "crate::record::write::list")]
     pub removals: Vec<i64>,
 }
 

@@ -98,7 +98,7 @@ impl Reply {
         if reply == before {
             return Ok(());
         }
-        if let Err(e) = autosurgeon::reconcile_prop(doc, ROOT, key.as_str(), &reply) {
+        if let Err(e) = crate::record::write::reconcile_prop(doc, key.as_str(), &reply) {
             doc.rollback();
             return Err(e.into());
         }

@@ -356,7 +356,7 @@ pub fn set_analysis_note(doc: &mut AutoCommit, section: &str, text: &str, now_ms
         return Ok(());
     }
     set_text(&mut note, text);
-    if let Err(e) = autosurgeon::reconcile_prop(doc, ROOT, key.as_str(), &note) {
+    if let Err(e) = crate::record::write::reconcile_prop(doc, key.as_str(), &note) {
         doc.rollback();
         return Err(e.into());
     }

@@ -83,6 +83,7 @@ pub struct Survey {
     /// ответить до
     pub deadline: Option<Date>,
     /// The questions (a table's columns), in order.
+    #[autosurgeon(reconcile = "crate::record::write::list")]
     pub questions: Vec<Question>,
 }
 
@@ -361,7 +362,7 @@ impl Response {
                 return Ok(());
             }
         }
-        if let Err(e) = autosurgeon::reconcile_prop(doc, ROOT, key.as_str(), &filled) {
+        if let Err(e) = crate::record::write::reconcile_prop(doc, key.as_str(), &filled) {
             doc.rollback();
             return Err(e.into());
         }

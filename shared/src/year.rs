@@ -35,14 +35,17 @@ pub struct YearDoc {
     /// Methodical theme, goal, tasks, head.
     pub profile: Profile,
     /// The year plan (годовой план работы).
+    #[autosurgeon(reconcile = "crate::record::write::list")]
     pub plan: Vec<PlanRow>,
     /// Meeting protocols.
+    #[autosurgeon(reconcile = "crate::record::write::list")]
     pub protocols: Vec<Protocol>,
     /// Analyses after events and checks.
+    #[autosurgeon(reconcile = "crate::record::write::list")]
     pub analyses: Vec<Analysis>,
     /// Mentoring pairs of young specialists. Years written before mentoring
     /// was kept have none.
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", reconcile = "crate::record::write::list")]
     pub mentoring: Vec<Mentorship>,
 }
 
@@ -92,8 +95,11 @@ struct FirstLayout {
     schema_version: u64,
     year: u32,
     profile: Profile,
+    #[autosurgeon(reconcile = "crate::record::write::list")]
     plan: Vec<PlanRow>,
+    #[autosurgeon(reconcile = "crate::record::write::list")]
     protocols: Vec<Protocol>,
+    #[autosurgeon(reconcile = "crate::record::write::list")]
     analyses: Vec<Analysis>,
 }
 
