@@ -188,15 +188,15 @@ impl At<'_> {
 impl<'a> Reconciler for At<'a> {
     type Error = ReconcileError;
     type Map<'b>
-        = InMap<'b>
+        = In<'b>
     where
         Self: 'b;
     type Seq<'b>
-        = InSeq<'b>
+        = In<'b>
     where
         Self: 'b;
     type Text<'b>
-        = InText<'b>
+        = In<'b>
     where
         Self: 'b;
     type Counter<'b>
@@ -236,14 +236,14 @@ impl<'a> Reconciler for At<'a> {
         self.scalar(value)
     }
 
-    fn map(&mut self) -> Result<InMap<'_>, Self::Error> {
+    fn map(&mut self) -> Result<In<'_>, Self::Error> {
         let (obj, _) = self.object(ObjType::Map)?;
-        Ok(InMap { heads: self.heads, doc: self.doc, obj })
+        Ok(In { heads: self.heads, doc: self.doc, obj })
     }
 
-    fn seq(&mut self) -> Result<InSeq<'_>, Self::Error> {
+    fn seq(&mut self) -> Result<In<'_>, Self::Error> {
         let (obj, _) = self.object(ObjType::List)?;
-        Ok(InSeq { heads: self.heads, doc: self.doc, obj })
+        Ok(In { heads: self.heads, doc: self.doc, obj })
     }
 
     /// A text read from the document writes only its edits, made against
@@ -251,9 +251,9 @@ impl<'a> Reconciler for At<'a> {
     /// its list) those edits would leave it empty, so a new object has no
     /// heads and such a text is refused as stale: an error for the change,
     /// where autosurgeon's own writer panics.
-    fn text(&mut self) -> Result<InText<'_>, Self::Error> {
+    fn text(&mut self) -> Result<In<'_>, Self::Error> {
         let (obj, made) = self.object(ObjType::Text)?;
-        Ok(InText { heads: if made { &[] } else { self.heads }, doc: self.doc, obj })
+        Ok(In { heads: if made { &[] } else { self.heads }, doc: self.doc, obj })
     }
 
     fn counter(&mut self) -> Result<AtCounter<'_, 'a>, Self::Error> {
@@ -293,11 +293,18 @@ impl CounterReconciler for AtCounter<'_, '_> {
     }
 }
 
-/// A map being written.
-struct InMap<'b> {
+/// A map, a list or a text being written.
+struct In<'b> {
     heads: &'b [ChangeHash],
     doc: &'b mut AutoCommit,
     obj: ObjId,
+}
+
+impl In<'_> {
+    /// Writes `value` at `action` in this object.
+    fn write<R: Reconcile>(&mut self, action: Action, value: R) -> Result<(), ReconcileError> {
+        value.reconcile(At { heads: self.heads, doc: self.doc, obj: self.obj.clone(), action })
+    }
 }
 
 /// A map's entries as autosurgeon hands them to a `Reconcile`.
@@ -311,7 +318,7 @@ impl<'b> Iterator for Entries<'b> {
     }
 }
 
-impl MapReconciler for InMap<'_> {
+impl MapReconciler for In<'_> {
     type Error = ReconcileError;
     type EntriesIter<'c>
         = Entries<'c>
@@ -328,8 +335,7 @@ impl MapReconciler for InMap<'_> {
 
     fn put<R: Reconcile, P: AsRef<str>>(&mut self, prop: P, value: R) -> Result<(), Self::Error> {
         let create = differs(self.hydrate_entry_key::<R, _>(prop.as_ref())?, value.key());
-        let action = Action::Put { prop: prop.as_ref().into(), create };
-        value.reconcile(At { heads: self.heads, doc: self.doc, obj: self.obj.clone(), action })
+        self.write(Action::Put { prop: prop.as_ref().into(), create }, value)
     }
 
     fn delete<P: AsRef<str>>(&mut self, prop: P) -> Result<(), Self::Error> {
@@ -339,13 +345,6 @@ impl MapReconciler for InMap<'_> {
     fn hydrate_entry_key<'c, R: Reconcile, P: AsRef<str>>(&self, prop: P) -> Result<LoadKey<R::Key<'c>>, Self::Error> {
         R::hydrate_key(self.doc, &self.obj, prop.as_ref().into())
     }
-}
-
-/// A list being written.
-struct InSeq<'b> {
-    heads: &'b [ChangeHash],
-    doc: &'b mut AutoCommit,
-    obj: ObjId,
 }
 
 /// A list's items as autosurgeon hands them to a `Reconcile`.
@@ -359,7 +358,7 @@ impl<'b> Iterator for Items<'b> {
     }
 }
 
-impl SeqReconciler for InSeq<'_> {
+impl SeqReconciler for In<'_> {
     type Error = ReconcileError;
     type ItemIter<'c>
         = Items<'c>
@@ -382,13 +381,12 @@ impl SeqReconciler for InSeq<'_> {
     }
 
     fn insert<R: Reconcile>(&mut self, index: usize, value: R) -> Result<(), Self::Error> {
-        value.reconcile(At { heads: self.heads, doc: self.doc, obj: self.obj.clone(), action: Action::Insert(index) })
+        self.write(Action::Insert(index), value)
     }
 
     fn set<R: Reconcile>(&mut self, index: usize, value: R) -> Result<(), Self::Error> {
         let create = differs(self.hydrate_item_key::<R>(index)?, value.key());
-        let action = Action::Put { prop: index.into(), create };
-        value.reconcile(At { heads: self.heads, doc: self.doc, obj: self.obj.clone(), action })
+        self.write(Action::Put { prop: index.into(), create }, value)
     }
 
     fn delete(&mut self, index: usize) -> Result<(), Self::Error> {
@@ -400,14 +398,7 @@ impl SeqReconciler for InSeq<'_> {
     }
 }
 
-/// A text being written.
-struct InText<'b> {
-    heads: &'b [ChangeHash],
-    doc: &'b mut AutoCommit,
-    obj: ObjId,
-}
-
-impl TextReconciler for InText<'_> {
+impl TextReconciler for In<'_> {
     type Error = ReconcileError;
 
     fn splice<S: AsRef<str>>(&mut self, pos: usize, delete: isize, insert: S) -> Result<(), Self::Error> {
