@@ -217,12 +217,7 @@ impl DutySheet {
         if held && sheet == before {
             return Ok(());
         }
-        if let Err(e) = crate::record::write::reconcile_prop(doc, key.as_str(), &sheet) {
-            doc.rollback();
-            return Err(e.into());
-        }
-        doc.commit_with(CommitOptions::default().with_time(now_ms));
-        Ok(())
+        crate::record::write::commit_at(doc, key.as_str(), &sheet, now_ms)
     }
 }
 

@@ -2,7 +2,6 @@
 //! (методическая тема), goal, tasks and head; and the district РМО's, with
 //! the names on its papers' approval blocks.
 
-use automerge::transaction::CommitOptions;
 use automerge::{AutoCommit, ROOT, ReadDoc};
 use autosurgeon::{Hydrate, Reconcile, Text};
 use serde::{Deserialize, Serialize};
@@ -168,12 +167,7 @@ impl RmoProfile {
         if p == before {
             return Ok(());
         }
-        if let Err(e) = crate::record::write::reconcile_prop(doc, RMO_PROFILE, &p) {
-            doc.rollback();
-            return Err(e.into());
-        }
-        doc.commit_with(CommitOptions::default().with_time(now_ms));
-        Ok(())
+        crate::record::write::commit_at(doc, RMO_PROFILE, &p, now_ms)
     }
 }
 

@@ -169,11 +169,7 @@ pub trait Document: Reconcile + Hydrate + Sized {
         if records.schema_version() < Self::SCHEMA_VERSION {
             records.set_schema_version(Self::SCHEMA_VERSION);
         }
-        if let Err(e) = write::reconcile(doc, &records) {
-            doc.rollback();
-            return Err(e.into());
-        }
-        doc.commit_with(CommitOptions::default().with_time(now_ms));
+        write::commit(doc, &records, now_ms)?;
         Ok(out)
     }
 }

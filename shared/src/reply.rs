@@ -13,7 +13,6 @@
 
 use std::collections::BTreeMap;
 
-use automerge::transaction::CommitOptions;
 use automerge::{AutoCommit, ROOT, ReadDoc};
 use autosurgeon::{Hydrate, Reconcile, Text};
 use serde::{Deserialize, Serialize};
@@ -98,12 +97,7 @@ impl Reply {
         if reply == before {
             return Ok(());
         }
-        if let Err(e) = crate::record::write::reconcile_prop(doc, key.as_str(), &reply) {
-            doc.rollback();
-            return Err(e.into());
-        }
-        doc.commit_with(CommitOptions::default().with_time(now_ms));
-        Ok(())
+        crate::record::write::commit_at(doc, key.as_str(), &reply, now_ms)
     }
 
     /// The answer as plain words, for the district's screens and papers.

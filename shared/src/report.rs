@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use automerge::transaction::CommitOptions;
 use automerge::{AutoCommit, ROOT, ReadDoc};
 use autosurgeon::Text;
 
@@ -356,12 +355,7 @@ pub fn set_analysis_note(doc: &mut AutoCommit, section: &str, text: &str, now_ms
         return Ok(());
     }
     set_text(&mut note, text);
-    if let Err(e) = crate::record::write::reconcile_prop(doc, key.as_str(), &note) {
-        doc.rollback();
-        return Err(e.into());
-    }
-    doc.commit_with(CommitOptions::default().with_time(now_ms));
-    Ok(())
+    crate::record::write::commit_at(doc, key.as_str(), &note, now_ms)
 }
 
 #[cfg(test)]

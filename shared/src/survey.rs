@@ -13,7 +13,6 @@
 
 use std::collections::BTreeMap;
 
-use automerge::transaction::CommitOptions;
 use automerge::{AutoCommit, ROOT, ReadDoc};
 use autosurgeon::{Hydrate, Reconcile, Text};
 use serde::{Deserialize, Serialize};
@@ -362,12 +361,7 @@ impl Response {
                 return Ok(());
             }
         }
-        if let Err(e) = crate::record::write::reconcile_prop(doc, key.as_str(), &filled) {
-            doc.rollback();
-            return Err(e.into());
-        }
-        doc.commit_with(CommitOptions::default().with_time(now_ms));
-        Ok(())
+        crate::record::write::commit_at(doc, key.as_str(), &filled, now_ms)
     }
 }
 

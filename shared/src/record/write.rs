@@ -20,24 +20,43 @@
 
 use std::borrow::Cow;
 
-use automerge::transaction::Transactable;
+use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, ReadDoc, ScalarValue, Value};
 use autosurgeon::reconcile::{CounterReconciler, LoadKey, MapReconciler, SeqReconciler, TextReconciler};
 use autosurgeon::{Reconcile, ReconcileError, Reconciler};
 
-/// Writes `value` as the whole document, changing only what differs.
-pub fn reconcile<R: Reconcile>(doc: &mut AutoCommit, value: &R) -> Result<(), ReconcileError> {
-    let heads = doc.get_heads();
-    value.reconcile(At { heads: &heads, doc, obj: automerge::ROOT, action: Action::Root })
+use crate::Error;
+
+/// Writes `value` as the whole document, changing only what differs, and
+/// commits the change stamped `now_ms`. A write that fails is rolled back:
+/// the document is left as it was.
+pub fn commit<R: Reconcile>(doc: &mut AutoCommit, value: &R, now_ms: i64) -> Result<(), Error> {
+    let written = reconcile(doc, value);
+    committed(doc, written, now_ms)
 }
 
-/// Writes `value` at `key` of the document's root, changing only what
-/// differs (a new object when its key differs from the one stored there).
-pub fn reconcile_prop<R: Reconcile>(doc: &mut AutoCommit, key: &str, value: &R) -> Result<(), ReconcileError> {
+/// Writes `value` at `key` of the document's root (a new object when its
+/// key differs from the one stored there) and commits it as [`commit`] does.
+pub fn commit_at<R: Reconcile>(doc: &mut AutoCommit, key: &str, value: &R, now_ms: i64) -> Result<(), Error> {
     let heads = doc.get_heads();
-    let prop = automerge::Prop::from(key);
-    let create = differs(R::hydrate_key(doc, &automerge::ROOT, key.into())?, value.key());
-    value.reconcile(At { heads: &heads, doc, obj: automerge::ROOT, action: Action::Put { prop, create } })
+    let written = In { heads: &heads, doc, obj: automerge::ROOT }.put(key, value);
+    committed(doc, written, now_ms)
+}
+
+/// Commits what was `written` stamped `now_ms`, or rolls it back.
+fn committed(doc: &mut AutoCommit, written: Result<(), ReconcileError>, now_ms: i64) -> Result<(), Error> {
+    if let Err(e) = written {
+        doc.rollback();
+        return Err(e.into());
+    }
+    doc.commit_with(CommitOptions::default().with_time(now_ms));
+    Ok(())
+}
+
+/// Writes `value` as the whole document, changing only what differs.
+fn reconcile<R: Reconcile>(doc: &mut AutoCommit, value: &R) -> Result<(), ReconcileError> {
+    let heads = doc.get_heads();
+    value.reconcile(At { heads: &heads, doc, obj: automerge::ROOT, action: Action::Root })
 }
 
 /// What autosurgeon would create for `value` in an empty document: its
@@ -558,12 +577,17 @@ mod tests {
         let mut doc = new_doc();
         let two =
             (vec![(0, String::new(), "первый".into(), None), (1, String::new(), "второй".into(), None)], None, vec![]);
-        super::reconcile(&mut doc, &brought_to(Records::default(), &two)).unwrap();
-        doc.commit();
+        super::commit(&mut doc, &brought_to(Records::default(), &two), 0).unwrap();
+        let (heads, before) = (doc.get_heads(), doc.hydrate(automerge::ROOT, None).unwrap());
         let mut moved: Records = autosurgeon::hydrate(&doc).unwrap();
         moved.items.reverse();
-        let refused = super::reconcile(&mut doc, &moved);
-        assert!(matches!(refused, Err(autosurgeon::ReconcileError::StaleHeads(_))), "{refused:?}");
+        let refused = super::commit(&mut doc, &moved, 1);
+        assert!(
+            matches!(refused, Err(crate::Error::Reconcile(autosurgeon::ReconcileError::StaleHeads(_)))),
+            "{refused:?}"
+        );
+        assert_eq!(doc.get_heads(), heads, "nothing committed");
+        assert_eq!(doc.hydrate(automerge::ROOT, None).unwrap(), before, "nothing written: both texts are there");
     }
 
     /// The steps autosurgeon's own list took for these keys (seen through
@@ -583,11 +607,11 @@ mod tests {
     fn a_key_under_the_root_writes_into_what_is_stored() {
         let mut doc = AutoCommit::new();
         let part = Part { code: "x".into(), size: 1 };
-        super::reconcile_prop(&mut doc, "part", &part).unwrap();
+        super::commit_at(&mut doc, "part", &part, 0).unwrap();
         let stored = doc.get(automerge::ROOT, "part").unwrap().unwrap().1;
-        super::reconcile_prop(&mut doc, "part", &Part { size: 2, ..part }).unwrap();
+        super::commit_at(&mut doc, "part", &Part { size: 2, ..part }, 0).unwrap();
         assert_eq!(doc.get(automerge::ROOT, "part").unwrap().unwrap().1, stored, "same key, same object");
-        super::reconcile_prop(&mut doc, "part", &Part { code: "y".into(), size: 3 }).unwrap();
+        super::commit_at(&mut doc, "part", &Part { code: "y".into(), size: 3 }, 0).unwrap();
         assert_ne!(doc.get(automerge::ROOT, "part").unwrap().unwrap().1, stored, "another key, a new object");
         let read: Part = autosurgeon::hydrate_prop(&doc, automerge::ROOT, "part").unwrap();
         assert_eq!((read.code.as_str(), read.size), ("y", 3));
