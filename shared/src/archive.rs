@@ -5,7 +5,8 @@
 //! parts, no ZIP64, no encryption and no method but deflate and stored, and
 //! the crate with its 16 KB CRC table (incompressible) was 35 KB of brotli
 //! in the engine every phone downloads and keeps (BENCHMARKS.md). Deflate
-//! and the CRC come from flate2 (zlib-rs), which automerge carries anyway.
+//! and the CRC come from flate2 (miniz_oxide, `shared/flate2`), which
+//! automerge carries anyway.
 
 use std::io::{Read, Write};
 
