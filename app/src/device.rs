@@ -129,8 +129,16 @@ impl ApiError {
     }
 }
 
+/// A request's JSON body. Written from the app's own structs, never from a
+/// [`Value`]: a `Value` may hold a float, and writing one brings a float
+/// formatter's tables into the page's wasm (BENCHMARKS.md). Such structs
+/// always serialise, so there is nothing to report.
+pub fn json(body: &impl serde::Serialize) -> Option<String> {
+    serde_json::to_string(body).ok()
+}
+
 /// Calls the server's JSON API with this device's token.
-pub async fn api(method: &str, path: &str, body: Option<Value>) -> Result<Value, ApiError> {
+pub async fn api(method: &str, path: &str, body: Option<String>) -> Result<Value, ApiError> {
     Ok(serde_json::from_str(&api_text(method, path, body).await?).unwrap_or(Value::Null))
 }
 
@@ -140,15 +148,17 @@ pub async fn api(method: &str, path: &str, body: Option<Value>) -> Result<Value,
 pub async fn api_as<T: serde::de::DeserializeOwned>(
     method: &str,
     path: &str,
-    body: Option<Value>,
+    body: Option<String>,
 ) -> Result<T, ApiError> {
+    // Where, not serde_json's wording of what: that wording can quote a
+    // float, and formatting one is what `json` keeps out of the page.
     serde_json::from_str(&api_text(method, path, body).await?)
-        .map_err(|e| ApiError::Refused(format!("Сервер ответил непонятно: {e}")))
+        .map_err(|e| ApiError::Refused(format!("Сервер ответил непонятно (строка {}, знак {})", e.line(), e.column())))
 }
 
 /// The text of the server's answer to a call of its JSON API, or why it
 /// failed.
-async fn api_text(method: &str, path: &str, body: Option<Value>) -> Result<String, ApiError> {
+async fn api_text(method: &str, path: &str, body: Option<String>) -> Result<String, ApiError> {
     let window = web_sys::window().ok_or(ApiError::Offline)?;
     let init = web_sys::RequestInit::new();
     init.set_method(method);
@@ -159,7 +169,7 @@ async fn api_text(method: &str, path: &str, body: Option<Value>) -> Result<Strin
     }
     init.set_headers(&headers);
     if let Some(body) = body {
-        init.set_body(&JsValue::from_str(&body.to_string()));
+        init.set_body(&JsValue::from_str(&body));
     }
     let request = web_sys::Request::new_with_str_and_init(path, &init).map_err(|_| ApiError::Offline)?;
     let response = JsFuture::from(window.fetch_with_request(&request)).await.map_err(|_| ApiError::Offline)?;
@@ -186,18 +196,22 @@ async fn api_text(method: &str, path: &str, body: Option<Value>) -> Result<Strin
 pub async fn join(code: &str, name: &str) -> Result<Me, ApiError> {
     LocalStorage::delete(TOKEN);
     crate::kept::forget();
+    #[derive(serde::Serialize)]
+    struct Join<'a> {
+        code: &'a str,
+        name: &'a str,
+    }
     /// The server's answer to a join.
     #[derive(Deserialize)]
     struct Joined {
         token: String,
         me: Me,
     }
-    let Joined { token, me } =
-        api_as("POST", "/api/join", Some(serde_json::json!({ "code": code, "name": name }))).await?;
+    let Joined { token, me } = api_as("POST", "/api/join", json(&Join { code, name })).await?;
     let _ = LocalStorage::set(TOKEN, &token);
     keep(&me);
     let store = crate::storage::Store::open().await.map_err(|e| ApiError::Refused(e.message()))?;
-    let described = serde_json::to_string(&me).map_err(|e| ApiError::Refused(e.to_string()))?;
+    let described = json(&me).ok_or_else(|| ApiError::Refused("Не удалось записать, что это за устройство".into()))?;
     store.save_device(&token, &described).await.map_err(|e| ApiError::Refused(e.message()))?;
     Ok(me)
 }

@@ -87,7 +87,7 @@ async fn entry(store: &Store, hash: &str) -> Result<Option<Entry>, String> {
 }
 
 async fn put_entry(store: &Store, hash: &str, entry: &Entry) -> Result<(), String> {
-    let value = JsValue::from_str(&serde_json::to_string(entry).map_err(|e| e.to_string())?);
+    let value = JsValue::from_str(&crate::device::json(entry).ok_or("Не удалось записать сведения о файле")?);
     store.put_all(FILE_ENTRIES, None, &[(entry_key(hash), value)]).await.map_err(|e| e.not_kept())
 }
 

@@ -240,7 +240,12 @@ fn copy_screen(ui: Ui) {
         while kept.screens.iter().map(|s| s.html.len()).sum::<usize>() > MAX_SCREEN_CHARS {
             kept.screens.pop();
         }
-        let stored = serde_json::json!({ "tag": kept.tag, "screens": kept.screens });
+        #[derive(Serialize)]
+        struct Stored<'a> {
+            tag: &'a str,
+            screens: &'a [Screen],
+        }
+        let stored = Stored { tag: &kept.tag, screens: &kept.screens };
         if kept.screens.is_empty() || LocalStorage::set(SCREENS, stored).is_err() {
             // Too large, or a full localStorage: the next start shows the page's own.
             LocalStorage::delete(SCREENS);

@@ -271,7 +271,7 @@ impl Store {
 
     /// Keeps this device's token and description (JSON), committed to disk.
     pub async fn save_device(&self, token: &str, me: &str) -> Result<()> {
-        let value = serde_json::json!({ "token": token, "me": me }).to_string();
+        let value = crate::device::json(&Device { token: token.into(), me: me.into() }).unwrap_or_default();
         self.write(DEVICE, |store| {
             store.put(&JsValue::from_str(&value), Some(&JsValue::from_str(DEVICE)))?;
             Ok(())
@@ -282,9 +282,8 @@ impl Store {
     /// The token and description kept by [`Store::save_device`], if any.
     pub async fn load_device(&self) -> Result<Option<(String, String)>> {
         let value = self.get(DEVICE, DEVICE).await?;
-        let parsed: Option<serde_json::Value> =
-            value.and_then(|v| v.as_string()).and_then(|s| serde_json::from_str(&s).ok());
-        Ok(parsed.and_then(|v| Some((v["token"].as_str()?.to_owned(), v["me"].as_str()?.to_owned()))))
+        let parsed: Option<Device> = value.and_then(|v| v.as_string()).and_then(|s| serde_json::from_str(&s).ok());
+        Ok(parsed.map(|d| (d.token, d.me)))
     }
 
     /// The district overview kept by [`Store::save_overview`] under `key`.
@@ -415,4 +414,12 @@ pub mod settings {
         let _ = LocalStorage::set(STORAGE_ID, &id);
         id
     }
+}
+
+/// This device's token and description (JSON), as [`Store::save_device`]
+/// keeps them.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Device {
+    token: String,
+    me: String,
 }

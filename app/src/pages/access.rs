@@ -4,7 +4,8 @@
 //! server, so the screen says so when offline.
 
 use leptos::prelude::*;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use shared::{Date, DocumentId, FieldErrors, Role, Values};
 
 use crate::components::form::{RecordForm, at_once, choice, form_error, member, text};
@@ -65,9 +66,16 @@ pub fn AccessPage() -> impl IntoView {
             return Err(e);
         }
         let member = Some(v.get("member")).filter(|m| !m.is_empty()).map(str::to_owned);
-        let body = json!({ "role": role.code(), "school": school, "note": v.get("note"), "member": member });
+        #[derive(Serialize)]
+        struct Invite<'a> {
+            role: &'a str,
+            school: Option<String>,
+            note: &'a str,
+            member: Option<String>,
+        }
+        let body = device::json(&Invite { role: role.code(), school, note: v.get("note"), member });
         leptos::task::spawn_local(async move {
-            match device::api("POST", "/api/invitations", Some(body)).await {
+            match device::api("POST", "/api/invitations", body).await {
                 Ok(answer) => {
                     let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
                     link.set(answer["code"].as_str().map(|c| format!("{origin}/#/join/{c}")));
@@ -80,10 +88,13 @@ pub fn AccessPage() -> impl IntoView {
     };
     // Links a device to its person's member record (or unlinks it).
     let link_member = move |device: String, member: String| {
-        let member = Some(member).filter(|m| !m.is_empty());
+        #[derive(Serialize)]
+        struct Linked {
+            member: Option<String>,
+        }
+        let body = device::json(&Linked { member: Some(member).filter(|m| !m.is_empty()) });
         leptos::task::spawn_local(async move {
-            match device::api("POST", &format!("/api/devices/{device}/member"), Some(json!({ "member": member }))).await
-            {
+            match device::api("POST", &format!("/api/devices/{device}/member"), body).await {
                 Ok(_) => reload(),
                 Err(e) => problem.set(Some(e.message())),
             }
@@ -99,8 +110,13 @@ pub fn AccessPage() -> impl IntoView {
             return Err(e);
         }
         let path = school.map_or_else(|| "/api/schools".to_owned(), |id| format!("/api/schools/{id}"));
+        #[derive(Serialize)]
+        struct Named {
+            name: String,
+        }
+        let body = device::json(&Named { name });
         leptos::task::spawn_local(async move {
-            match device::api("POST", &path, Some(json!({ "name": name }))).await {
+            match device::api("POST", &path, body).await {
                 Ok(_) => match device::refresh().await {
                     Ok(me) => {
                         renaming.set(None);
