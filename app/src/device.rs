@@ -129,10 +129,10 @@ impl ApiError {
     }
 }
 
-/// A request's JSON body. Written from the app's own structs, never from a
-/// [`Value`]: a `Value` may hold a float, and writing one brings a float
-/// formatter's tables into the page's wasm (BENCHMARKS.md). Such structs
-/// always serialise, so there is nothing to report.
+/// A request's JSON body, written from the app's own structs rather than a
+/// [`Value`]: writing `Value`s (every JSON type, floats among them) was
+/// code a phone downloads and keeps for nothing (BENCHMARKS.md). Such
+/// structs always serialise, so there is nothing to report.
 pub fn json(body: &impl serde::Serialize) -> Option<String> {
     serde_json::to_string(body).ok()
 }
@@ -150,8 +150,8 @@ pub async fn api_as<T: serde::de::DeserializeOwned>(
     path: &str,
     body: Option<String>,
 ) -> Result<T, ApiError> {
-    // Where, not serde_json's wording of what: that wording can quote a
-    // float, and formatting one is what `json` keeps out of the page.
+    // Where, rather than serde_json's wording of what, which names Rust
+    // types: the position is what a person can pass on.
     serde_json::from_str(&api_text(method, path, body).await?)
         .map_err(|e| ApiError::Refused(format!("Сервер ответил непонятно (строка {}, знак {})", e.line(), e.column())))
 }
