@@ -1,14 +1,15 @@
 #!/bin/sh
-# Trunk post-build hook: minifies wasm-bindgen's JavaScript, then writes the list of files the service worker must
-# precache (trunk's hashed names) and a version derived from their contents
-# into the staged sw.js, so every build that changes the app changes sw.js
-# and browsers pick the update up. Then writes a gzip (and, where the
-# brotli tool is installed, a brotli) copy of each text and wasm file,
-# which the server sends to browsers that accept it.
+# Trunk post-build hook: minifies wasm-bindgen's JavaScript, then writes the
+# list of files the service worker must precache (trunk's hashed names) and
+# a version derived from their contents into the staged sw.js, so every
+# build that changes the app changes sw.js and browsers pick the update up.
+# Then writes a gzip (and, where the brotli tool is installed, a brotli)
+# copy of each text and wasm file, which the server sends to browsers that
+# accept it.
 set -eu
 cd "${TRUNK_STAGING_DIR:?run by trunk}"
 # wasm-bindgen's JavaScript, minified first, so the version below is the
-# minified files': 3.6 KB of brotli a phone downloads and keeps
+# minified files': 3.3 KB of brotli a phone downloads and keeps
 # (BENCHMARKS.md). The page's is a module; the engine's declares the global
 # `wasm_bindgen` its worker calls, so its top level keeps its names. sw.js
 # stays as written: its two constants are rewritten below.
