@@ -17,6 +17,7 @@
 //! records, kept by [`copy_screen_later`]. That copy is inert (nothing on it
 //! can be tapped) and goes as soon as the page has drawn its own screen.
 
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 
 use gloo_storage::{LocalStorage, Storage as _};
@@ -72,7 +73,7 @@ pub fn start(ui: Ui, device_id: &str) {
         }
         Err(e) => leptos::logging::warn!("the kept copy does not read: {e}"),
     }
-    let screens = LocalStorage::get::<Screens>(SCREENS).ok().filter(|k| k.tag == tag).map(|k| k.screens);
+    let screens = LocalStorage::get::<Screens>(SCREENS).ok().filter(|k| k.tag == tag).map(|k| k.screens.into_owned());
     COPY.with(|c| *c.borrow_mut() = Some(Kept { tag, docs, screens: screens.unwrap_or_default() }));
 }
 
@@ -163,17 +164,18 @@ const MAX_SCREENS: usize = 3;
 /// the page's thread before anything else shows.
 const MAX_SCREEN_CHARS: usize = 256 * 1024;
 
-/// The screens kept, as `index.html` reads them (and a start, once).
-#[derive(Deserialize)]
-struct Screens {
+/// The screens kept, as `index.html` reads them (and a start, once):
+/// written from the copy's own, read back owned.
+#[derive(Serialize, Deserialize)]
+struct Screens<'a> {
     /// This device and build ([`tag`]): `index.html` shows no other's.
-    tag: String,
+    tag: Cow<'a, str>,
     /// The latest first.
-    screens: Vec<Screen>,
+    screens: Cow<'a, [Screen]>,
 }
 
 /// One screen as drawn.
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 struct Screen {
     /// Its address ([`address`]).
     at: String,
@@ -240,12 +242,7 @@ fn copy_screen(ui: Ui) {
         while kept.screens.iter().map(|s| s.html.len()).sum::<usize>() > MAX_SCREEN_CHARS {
             kept.screens.pop();
         }
-        #[derive(Serialize)]
-        struct Stored<'a> {
-            tag: &'a str,
-            screens: &'a [Screen],
-        }
-        let stored = Stored { tag: &kept.tag, screens: &kept.screens };
+        let stored = Screens { tag: Cow::Borrowed(&kept.tag), screens: Cow::Borrowed(&kept.screens) };
         if kept.screens.is_empty() || LocalStorage::set(SCREENS, stored).is_err() {
             // Too large, or a full localStorage: the next start shows the page's own.
             LocalStorage::delete(SCREENS);

@@ -1,5 +1,5 @@
-//! flate2's raw deflate API, the part automerge, the archive and the tests
-//! use, over miniz_oxide: `Compression`, the deflate encoders and decoders
+//! flate2's raw deflate API, the part automerge, the archive, the tests and
+//! the `zip` crate use (and no more), over miniz_oxide: `Compression`, the deflate encoders and decoders
 //! of `read`, `bufread` and `write`, and `Crc`.
 //!
 //! Why it stands in for crates.io's flate2 (the root Cargo.toml patches it):
@@ -31,10 +31,6 @@ pub struct Compression(u32);
 impl Compression {
     pub const fn new(level: u32) -> Compression {
         Compression(level)
-    }
-
-    pub const fn none() -> Compression {
-        Compression(0)
     }
 
     pub const fn fast() -> Compression {
@@ -140,10 +136,6 @@ pub mod bufread {
             DeflateDecoder(Reader { inner, coder: Inflate::new(), ended: false })
         }
 
-        pub fn get_ref(&self) -> &R {
-            &self.0.inner
-        }
-
         pub fn into_inner(self) -> R {
             self.0.inner
         }
@@ -227,7 +219,7 @@ pub mod write {
         }
 
         /// Ends the stream, writing all of it to `W`.
-        pub fn try_finish(&mut self) -> io::Result<()> {
+        fn try_finish(&mut self) -> io::Result<()> {
             while !self.ended {
                 self.write_pending()?;
                 let done = self.deflate(&[], true)?;
@@ -292,10 +284,7 @@ pub mod write {
 
 /// CRC-32 (ISO-HDLC, as zip and gzip use it), one table of 256 entries.
 #[derive(Debug, Clone, Default)]
-pub struct Crc {
-    crc: u32,
-    amount: u32,
-}
+pub struct Crc(u32);
 
 const CRC_TABLE: [u32; 256] = {
     let mut table = [0u32; 256];
@@ -319,25 +308,15 @@ impl Crc {
     }
 
     pub fn update(&mut self, data: &[u8]) {
-        let mut c = !self.crc;
+        let mut c = !self.0;
         for &b in data {
             c = CRC_TABLE[((c ^ u32::from(b)) & 0xFF) as usize] ^ (c >> 8);
         }
-        self.crc = !c;
-        self.amount = self.amount.wrapping_add(data.len() as u32);
+        self.0 = !c;
     }
 
     pub fn sum(&self) -> u32 {
-        self.crc
-    }
-
-    /// How many bytes went in, modulo 2³².
-    pub fn amount(&self) -> u32 {
-        self.amount
-    }
-
-    pub fn reset(&mut self) {
-        *self = Crc::default();
+        self.0
     }
 }
 
@@ -471,8 +450,7 @@ mod tests {
         let mut crc = Crc::new();
         crc.update(b"1234");
         crc.update(b"56789");
-        assert_eq!((crc.sum(), crc.amount()), (0xCBF4_3926, 9));
-        crc.reset();
-        assert_eq!(crc.sum(), 0);
+        assert_eq!(crc.sum(), 0xCBF4_3926);
+        assert_eq!(Crc::new().sum(), 0, "nothing in");
     }
 }
